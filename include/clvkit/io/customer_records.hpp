@@ -1,0 +1,49 @@
+#pragma once
+// Presentation of per-customer records: JSON (metadata + customers), NDJSON and CSV.
+// Field order is fixed and documented in the README ("Output schema"), so the same input gives
+// the same bytes.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "clvkit/io/output_file.hpp"
+#include "clvkit/models/customer_value.hpp"
+#include "clvkit/summary/customer_summary.hpp"
+
+namespace clvkit {
+
+enum class RecordFormat { json, ndjson, csv };
+
+/// Parses "json", "ndjson" or "csv"; throws UsageError otherwise.
+RecordFormat parse_record_format(std::string_view text);
+
+/// One output row: pointers into data owned by the caller.
+struct CustomerRecord {
+  const CustomerSummary* summary = nullptr;
+  int r_score = 0;
+  int f_score = 0;
+  int m_score = 0;
+  const std::string* segment = nullptr;
+  const CustomerPrediction* prediction = nullptr;  ///< null when no model was fitted
+};
+
+/// Writes records in `format`. JSON: {"metadata": ..., "customers": [...]}, one record a line.
+/// NDJSON and CSV carry no metadata; the caller writes it separately (see README).
+/// Throws ModelError naming the customer and field if a number is not finite.
+void write_customer_records(OutputFile& out, RecordFormat format,
+                            const std::vector<CustomerRecord>& records,
+                            const nlohmann::ordered_json& metadata);
+
+/// Appends `value` as a JSON string literal (quotes and escapes included).
+void append_json_string(std::string& out, std::string_view value);
+
+/// Appends a finite number with 12 significant digits; otherwise throws ModelError
+/// "non-finite <field> of customer '<customer>'" (the message is built only on that cold path).
+void append_number(std::string& out, double value, std::string_view field,
+                   std::string_view customer);
+
+}  // namespace clvkit

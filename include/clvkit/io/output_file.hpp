@@ -1,0 +1,48 @@
+#pragma once
+// Buffered output that lands atomically: data goes to a temporary file next to the target and is
+// renamed over it only on commit(), so a pipeline never sees a half-written file.
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace clvkit {
+
+class OutputFile {
+ public:
+  /// Opens "<dir>/.<name>.tmp-<pid>" for `path`, or standard output when `path` is "-".
+  /// Throws IoError when the temporary file cannot be created.
+  explicit OutputFile(std::string path);
+  /// Removes the temporary file unless commit() succeeded.
+  ~OutputFile();
+  OutputFile(const OutputFile&) = delete;
+  OutputFile& operator=(const OutputFile&) = delete;
+
+  void write(std::string_view text) {
+    buffer_.append(text);
+    if (buffer_.size() >= kFlushBytes) flush_buffer();
+  }
+  void put(char c) {
+    buffer_.push_back(c);
+    if (buffer_.size() >= kFlushBytes) flush_buffer();
+  }
+  /// Flushes, syncs and renames the temporary file onto the target. Throws IoError.
+  void commit();
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  static constexpr std::size_t kFlushBytes = 1 << 20;
+  void flush_buffer();
+
+  std::string path_;
+  std::string temp_path_;
+  std::FILE* file_ = nullptr;
+  std::string buffer_;
+  bool committed_ = false;
+};
+
+/// Writes `text` to `path` atomically ("-" = standard output).
+void write_file_atomically(const std::string& path, std::string_view text);
+
+}  // namespace clvkit

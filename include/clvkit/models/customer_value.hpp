@@ -1,0 +1,70 @@
+#pragma once
+// From customer summaries to model inputs, fitted models and per-customer value predictions:
+// the modelling layer between ingest (summary/) and presentation (io/).
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "clvkit/models/bgnbd_fit.hpp"
+#include "clvkit/models/gamma_gamma_fit.hpp"
+#include "clvkit/models/time_unit.hpp"
+#include "clvkit/summary/customer_summary.hpp"
+
+namespace clvkit {
+
+/// Model outputs attached to a customer record (all finite; see README "Predictions").
+struct CustomerPrediction {
+  double p_alive = 0.0;
+  double expected_purchases = 0.0;  ///< E[X(horizon) | x, t_x, T]
+  double expected_avg_spend = 0.0;  ///< Gamma-Gamma E[M | x, m]; population mean when x = 0
+  double clv = 0.0;                 ///< discounted horizon CLV (margin applied)
+  double clv_if_alive = 0.0;        ///< the same given the customer is alive: clv / p_alive
+  double value_at_risk = 0.0;       ///< (1 - p_alive) * clv_if_alive
+  std::int64_t churn_priority = 0;  ///< rank by value_at_risk, 1 = largest (ties: output order)
+};
+
+/// Fitted BG/NBD and Gamma-Gamma with the time unit their parameters are in.
+struct FittedModels {
+  TimeUnit time_unit = TimeUnit::week;
+  BgNbdFit bgnbd;
+  GammaGammaFit gamma_gamma;
+};
+
+/// BG/NBD input: distinct (x, t_x, T) patterns in `unit`.
+std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
+    const std::vector<CustomerSummary>& customers, TimeUnit unit);
+
+/// Gamma-Gamma input: repeat buyers with a positive mean repeat spend (x = frequency,
+/// m = monetary). Customers with frequency > 0 but monetary <= 0 (returns netted away) are left
+/// out; `excluded` receives their number.
+std::vector<SpendObservation> spend_observations(const std::vector<CustomerSummary>& customers,
+                                                 std::int64_t* excluded = nullptr);
+
+/// Fits both models. Throws ModelError when either cannot be fitted (the message says why).
+FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, TimeUnit unit,
+                                 const FitOptions& options = {});
+
+/// How customer value is accumulated and discounted.
+struct ValueOptions {
+  double horizon_days = 12.0 * kDaysPerMonth;
+  double margin = 1.0;                  ///< share of spend that is profit
+  double annual_discount_rate = 0.10;   ///< converted to (1 + d)^(1/12) - 1 per month
+  /// When set, used per discount period instead of the annual rate (lifetimes' convention).
+  std::optional<double> period_discount_rate;
+  double period_days = kDaysPerMonth;   ///< length of one discount period (a month)
+};
+
+/// Horizon CLV of one customer, given the cumulative expected purchases E(t) at the end of each
+/// discount period (`cumulative[k]` = E((k+1) * period) capped at the horizon):
+/// CLV = margin * spend * sum_k (E(t_k) - E(t_{k-1})) / (1 + d)^(t_k / period).
+double discounted_value(const double* cumulative, int periods, double spend,
+                        const ValueOptions& options, const double* discount_factors) noexcept;
+
+/// Predictions for every customer at fixed parameters. Throws ModelError naming the customer
+/// if a value is not finite, and when Gamma-Gamma's q <= 1.
+std::vector<CustomerPrediction> predict_customer_value(
+    const std::vector<CustomerSummary>& customers, TimeUnit unit, const BgNbdParams& bgnbd,
+    const GammaGammaParams& gamma_gamma, const ValueOptions& options);
+
+}  // namespace clvkit

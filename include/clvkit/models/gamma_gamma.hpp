@@ -1,0 +1,34 @@
+#pragma once
+// Gamma-Gamma spend model (Fader, Hardie & Lee 2005, "RFM and CLV: using iso-value curves",
+// JMR 42(4); Fader & Hardie 2013, "The Gamma-Gamma model of monetary value"). Pure functions.
+// x is the number of repeat purchases, m the mean spend of those x purchases (m > 0, x >= 1).
+
+#include <array>
+
+namespace clvkit {
+
+/// Per-transaction spend z ~ Gamma(p, nu), nu ~ Gamma(q, gamma).
+struct GammaGammaParams {
+  double p = 0.0;
+  double q = 0.0;
+  double gamma = 0.0;
+};
+
+/// Throws ModelError naming the parameter when one is not positive and finite.
+void check_gamma_gamma_params(const GammaGammaParams& params);
+
+/// Log-likelihood of (x, m) for a repeat buyer (Fader & Hardie 2013 eq. 3), log space.
+double gamma_gamma_log_likelihood(const GammaGammaParams& params, double x, double m) noexcept;
+
+/// Log-likelihood and its analytic gradient with respect to (p, q, gamma).
+double gamma_gamma_log_likelihood_gradient(const GammaGammaParams& params, double x, double m,
+                                           std::array<double, 3>& gradient) noexcept;
+
+/// Population mean spend E[M] = p gamma / (q - 1); requires q > 1 (ModelError otherwise).
+double gamma_gamma_population_mean(const GammaGammaParams& params);
+
+/// E[M | x, m]: conditional expected average spend (eq. 5); the population mean when x = 0.
+/// Requires q > 1.
+double gamma_gamma_conditional_expected_spend(const GammaGammaParams& params, double x, double m);
+
+}  // namespace clvkit

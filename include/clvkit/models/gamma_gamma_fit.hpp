@@ -1,0 +1,32 @@
+#pragma once
+// Fitting the Gamma-Gamma spend model on repeat buyers.
+
+#include <vector>
+
+#include "clvkit/models/fit.hpp"
+#include "clvkit/models/gamma_gamma.hpp"
+
+namespace clvkit {
+
+/// A repeat buyer's spend summary: x >= 1 repeat purchases with mean spend m > 0.
+struct SpendObservation {
+  double x = 0.0;
+  double m = 0.0;
+};
+
+struct GammaGammaFit {
+  GammaGammaParams params;
+  FitSummary summary;  ///< parameters named p, q, gamma
+  /// Pearson correlation between x and m over the fitted customers: the model assumes spend is
+  /// independent of frequency; a large |correlation| means that assumption fails on this data.
+  double frequency_spend_correlation = 0.0;
+  std::int64_t customers_used = 0;
+};
+
+/// Fits Gamma-Gamma on observations with x >= 1 and m > 0 (others must be filtered out by the
+/// caller). Throws ModelError when it cannot succeed (no observations, q <= 1 at the optimum so
+/// the mean spend does not exist, non-finite likelihood) with a message that says why.
+GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
+                              const FitOptions& options = {});
+
+}  // namespace clvkit

@@ -1,0 +1,1 @@
+#include "clvkit/error.hpp"

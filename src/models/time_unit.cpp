@@ -1,0 +1,55 @@
+#include "clvkit/models/time_unit.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include "clvkit/error.hpp"
+
+namespace clvkit {
+
+double unit_days(TimeUnit unit) noexcept {
+  switch (unit) {
+    case TimeUnit::day: return 1.0;
+    case TimeUnit::week: return 7.0;
+    case TimeUnit::month: return kDaysPerMonth;
+  }
+  return 1.0;
+}
+
+const char* time_unit_key(TimeUnit unit) noexcept {
+  switch (unit) {
+    case TimeUnit::day: return "day";
+    case TimeUnit::week: return "week";
+    case TimeUnit::month: return "month";
+  }
+  return "?";
+}
+
+TimeUnit parse_time_unit(std::string_view text, std::string_view what) {
+  if (text == "day") return TimeUnit::day;
+  if (text == "week") return TimeUnit::week;
+  if (text == "month") return TimeUnit::month;
+  throw UsageError(std::string(what) + ": unknown time unit '" + std::string(text) +
+                   "' (expected day, week or month)");
+}
+
+double parse_horizon_days(std::string_view text, std::string_view what) {
+  const auto fail = [&] {
+    throw UsageError(std::string(what) + ": cannot read horizon '" + std::string(text) +
+                     "' (expected a positive number followed by d, w or m, e.g. 12m, 52w, 90d)");
+  };
+  if (text.size() < 2) fail();
+  double count = 0.0;
+  const char* end = text.data() + text.size() - 1;
+  const auto [ptr, ec] = std::from_chars(text.data(), end, count);
+  if (ec != std::errc() || ptr != end || !std::isfinite(count) || count <= 0.0) fail();
+  switch (text.back()) {
+    case 'd': return count;
+    case 'w': return count * 7.0;
+    case 'm': return count * kDaysPerMonth;
+    default: fail();
+  }
+  return 0.0;
+}
+
+}  // namespace clvkit

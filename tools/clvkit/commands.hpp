@@ -1,0 +1,16 @@
+#pragma once
+// Each subcommand lives in tools/clvkit/<cmd>_command.cpp with an options struct, a
+// setup_<cmd>(CLI::App&) that registers it, and a run_<cmd>(const Options&) that does the work.
+// Library errors (clvkit::Error) propagate to main(), which maps them to exit codes.
+
+#include <CLI/CLI.hpp>
+
+namespace clvkit::cli {
+
+void setup_run(CLI::App& app);
+void setup_segments(CLI::App& app);
+void setup_fit(CLI::App& app);
+void setup_predict(CLI::App& app);
+void setup_simulate(CLI::App& app);
+
+}  // namespace clvkit::cli

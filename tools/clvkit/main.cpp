@@ -1,0 +1,36 @@
+// clvkit: customer-base analysis from a transaction log. main() only registers subcommands and
+// maps errors to exit codes (see README, "Exit codes").
+
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+
+#include "clvkit/error.hpp"
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"clvkit: RFM segments, BG/NBD and Gamma-Gamma customer lifetime value from a "
+               "transaction log",
+               "clvkit"};
+  app.set_version_flag("--version", std::string("clvkit ") + CLVKIT_VERSION);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  clvkit::cli::setup_run(app);
+  clvkit::cli::setup_segments(app);
+  clvkit::cli::setup_fit(app);
+  clvkit::cli::setup_predict(app);
+  clvkit::cli::setup_simulate(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const clvkit::Error& e) {
+    std::fprintf(stderr, "clvkit: error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "clvkit: internal error: %s\n", e.what());
+    return 70;
+  }
+  return 0;
+}
