@@ -12,6 +12,12 @@
 namespace clvkit {
 
 /// What to do with rows whose amount is negative (returns) or zero.
+///  - ReturnsPolicy::net: the amount is added (so subtracted) to that day's spend and to the
+///    total; a return is not a purchase occasion, so it never creates a purchase day.
+///  - drop: the row is rejected (RejectReason::negative_amount / zero_amount).
+///  - fail: InputError "source:line:column: negative amount '-3.50' (returns=fail)".
+///  - ZeroAmountPolicy::keep: a zero-amount row is a purchase occasion (CDNOW has such rows and
+///    Fader, Hardie and Lee count them).
 enum class ReturnsPolicy { net, drop, fail };
 enum class ZeroAmountPolicy { keep, drop, fail };
 /// What to do with a malformed row: stop with file:line:column, or skip and count it by reason.
@@ -21,8 +27,8 @@ struct IngestOptions {
   std::string customer_col = "customer_id";
   std::string date_col = "date";
   std::string amount_col = "amount";
-  char delimiter = '\0';     ///< '\0' = detect from the header line among ',' ';' '\t'
-  std::string date_format;   ///< empty = automatic ISO forms (see DateParser)
+  char delimiter = '\0';    ///< '\0' = detect from the header line among ',' ';' '\t'
+  std::string date_format;  ///< empty = automatic ISO forms (see DateParser)
   ReturnsPolicy returns = ReturnsPolicy::net;
   ZeroAmountPolicy zero_amounts = ZeroAmountPolicy::keep;
   BadRowPolicy on_bad_row = BadRowPolicy::fail;
@@ -31,12 +37,12 @@ struct IngestOptions {
 
 /// Why a row was not used. The order is the order of the metadata keys.
 enum class RejectReason : int {
-  wrong_field_count = 0,
-  empty_id,
-  bad_date,
-  bad_amount,
-  negative_amount,  ///< returns=drop
-  zero_amount,      ///< zero-amounts=drop
+  wrong_field_count = 0,  ///< the record's field count differs from the header's
+  empty_id,               ///< the customer id is empty after trimming spaces
+  bad_date,               ///< the date does not match the format or is not a real date
+  bad_amount,             ///< not a finite decimal number, or |amount| >= 1e12
+  negative_amount,        ///< returns=drop
+  zero_amount,            ///< zero-amounts=drop
   count_
 };
 /// Stable snake_case key of a reason, as written in the output metadata.
@@ -45,30 +51,70 @@ const char* reject_reason_key(RejectReason reason) noexcept;
 /// Row accounting. Invariant: rows_read = rows_used + sum(rejected) + rows_after_as_of.
 struct IngestStats {
   std::int64_t rows_read = 0;  ///< data rows (header and blank lines excluded)
-  std::int64_t rows_used = 0;
-  std::int64_t rows_after_as_of = 0;
+  std::int64_t rows_used = 0;  ///< rows that entered a customer's history (netted returns too)
+  std::int64_t rows_after_as_of = 0;  ///< well-formed rows dated after the as-of day
   std::int64_t rejected[static_cast<int>(RejectReason::count_)] = {};
-  std::int64_t returns_netted = 0;  ///< negative rows subtracted from their day's spend (net)
+  std::int64_t returns_netted = 0;    ///< negative rows subtracted from their day's spend (net)
   std::int64_t zero_amount_rows = 0;  ///< zero-amount rows used (keep)
+  /// Customers whose used rows are all returns: with no purchase day they cannot be summarised,
+  /// so they are not in CustomerBase::customers, but their rows still count in rows_used.
+  std::int64_t customers_without_purchase = 0;
   std::int64_t rows_rejected() const noexcept;
-  bool reconciles() const noexcept { return rows_read == rows_used + rows_rejected() + rows_after_as_of; }
+  bool reconciles() const noexcept {
+    return rows_read == rows_used + rows_rejected() + rows_after_as_of;
+  }
 };
 
-/// The result of ingesting one log: customers in a deterministic order (see README) and the
-/// accounting that explains every row.
+/// The result of ingesting one log: customers in a deterministic order and the accounting that
+/// explains every row.
+///
+/// Order: by id. When every id consists only of ASCII digits the order is numeric (shorter
+/// after stripping leading zeros first, then bytewise, ties such as "7" and "007" by the full
+/// string); otherwise bytewise (std::string comparison).
 struct CustomerBase {
   std::vector<CustomerSummary> customers;
   IngestStats stats;
-  Day as_of = 0;
-  Day first_day = 0;        ///< earliest transaction day used
-  Day last_day = 0;         ///< latest transaction day used
-  std::string source;       ///< file name used in messages ("-" = stdin)
-  char delimiter = ',';     ///< the delimiter used (detected or given)
+  Day as_of = 0;         ///< the as-of day given, or the latest used day
+  Day first_day = 0;     ///< earliest transaction day used (returns included)
+  Day last_day = 0;      ///< latest transaction day used (returns included)
+  std::string source;    ///< file name used in messages ("-" = stdin)
+  char delimiter = ',';  ///< the delimiter used (detected or given)
 };
 
-/// Reads a CSV log from `in` (named `source` in error messages) in one streaming pass.
-/// Throws InputError("source:line:column: reason") on the first bad row under BadRowPolicy::fail,
-/// on a missing column in the header, or on an empty log.
+/// Reads a CSV log from `in` (named `source` in error messages) in one streaming pass; the rows
+/// may come in any order.
+///
+/// Input: a header line naming the columns of `options` (names compared after trimming
+/// surrounding spaces and tabs; other columns are ignored), then one transaction per record (CSV
+/// dialect: see CsvReader). Ids are kept as written except for surrounding ASCII spaces; dates
+/// and amounts are trimmed of surrounding spaces and tabs. Amounts are decimals with '.' and an
+/// optional sign (no exponent, no thousands separator). They are summed exactly in millionths of
+/// the currency unit, so the result does not depend on row order; digits beyond the sixth decimal
+/// are rounded.
+///
+/// Each data row is checked in this order; the first failing check decides its fate:
+///  1. field count equal to the header's (wrong_field_count; the column reported is the first
+///     missing field, found + 1, or the first extra one, header count + 1);
+///  2. non-empty id, parsable date, parsable amount (empty_id, bad_date, bad_amount; the column
+///     is that field's 1-based position);
+///  3. day <= as_of, else counted in rows_after_as_of (so a row after the as-of day is never
+///     subject to the amount policies);
+///  4. the returns and zero-amount policies.
+/// Under BadRowPolicy::fail, steps 1-2 throw InputError("source:line:column: reason") where
+/// line is the physical line on which the record starts (the header is line 1 unless blank
+/// lines precede it). The returns and zero-amount `fail` policies throw the same way whatever
+/// BadRowPolicy says.
+///
+/// Summaries follow customer_summary.hpp: purchase days are the distinct days with a positive
+/// (or, under keep, zero) amount; the spend of a day is the sum of all of that customer's used
+/// rows on it, returns included; monetary = (total_spend - spend of the first purchase day) /
+/// frequency, 0 when frequency = 0; avg_spend = total_spend / purchase_days.
+///
+/// Throws InputError when the header lacks a column ("source:1:0: missing column 'amount'
+/// (header has: ...)") or names one twice, when a quoted field is never closed, on the first
+/// bad row under BadRowPolicy::fail, and when the log is empty: no header, no data rows, or no
+/// customer with a purchase day (the message then gives the row accounting). Throws UsageError
+/// for an invalid date format or delimiter, IoError when the stream fails.
 CustomerBase ingest_transactions(std::istream& in, const std::string& source,
                                  const IngestOptions& options);
 

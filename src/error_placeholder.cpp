@@ -1,1 +1,0 @@
-#include "clvkit/error.hpp"

@@ -1,0 +1,184 @@
+#include "clvkit/io/date.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "clvkit/error.hpp"
+
+using clvkit::DateParser;
+using clvkit::Day;
+using clvkit::days_from_civil;
+using clvkit::format_day;
+
+namespace {
+
+// Matches an exception's what() with a string matcher (Catch2 v2 has only exact Message()).
+template <typename StringMatcher>
+class WhatMatcher : public Catch::MatcherBase<std::exception> {
+ public:
+  explicit WhatMatcher(StringMatcher inner) : inner_(std::move(inner)) {}
+  bool match(const std::exception& error) const override { return inner_.match(error.what()); }
+  std::string describe() const override { return "has a message that " + inner_.describe(); }
+
+ private:
+  StringMatcher inner_;
+};
+template <typename StringMatcher>
+WhatMatcher<StringMatcher> What(StringMatcher inner) {
+  return WhatMatcher<StringMatcher>(std::move(inner));
+}
+
+}  // namespace
+
+TEST_CASE("days_from_civil gives the known day numbers", "[date]") {
+  CHECK(days_from_civil(1970, 1, 1) == 0);
+  CHECK(days_from_civil(1970, 1, 2) == 1);
+  CHECK(days_from_civil(1969, 12, 31) == -1);
+  CHECK(days_from_civil(2000, 3, 1) == 11017);
+  CHECK(days_from_civil(2000, 2, 29) == 11016);
+  CHECK(days_from_civil(1997, 9, 30) == 10134);  // end of the CDNOW calibration period
+  CHECK(days_from_civil(1997, 1, 1) == 9862);    // start of CDNOW
+  CHECK(days_from_civil(2024, 1, 1) == 19723);
+  CHECK(days_from_civil(1900, 3, 1) - days_from_civil(1900, 2, 28) == 1);  // 1900 not leap
+  CHECK(days_from_civil(2000, 3, 1) - days_from_civil(2000, 2, 28) == 2);  // 2000 leap
+  CHECK(days_from_civil(1600, 1, 1) == -135140);
+  CHECK(days_from_civil(0, 3, 1) == -719468);  // the origin of the era arithmetic
+}
+
+TEST_CASE("format_day writes YYYY-MM-DD and inverts days_from_civil", "[date][property]") {
+  CHECK(format_day(0) == "1970-01-01");
+  CHECK(format_day(11017) == "2000-03-01");
+  CHECK(format_day(10134) == "1997-09-30");
+  CHECK(format_day(-1) == "1969-12-31");
+  // Every day from 1600-01-01 to 2400-12-31 (both leap-rule exceptions, negative day numbers)
+  // survives format -> parse -> format, and consecutive days are consecutive numbers.
+  const DateParser iso;
+  const Day from = days_from_civil(1600, 1, 1);
+  const Day to = days_from_civil(2400, 12, 31);
+  std::int64_t mismatches = 0;
+  for (Day day = from; day <= to; ++day) {
+    const std::string text = format_day(day);
+    const auto parsed = iso.parse(text);
+    if (!parsed || *parsed != day) {
+      CAPTURE(day, text);
+      ++mismatches;
+    }
+  }
+  CHECK(mismatches == 0);
+  // 1600..1999 and 2000..2399 are two full 400-year eras of 146097 days; 2400 is a leap year.
+  CHECK(to - from + 1 == 2 * 146097 + 366);
+}
+
+TEST_CASE("automatic date parsing accepts the ISO forms and keeps the written calendar date",
+          "[date]") {
+  const DateParser parser;
+  const Day may6 = days_from_civil(2023, 5, 6);
+  for (const char* text :
+       {"2023-05-06", "2023-05-06 13:45", "2023-05-06 13:45:59", "2023-05-06T13:45:59",
+        "2023-05-06T13:45", "2023-05-06T13:45:59.123456", "2023-05-06T13:45:59Z",
+        "2023-05-06T13:45:59.5Z", "2023-05-06T23:30:00+05:00", "2023-05-06T00:30:00-08:00",
+        "2023-05-06 13:45:59+01:00", "2023-05-06 23:59:60"}) {
+    CAPTURE(text);
+    const auto day = parser.parse(text);
+    REQUIRE(day.has_value());
+    CHECK(*day == may6);  // the offset is ignored: no conversion to UTC
+  }
+  CHECK(parser.parse("2024-02-29") == days_from_civil(2024, 2, 29));
+  CHECK(parser.parse("2000-02-29") == days_from_civil(2000, 2, 29));
+}
+
+TEST_CASE("automatic date parsing rejects impossible dates and malformed text",
+          "[date][inputcheck]") {
+  const DateParser parser;
+  for (const char* text : {"2023-02-30",
+                           "2023-02-29",
+                           "1900-02-29",
+                           "2023-13-01",
+                           "2023-00-10",
+                           "2023-01-00",
+                           "2023-04-31",
+                           "2023-05-06 24:00",
+                           "2023-05-06 25:00",
+                           "2023-05-06 12:60",
+                           "2023-05-06 12:00:61",
+                           "2023-5-6",
+                           "2023/05/06",
+                           "",
+                           "2023-05-06 ",
+                           " 2023-05-06",
+                           "2023-05-06T",
+                           "2023-05-06Z",
+                           "2023-05-06 13",
+                           "2023-05-06 13:45:5",
+                           "2023-05-06T13:45:59.",
+                           "2023-05-06T13:45:59+0500",
+                           "2023-05-06T13:45:59+24:00",
+                           "2023-05-06x",
+                           "20230506",
+                           "abcd-ef-gh",
+                           "2023-05-06T13:45:59ZZ"}) {
+    CAPTURE(text);
+    CHECK_FALSE(parser.parse(text).has_value());
+  }
+}
+
+TEST_CASE("a %Y%m%d format reads CDNOW's eight-digit dates", "[date]") {
+  const DateParser parser("%Y%m%d");
+  CHECK(parser.parse("19970101") == days_from_civil(1997, 1, 1));
+  CHECK(parser.parse("19970930") == 10134);
+  CHECK(parser.parse("19980630") == days_from_civil(1998, 6, 30));
+  CHECK_FALSE(parser.parse("19971301"));   // month 13
+  CHECK_FALSE(parser.parse("19970230"));   // February 30
+  CHECK_FALSE(parser.parse("199701011"));  // a digit too many
+  CHECK_FALSE(parser.parse("1997-01-01"));
+  CHECK_FALSE(parser.parse("970101"));
+  CHECK(parser.expectation() == "format %Y%m%d");
+}
+
+TEST_CASE("a %m/%d/%Y %H:%M format reads UCI Online Retail timestamps", "[date]") {
+  const DateParser parser("%m/%d/%Y %H:%M");
+  CHECK(parser.parse("12/1/2010 8:26") == days_from_civil(2010, 12, 1));
+  CHECK(parser.parse("1/12/2011 17:06") == days_from_civil(2011, 1, 12));
+  CHECK(parser.parse("12/09/2011 12:50") == days_from_civil(2011, 12, 9));
+  CHECK_FALSE(parser.parse("12/1/2010 24:00"));  // hour 24
+  CHECK_FALSE(parser.parse("12/1/2010 8:60"));
+  CHECK_FALSE(parser.parse("13/1/2010 8:26"));  // month 13
+  CHECK_FALSE(parser.parse("2/30/2011 8:26"));  // February 30
+  CHECK_FALSE(parser.parse("12/1/10 8:26"));    // %Y needs four digits
+  CHECK_FALSE(parser.parse("12/1/2010"));       // time missing
+  CHECK_FALSE(parser.parse("12/1/2010 8:26:00"));
+}
+
+TEST_CASE("format patterns match literals, %% and seconds exactly", "[date]") {
+  CHECK(DateParser("%d.%m.%Y").parse("31.12.2023") == days_from_civil(2023, 12, 31));
+  CHECK(DateParser("%Y%%%m%%%d").parse("2023%05%06") == days_from_civil(2023, 5, 6));
+  CHECK(DateParser("%Y-%m-%dT%H:%M:%S").parse("2023-05-06T07:08:09") ==
+        days_from_civil(2023, 5, 6));
+  CHECK_FALSE(DateParser("%Y-%m-%dT%H:%M:%S").parse("2023-05-06T07:08:61"));
+  CHECK_FALSE(DateParser("%d.%m.%Y").parse("31/12/2023"));
+  // Adjacent numbers take exactly two digits: "%d%m%Y" on "1122023" is ambiguous and rejected.
+  CHECK(DateParser("%d%m%Y").parse("01122023") == days_from_civil(2023, 12, 1));
+  CHECK_FALSE(DateParser("%d%m%Y").parse("1122023"));
+}
+
+TEST_CASE("unsupported or incomplete date formats are usage errors naming the format",
+          "[date][inputcheck]") {
+  CHECK_THROWS_MATCHES(
+      DateParser("%d %b %Y"), clvkit::UsageError,
+      What(Catch::Matchers::Contains("'%d %b %Y'") && Catch::Matchers::Contains("'%b'")));
+  CHECK_THROWS_MATCHES(DateParser("%Y-%m"), clvkit::UsageError,
+                       What(Catch::Matchers::Contains("needs %d")));
+  CHECK_THROWS_MATCHES(DateParser("%Y-%m-%d %"), clvkit::UsageError,
+                       What(Catch::Matchers::Contains("dangling")));
+  CHECK_THROWS_MATCHES(DateParser("%Y%Y%m%d"), clvkit::UsageError,
+                       What(Catch::Matchers::Contains("twice")));
+}
+
+TEST_CASE("parse_iso_date_or_throw accepts only YYYY-MM-DD real dates", "[date][inputcheck]") {
+  CHECK(clvkit::parse_iso_date_or_throw("2024-01-31", "--as-of") == days_from_civil(2024, 1, 31));
+  CHECK_THROWS_MATCHES(clvkit::parse_iso_date_or_throw("2024-02-30", "--as-of"), clvkit::UsageError,
+                       What(Catch::Matchers::Equals(
+                           "--as-of: '2024-02-30' is not a valid date (expected YYYY-MM-DD)")));
+  CHECK_THROWS_AS(clvkit::parse_iso_date_or_throw("2024-1-31", "--as-of"), clvkit::UsageError);
+  CHECK_THROWS_AS(clvkit::parse_iso_date_or_throw("2024-01-31 10:00", "--as-of"),
+                  clvkit::UsageError);
+}

@@ -1,0 +1,624 @@
+#include "clvkit/summary/ingest.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <iostream>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
+
+using Catch::Matchers::Contains;
+using Catch::Matchers::Equals;
+using clvkit::BadRowPolicy;
+using clvkit::CustomerBase;
+using clvkit::CustomerSummary;
+using clvkit::Day;
+using clvkit::IngestOptions;
+using clvkit::RejectReason;
+using clvkit::ReturnsPolicy;
+using clvkit::ZeroAmountPolicy;
+
+namespace {
+
+// Matches an exception's what() with a string matcher (Catch2 v2 has only exact Message()).
+template <typename StringMatcher>
+class WhatMatcher : public Catch::MatcherBase<std::exception> {
+ public:
+  explicit WhatMatcher(StringMatcher inner) : inner_(std::move(inner)) {}
+  bool match(const std::exception& error) const override { return inner_.match(error.what()); }
+  std::string describe() const override { return "has a message that " + inner_.describe(); }
+
+ private:
+  StringMatcher inner_;
+};
+template <typename StringMatcher>
+WhatMatcher<StringMatcher> What(StringMatcher inner) {
+  return WhatMatcher<StringMatcher>(std::move(inner));
+}
+
+CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) {
+  std::istringstream in(text);
+  return clvkit::ingest_transactions(in, "log.csv", options);
+}
+
+IngestOptions skip_bad_rows() {
+  IngestOptions options;
+  options.on_bad_row = BadRowPolicy::skip;
+  return options;
+}
+
+std::int64_t rejected(const CustomerBase& base, RejectReason reason) {
+  return base.stats.rejected[static_cast<int>(reason)];
+}
+
+std::vector<std::string> ids(const CustomerBase& base) {
+  std::vector<std::string> result;
+  for (const auto& customer : base.customers) result.push_back(customer.id);
+  return result;
+}
+
+const CustomerSummary& customer(const CustomerBase& base, const std::string& id) {
+  for (const auto& c : base.customers) {
+    if (c.id == id) return c;
+  }
+  FAIL("no customer " << id);
+  throw;
+}
+
+Day day(int y, unsigned m, unsigned d) { return clvkit::days_from_civil(y, m, d); }
+
+void check_same(const CustomerSummary& a, const CustomerSummary& b) {
+  CAPTURE(a.id, b.id);
+  CHECK(a.id == b.id);
+  CHECK(a.first_purchase == b.first_purchase);
+  CHECK(a.last_purchase == b.last_purchase);
+  CHECK(a.purchase_days == b.purchase_days);
+  CHECK(a.frequency == b.frequency);
+  CHECK(a.recency == b.recency);
+  CHECK(a.T == b.T);
+  CHECK(a.days_since_last == b.days_since_last);
+  CHECK(a.total_spend == b.total_spend);  // exact: amounts are summed as integers
+  CHECK(a.monetary == b.monetary);
+  CHECK(a.avg_spend == b.avg_spend);
+}
+
+}  // namespace
+
+TEST_CASE("ingest reads a clean log and counts every row as used", "[ingest]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "b,2024-01-02,20.5\n"
+      "a,2024-01-05,5\n");
+  CHECK(base.source == "log.csv");
+  CHECK(base.delimiter == ',');
+  CHECK(base.stats.rows_read == 3);
+  CHECK(base.stats.rows_used == 3);
+  CHECK(base.stats.rows_rejected() == 0);
+  CHECK(base.stats.reconciles());
+  CHECK(ids(base) == std::vector<std::string>{"a", "b"});
+  CHECK(base.first_day == day(2024, 1, 1));
+  CHECK(base.last_day == day(2024, 1, 5));
+  CHECK(base.as_of == day(2024, 1, 5));
+  CHECK(customer(base, "a").purchase_days == 2);
+  CHECK(customer(base, "b").total_spend == 20.5);
+}
+
+TEST_CASE("ingest finds named columns anywhere in the header and ignores the others",
+          "[ingest][csv]") {
+  IngestOptions options;
+  options.customer_col = "CustomerID";
+  options.date_col = "InvoiceDate";
+  options.amount_col = "Revenue";
+  options.date_format = "%m/%d/%Y %H:%M";
+  const auto base = ingest(
+      "InvoiceNo, Revenue ,Description,InvoiceDate,CustomerID\n"
+      "536365,15.30,\"WHITE HANGING HEART T-LIGHT HOLDER, LARGE\",12/1/2010 8:26,17850\n"
+      "536366,11.10,\"HAND WARMER \"\"UNION JACK\"\"\",12/1/2010 8:28,17850\n"
+      "536367,54.08,ASSORTED COLOUR BIRD ORNAMENT,12/2/2010 8:34,13047\n",
+      options);
+  REQUIRE(ids(base) == std::vector<std::string>{"13047", "17850"});
+  CHECK(customer(base, "17850").purchase_days == 1);
+  CHECK(customer(base, "17850").total_spend == 26.4);  // exact: 15.30 + 11.10 summed in integers
+  CHECK(customer(base, "13047").first_purchase == day(2010, 12, 2));
+}
+
+TEST_CASE("ingest reads a semicolon log with BOM, CRLF and quoted ids from a stream like stdin",
+          "[ingest][csv]") {
+  std::istringstream in(
+      "\xEF\xBB\xBF"
+      "customer_id;date;amount\r\n"
+      "\"Smith; J\";2024-01-01;10\r\n"
+      "\r\n"
+      "\"O\"\"Brien\";\"2024-01-02\";\"3.5\"\r\n");
+  const auto base = clvkit::ingest_transactions(in, "-", IngestOptions{});
+  CHECK(base.delimiter == ';');
+  CHECK(base.source == "-");
+  CHECK(base.stats.rows_read == 2);  // the blank line is not a row
+  CHECK(ids(base) == std::vector<std::string>{"O\"Brien", "Smith; J"});
+  CHECK(customer(base, "O\"Brien").total_spend == 3.5);
+}
+
+TEST_CASE("ingest reads tab-separated logs and honours a given delimiter", "[ingest][csv]") {
+  CHECK(ingest("customer_id\tdate\tamount\nx\t2024-01-01\t1\n").delimiter == '\t');
+  IngestOptions options;
+  options.delimiter = '|';
+  const auto base = ingest("customer_id|date|amount\nx,1|2024-01-01|1\n", options);
+  CHECK(base.delimiter == '|');
+  CHECK(ids(base) == std::vector<std::string>{"x,1"});
+}
+
+TEST_CASE("ingest_transactions_file reads '-' from standard input", "[ingest][csv]") {
+  std::istringstream fake_stdin("customer_id,date,amount\n7,2024-03-01,2\n");
+  std::streambuf* const saved = std::cin.rdbuf(fake_stdin.rdbuf());
+  CustomerBase base;
+  try {
+    base = clvkit::ingest_transactions_file("-", IngestOptions{});
+  } catch (...) {
+    std::cin.rdbuf(saved);
+    throw;
+  }
+  std::cin.rdbuf(saved);
+  CHECK(base.source == "-");
+  CHECK(ids(base) == std::vector<std::string>{"7"});
+}
+
+TEST_CASE("ingest_transactions_file reads fixture files and reports unopenable paths",
+          "[ingest][csv][inputcheck]") {
+  const std::string dir = CLVKIT_TEST_DATA_DIR "/ingest/";
+  const auto semicolon = clvkit::ingest_transactions_file(dir + "semicolon_bom_crlf.csv", {});
+  CHECK(semicolon.delimiter == ';');
+  CHECK(semicolon.stats.rows_read == 4);
+  CHECK(ids(semicolon) == std::vector<std::string>{"A; 1", "B"});
+  CHECK(customer(semicolon, "A; 1").total_spend == 15.0);
+
+  IngestOptions cdnow;
+  cdnow.date_format = "%Y%m%d";
+  const auto base = clvkit::ingest_transactions_file(dir + "cdnow_style.csv", cdnow);
+  CHECK(ids(base) == std::vector<std::string>{"00001", "00002", "00003"});
+  // 00001 buys on 1997-01-01 and 1997-01-12; 1997-01-12 also has a zero-amount row.
+  CHECK(customer(base, "00001").purchase_days == 2);
+  CHECK(customer(base, "00003").purchase_days == 1);  // a zero-amount day is a purchase day
+  CHECK(base.as_of == day(1997, 3, 30));
+
+  CHECK_THROWS_MATCHES(clvkit::ingest_transactions_file(dir + "no_such_file.csv", {}),
+                       clvkit::IoError, What(Contains("no_such_file.csv")));
+}
+
+TEST_CASE("a missing or repeated column is an input error naming file and column",
+          "[ingest][inputcheck]") {
+  CHECK_THROWS_MATCHES(
+      ingest("customer_id,date,value\na,2024-01-01,1\n"), clvkit::InputError,
+      What(Equals("log.csv:1:0: missing column 'amount' (header has: customer_id, date, value)")));
+  CHECK_THROWS_MATCHES(ingest("customer_id,date,amount,date\na,2024-01-01,1,x\n"),
+                       clvkit::InputError,
+                       What(Equals("log.csv:1:0: column 'date' appears twice in the header "
+                                   "(fields 2 and 4)")));
+}
+
+TEST_CASE("an empty log is an input error", "[ingest][inputcheck]") {
+  CHECK_THROWS_MATCHES(ingest(""), clvkit::InputError, What(Contains("log.csv:1:0: empty log")));
+  CHECK_THROWS_MATCHES(ingest("\n\r\n"), clvkit::InputError, What(Contains("empty log")));
+  CHECK_THROWS_MATCHES(ingest("customer_id,date,amount\n"), clvkit::InputError,
+                       What(Contains("not followed by any data row")));
+  // Rows exist but none survives: the message explains where they went.
+  CHECK_THROWS_MATCHES(
+      ingest("customer_id,date,amount\na,2024-02-30,1\n", skip_bad_rows()), clvkit::InputError,
+      What(Equals("log.csv: no customer has a purchase day: 1 rows read, 0 used, 0 "
+                  "after the as-of day, 1 rejected (bad_date 1)")));
+}
+
+TEST_CASE("each bad row stops the ingest with source:line:column under on_bad_row=fail",
+          "[ingest][inputcheck]") {
+  const std::string header = "customer_id,date,amount\na,2024-01-01,10\n";
+  const auto fails_with = [&](const std::string& row, const std::string& message,
+                              const IngestOptions& options = {}) {
+    CAPTURE(row);
+    CHECK_THROWS_MATCHES(ingest(header + row, options), clvkit::InputError, What(Equals(message)));
+  };
+  fails_with("b,2024-01-02\n", "log.csv:3:3: expected 3 fields, found 2");
+  fails_with("b\n", "log.csv:3:2: expected 3 fields, found 1");
+  fails_with("b,2024-01-02,1,extra\n", "log.csv:3:4: expected 3 fields, found 4");
+  fails_with("  ,2024-01-02,1\n", "log.csv:3:1: empty customer id in column 'customer_id'");
+  fails_with("b,2023-13-01,1\n",
+             "log.csv:3:2: unparsable date '2023-13-01' (expected YYYY-MM-DD, optionally with a "
+             "time)");
+  fails_with("b,2024-01-02,12.5.1\n",
+             "log.csv:3:3: unparsable amount '12.5.1' (expected a decimal number such as 12.50)");
+  fails_with("b,2024-01-02,1e99\n",
+             "log.csv:3:3: unparsable amount '1e99' (expected a decimal number such as 12.50)");
+  fails_with("b,2024-01-02,5000000000000\n",
+             "log.csv:3:3: amount '5000000000000' out of range (|amount| < 1e12)");
+  IngestOptions cdnow;
+  cdnow.date_format = "%Y%m%d";
+  CHECK_THROWS_MATCHES(
+      ingest("customer_id,date,amount\nb,19971301,1\n", cdnow), clvkit::InputError,
+      What(Equals("log.csv:2:2: unparsable date '19971301' (expected format %Y%m%d)")));
+}
+
+TEST_CASE("line numbers in errors are physical lines, after quoted line ends and blank lines",
+          "[ingest][inputcheck]") {
+  CHECK_THROWS_MATCHES(ingest("customer_id,note,date,amount\n"
+                              "a,\"two\nlines\",2024-01-01,1\n"
+                              "\n"
+                              "b,x,2024-01-0x,1\n"),
+                       clvkit::InputError,
+                       What(Contains("log.csv:5:3: unparsable date '2024-01-0x'")));
+}
+
+TEST_CASE("bad rows are counted by reason under on_bad_row=skip", "[ingest][inputcheck]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "b,2024-01-02\n"        // wrong_field_count
+      "b,2024-01-02,1,2\n"    // wrong_field_count
+      ",2024-01-02,1\n"       // empty_id
+      "   ,2024-01-02,1\n"    // empty_id
+      "b,2024-02-30,1\n"      // bad_date
+      "b,,1\n"                // bad_date
+      "b,2024-01-02,abc\n"    // bad_amount
+      "b,2024-01-02,\n"       // bad_amount
+      "b,2024-01-02,nan\n"    // bad_amount
+      "b,2024-01-02,inf\n"    // bad_amount
+      "b,2024-01-02,+-3\n"    // bad_amount
+      "b,2024-01-02,1 000\n"  // bad_amount
+      "b,2024-01-03,4\n",
+      skip_bad_rows());
+  CHECK(base.stats.rows_read == 14);
+  CHECK(base.stats.rows_used == 2);
+  CHECK(rejected(base, RejectReason::wrong_field_count) == 2);
+  CHECK(rejected(base, RejectReason::empty_id) == 2);
+  CHECK(rejected(base, RejectReason::bad_date) == 2);
+  CHECK(rejected(base, RejectReason::bad_amount) == 6);
+  CHECK(base.stats.rows_rejected() == 12);
+  CHECK(base.stats.reconciles());
+  CHECK(ids(base) == std::vector<std::string>{"a", "b"});  // b exists only through its good row
+  CHECK(customer(base, "b").first_purchase == day(2024, 1, 3));
+}
+
+TEST_CASE("amounts accept a sign, surrounding spaces and bare decimal points", "[ingest]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01, 12.5 \n"
+      "a,2024-01-02,+3\n"
+      "a,2024-01-03,.25\n"
+      "a,2024-01-04,5.\n"
+      "a,2024-01-05,0007\n");
+  CHECK(customer(base, "a").total_spend == 12.5 + 3 + 0.25 + 5 + 7);
+  CHECK(customer(base, "a").purchase_days == 5);
+}
+
+TEST_CASE("ids keep inner spaces and case but lose surrounding spaces", "[ingest]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "  ab c ,2024-01-01,1\n"
+      "ab c,2024-01-02,1\n"
+      "AB C,2024-01-02,1\n");
+  CHECK(ids(base) == std::vector<std::string>{"AB C", "ab c"});
+  CHECK(customer(base, "ab c").purchase_days == 2);
+}
+
+TEST_CASE("returns=net subtracts returns from spend without creating purchase days",
+          "[ingest][returns]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "a,2024-01-05,-4\n"  // a return on a day without purchase
+      "a,2024-01-08,6\n");
+  const auto& a = customer(base, "a");
+  CHECK(a.purchase_days == 2);
+  CHECK(a.last_purchase == day(2024, 1, 8));
+  CHECK(a.total_spend == 12.0);  // 10 - 4 + 6
+  CHECK(a.monetary == 2.0);      // (12 - 10) / 1
+  CHECK(base.stats.returns_netted == 1);
+  CHECK(base.stats.rows_used == 3);
+  CHECK(base.stats.reconciles());
+}
+
+TEST_CASE("returns=drop rejects negative rows as negative_amount", "[ingest][returns]") {
+  IngestOptions options;
+  options.returns = ReturnsPolicy::drop;
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "a,2024-01-05,-4\n"
+      "a,2024-01-08,6\n",
+      options);
+  CHECK(customer(base, "a").total_spend == 16.0);
+  CHECK(rejected(base, RejectReason::negative_amount) == 1);
+  CHECK(base.stats.returns_netted == 0);
+  CHECK(base.stats.rows_used == 2);
+  CHECK(base.stats.reconciles());
+}
+
+TEST_CASE("returns=fail stops at the first negative amount with its position",
+          "[ingest][returns][inputcheck]") {
+  IngestOptions options;
+  options.returns = ReturnsPolicy::fail;
+  options.on_bad_row = BadRowPolicy::skip;  // the returns policy decides, not the bad-row one
+  CHECK_THROWS_MATCHES(ingest("customer_id,date,amount\n"
+                              "a,2024-01-01,10\n"
+                              "a,2024-01-02,-3.50\n",
+                              options),
+                       clvkit::InputError,
+                       What(Equals("log.csv:3:3: negative amount '-3.50' (returns=fail)")));
+}
+
+TEST_CASE("zero amounts: keep makes a purchase day, drop rejects, fail stops",
+          "[ingest][returns]") {
+  const std::string log =
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "a,2024-01-04,0.00\n"
+      "a,2024-01-09,-0\n";  // negative zero is a zero amount, not a return
+  const auto kept = ingest(log);
+  CHECK(customer(kept, "a").purchase_days == 3);
+  CHECK(customer(kept, "a").last_purchase == day(2024, 1, 9));
+  CHECK(kept.stats.zero_amount_rows == 2);
+  CHECK(kept.stats.returns_netted == 0);
+  CHECK(kept.stats.reconciles());
+
+  IngestOptions drop;
+  drop.zero_amounts = ZeroAmountPolicy::drop;
+  const auto dropped = ingest(log, drop);
+  CHECK(customer(dropped, "a").purchase_days == 1);
+  CHECK(rejected(dropped, RejectReason::zero_amount) == 2);
+  CHECK(dropped.stats.zero_amount_rows == 0);
+  CHECK(dropped.stats.reconciles());
+
+  IngestOptions fail;
+  fail.zero_amounts = ZeroAmountPolicy::fail;
+  CHECK_THROWS_MATCHES(ingest(log, fail), clvkit::InputError,
+                       What(Equals("log.csv:3:3: zero amount '0.00' (zero-amounts=fail)")));
+}
+
+TEST_CASE("a customer with only returns is dropped and counted, its rows still used",
+          "[ingest][returns]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "r,2024-01-02,-5\n"
+      "r,2024-01-03,-1\n");
+  CHECK(ids(base) == std::vector<std::string>{"a"});
+  CHECK(base.stats.customers_without_purchase == 1);
+  CHECK(base.stats.rows_used == 3);
+  CHECK(base.stats.returns_netted == 2);
+  CHECK(base.last_day == day(2024, 1, 3));  // used days include return days
+  CHECK(base.as_of == day(2024, 1, 3));
+  CHECK(base.stats.reconciles());
+}
+
+TEST_CASE("rows after as_of are counted, not used, and escape the amount policies",
+          "[ingest][asof]") {
+  IngestOptions options = skip_bad_rows();
+  options.as_of = day(2024, 1, 31);
+  options.returns = ReturnsPolicy::fail;
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "a,2024-01-01,10\n"
+      "a,2024-01-31,5\n"   // on the as-of day: used
+      "a,2024-02-01,7\n"   // after
+      "b,2024-02-10,-3\n"  // after: a return after as-of does not trigger returns=fail
+      "c,2024-02-30,1\n"   // bad date: bad_date, not after-as-of
+      "c,2024-03-01,xx\n"  // bad amount after as-of: still bad_amount
+      "d,2024-01-15,2\n",
+      options);
+  CHECK(base.stats.rows_read == 7);
+  CHECK(base.stats.rows_used == 3);
+  CHECK(base.stats.rows_after_as_of == 2);
+  CHECK(rejected(base, RejectReason::bad_date) == 1);
+  CHECK(rejected(base, RejectReason::bad_amount) == 1);
+  CHECK(base.stats.reconciles());
+  CHECK(ids(base) == std::vector<std::string>{"a", "d"});
+  CHECK(base.as_of == day(2024, 1, 31));
+  CHECK(base.last_day == day(2024, 1, 31));
+  CHECK(customer(base, "a").total_spend == 15.0);
+  CHECK(customer(base, "d").T == 16);
+}
+
+TEST_CASE("rows_read = used + rejected + after as-of under every policy combination",
+          "[ingest][property]") {
+  for (const auto returns : {ReturnsPolicy::net, ReturnsPolicy::drop, ReturnsPolicy::fail}) {
+    for (const auto zeros :
+         {ZeroAmountPolicy::keep, ZeroAmountPolicy::drop, ZeroAmountPolicy::fail}) {
+      for (const auto bad : {BadRowPolicy::fail, BadRowPolicy::skip}) {
+        for (const bool with_as_of : {false, true}) {
+          IngestOptions options;
+          options.returns = returns;
+          options.zero_amounts = zeros;
+          options.on_bad_row = bad;
+          if (with_as_of) options.as_of = day(2024, 1, 31);
+          // Only the rows this combination does not stop on.
+          std::string log = "customer_id,date,amount\na,2024-01-01,10\nb,2024-01-04,5\n";
+          std::int64_t rows = 2, used = 2, rejects = 0, after = 0;
+          if (returns != ReturnsPolicy::fail) {
+            log += "a,2024-01-02,-3\n";
+            ++rows;
+            (returns == ReturnsPolicy::net ? used : rejects) += 1;
+          }
+          if (zeros != ZeroAmountPolicy::fail) {
+            log += "b,2024-01-03,0\n";
+            ++rows;
+            (zeros == ZeroAmountPolicy::keep ? used : rejects) += 1;
+          }
+          if (bad == BadRowPolicy::skip) {
+            log += ",2024-01-04,5\nc,2024-02-30,5\nc,2024-01-05,x\nc,2024-01-05\n";
+            rows += 4;
+            rejects += 4;
+          }
+          log += "c,2024-03-01,5\n";
+          ++rows;
+          (with_as_of ? after : used) += 1;
+          CAPTURE(static_cast<int>(returns), static_cast<int>(zeros), static_cast<int>(bad),
+                  with_as_of, log);
+          const auto base = ingest(log, options);
+          CHECK(base.stats.reconciles());
+          CHECK(base.stats.rows_read == rows);
+          CHECK(base.stats.rows_used == used);
+          CHECK(base.stats.rows_rejected() == rejects);
+          CHECK(base.stats.rows_after_as_of == after);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("numeric ids sort numerically, other ids bytewise", "[ingest][order]") {
+  const auto numeric = ingest(
+      "customer_id,date,amount\n"
+      "10,2024-01-01,1\n100,2024-01-01,1\n9,2024-01-01,1\n7,2024-01-01,1\n"
+      "007,2024-01-01,1\n0,2024-01-01,1\n");
+  // Significant digits decide ("007" and "7" are both seven); ties go by the full string.
+  CHECK(ids(numeric) == std::vector<std::string>{"0", "007", "7", "9", "10", "100"});
+  const auto mixed = ingest(
+      "customer_id,date,amount\n"
+      "10,2024-01-01,1\n9,2024-01-01,1\nA10,2024-01-01,1\nA9,2024-01-01,1\nb,2024-01-01,1\n");
+  CHECK(ids(mixed) == std::vector<std::string>{"10", "9", "A10", "A9", "b"});
+}
+
+TEST_CASE("an invalid date format is a usage error before any row is read",
+          "[ingest][inputcheck]") {
+  IngestOptions options;
+  options.date_format = "%Y-%b-%d";
+  CHECK_THROWS_AS(ingest("customer_id,date,amount\na,2024-01-01,1\n", options), clvkit::UsageError);
+}
+
+namespace {
+
+// A naive reference: all rows in memory, summaries straight from the definitions
+// (returns=net, zero-amounts=keep), amounts in cents.
+struct Row {
+  std::string id;
+  Day day;
+  long long cents;
+};
+
+std::vector<CustomerSummary> reference_summaries(const std::vector<Row>& rows, Day as_of) {
+  std::map<std::string, std::vector<const Row*>> by_customer;  // bytewise id order
+  for (const Row& row : rows) {
+    if (row.day <= as_of) by_customer[row.id].push_back(&row);
+  }
+  std::vector<CustomerSummary> result;
+  for (const auto& [id, history] : by_customer) {
+    std::set<Day> purchase_days;
+    std::map<Day, long long> spend_of_day;
+    long long total = 0;
+    for (const Row* row : history) {
+      if (row->cents >= 0) purchase_days.insert(row->day);
+      spend_of_day[row->day] += row->cents;
+      total += row->cents;
+    }
+    if (purchase_days.empty()) continue;
+    CustomerSummary s;
+    s.id = id;
+    s.first_purchase = *purchase_days.begin();
+    s.last_purchase = *purchase_days.rbegin();
+    s.purchase_days = static_cast<std::int64_t>(purchase_days.size());
+    s.frequency = s.purchase_days - 1;
+    s.recency = s.last_purchase - s.first_purchase;
+    s.T = as_of - s.first_purchase;
+    s.days_since_last = as_of - s.last_purchase;
+    s.total_spend = static_cast<double>(total) / 100.0;
+    s.monetary = s.frequency == 0 ? 0.0
+                                  : static_cast<double>(total - spend_of_day[s.first_purchase]) /
+                                        (100.0 * static_cast<double>(s.frequency));
+    s.avg_spend = static_cast<double>(total) / (100.0 * static_cast<double>(s.purchase_days));
+    result.push_back(s);
+  }
+  return result;
+}
+
+std::string cents_text(long long cents) {
+  const long long magnitude = cents < 0 ? -cents : cents;
+  std::string text = cents < 0 ? "-" : "";
+  text += std::to_string(magnitude / 100);
+  text += '.';
+  text += static_cast<char>('0' + magnitude % 100 / 10);
+  text += static_cast<char>('0' + magnitude % 10);
+  return text;
+}
+
+std::string to_csv(const std::vector<Row>& rows) {
+  std::string text = "customer_id,date,amount\n";
+  for (const Row& row : rows) {
+    text += row.id + "," + clvkit::format_day(row.day) + "," + cents_text(row.cents) + "\n";
+  }
+  return text;
+}
+
+// Random logs whose customers have many distinct days, returns on and before their first
+// purchase day, zero amounts, repeated days, and amounts like 0.10 whose floating-point sums
+// would depend on the order of the rows.
+std::vector<Row> random_log(std::mt19937& rng, int customers, int rows, Day from, int span) {
+  std::uniform_int_distribution<int> pick_customer(0, customers - 1);
+  std::uniform_int_distribution<int> pick_day(0, span - 1);
+  std::uniform_int_distribution<int> pick_kind(0, 9);
+  std::uniform_int_distribution<long long> pick_cents(1, 99999);
+  std::vector<Row> log;
+  for (int i = 0; i < rows; ++i) {
+    const int kind = pick_kind(rng);
+    long long cents = pick_cents(rng);
+    if (kind == 0) cents = -cents % 5000;  // a return (or, rarely, zero)
+    if (kind == 1) cents = 0;
+    if (kind == 2) cents = 10;  // 0.10
+    std::string id = "c";
+    id += std::to_string(pick_customer(rng));
+    log.push_back(Row{std::move(id), from + pick_day(rng), cents});
+  }
+  return log;
+}
+
+}  // namespace
+
+TEST_CASE("ingest matches a naive reference on random logs, sorted or shuffled",
+          "[ingest][property][consistency]") {
+  std::mt19937 rng(20240131);
+  const Day from = day(2023, 1, 1);
+  struct Shape {
+    int customers, rows, span;
+  };
+  for (const Shape shape : {Shape{5, 40, 10}, Shape{40, 3000, 200}, Shape{300, 2000, 900}}) {
+    for (int repeat = 0; repeat < 5; ++repeat) {
+      std::vector<Row> log = random_log(rng, shape.customers, shape.rows, from, shape.span);
+      CAPTURE(shape.customers, shape.rows, shape.span, repeat);
+      std::vector<Row> sorted = log;
+      std::stable_sort(sorted.begin(), sorted.end(),
+                       [](const Row& a, const Row& b) { return a.day < b.day; });
+      std::vector<Row> reversed(sorted.rbegin(), sorted.rend());
+      const auto base = ingest(to_csv(sorted));
+      const Day as_of = base.as_of;
+      const auto expected = reference_summaries(log, as_of);
+      for (const auto& variant : {log, reversed}) {
+        const auto other = ingest(to_csv(variant));
+        REQUIRE(other.customers.size() == base.customers.size());
+        for (std::size_t i = 0; i < base.customers.size(); ++i) {
+          check_same(other.customers[i], base.customers[i]);
+        }
+        CHECK(other.as_of == base.as_of);
+        CHECK(other.first_day == base.first_day);
+        CHECK(other.stats.customers_without_purchase == base.stats.customers_without_purchase);
+      }
+      REQUIRE(base.customers.size() == expected.size());
+      for (std::size_t i = 0; i < expected.size(); ++i) check_same(base.customers[i], expected[i]);
+      CHECK(base.stats.rows_used == static_cast<std::int64_t>(log.size()));
+      CHECK(base.stats.reconciles());
+
+      // An as-of inside the log: the reference drops the later rows itself.
+      IngestOptions cut;
+      cut.as_of = from + shape.span / 2;
+      const auto early = ingest(to_csv(log), cut);
+      const auto expected_early = reference_summaries(log, *cut.as_of);
+      REQUIRE(early.customers.size() == expected_early.size());
+      for (std::size_t i = 0; i < expected_early.size(); ++i) {
+        check_same(early.customers[i], expected_early[i]);
+      }
+      CHECK(early.stats.reconciles());
+    }
+  }
+}
