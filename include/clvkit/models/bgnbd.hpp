@@ -20,7 +20,9 @@ struct BgNbdParams {
 /// Throws ModelError naming the parameter when one is not positive and finite.
 void check_bgnbd_params(const BgNbdParams& params);
 
-/// Individual log-likelihood (FHL 2005 eq. 6), computed in log space.
+/// Individual log-likelihood (FHL 2005 eq. 6), computed in log space. x is a count (0, 1, 2, ...
+/// stored as a double); any 0 <= t_x <= T is accepted, t_x = 0 with x > 0 included. Parameters
+/// are not checked here (hot path): call check_bgnbd_params at the boundary.
 double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T) noexcept;
 
 /// Log-likelihood and its analytic gradient with respect to (r, alpha, a, b).
@@ -30,14 +32,25 @@ double bgnbd_log_likelihood_gradient(const BgNbdParams& params, double x, double
 /// P(alive | x, t_x, T) (FHL 2005 appendix / "Computing P(alive)" note); 1 when x = 0.
 double bgnbd_p_alive(const BgNbdParams& params, double x, double t_x, double T) noexcept;
 
-/// E[X(t) | x, t_x, T]: expected purchases in the next t time units (FHL 2005 eq. 10).
+/// E[X(t) | x, t_x, T]: expected purchases in the next t time units (FHL 2005 eq. 10), computed
+/// as P(alive) * bgnbd_expected_purchases_given_alive (no cancellation as a -> 1, finite for long
+/// horizons). 0 at t = 0; NaN for t < 0.
 double bgnbd_conditional_expected_purchases(const BgNbdParams& params, double x, double t_x,
                                             double T, double t) noexcept;
 
-/// E[X(t)] for a customer just acquired (FHL 2005 eq. 7).
+/// E[X(t) | x, T, alive at T] = E[X(t) | x, t_x, T] / P(alive), which does not depend on t_x:
+/// E_p[(1 - (1 + p t/(alpha+T))^-(r+x)) / p] with p ~ Beta(a, b+x). Use it instead of dividing by
+/// P(alive), which underflows to 0 for customers who are almost surely gone.
+double bgnbd_expected_purchases_given_alive(const BgNbdParams& params, double x, double T,
+                                            double t) noexcept;
+
+/// E[X(t)] for a customer just acquired (FHL 2005 eq. 7): the conditional expectation at
+/// x = t_x = T = 0. 0 at t = 0; NaN for t < 0.
 double bgnbd_expected_purchases_new_customer(const BgNbdParams& params, double t) noexcept;
 
-/// P(X(t) = n) for a randomly chosen customer (FHL 2005 eq. 8).
+/// P(X(t) = n) for a randomly chosen customer (FHL 2005 eq. 8), a log-sum-exp of its two terms;
+/// the 1 - sum_{j<n} NB(j) of the second is the regularized incomplete beta I_z(n, r) (Boost),
+/// without the cancellation of the written form. 0 for n < 0; NaN for t < 0.
 double bgnbd_probability_of_purchases(const BgNbdParams& params, double t, int n) noexcept;
 
 }  // namespace clvkit
