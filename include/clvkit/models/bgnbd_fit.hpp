@@ -17,12 +17,16 @@ struct FrequencyRecencyPattern {
 };
 
 /// Collapses per-customer (x, t_x, T) into distinct patterns with counts, sorted by (x, t_x, T)
-/// so the summed likelihood is independent of input order.
+/// so the summed likelihood is independent of input order. Only exactly equal triples are
+/// merged. Throws ModelError naming the customer (1-based) when the vectors differ in length, x
+/// or T is negative or not finite, or t_x is outside [0, T].
 std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>& x,
                                                        const std::vector<double>& t_x,
                                                        const std::vector<double>& T);
 
-/// Total log-likelihood sum(count * LL_i) and, when `gradient` is non-null, its gradient.
+/// Total log-likelihood sum(count * LL_i) (FHL 2005 eq. 6 per pattern, compensated summation)
+/// and, when `gradient` is non-null, its gradient with respect to (r, alpha, a, b). Non-finite
+/// when a parameter is outside the model's domain.
 double bgnbd_total_log_likelihood(const BgNbdParams& params,
                                   const std::vector<FrequencyRecencyPattern>& data,
                                   std::array<double, 4>* gradient) noexcept;
@@ -32,8 +36,12 @@ struct BgNbdFit {
   FitSummary summary;  ///< parameters named r, alpha, a, b
 };
 
-/// Fits BG/NBD. Throws ModelError when it cannot succeed (no customers, no repeat buyers,
-/// every T = 0) with a message that says why.
-BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data, const FitOptions& options = {});
+/// Fits BG/NBD by maximum likelihood (maximize_log_likelihood, model "bgnbd"), starting from
+/// r = 1, alpha = mean T / mean x, a = b = 1, then alternatives. Throws ModelError when it cannot
+/// succeed (no customers, no repeat buyers, every T = 0, a pattern with a non-positive count or
+/// an invalid triple) with a message that says why. A fit that does not converge is returned
+/// with summary.converged = false and the reason in summary.message.
+BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data,
+                   const FitOptions& options = {});
 
 }  // namespace clvkit

@@ -2,12 +2,11 @@
 // Maximum-likelihood fitting shared by every model: L-BFGS (LBFGSpp) on log-parameters,
 // restarts from other starting points, observed-information standard errors (delta method).
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <Eigen/Core>
 
 namespace clvkit {
 
@@ -65,26 +64,30 @@ using LogLikelihoodFunction =
 /// Maximises `log_likelihood` over positive parameters named `names`, from each of `starts` in
 /// turn until one converges. Throws ModelError when no start gives a finite likelihood.
 ///
-/// Minimises f(theta) = -LL(exp(theta)) / n_observations with L-BFGS (LBFGSpp, Wolfe
-/// backtracking). Line-search failures are caught; the best point seen is kept and L-BFGS is
-/// restarted from it while it still improves. A run has converged when
-/// max_i |dLL/dtheta_i| <= gradient_tolerance * max(1, |LL|). When the given starts are used up
-/// without convergence and max_starts allows, further starts are derived from the best point so
-/// far (itself, then deterministic perturbations of it). The reported run is the first
-/// converged one (or, with try_all_starts, the converged one with the highest LL); when none
-/// converged, the one with the highest LL, with converged = false and the reason in `message`.
+/// Minimises f(theta) = -LL(exp(theta)) / n_observations with L-BFGS (LBFGSpp, with a
+/// strong-Wolfe line search of clvkit's own that steps back from non-finite values). Line-search
+/// failures are caught; the best point seen is kept and L-BFGS is restarted from it while it still
+/// improves. A run has converged when max_i |dLL/dtheta_i| <= gradient_tolerance * max(1, |LL|).
+/// When the given starts are used up without convergence and max_starts allows, further starts are
+/// derived from the best point so far (itself, then deterministic perturbations of it). The
+/// reported run is the first converged one (or, with try_all_starts, the converged one with the
+/// highest LL); when none converged, the one with the highest LL, with converged = false and the
+/// reason in `message`.
+///
+/// A parameter that ends more than e^15 (3.3e6) times away from every start is reported in
+/// `message` as running off to the edge of the parameter space (not identified by the data).
 ///
 /// Standard errors: the observed information -d2LL/dtheta2 is computed by central differences
-/// (Richardson-extrapolated) of the analytic gradient and symmetrised. When the fit did not
-/// converge, the information is not positive definite or its condition number exceeds 1e12,
-/// standard_errors_available is false and standard_errors_message says why; otherwise
+/// of the analytic gradient (step 1e-4 on the log scale) and symmetrised. When the fit did not
+/// converge, a parameter is at the edge, the information is not positive definite or its
+/// condition number exceeds 1e12, standard_errors_available is false and
+/// standard_errors_message says why; otherwise
 /// cov(theta) = information^-1, se(p_i) = p_i sqrt(cov_ii) (delta method) and the 95% interval
 /// is exp(theta_i +- 1.96 sqrt(cov_ii)). AIC = 2k - 2LL, BIC = k ln(n) - 2LL.
 ///
 /// Throws ModelError for malformed arguments (no parameter names, a start of the wrong size or
 /// with a non-positive value, n_observations < 1, non-positive options). Deterministic.
-FitSummary maximize_log_likelihood(const std::string& model,
-                                   const std::vector<std::string>& names,
+FitSummary maximize_log_likelihood(const std::string& model, const std::vector<std::string>& names,
                                    const LogLikelihoodFunction& log_likelihood,
                                    const std::vector<Eigen::VectorXd>& starts,
                                    std::int64_t n_observations, const FitOptions& options = {});

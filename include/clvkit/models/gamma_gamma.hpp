@@ -17,10 +17,15 @@ struct GammaGammaParams {
 /// Throws ModelError naming the parameter when one is not positive and finite.
 void check_gamma_gamma_params(const GammaGammaParams& params);
 
-/// Log-likelihood of (x, m) for a repeat buyer (Fader & Hardie 2013 eq. 3), log space.
+/// Log-likelihood of (x, m) for a repeat buyer (Fader & Hardie 2013 eq. 3), log space:
+/// lgamma(px+q) - lgamma(px) - lgamma(q) + q log gamma + (px-1) log m + px log x
+/// - (px+q) log(xm+gamma), the density of the mean of x Gamma(p, nu) spends mixed over
+/// nu ~ Gamma(q, gamma). m in money units per purchase. Returns NaN (never throws) when a
+/// parameter is not positive and finite or x or m is not positive and finite.
 double gamma_gamma_log_likelihood(const GammaGammaParams& params, double x, double m) noexcept;
 
-/// Log-likelihood and its analytic gradient with respect to (p, q, gamma).
+/// Log-likelihood and its analytic gradient with respect to (p, q, gamma) (digamma terms).
+/// Same domain as gamma_gamma_log_likelihood; NaN value and gradient outside it.
 double gamma_gamma_log_likelihood_gradient(const GammaGammaParams& params, double x, double m,
                                            std::array<double, 3>& gradient) noexcept;
 
@@ -28,7 +33,8 @@ double gamma_gamma_log_likelihood_gradient(const GammaGammaParams& params, doubl
 double gamma_gamma_population_mean(const GammaGammaParams& params);
 
 /// E[M | x, m]: conditional expected average spend (eq. 5); the population mean when x = 0.
-/// Requires q > 1.
+/// E[M | x, m] = (1 - w) p gamma / (q - 1) + w m, w = px / (px + q - 1).
+/// Requires q > 1; throws ModelError naming the parameter, or x < 0, or m <= 0 when x > 0.
 double gamma_gamma_conditional_expected_spend(const GammaGammaParams& params, double x, double m);
 
 }  // namespace clvkit

@@ -26,6 +26,9 @@ struct GammaGammaFit {
 /// Fits Gamma-Gamma on observations with x >= 1 and m > 0 (others must be filtered out by the
 /// caller). Throws ModelError when it cannot succeed (no observations, q <= 1 at the optimum so
 /// the mean spend does not exist, non-finite likelihood) with a message that says why.
+/// Equal (x, m) pairs are merged first, so the result does not depend on the input order.
+/// Starts: moment estimates for q = 3 and q = 5 (when they exist), (1, 2, mean m), (1, 1, 1).
+/// A fit that does not converge is returned with summary.converged = false.
 GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
                               const FitOptions& options = {});
 

@@ -1,0 +1,248 @@
+#include "clvkit/models/bgnbd_fit.hpp"
+
+#include <algorithm>
+#include <array>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "clvkit/error.hpp"
+#include "clvkit/models/bgnbd.hpp"
+
+namespace {
+
+using clvkit::BgNbdParams;
+using clvkit::FrequencyRecencyPattern;
+using clvkit::ModelError;
+
+// The message of the ModelError that `f` throws; any other exception escapes and fails the test.
+template <typename F>
+std::string model_error_message(F&& f) {
+  try {
+    f();
+  } catch (const ModelError& e) {
+    return e.what();
+  }
+  return "<no ModelError thrown>";
+}
+
+std::map<std::string, std::vector<double>> read_csv(const std::string& name) {
+  const std::string path = std::string(CLVKIT_TEST_DATA_DIR) + "/reference/" + name;
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::string line;
+  // The lifetimes copies use CRLF line ends.
+  const auto next_line = [&in, &line] {
+    if (!std::getline(in, line)) return false;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    return true;
+  };
+  REQUIRE(next_line());
+  std::vector<std::string> header;
+  {
+    std::stringstream ss(line);
+    std::string cell;
+    while (std::getline(ss, cell, ',')) header.push_back(cell);
+  }
+  std::map<std::string, std::vector<double>> columns;
+  while (next_line()) {
+    if (line.empty()) continue;
+    std::stringstream ss(line);
+    std::string cell;
+    for (const std::string& h : header) {
+      REQUIRE(std::getline(ss, cell, ','));
+      columns[h].push_back(std::stod(cell));
+    }
+  }
+  return columns;
+}
+
+struct Customers {
+  std::vector<double> x, t_x, T;
+};
+
+// CDNOW 2357-customer calibration summary in weeks (FHL 2005).
+Customers cdnow() {
+  auto csv = read_csv("cdnow_customers_summary.csv");
+  return {csv.at("frequency"), csv.at("recency"), csv.at("T")};
+}
+
+// lifetimes 0.11.3 on the same file (tests/data/reference/README.md).
+const BgNbdParams kLifetimes{0.24259292827982198, 4.413532265271817, 0.7928859664406002,
+                             2.4257523826255123};
+constexpr double kLifetimesLogLikelihood = -9582.425560567366;
+
+double round_to(double value, int decimals) {
+  const double scale = std::pow(10.0, decimals);
+  return std::round(value * scale) / scale;
+}
+
+}  // namespace
+
+TEST_CASE("compress_patterns merges equal triples and sorts them", "[bgnbd]") {
+  const std::vector<double> x = {2, 0, 2, 1, 0, 2};
+  const std::vector<double> t_x = {5, 0, 5, 3, 0, 5};
+  const std::vector<double> T = {9, 7, 9, 8, 8, 9.5};
+  const auto patterns = clvkit::compress_patterns(x, t_x, T);
+  REQUIRE(patterns.size() == 5);
+  CHECK(patterns[0].x == 0);
+  CHECK(patterns[0].T == 7);
+  CHECK(patterns[0].count == 1);
+  CHECK(patterns[1].x == 0);
+  CHECK(patterns[1].T == 8);
+  CHECK(patterns[2].x == 1);
+  CHECK(patterns[3].x == 2);
+  CHECK(patterns[3].t_x == 5);
+  CHECK(patterns[3].T == 9);
+  CHECK(patterns[3].count == 2);
+  CHECK(patterns[4].T == 9.5);  // (2, 5, 9.5) differs from (2, 5, 9) in T only
+  CHECK(patterns[4].count == 1);
+  CHECK(clvkit::compress_patterns({}, {}, {}).empty());
+}
+
+TEST_CASE("compress_patterns checks its inputs", "[bgnbd][inputcheck]") {
+  CHECK_THAT(model_error_message([&] {
+               clvkit::compress_patterns({1, 2}, {1}, {3, 4});
+             }),
+             Catch::StartsWith("bgnbd data: x, t_x and T have different lengths"));
+  CHECK_THAT(model_error_message([&] {
+               clvkit::compress_patterns({1, 2}, {1, 5}, {3, 4});
+             }),
+             Catch::Equals("bgnbd data: customer 2 has t_x = 5, but must be in "
+                           "[0, T = 4]"));
+  CHECK_THAT(model_error_message([&] {
+               clvkit::compress_patterns({1, -1}, {1, 0}, {3, 4});
+             }),
+             Catch::StartsWith("bgnbd data: customer 2 has x = -1"));
+  CHECK_THAT(model_error_message([&] { clvkit::compress_patterns({1}, {1}, {std::nan("")}); }),
+             Catch::StartsWith("bgnbd data: customer 1 has T = nan"));
+}
+
+TEST_CASE("BG/NBD total log-likelihood is the weighted sum over customers",
+          "[bgnbd][consistency]") {
+  const Customers c = cdnow();
+  const auto patterns = clvkit::compress_patterns(c.x, c.t_x, c.T);
+  CHECK(patterns.size() < c.x.size());
+  double customers = 0.0;
+  for (const auto& p : patterns) customers += p.count;
+  CHECK(customers == 2357.0);
+  double direct = 0.0;
+  for (std::size_t i = 0; i < c.x.size(); ++i) {
+    direct += clvkit::bgnbd_log_likelihood(kLifetimes, c.x[i], c.t_x[i], c.T[i]);
+  }
+  std::array<double, 4> g{};
+  const double with_gradient = clvkit::bgnbd_total_log_likelihood(kLifetimes, patterns, &g);
+  const double without = clvkit::bgnbd_total_log_likelihood(kLifetimes, patterns, nullptr);
+  CHECK(with_gradient == Approx(direct).epsilon(1e-12));
+  CHECK(without == Approx(direct).epsilon(1e-12));
+  // lifetimes' own likelihood at its estimates.
+  CHECK(with_gradient == Approx(kLifetimesLogLikelihood).margin(1e-6));
+}
+
+TEST_CASE("BG/NBD total gradient agrees with central differences", "[bgnbd][consistency]") {
+  const Customers c = cdnow();
+  const auto patterns = clvkit::compress_patterns(c.x, c.t_x, c.T);
+  // Step 1e-5 relative in each parameter: truncation ~1e-10, rounding ~1e-16 * 1e4 / 1e-5;
+  // tolerance 1e-6 relative to max(1, |gradient|) (the total is ~1e4).
+  for (const BgNbdParams params :
+       {kLifetimes, BgNbdParams{1.0, 1.0, 1.0, 1.0}, BgNbdParams{0.05, 30.0, 3.0, 0.4},
+        BgNbdParams{5.0, 0.5, 0.2, 20.0}}) {
+    CAPTURE(params.r, params.alpha, params.a, params.b);
+    std::array<double, 4> g{};
+    clvkit::bgnbd_total_log_likelihood(params, patterns, &g);
+    for (int i = 0; i < 4; ++i) {
+      CAPTURE(i);
+      auto shifted = [&](double factor, double& value) {
+        BgNbdParams q = params;
+        double* v[] = {&q.r, &q.alpha, &q.a, &q.b};
+        *v[i] *= factor;
+        value = *v[i];
+        return clvkit::bgnbd_total_log_likelihood(q, patterns, nullptr);
+      };
+      double v_up = 0.0;
+      double v_down = 0.0;
+      const double up = shifted(1.0 + 1e-5, v_up);
+      const double down = shifted(1.0 - 1e-5, v_down);
+      const double numeric = (up - down) / (v_up - v_down);
+      CHECK(g[static_cast<std::size_t>(i)] ==
+            Approx(numeric).margin(1e-6 * std::max(1.0, std::abs(numeric))));
+    }
+  }
+}
+
+TEST_CASE("BG/NBD fit reproduces FHL 2005 CDNOW estimates", "[bgnbd][paper]") {
+  const Customers c = cdnow();
+  const auto fit = clvkit::fit_bgnbd(clvkit::compress_patterns(c.x, c.t_x, c.T));
+  const auto& s = fit.summary;
+  CAPTURE(s.message, s.iterations, s.starts_tried, s.gradient_norm, s.standard_errors_message);
+  REQUIRE(s.converged);
+  CHECK(s.termination == clvkit::FitTermination::converged);
+  CHECK(s.model == "bgnbd");
+  CHECK(s.n_observations == 2357);
+  // FHL 2005: r = 0.243, alpha = 4.414, a = 0.793, b = 2.426, LL = -9582.4.
+  CHECK(round_to(fit.params.r, 3) == Approx(0.243).margin(1e-12));
+  CHECK(round_to(fit.params.alpha, 3) == Approx(4.414).margin(1e-12));
+  CHECK(round_to(fit.params.a, 3) == Approx(0.793).margin(1e-12));
+  CHECK(round_to(fit.params.b, 3) == Approx(2.426).margin(1e-12));
+  CHECK(s.log_likelihood == Approx(-9582.4).margin(0.1));
+  // lifetimes reaches -9582.42556 (gradient <= 3e-5); ours is at least as high, to 1e-4.
+  CHECK(s.log_likelihood > kLifetimesLogLikelihood - 1e-4);
+  CHECK(s.aic == Approx(8.0 - 2.0 * s.log_likelihood));
+  CHECK(s.bic == Approx(4.0 * std::log(2357.0) - 2.0 * s.log_likelihood));
+  REQUIRE(s.parameters.size() == 4);
+  CHECK(s.parameters[0].name == "r");
+  CHECK(s.parameters[1].name == "alpha");
+  CHECK(s.parameters[2].name == "a");
+  CHECK(s.parameters[3].name == "b");
+  // lifetimes' delta-method standard errors, +-10%.
+  REQUIRE(s.standard_errors_available);
+  CHECK(s.parameters[0].standard_error == Approx(0.012557320698193205).epsilon(0.1));
+  CHECK(s.parameters[1].standard_error == Approx(0.3782214570439269).epsilon(0.1));
+  CHECK(s.parameters[2].standard_error == Approx(0.18571907191204595).epsilon(0.1));
+  CHECK(s.parameters[3].standard_error == Approx(0.7053453435329281).epsilon(0.1));
+}
+
+TEST_CASE("BG/NBD fit does not depend on the order of the customers", "[bgnbd][consistency]") {
+  Customers c = cdnow();
+  const auto a = clvkit::fit_bgnbd(clvkit::compress_patterns(c.x, c.t_x, c.T));
+  std::vector<std::size_t> order(c.x.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::mt19937 rng(11);
+  std::shuffle(order.begin(), order.end(), rng);
+  Customers s;
+  for (std::size_t i : order) {
+    s.x.push_back(c.x[i]);
+    s.t_x.push_back(c.t_x[i]);
+    s.T.push_back(c.T[i]);
+  }
+  const auto b = clvkit::fit_bgnbd(clvkit::compress_patterns(s.x, s.t_x, s.T));
+  CHECK(a.params.r == b.params.r);
+  CHECK(a.params.alpha == b.params.alpha);
+  CHECK(a.params.a == b.params.a);
+  CHECK(a.params.b == b.params.b);
+  CHECK(a.summary.log_likelihood == b.summary.log_likelihood);
+}
+
+TEST_CASE("BG/NBD fit explains why it cannot fit", "[bgnbd][inputcheck]") {
+  CHECK_THAT(model_error_message([&] { clvkit::fit_bgnbd({}); }),
+             Catch::Equals("bgnbd fit: no customers to fit"));
+  const auto one_timers = clvkit::compress_patterns({0, 0, 0}, {0, 0, 0}, {10, 20, 30});
+  CHECK_THAT(model_error_message([&] { clvkit::fit_bgnbd(one_timers); }),
+             Catch::Equals("bgnbd fit: no customer has a repeat purchase, so the "
+                           "dropout process cannot be estimated"));
+  const auto no_time = clvkit::compress_patterns({0, 1}, {0, 0}, {0, 0});
+  CHECK_THAT(model_error_message([&] { clvkit::fit_bgnbd(no_time); }),
+             Catch::StartsWith("bgnbd fit: every customer has T = 0"));
+  std::vector<FrequencyRecencyPattern> bad = {{1, 1, 2, 1}, {0, 0, 3, -2}};
+  CHECK_THAT(model_error_message([&] { clvkit::fit_bgnbd(bad); }),
+             Catch::Equals("bgnbd fit: pattern 2 has count -2, but must be positive "
+                           "and finite"));
+  bad = {{1, 4, 2, 1}};
+  CHECK_THAT(model_error_message([&] { clvkit::fit_bgnbd(bad); }),
+             Catch::StartsWith("bgnbd fit: pattern 1 has t_x = 4"));
+}
