@@ -1,6 +1,154 @@
-// Placeholder until the subcommand lands; registers nothing so the CLI links.
+// clvkit simulate: draws a synthetic transaction log from BG/NBD purchasing with Gamma-Gamma
+// spend (the process is documented in include/clvkit/models/simulate.hpp and the README).
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
+#include "clvkit/io/output_file.hpp"
+#include "clvkit/models/simulate.hpp"
+#include "clvkit/models/time_unit.hpp"
 #include "commands.hpp"
 
 namespace clvkit::cli {
-void setup_simulate(CLI::App&) {}
+namespace {
+
+// Days from --start to the default --end: 2024-01-01 + 730 = 2025-12-31, two years of data.
+constexpr std::int32_t kDefaultObservedDays = 730;
+
+struct SimulateOptions {
+  std::int64_t customers = 1000;
+  std::string start = "2024-01-01";
+  std::int32_t cohort_days = 90;
+  std::string end;  // empty: start + 730 days
+  std::string time_unit = "week";
+  BgNbdParams bgnbd = SimulationOptions{}.bgnbd;
+  GammaGammaParams gamma_gamma = SimulationOptions{}.gamma_gamma;
+  std::uint64_t seed = 1;
+  int threads = 1;
+  std::string output = "-";
+  bool quiet = false;
+};
+
+void check_parameter(double value, const char* option) {
+  if (!(std::isfinite(value) && value > 0.0)) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    throw UsageError(std::string("simulate: ") + option + " is " + text +
+                     ", but must be positive and finite");
+  }
+}
+
+void check_at_least_one(std::int64_t value, const char* option) {
+  if (value < 1) {
+    throw UsageError(std::string("simulate: ") + option + " is " + std::to_string(value) +
+                     ", but must be at least 1");
+  }
+}
+
+// Validates with the option names the user typed, then builds the library's options.
+SimulationOptions simulation_options(const SimulateOptions& cli) {
+  check_parameter(cli.bgnbd.r, "--r");
+  check_parameter(cli.bgnbd.alpha, "--alpha");
+  check_parameter(cli.bgnbd.a, "--a");
+  check_parameter(cli.bgnbd.b, "--b");
+  check_parameter(cli.gamma_gamma.p, "--p");
+  check_parameter(cli.gamma_gamma.q, "--q");
+  check_parameter(cli.gamma_gamma.gamma, "--gamma");
+  check_at_least_one(cli.customers, "--customers");
+  check_at_least_one(cli.cohort_days, "--cohort-days");
+  check_at_least_one(cli.threads, "--threads");
+
+  SimulationOptions options;
+  options.customers = cli.customers;
+  options.start = parse_iso_date_or_throw(cli.start, "simulate: --start");
+  options.cohort_days = cli.cohort_days;
+  options.end = cli.end.empty() ? options.start + kDefaultObservedDays
+                                : parse_iso_date_or_throw(cli.end, "simulate: --end");
+  const std::int64_t cohort_last =
+      static_cast<std::int64_t>(options.start) + options.cohort_days - 1;
+  if (cohort_last > options.end) {
+    throw UsageError("simulate: --end " + format_day(options.end) +
+                     " is before the last day of the cohort window, " +
+                     format_day(static_cast<Day>(cohort_last)) + " (--start + --cohort-days - 1)");
+  }
+  options.time_unit = parse_time_unit(cli.time_unit, "simulate: --time-unit");
+  options.bgnbd = cli.bgnbd;
+  options.gamma_gamma = cli.gamma_gamma;
+  options.seed = cli.seed;
+  options.threads = cli.threads;
+  return options;
+}
+
+void run_simulate(const SimulateOptions& cli) {
+  const SimulationOptions options = simulation_options(cli);
+  OutputFile out(cli.output);
+  const SimulationSummary summary =
+      write_simulated_transactions(options, [&out](std::string_view text) { out.write(text); });
+  out.commit();
+  if (!cli.quiet) {
+    std::fprintf(stderr,
+                 "simulate: %lld customers, %lld rows, purchases from %s to %s (observed %s to "
+                 "%s, seed %llu)\n",
+                 static_cast<long long>(summary.customers), static_cast<long long>(summary.rows),
+                 format_day(summary.first_day).c_str(), format_day(summary.last_day).c_str(),
+                 format_day(options.start).c_str(), format_day(options.end).c_str(),
+                 static_cast<unsigned long long>(options.seed));
+  }
+}
+
+}  // namespace
+
+void setup_simulate(CLI::App& app) {
+  auto options = std::make_shared<SimulateOptions>();
+  CLI::App* command = app.add_subcommand(
+      "simulate",
+      "Draw a transaction log (customer_id,date,amount) from BG/NBD purchasing with Gamma-Gamma "
+      "spend; the same options and seed give the same bytes for any --threads");
+  command->add_option("--customers", options->customers, "Number of customers, ids 1..N")
+      ->capture_default_str();
+  command->add_option("--start", options->start, "First day of the cohort window (YYYY-MM-DD)")
+      ->capture_default_str();
+  command
+      ->add_option("--cohort-days", options->cohort_days,
+                   "First purchases are uniform over --start .. --start + N - 1")
+      ->capture_default_str();
+  command->add_option("--end", options->end,
+                      "Last observed day, inclusive (YYYY-MM-DD) [default: --start + 730 days]");
+  command
+      ->add_option("--time-unit", options->time_unit,
+                   "Unit of the purchase rate: day, week or month (365.25/12 days)")
+      ->capture_default_str();
+  command->add_option("--r", options->bgnbd.r, "BG/NBD r: shape of the purchase rate lambda")
+      ->capture_default_str();
+  command
+      ->add_option("--alpha", options->bgnbd.alpha,
+                   "BG/NBD alpha: rate of lambda ~ Gamma(r, alpha), in time units")
+      ->capture_default_str();
+  command->add_option("--a", options->bgnbd.a, "BG/NBD a: dropout p ~ Beta(a, b)")
+      ->capture_default_str();
+  command->add_option("--b", options->bgnbd.b, "BG/NBD b: dropout p ~ Beta(a, b)")
+      ->capture_default_str();
+  command->add_option("--p", options->gamma_gamma.p, "Gamma-Gamma p: amount z ~ Gamma(p, nu)")
+      ->capture_default_str();
+  command->add_option("--q", options->gamma_gamma.q, "Gamma-Gamma q: nu ~ Gamma(q, gamma)")
+      ->capture_default_str();
+  command->add_option("--gamma", options->gamma_gamma.gamma, "Gamma-Gamma gamma: rate of nu")
+      ->capture_default_str();
+  command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command
+      ->add_option("--threads", options->threads,
+                   "Worker threads (capped at the hardware's); does not change the output")
+      ->capture_default_str();
+  command->add_option("-o,--output", options->output, "Output CSV file, '-' for standard output")
+      ->capture_default_str();
+  command->add_flag("--quiet", options->quiet, "Do not print the summary line to standard error");
+  command->callback([options] { run_simulate(*options); });
+}
+
 }  // namespace clvkit::cli

@@ -1,0 +1,68 @@
+#pragma once
+// Runs the built clvkit binary (CLVKIT_CLI_PATH) through the shell and captures what it prints,
+// for tests of the command-line interface as users see it.
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace clvkit::test {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// A fresh directory under the system temp dir, removed when the object dies.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "clvkit-test-XXXXXX").string();
+    path_ = ::mkdtemp(pattern.data());
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+inline void write_text(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+/// Runs `clvkit <arguments>` with the working directory at the repository root (ctest's), with
+/// standard output and error captured in files of `dir`.
+inline CliResult run_cli(const std::string& arguments, const TempDir& dir,
+                         const std::string& stdin_path = "") {
+  const std::string out = dir.file("cli.stdout");
+  const std::string err = dir.file("cli.stderr");
+  std::string command = std::string("\"") + CLVKIT_CLI_PATH + "\" " + arguments + " >\"" + out +
+                        "\" 2>\"" + err + "\"";
+  if (!stdin_path.empty()) command += " <\"" + stdin_path + "\"";
+  const int status = std::system(command.c_str());
+  CliResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = read_text(out);
+  result.err = read_text(err);
+  return result;
+}
+
+}  // namespace clvkit::test
