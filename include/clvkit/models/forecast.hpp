@@ -1,0 +1,124 @@
+#pragma once
+// Per-group forecast intervals for purchases and revenue over a future horizon, by simulating each
+// customer's future from the BG/NBD posterior (Fader, Hardie & Lee 2005, "Counting your customers
+// the easy way", Marketing Science 24(2)) with Gamma-Gamma spend (Fader & Hardie 2013, "The
+// Gamma-Gamma model of monetary value").
+//
+// The process, for each draw k = 0..draws-1 and each customer with summary (x, t_x, T, m):
+//  1. alive ~ Bernoulli(P(alive | x, t_x, T)) (bgnbd_p_alive). A customer who is not alive at T
+//     makes no further purchases.
+//  2. If alive: lambda ~ Gamma(r + x, alpha + T) and p ~ Beta(a, b + x), independently. This is
+//     the posterior given the customer is alive at T. Given (lambda, p), the probability of the
+//     observed history and of being alive at T is
+//       lambda^x exp(-lambda t_x)   x purchases at the observed times (Poisson, rate lambda)
+//       * (1 - p)^x                 survived the dropout coin after each of the x repeat purchases
+//       * exp(-lambda (T - t_x))    no purchase in (t_x, T] while alive
+//       = lambda^x exp(-lambda T) (1 - p)^x,
+//     which factorises; times the priors Gamma(r, alpha) and Beta(a, b) it gives the two
+//     posteriors above. The rate is alpha + T, not alpha + t_x: an alive customer was also
+//     exposed, without purchasing, over (t_x, T]. (Conditioning on "dead" would instead give
+//     lambda^x exp(-lambda t_x) (1 - p)^(x-1) p, but a dead customer needs no lambda or p.)
+//  3. The horizon (T, T + horizon]: by memorylessness the purchases of an alive customer form a
+//     Poisson process of rate lambda from T; right after each purchase the customer drops out with
+//     probability p (so the purchase at which they drop out counts, as in FHL 2005). The count is
+//     the number of arrivals in the horizon up to and including the dropout purchase.
+//  4. Spend: nu ~ Gamma(q + p_gg x, gamma + x m) for a repeat buyer with m > 0 (the Gamma-Gamma
+//     posterior; p_gg is the Gamma-Gamma p), the prior nu ~ Gamma(q, gamma) when x = 0 or m is
+//     unknown (m = 0). Each of the n future purchases spends z ~ Gamma(p_gg, nu). Revenue =
+//     margin * sum z.
+// The implementation draws from exactly this distribution, rearranged so that a draw without a
+// purchase costs one or two uniforms: the first future purchase time is drawn from its marginal
+// (Lomax) and lambda from its posterior given that time; p is integrated out (the dropout coin
+// after the k-th future purchase has probability a / (a + b + x + k - 1), a Polya urn); the n
+// spends are drawn at once as Gamma(n p_gg, nu). See the comments in src/models/forecast.cpp.
+// Per draw, purchases and revenue are summed per group and over all customers; across draws each
+// sum is reported as its mean and its 5% and 95% quantiles, a 90% prediction interval that carries
+// both the parameter uncertainty of each customer (posterior) and the process noise (Poisson,
+// dropout, spend). Quantiles are Hyndman & Fan (1996) type 7: for sorted draws s_0..s_{n-1} and
+// probability P, h = (n - 1) P, q = s_floor(h) + (h - floor(h)) (s_floor(h)+1 - s_floor(h)) (R's
+// and NumPy's default). The interval of a small group need not contain its mean: one customer with
+// E[X] = 0.05 has low = high = 0.
+//
+// Purchases and spend are independent given the customer, so E[revenue] = margin * sum over
+// customers of E[X(horizon) | x, t_x, T] E[M | x, m]; GroupForecast reports that and the analytic
+// expected purchases next to the simulated means, which agree within Monte Carlo error.
+//
+// Reproducibility: customer i (its position in the input) draws from its own stream
+// SimulationRng::for_customer(seed, i), all of its draws in order. Customers are processed in
+// fixed blocks of kForecastBlockCustomers (independent of the thread count); each block sums its
+// customers in index order into per-draw, per-group partial sums, and the block partials are added
+// in block order. The result is therefore bit-identical for any `threads`.
+
+#include <cstdint>
+#include <vector>
+
+#include "clvkit/models/bgnbd.hpp"
+#include "clvkit/models/gamma_gamma.hpp"
+
+namespace clvkit {
+
+/// One customer's summary in the model's time unit (the unit of the BG/NBD alpha).
+struct ForecastCustomer {
+  double x = 0.0;    ///< repeat purchases, >= 0
+  double t_x = 0.0;  ///< time of the last purchase since the first, 0 <= t_x <= T
+  double T = 0.0;    ///< length of observation since the first purchase, >= 0
+  double m = 0.0;    ///< mean spend of the x repeat purchases; 0 when x = 0 or unknown
+  int group = 0;     ///< 0 <= group < n_groups (e.g. an RFM segment index)
+};
+
+/// How to simulate.
+struct ForecastOptions {
+  double horizon = 0.0;    ///< future period length in model time units, positive and finite
+  int draws = 2000;        ///< simulated futures, >= 1
+  std::uint64_t seed = 1;  ///< the same seed gives bit-identical results
+  int threads = 1;         ///< worker threads, >= 1; the result does not depend on it
+  double margin = 1.0;     ///< revenue multiplier (e.g. a profit margin), finite and >= 0
+};
+
+/// Mean, 90% prediction interval and spread of one simulated total. sd / sqrt(draws) is the
+/// Monte Carlo standard error of the mean.
+struct Interval {
+  double mean = 0.0;  ///< mean over draws
+  double low = 0.0;   ///< 5% quantile over draws (type 7)
+  double high = 0.0;  ///< 95% quantile over draws (type 7)
+  double sd = 0.0;    ///< standard deviation over draws (divisor draws - 1; 0 for one draw)
+};
+
+/// The forecast of one group (or of all customers).
+struct GroupForecast {
+  std::int64_t customers = 0;
+  Interval purchases;  ///< purchases in (T, T + horizon], summed over the group's customers
+  Interval revenue;    ///< margin * spend of those purchases, summed likewise
+  double expected_purchases_analytic = 0.0;  ///< sum of E[X(horizon) | x, t_x, T] (FHL eq. 10)
+  double expected_revenue_analytic = 0.0;    ///< margin * sum of E[X(horizon) | .] E[M | x, m]
+};
+
+/// Groups 0..n_groups-1 in order, and the total over all customers. The total's interval is
+/// taken from the per-draw totals, so it is not the sum of the groups' intervals.
+struct ForecastResult {
+  std::vector<GroupForecast> groups;
+  GroupForecast total;
+};
+
+/// Customers per block of the deterministic reduction (see the file comment).
+inline constexpr std::int64_t kForecastBlockCustomers = 256;
+
+/// Simulates `options.draws` futures of every customer over `options.horizon` (process in the file
+/// comment) and summarises purchases and revenue per group and in total. Groups without customers
+/// get zeros. Cost: one or two uniforms per customer and draw, a few gamma variates per draw with
+/// a purchase and two variates per simulated purchase: about 0.2 s of one core for the 2,357 CDNOW
+/// customers x 2,000 draws over 39 weeks. Memory: 2 n_groups draws doubles for the result plus as
+/// many per block in flight (1 block, or 2 threads blocks when threads > 1).
+///
+/// Throws UsageError naming the option when horizon is not positive and finite, draws < 1,
+/// threads < 1, margin is negative or not finite, or n_groups < 1. Throws ModelError naming the
+/// parameter when a BG/NBD or Gamma-Gamma parameter is not positive and finite or q <= 1 (the
+/// mean spend, hence the mean revenue, does not exist), and naming the customer (0-based index)
+/// when its summary is invalid (x, t_x, T, m negative or not finite; t_x > T; m = 0 is allowed),
+/// its group is out of range, or its expected purchases in the horizon are not finite or exceed
+/// 1e6 (the simulation would not finish).
+ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, int n_groups,
+                               const BgNbdParams& bgnbd, const GammaGammaParams& gamma_gamma,
+                               const ForecastOptions& options);
+
+}  // namespace clvkit
