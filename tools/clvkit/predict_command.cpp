@@ -1,6 +1,65 @@
-// Placeholder until the subcommand lands; registers nothing so the CLI links.
+// clvkit predict: score a log with a saved model file, without refitting. The records are the
+// ones `clvkit run` writes when it fits the same model.
+
+#include <memory>
+
+#include "clvkit/io/metadata.hpp"
+#include "clvkit/models/model_file.hpp"
 #include "commands.hpp"
+#include "common_options.hpp"
+#include "pipeline.hpp"
 
 namespace clvkit::cli {
-void setup_predict(CLI::App&) {}
+namespace {
+
+struct PredictOptions {
+  InputOptions input;
+  SegmentOptions segments;
+  ValueCliOptions value;
+  std::string model;
+  std::string format = "json";
+  std::string out = "-";
+};
+
+void run_predict(const PredictOptions& options) {
+  const RecordFormat format = parse_record_format(options.format);
+  const ValueOptions value = options.value.to_value_options();
+  const SavedModel model = read_model_file(options.model);
+  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  const std::vector<CustomerPrediction> predictions = predict_customer_value(
+      segmented.base.customers, model.time_unit, model.bgnbd, model.gamma_gamma, value);
+
+  nlohmann::ordered_json metadata = tool_metadata("predict");
+  metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
+  metadata["segmentation"] = segmentation_metadata(segmented);
+  nlohmann::ordered_json models;
+  models["model_file"] = options.model;
+  models["calibration"] = model.document["calibration"];
+  models["time_unit"] = model.document["time_unit"];
+  models["bgnbd"] = model.document["bgnbd"];
+  models["gamma_gamma"] = model.document["gamma_gamma"];
+  metadata["models"] = models;
+  metadata["value"] = value_metadata(value);
+  write_records_with_metadata(options.out, format, make_records(segmented, predictions),
+                              metadata);
+}
+
+}  // namespace
+
+void setup_predict(CLI::App& app) {
+  auto options = std::make_shared<PredictOptions>();
+  CLI::App* command = app.add_subcommand(
+      "predict", "Score customers with a saved model file (from clvkit fit) without refitting");
+  add_input_options(*command, options->input);
+  command->add_option("--model", options->model, "Model file written by clvkit fit")
+      ->required()->group("Model");
+  add_segment_options(*command, options->segments);
+  add_value_options(*command, options->value, /*with_time_unit=*/false);
+  command->add_option("--format", options->format, "Output format: json, ndjson or csv")
+      ->capture_default_str()->group("Output");
+  command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
+      ->capture_default_str()->group("Output");
+  command->callback([options] { run_predict(*options); });
+}
+
 }  // namespace clvkit::cli

@@ -1,6 +1,67 @@
-// Placeholder until the subcommand lands; registers nothing so the CLI links.
+// clvkit run: the main job. Transaction log in; one record per customer out, with the summary,
+// RFM scores and segment, and (unless --no-model) BG/NBD + Gamma-Gamma predictions.
+
+#include <memory>
+
+#include "clvkit/io/metadata.hpp"
 #include "commands.hpp"
+#include "common_options.hpp"
+#include "pipeline.hpp"
 
 namespace clvkit::cli {
-void setup_run(CLI::App&) {}
+namespace {
+
+struct RunOptions {
+  InputOptions input;
+  SegmentOptions segments;
+  ValueCliOptions value;
+  std::string format = "json";
+  std::string out = "-";
+  bool no_model = false;
+};
+
+void run_run(const RunOptions& options) {
+  const RecordFormat format = parse_record_format(options.format);
+  const ValueOptions value = options.value.to_value_options();
+  const TimeUnit unit = options.value.unit();
+
+  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  nlohmann::ordered_json metadata = tool_metadata("run");
+  metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
+  metadata["segmentation"] = segmentation_metadata(segmented);
+
+  std::vector<CustomerPrediction> predictions;
+  if (!options.no_model) {
+    const FittedModels models = fit_customer_models(segmented.base.customers, unit);
+    predictions = predict_customer_value(segmented.base.customers, unit, models.bgnbd.params,
+                                         models.gamma_gamma.params, value);
+    metadata["models"] = models_metadata(models);
+    metadata["value"] = value_metadata(value);
+  }
+  write_records_with_metadata(options.out, format, make_records(segmented, predictions),
+                              metadata);
+}
+
+}  // namespace
+
+void setup_run(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* command = app.add_subcommand(
+      "run", "Summarise a transaction log: one record per customer with RFM scores, segment, "
+             "P(alive), expected purchases and CLV");
+  add_input_options(*command, options->input);
+  add_segment_options(*command, options->segments);
+  command->add_flag("--no-model", options->no_model,
+                    "RFM only: skip the BG/NBD and Gamma-Gamma fits and predictions")
+      ->group("Model");
+  add_value_options(*command, options->value, /*with_time_unit=*/true);
+  command->add_option("--format", options->format, "Output format: json, ndjson or csv")
+      ->capture_default_str()->group("Output");
+  command->add_option("-o,--output", options->out,
+                      "Output file, written atomically ('-' = stdout); NDJSON and CSV put their "
+                      "metadata in OUT.meta.json")
+      ->capture_default_str()->group("Output");
+  command->callback([options] { run_run(*options); });
+}
+
 }  // namespace clvkit::cli

@@ -61,8 +61,27 @@ struct ValueOptions {
 double discounted_value(const double* cumulative, int periods, double spend,
                         const ValueOptions& options, const double* discount_factors) noexcept;
 
-/// Predictions for every customer at fixed parameters. Throws ModelError naming the customer
-/// if a value is not finite, and when Gamma-Gamma's q <= 1.
+/// A customer as the models see it, in model time units: x repeat purchases, t_x time of the
+/// last one and T the observation length (both from the first purchase), m the mean repeat spend
+/// (<= 0 when unknown: the Gamma-Gamma population mean is used).
+struct ModelInput {
+  double x = 0.0;
+  double t_x = 0.0;
+  double T = 0.0;
+  double m = 0.0;
+};
+
+/// Predictions at fixed parameters; `unit_days` converts the horizon and discount period of
+/// `options` into model units. churn_priority ranks by value_at_risk (ties: input order).
+/// Throws ModelError naming the customer's index when a value is not finite, and when
+/// Gamma-Gamma's q <= 1.
+std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& customers,
+                                              double unit_days, const BgNbdParams& bgnbd,
+                                              const GammaGammaParams& gamma_gamma,
+                                              const ValueOptions& options);
+
+/// predict_value for customer summaries (x = frequency, t_x = recency, T, m = monetary, converted
+/// to `unit`); errors name the customer id.
 std::vector<CustomerPrediction> predict_customer_value(
     const std::vector<CustomerSummary>& customers, TimeUnit unit, const BgNbdParams& bgnbd,
     const GammaGammaParams& gamma_gamma, const ValueOptions& options);

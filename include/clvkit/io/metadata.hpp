@@ -1,0 +1,27 @@
+#pragma once
+// JSON metadata blocks shared by every output: where the rows went, and what was fitted.
+// nlohmann::ordered_json keeps keys in insertion order so the bytes are reproducible.
+
+#include <nlohmann/json.hpp>
+
+#include "clvkit/models/customer_value.hpp"
+#include "clvkit/summary/ingest.hpp"
+
+namespace clvkit {
+
+/// {"source", "delimiter", "columns", "as_of", "first_day", "last_day", "rows": {read, used,
+/// rejected: {reason: n}, rejected_total, after_as_of, returns_netted, zero_amount_rows},
+/// "customers"}. Rows reconcile: read = used + rejected_total + after_as_of.
+nlohmann::ordered_json ingest_metadata(const CustomerBase& base, const IngestOptions& options);
+
+/// A fit summary: converged, termination, message, iterations, log_likelihood, aic, bic,
+/// parameters {name: {value, standard_error, ci95: [lo, hi]}}, ... Only finite numbers.
+nlohmann::ordered_json fit_metadata(const FitSummary& summary);
+
+/// {"time_unit", "bgnbd": fit, "gamma_gamma": fit + frequency_spend_correlation}.
+nlohmann::ordered_json models_metadata(const FittedModels& models);
+
+/// {"horizon_days", "margin", "discount": {...}} describing how CLV was computed.
+nlohmann::ordered_json value_metadata(const ValueOptions& options);
+
+}  // namespace clvkit

@@ -1,0 +1,118 @@
+#include "clvkit/io/metadata.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
+
+namespace clvkit {
+namespace {
+
+// nlohmann_json writes NaN and infinities as null without complaint; nothing non-finite may
+// reach a file a pipeline reads.
+double finite(double value, const std::string& what) {
+  if (!std::isfinite(value)) throw ModelError("non-finite " + what + " in output metadata");
+  return value;
+}
+
+std::string delimiter_name(char delimiter) {
+  if (delimiter == '\t') return "\\t";
+  return std::string(1, delimiter);
+}
+
+}  // namespace
+
+nlohmann::ordered_json ingest_metadata(const CustomerBase& base, const IngestOptions& options) {
+  nlohmann::ordered_json rows;
+  const IngestStats& stats = base.stats;
+  rows["read"] = stats.rows_read;
+  rows["used"] = stats.rows_used;
+  nlohmann::ordered_json rejected = nlohmann::ordered_json::object();
+  for (int i = 0; i < static_cast<int>(RejectReason::count_); ++i) {
+    rejected[reject_reason_key(static_cast<RejectReason>(i))] = stats.rejected[i];
+  }
+  rows["rejected"] = rejected;
+  rows["rejected_total"] = stats.rows_rejected();
+  rows["after_as_of"] = stats.rows_after_as_of;
+  rows["returns_netted"] = stats.returns_netted;
+  rows["zero_amount_rows"] = stats.zero_amount_rows;
+  rows["reconciles"] = stats.reconciles();
+
+  nlohmann::ordered_json input;
+  input["source"] = base.source;
+  input["delimiter"] = delimiter_name(base.delimiter);
+  input["columns"] = {{"customer", options.customer_col},
+                      {"date", options.date_col},
+                      {"amount", options.amount_col}};
+  input["date_format"] = options.date_format.empty() ? "auto" : options.date_format;
+  input["as_of"] = format_day(base.as_of);
+  input["first_day"] = format_day(base.first_day);
+  input["last_day"] = format_day(base.last_day);
+  input["rows"] = rows;
+  input["customers"] = base.customers.size();
+  input["customers_without_purchase"] = stats.customers_without_purchase;
+  return input;
+}
+
+nlohmann::ordered_json fit_metadata(const FitSummary& summary) {
+  nlohmann::ordered_json fit;
+  fit["converged"] = summary.converged;
+  fit["termination"] = fit_termination_key(summary.termination);
+  fit["message"] = summary.message;
+  fit["iterations"] = summary.iterations;
+  fit["starts_tried"] = summary.starts_tried;
+  fit["customers"] = summary.n_observations;
+  fit["log_likelihood"] = finite(summary.log_likelihood, summary.model + " log-likelihood");
+  fit["aic"] = finite(summary.aic, summary.model + " AIC");
+  fit["bic"] = finite(summary.bic, summary.model + " BIC");
+  fit["gradient_norm"] = finite(summary.gradient_norm, summary.model + " gradient norm");
+  fit["standard_errors_available"] = summary.standard_errors_available;
+  if (!summary.standard_errors_message.empty()) {
+    fit["standard_errors_message"] = summary.standard_errors_message;
+  }
+  nlohmann::ordered_json parameters = nlohmann::ordered_json::object();
+  for (const ParameterEstimate& p : summary.parameters) {
+    const std::string what = summary.model + " parameter " + p.name;
+    nlohmann::ordered_json estimate;
+    estimate["value"] = finite(p.value, what);
+    if (summary.standard_errors_available) {
+      estimate["standard_error"] = finite(p.standard_error, what + " standard error");
+      estimate["ci95"] = {finite(p.ci_low, what + " interval"), finite(p.ci_high, what + " interval")};
+    }
+    parameters[p.name] = estimate;
+  }
+  fit["parameters"] = parameters;
+  return fit;
+}
+
+nlohmann::ordered_json models_metadata(const FittedModels& models) {
+  nlohmann::ordered_json out;
+  out["time_unit"] = time_unit_key(models.time_unit);
+  out["bgnbd"] = fit_metadata(models.bgnbd.summary);
+  nlohmann::ordered_json gg = fit_metadata(models.gamma_gamma.summary);
+  gg["frequency_spend_correlation"] =
+      finite(models.gamma_gamma.frequency_spend_correlation, "frequency-spend correlation");
+  gg["population_mean_spend"] =
+      finite(gamma_gamma_population_mean(models.gamma_gamma.params), "population mean spend");
+  out["gamma_gamma"] = gg;
+  return out;
+}
+
+nlohmann::ordered_json value_metadata(const ValueOptions& options) {
+  nlohmann::ordered_json out;
+  out["horizon_days"] = finite(options.horizon_days, "horizon");
+  out["margin"] = finite(options.margin, "margin");
+  nlohmann::ordered_json discount;
+  discount["period_days"] = finite(options.period_days, "discount period");
+  if (options.period_discount_rate) {
+    discount["rate_per_period"] = finite(*options.period_discount_rate, "discount rate");
+  } else {
+    discount["annual_rate"] = finite(options.annual_discount_rate, "discount rate");
+  }
+  discount["timing"] = "end of each period";
+  out["discount"] = discount;
+  return out;
+}
+
+}  // namespace clvkit

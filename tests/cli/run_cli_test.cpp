@@ -1,0 +1,200 @@
+// clvkit run end to end, as a user runs it: the bundled CDNOW log checked against facts computed
+// here independently of the library (plain getline/split and std::chrono calendar arithmetic).
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+
+namespace {
+
+using clvkit::test::read_text;
+using clvkit::test::run_cli;
+using clvkit::test::TempDir;
+using clvkit::test::write_text;
+using nlohmann::json;
+
+struct ExpectedCustomer {
+  std::set<std::string> days;
+  std::map<std::string, double> spend_by_day;
+  double total = 0.0;
+};
+
+int day_number(const std::string& iso) {
+  const std::chrono::year_month_day date{std::chrono::year{std::stoi(iso.substr(0, 4))},
+                                         std::chrono::month{unsigned(std::stoi(iso.substr(5, 2)))},
+                                         std::chrono::day{unsigned(std::stoi(iso.substr(8, 2)))}};
+  return std::chrono::sys_days{date}.time_since_epoch().count();
+}
+
+std::map<std::string, ExpectedCustomer> read_cdnow_independently(int* rows) {
+  std::istringstream lines(read_text("data/cdnow.csv"));
+  std::string line;
+  std::getline(lines, line);  // header
+  std::map<std::string, ExpectedCustomer> customers;
+  *rows = 0;
+  while (std::getline(lines, line)) {
+    ++*rows;
+    const auto c1 = line.find(','), c2 = line.find(',', c1 + 1);
+    const std::string id = line.substr(0, c1), day = line.substr(c1 + 1, c2 - c1 - 1);
+    const double amount = std::stod(line.substr(c2 + 1));
+    ExpectedCustomer& c = customers[id];
+    c.days.insert(day);
+    c.spend_by_day[day] += amount;
+    c.total += amount;
+  }
+  return customers;
+}
+
+}  // namespace
+
+TEST_CASE("run on the bundled CDNOW log matches independently computed summaries", "[cli][e2e]") {
+  TempDir dir;
+  const std::string out = dir.file("customers.json");
+  const auto result = run_cli("run data/cdnow.csv --no-model -o " + out, dir);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  const json doc = json::parse(read_text(out));
+
+  int rows = 0;
+  const auto expected = read_cdnow_independently(&rows);
+  REQUIRE(rows == 6919);
+  const json& meta_rows = doc["metadata"]["input"]["rows"];
+  CHECK(meta_rows["read"] == rows);
+  CHECK(meta_rows["used"] == rows);
+  CHECK(meta_rows["rejected_total"] == 0);
+  CHECK(meta_rows["after_as_of"] == 0);
+  CHECK(doc["metadata"]["input"]["as_of"] == "1998-06-30");
+
+  const json& customers = doc["customers"];
+  REQUIRE(customers.size() == expected.size());
+  REQUIRE(customers.size() == 2357u);
+  const int as_of = day_number("1998-06-30");
+  std::int64_t previous_id = 0;
+  for (const json& record : customers) {
+    const std::string id = record["customer_id"];
+    CAPTURE(id);
+    CHECK(std::stoll(id) > previous_id);  // numeric ids come out in numeric order
+    previous_id = std::stoll(id);
+    const ExpectedCustomer& e = expected.at(id);
+    const std::string first = *e.days.begin(), last = *e.days.rbegin();
+    CHECK(record["first_purchase"] == first);
+    CHECK(record["last_purchase"] == last);
+    CHECK(record["purchase_days"] == e.days.size());
+    CHECK(record["frequency"] == e.days.size() - 1);
+    CHECK(record["recency"] == day_number(last) - day_number(first));
+    CHECK(record["T"] == as_of - day_number(first));
+    CHECK(record["days_since_last"] == as_of - day_number(last));
+    CHECK(record["total_spend"].get<double>() == Approx(e.total).margin(1e-9));
+    const double repeat_spend = e.total - e.spend_by_day.at(first);
+    const double monetary = e.days.size() > 1 ? repeat_spend / (e.days.size() - 1) : 0.0;
+    CHECK(record["monetary"].get<double>() == Approx(monetary).margin(1e-9));
+    const std::string cell = record["rfm_cell"];
+    CHECK(cell == std::to_string(record["r_score"].get<int>()) +
+                      std::to_string(record["f_score"].get<int>()) +
+                      std::to_string(record["m_score"].get<int>()));
+    CHECK(!record["segment"].get<std::string>().empty());
+  }
+  // Every customer is counted in exactly one segment.
+  std::int64_t in_segments = 0;
+  for (const auto& [name, count] : doc["metadata"]["segmentation"]["counts"].items()) {
+    in_segments += count.get<std::int64_t>();
+  }
+  CHECK(in_segments == 2357);
+}
+
+TEST_CASE("run output is byte-identical across runs and formats agree", "[cli][determinism]") {
+  TempDir dir;
+  const auto a = run_cli("run data/cdnow.csv -o " + dir.file("a.json"), dir);
+  const auto b = run_cli("run data/cdnow.csv -o " + dir.file("b.json"), dir);
+  REQUIRE(a.exit_code == 0);
+  REQUIRE(b.exit_code == 0);
+  CHECK(read_text(dir.file("a.json")) == read_text(dir.file("b.json")));
+
+  REQUIRE(run_cli("run data/cdnow.csv --format ndjson -o " + dir.file("c.ndjson"), dir).exit_code == 0);
+  const json doc = json::parse(read_text(dir.file("a.json")));
+  std::istringstream lines(read_text(dir.file("c.ndjson")));
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(lines, line)) {
+    CHECK(json::parse(line) == doc["customers"][n]);
+    ++n;
+  }
+  CHECK(n == 2357u);
+  const json side = json::parse(read_text(dir.file("c.ndjson.meta.json")));
+  CHECK(side["input"] == doc["metadata"]["input"]);
+
+  REQUIRE(run_cli("run data/cdnow.csv --format csv -o " + dir.file("d.csv"), dir).exit_code == 0);
+  const std::string csv = read_text(dir.file("d.csv"));
+  CHECK(csv.rfind("customer_id,first_purchase,last_purchase,purchase_days,frequency,recency,T,"
+                  "days_since_last,total_spend,monetary,avg_spend,r_score,f_score,m_score,"
+                  "rfm_cell,segment,p_alive,expected_purchases,expected_avg_spend,clv,"
+                  "clv_if_alive,value_at_risk,churn_priority\n",
+                  0) == 0);
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 2358);
+}
+
+TEST_CASE("run reads standard input and writes standard output", "[cli]") {
+  TempDir dir;
+  const auto result = run_cli("run - --no-model --format ndjson -o -", dir, "data/cdnow.csv");
+  REQUIRE(result.exit_code == 0);
+  CHECK(std::count(result.out.begin(), result.out.end(), '\n') == 2357);
+  // The metadata goes to stderr as one JSON line when the records go to stdout.
+  const json meta = json::parse(result.err);
+  CHECK(meta["input"]["source"] == "-");
+  CHECK(meta["input"]["rows"]["read"] == 6919);
+}
+
+TEST_CASE("a bad row stops run with file:line:column and exit code 2", "[cli][inputcheck]") {
+  TempDir dir;
+  const std::string log = dir.file("orders.csv");
+  write_text(log, "customer_id,date,amount\nA,2024-01-01,10\nB,2023-13-01,5\n");
+  const auto result = run_cli("run " + log + " --no-model -o " + dir.file("out.json"), dir);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find(log + ":3:2:") != std::string::npos);
+  CHECK(result.err.find("2023-13-01") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("out.json")));  // nothing half-written
+
+  const auto skipped = run_cli("run " + log + " --no-model --on-bad-row skip -o " +
+                                   dir.file("out.json"), dir);
+  REQUIRE(skipped.exit_code == 0);
+  const json doc = json::parse(read_text(dir.file("out.json")));
+  CHECK(doc["metadata"]["input"]["rows"]["read"] == 2);
+  CHECK(doc["metadata"]["input"]["rows"]["used"] == 1);
+  CHECK(doc["metadata"]["input"]["rows"]["rejected"]["bad_date"] == 1);
+  CHECK(doc["customers"].size() == 1u);
+}
+
+TEST_CASE("usage errors exit with code 1 and name the option", "[cli][inputcheck]") {
+  TempDir dir;
+  auto result = run_cli("run data/cdnow.csv --returns maybe", dir);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("--returns") != std::string::npos);
+  result = run_cli("run data/cdnow.csv --horizon 12 -o -", dir);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("--horizon") != std::string::npos);
+  result = run_cli("run data/cdnow.csv --segments nosuchscheme", dir);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("rfm11") != std::string::npos);  // lists what is available
+  result = run_cli("run no/such/file.csv", dir);
+  CHECK(result.exit_code == 4);
+  CHECK(result.err.find("no/such/file.csv") != std::string::npos);
+}
+
+TEST_CASE("help reads like a familiar tool", "[cli]") {
+  TempDir dir;
+  const auto top = run_cli("--help", dir);
+  CHECK(top.exit_code == 0);
+  for (const char* command : {"run", "segments", "fit", "predict", "simulate"}) {
+    CHECK(top.out.find(command) != std::string::npos);
+    const auto sub = run_cli(std::string(command) + " --help", dir);
+    CHECK(sub.exit_code == 0);
+    CHECK(sub.out.find("Usage") != std::string::npos);
+  }
+}

@@ -1,0 +1,51 @@
+#pragma once
+// Options shared by the subcommands that read a transaction log or use a model, registered once
+// here so every subcommand spells and documents them the same way.
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "clvkit/models/customer_value.hpp"
+#include "clvkit/summary/ingest.hpp"
+
+namespace clvkit::cli {
+
+struct InputOptions {
+  std::string path;
+  std::string customer_col = "customer_id";
+  std::string date_col = "date";
+  std::string amount_col = "amount";
+  std::string delimiter;
+  std::string date_format;
+  std::string returns = "net";
+  std::string zero_amounts = "keep";
+  std::string on_bad_row = "fail";
+  std::string as_of;
+
+  /// Validates the strings and builds the library's options; throws UsageError.
+  IngestOptions to_ingest_options() const;
+};
+
+/// Registers LOG and the column, format and policy options on `command`.
+void add_input_options(CLI::App& command, InputOptions& options);
+
+struct ValueCliOptions {
+  std::string time_unit = "week";
+  std::string horizon = "12m";
+  double margin = 1.0;
+  double discount_rate = 0.10;
+  double monthly_discount_rate = -1.0;  ///< < 0: not given
+
+  TimeUnit unit() const;
+  ValueOptions to_value_options() const;
+};
+
+/// Registers --horizon, --margin, --discount-rate, --monthly-discount-rate (and --time-unit when
+/// `with_time_unit`).
+void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_time_unit);
+
+/// Reads the log named in `options` (ingest layer).
+CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used = nullptr);
+
+}  // namespace clvkit::cli

@@ -1,0 +1,105 @@
+#include "pipeline.hpp"
+
+#include <cstdio>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/metadata.hpp"
+#include "clvkit/io/output_file.hpp"
+
+namespace clvkit::cli {
+
+void add_segment_options(CLI::App& command, SegmentOptions& options) {
+  command.add_option("--segments", options.scheme,
+                     "Segment scheme: a name in models/segments (rfm11, rfm8, ...) or a JSON path")
+      ->capture_default_str()->group("Segments");
+  command.add_option("--bins", options.bins,
+                     "Scores per dimension (default: the scheme's, 5 for rfm11 and rfm8)")
+      ->group("Segments");
+  command.add_option("--monetary", options.monetary,
+                     "M score from total spend (total) or mean spend per purchase day (average) "
+                     "(default: the scheme's, total)")
+      ->group("Segments");
+}
+
+SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options) {
+  SegmentedBase out;
+  // Load the scheme first: a typo in --segments should not cost a pass over a large log.
+  out.scheme.emplace(load_segment_scheme(options.scheme));
+  ScoringSpec spec = out.scheme->scoring();
+  if (options.monetary == "total") {
+    spec.monetary_basis = MonetaryBasis::total;
+  } else if (options.monetary == "average") {
+    spec.monetary_basis = MonetaryBasis::average;
+  } else if (!options.monetary.empty()) {
+    throw UsageError("--monetary: expected total or average, got '" + options.monetary + "'");
+  }
+  if (options.bins != 0 && options.bins != out.scheme->bins()) {
+    throw UsageError("segment scheme '" + out.scheme->name() + "' is defined for " +
+                     std::to_string(out.scheme->bins()) + " bins, but --bins " +
+                     std::to_string(options.bins) + " was requested");
+  }
+  out.base = read_customer_base(input, &out.ingest);
+  out.scores = score_customers(out.base.customers, spec, out.scheme->bins());
+  out.segment.reserve(out.scores.size());
+  for (const RfmScore& score : out.scores) out.segment.push_back(out.scheme->segment_of(score));
+  return out;
+}
+
+nlohmann::ordered_json tool_metadata(const std::string& command) {
+  nlohmann::ordered_json out;
+  out["tool"] = "clvkit";
+  out["version"] = CLVKIT_VERSION;
+  out["command"] = command;
+  out["schema_version"] = 1;
+  return out;
+}
+
+nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented) {
+  const SegmentScheme& scheme = *segmented.scheme;
+  nlohmann::ordered_json out;
+  out["scheme"] = scheme.name();
+  out["source"] = scheme.source();
+  out["method"] = scheme.scoring().method == ScoringMethod::quantile ? "quantile" : "threshold";
+  out["bins"] = scheme.bins();
+  out["monetary"] =
+      scheme.scoring().monetary_basis == MonetaryBasis::total ? "total" : "average";
+  std::vector<std::int64_t> counts(scheme.segments().size(), 0);
+  for (int s : segmented.segment) ++counts[static_cast<std::size_t>(s)];
+  nlohmann::ordered_json by_segment = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < counts.size(); ++i) by_segment[scheme.segments()[i].name] = counts[i];
+  out["counts"] = by_segment;
+  return out;
+}
+
+std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
+                                         const std::vector<CustomerPrediction>& predictions) {
+  const auto& customers = segmented.base.customers;
+  std::vector<CustomerRecord> records(customers.size());
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    CustomerRecord& record = records[i];
+    record.summary = &customers[i];
+    record.r_score = segmented.scores[i].r;
+    record.f_score = segmented.scores[i].f;
+    record.m_score = segmented.scores[i].m;
+    record.segment = &segmented.scheme->segments()[static_cast<std::size_t>(segmented.segment[i])].name;
+    record.prediction = predictions.empty() ? nullptr : &predictions[i];
+  }
+  return records;
+}
+
+void write_records_with_metadata(const std::string& out_path, RecordFormat format,
+                                 const std::vector<CustomerRecord>& records,
+                                 const nlohmann::ordered_json& metadata) {
+  OutputFile out(out_path);
+  write_customer_records(out, format, records, metadata);
+  if (format != RecordFormat::json) {
+    if (out_path == "-") {
+      std::fprintf(stderr, "%s\n", metadata.dump().c_str());
+    } else {
+      write_file_atomically(out_path + ".meta.json", metadata.dump(2) + "\n");
+    }
+  }
+  out.commit();
+}
+
+}  // namespace clvkit::cli

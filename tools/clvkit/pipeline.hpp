@@ -1,0 +1,55 @@
+#pragma once
+// The steps every subcommand shares: read a log, score and segment its customers, attach model
+// predictions, and describe all of it in the output metadata.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "clvkit/io/customer_records.hpp"
+#include "clvkit/models/customer_value.hpp"
+#include "clvkit/rfm/segments.hpp"
+#include "common_options.hpp"
+
+namespace clvkit::cli {
+
+struct SegmentOptions {
+  std::string scheme = "rfm11";
+  int bins = 0;          ///< 0 = the scheme's
+  std::string monetary;  ///< empty = the scheme's; else total or average
+};
+
+/// Registers --segments, --bins and --monetary.
+void add_segment_options(CLI::App& command, SegmentOptions& options);
+
+/// A customer base with its RFM scores and segments.
+struct SegmentedBase {
+  CustomerBase base;
+  IngestOptions ingest;
+  std::optional<SegmentScheme> scheme;
+  std::vector<RfmScore> scores;
+  std::vector<int> segment;  ///< index into scheme->segments(), per customer
+};
+
+SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options);
+
+/// {"tool", "version", "command"}: the first keys of every metadata block.
+nlohmann::ordered_json tool_metadata(const std::string& command);
+
+/// {"scheme", "source", "method", "bins", "monetary", "counts": {segment: n}}.
+nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented);
+
+/// Records pointing into `segmented` and `predictions` (empty = no model).
+std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
+                                         const std::vector<CustomerPrediction>& predictions);
+
+/// Writes records to `out_path` in `format`; NDJSON and CSV get their metadata in a side file
+/// "<out>.meta.json", or on stderr when `out_path` is "-".
+void write_records_with_metadata(const std::string& out_path, RecordFormat format,
+                                 const std::vector<CustomerRecord>& records,
+                                 const nlohmann::ordered_json& metadata);
+
+}  // namespace clvkit::cli
