@@ -31,6 +31,18 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
     file_ = stdout;
     return;
   }
+  // Devices and pipes (/dev/null, /dev/stdout, a named pipe) are written in place: renaming a
+  // temporary file over them would replace the device with a regular file.
+  std::error_code error;
+  const auto status = std::filesystem::status(path_, error);
+  if (!error && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    if (std::filesystem::is_directory(status)) {
+      throw IoError("cannot write '" + path_ + "': it is a directory");
+    }
+    file_ = std::fopen(path_.c_str(), "wb");
+    if (file_ == nullptr) throw IoError("cannot write '" + path_ + "': " + errno_text());
+    return;
+  }
   temp_path_ = temp_path_for(path_);
   file_ = std::fopen(temp_path_.c_str(), "wb");
   if (file_ == nullptr) {
@@ -54,7 +66,12 @@ void OutputFile::flush_buffer() {
 void OutputFile::commit() {
   flush_buffer();
   if (std::fflush(file_) != 0) throw IoError("cannot write '" + path_ + "': " + errno_text());
-  if (file_ == stdout) {
+  if (temp_path_.empty()) {  // standard output or a device: nothing to rename
+    if (file_ != stdout && std::fclose(file_) != 0) {
+      file_ = nullptr;
+      throw IoError("cannot write '" + path_ + "': " + errno_text());
+    }
+    file_ = nullptr;
     committed_ = true;
     return;
   }

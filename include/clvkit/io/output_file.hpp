@@ -12,7 +12,8 @@ namespace clvkit {
 class OutputFile {
  public:
   /// Opens "<dir>/.<name>.tmp-<pid>" for `path`, or standard output when `path` is "-".
-  /// Throws IoError when the temporary file cannot be created.
+  /// An existing non-regular file (a device such as /dev/null, a pipe) is written in place.
+  /// Throws IoError when the file cannot be created or `path` is a directory.
   explicit OutputFile(std::string path);
   /// Removes the temporary file unless commit() succeeded.
   ~OutputFile();
