@@ -1,5 +1,6 @@
 #include "pipeline.hpp"
 
+#include <chrono>
 #include <cstdio>
 
 #include "clvkit/error.hpp"
@@ -7,6 +8,29 @@
 #include "clvkit/io/output_file.hpp"
 
 namespace clvkit::cli {
+
+namespace {
+double now_seconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+StageTimer::StageTimer() : start_(now_seconds()), last_(start_) {}
+
+void StageTimer::lap(const char* stage) {
+  const double t = now_seconds();
+  stages_.emplace_back(stage, t - last_);
+  last_ = t;
+}
+
+std::string StageTimer::json() const {
+  nlohmann::ordered_json stages = nlohmann::ordered_json::object();
+  for (const auto& [name, seconds] : stages_) stages[name] = seconds;
+  nlohmann::ordered_json out;
+  out["stage_seconds"] = stages;
+  out["total_seconds"] = last_ - start_;
+  return out.dump();
+}
 
 void add_segment_options(CLI::App& command, SegmentOptions& options) {
   command.add_option("--segments", options.scheme,
@@ -21,7 +45,8 @@ void add_segment_options(CLI::App& command, SegmentOptions& options) {
       ->group("Segments");
 }
 
-SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options) {
+SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options,
+                               StageTimer* timer) {
   SegmentedBase out;
   // Load the scheme first: a typo in --segments should not cost a pass over a large log.
   out.scheme.emplace(load_segment_scheme(options.scheme));
@@ -39,9 +64,11 @@ SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& 
                      std::to_string(options.bins) + " was requested");
   }
   out.base = read_customer_base(input, &out.ingest);
+  if (timer != nullptr) timer->lap("ingest");
   out.scores = score_customers(out.base.customers, spec, out.scheme->bins());
   out.segment.reserve(out.scores.size());
   for (const RfmScore& score : out.scores) out.segment.push_back(out.scheme->segment_of(score));
+  if (timer != nullptr) timer->lap("segment");
   return out;
 }
 

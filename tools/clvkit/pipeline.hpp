@@ -16,6 +16,22 @@
 
 namespace clvkit::cli {
 
+/// Wall time of successive stages, printed on stderr by --timings (never in the output files,
+/// which must not depend on how fast the machine is).
+class StageTimer {
+ public:
+  StageTimer();
+  /// Records the time since the previous lap (or construction) under `stage`.
+  void lap(const char* stage);
+  /// {"stage_seconds": {stage: s, ...}, "total_seconds": s} on one line.
+  std::string json() const;
+
+ private:
+  std::vector<std::pair<std::string, double>> stages_;
+  double start_ = 0.0;
+  double last_ = 0.0;
+};
+
 struct SegmentOptions {
   std::string scheme = "rfm11";
   int bins = 0;          ///< 0 = the scheme's
@@ -34,7 +50,9 @@ struct SegmentedBase {
   std::vector<int> segment;  ///< index into scheme->segments(), per customer
 };
 
-SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options);
+/// Reads the log and scores and segments its customers; laps "ingest" and "segment" on `timer`.
+SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options,
+                               StageTimer* timer = nullptr);
 
 /// {"tool", "version", "command"}: the first keys of every metadata block.
 nlohmann::ordered_json tool_metadata(const std::string& command);

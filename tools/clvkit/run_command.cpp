@@ -1,6 +1,7 @@
 // clvkit run: the main job. Transaction log in; one record per customer out, with the summary,
 // RFM scores and segment, and (unless --no-model) BG/NBD + Gamma-Gamma predictions.
 
+#include <cstdio>
 #include <memory>
 
 #include "clvkit/io/metadata.hpp"
@@ -18,6 +19,7 @@ struct RunOptions {
   std::string format = "json";
   std::string out = "-";
   bool no_model = false;
+  bool timings = false;
 };
 
 void run_run(const RunOptions& options) {
@@ -25,7 +27,8 @@ void run_run(const RunOptions& options) {
   const ValueOptions value = options.value.to_value_options();
   const TimeUnit unit = options.value.unit();
 
-  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  StageTimer timer;
+  const SegmentedBase segmented = read_and_segment(options.input, options.segments, &timer);
   nlohmann::ordered_json metadata = tool_metadata("run");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
   metadata["segmentation"] = segmentation_metadata(segmented);
@@ -33,13 +36,17 @@ void run_run(const RunOptions& options) {
   std::vector<CustomerPrediction> predictions;
   if (!options.no_model) {
     const FittedModels models = fit_customer_models(segmented.base.customers, unit);
+    timer.lap("fit");
     predictions = predict_customer_value(segmented.base.customers, unit, models.bgnbd.params,
                                          models.gamma_gamma.params, value);
+    timer.lap("predict");
     metadata["models"] = models_metadata(models);
     metadata["value"] = value_metadata(value);
   }
   write_records_with_metadata(options.out, format, make_records(segmented, predictions),
                               metadata);
+  timer.lap("write");
+  if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
 }
 
 }  // namespace
@@ -61,6 +68,9 @@ void setup_run(CLI::App& app) {
                       "Output file, written atomically ('-' = stdout); NDJSON and CSV put their "
                       "metadata in OUT.meta.json")
       ->capture_default_str()->group("Output");
+  command->add_flag("--timings", options->timings,
+                    "Print the wall time of each stage on stderr as one JSON line")
+      ->group("Output");
   command->callback([options] { run_run(*options); });
 }
 

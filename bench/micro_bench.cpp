@@ -1,0 +1,125 @@
+// Micro-benchmarks of the hot paths: row parsing and summarising, date parsing, the BG/NBD
+// likelihood with gradient over distinct patterns, 2F1, and per-customer predictions.
+// Run: build/bench/clvkit_micro_bench (configure with -DCLVKIT_BUILD_BENCHMARKS=ON).
+
+#include <benchmark/benchmark.h>
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "clvkit/io/date.hpp"
+#include "clvkit/models/bgnbd.hpp"
+#include "clvkit/models/bgnbd_fit.hpp"
+#include "clvkit/models/customer_value.hpp"
+#include "clvkit/models/simulate.hpp"
+#include "clvkit/numerics/hyp2f1.hpp"
+#include "clvkit/summary/ingest.hpp"
+
+namespace {
+
+using namespace clvkit;
+
+const BgNbdParams kCdnow{0.242593, 4.413532, 0.792886, 2.425752};
+const GammaGammaParams kSpend{6.248802, 3.744588, 15.447748};
+
+// A simulated log of `customers` customers (CDNOW parameters), as CSV text.
+const std::string& simulated_log(std::int64_t customers) {
+  static std::string text;
+  static std::int64_t made_for = -1;
+  if (made_for != customers) {
+    SimulationOptions options;
+    options.customers = customers;
+    text.clear();
+    write_simulated_transactions(options, [&](std::string_view piece) { text.append(piece); });
+    made_for = customers;
+  }
+  return text;
+}
+
+void BM_IngestRows(benchmark::State& state) {
+  const std::string& text = simulated_log(state.range(0));
+  std::int64_t rows = 0;
+  for (auto _ : state) {
+    std::istringstream in(text);
+    const CustomerBase base = ingest_transactions(in, "bench", IngestOptions{});
+    rows = base.stats.rows_read;
+    benchmark::DoNotOptimize(base.customers.data());
+  }
+  state.SetItemsProcessed(state.iterations() * rows);
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
+}
+BENCHMARK(BM_IngestRows)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+void BM_ParseIsoDate(benchmark::State& state) {
+  const DateParser parser;
+  const std::string dates[] = {"1997-01-01", "2024-02-29", "2010-12-01 08:26:00", "1999-12-31"};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(parser.parse(dates[i++ & 3]));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseIsoDate);
+
+void BM_ParseFormattedDate(benchmark::State& state) {
+  const DateParser parser("%m/%d/%Y %H:%M");
+  const std::string dates[] = {"12/1/2010 8:26", "1/31/2011 17:05"};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(parser.parse(dates[i++ & 1]));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ParseFormattedDate);
+
+std::vector<CustomerSummary> summaries(std::int64_t customers) {
+  std::istringstream in(simulated_log(customers));
+  return ingest_transactions(in, "bench", IngestOptions{}).customers;
+}
+
+void BM_BgNbdLikelihoodGradient(benchmark::State& state) {
+  const auto patterns = frequency_recency_patterns(summaries(state.range(0)), TimeUnit::week);
+  std::array<double, 4> gradient{};
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(bgnbd_total_log_likelihood(kCdnow, patterns, &gradient));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(patterns.size()));
+  state.counters["patterns"] = static_cast<double>(patterns.size());
+}
+BENCHMARK(BM_BgNbdLikelihoodGradient)->Arg(100'000)->Unit(benchmark::kMicrosecond);
+
+void BM_Hyp2f1(benchmark::State& state) {
+  // BG/NBD arguments: a = r + x, b = b + x, c = a + b + x - 1, z = t / (alpha + T + t).
+  const double x = static_cast<double>(state.range(0));
+  const double z = 52.0 / (4.4 + 39.0 + 52.0);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(hyp2f1(0.24 + x, 2.43 + x, 0.79 + 2.43 + x - 1.0, z));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Hyp2f1)->Arg(0)->Arg(5)->Arg(100);
+
+void BM_PredictCustomers(benchmark::State& state) {
+  const auto customers = summaries(state.range(0));
+  const ValueOptions value;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        predict_customer_value(customers, TimeUnit::week, kCdnow, kSpend, value).data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(customers.size()));
+}
+BENCHMARK(BM_PredictCustomers)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+void BM_FitBgNbd(benchmark::State& state) {
+  const auto patterns = frequency_recency_patterns(summaries(state.range(0)), TimeUnit::week);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fit_bgnbd(patterns).params);
+  }
+  state.counters["patterns"] = static_cast<double>(patterns.size());
+}
+BENCHMARK(BM_FitBgNbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
