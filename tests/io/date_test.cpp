@@ -3,31 +3,14 @@
 #include <catch2/catch.hpp>
 
 #include "clvkit/error.hpp"
+#include "../support/matchers.hpp"
 
 using clvkit::DateParser;
 using clvkit::Day;
 using clvkit::days_from_civil;
 using clvkit::format_day;
 
-namespace {
-
-// Matches an exception's what() with a string matcher (Catch2 v2 has only exact Message()).
-template <typename StringMatcher>
-class WhatMatcher : public Catch::MatcherBase<std::exception> {
- public:
-  explicit WhatMatcher(StringMatcher inner) : inner_(std::move(inner)) {}
-  bool match(const std::exception& error) const override { return inner_.match(error.what()); }
-  std::string describe() const override { return "has a message that " + inner_.describe(); }
-
- private:
-  StringMatcher inner_;
-};
-template <typename StringMatcher>
-WhatMatcher<StringMatcher> What(StringMatcher inner) {
-  return WhatMatcher<StringMatcher>(std::move(inner));
-}
-
-}  // namespace
+using clvkit::test::What;
 
 TEST_CASE("days_from_civil gives the known day numbers", "[date]") {
   CHECK(days_from_civil(1970, 1, 1) == 0);

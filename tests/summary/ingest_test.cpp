@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "../support/matchers.hpp"
 #include "clvkit/io/date.hpp"
 
 using Catch::Matchers::Contains;
@@ -26,21 +27,7 @@ using clvkit::ZeroAmountPolicy;
 
 namespace {
 
-// Matches an exception's what() with a string matcher (Catch2 v2 has only exact Message()).
-template <typename StringMatcher>
-class WhatMatcher : public Catch::MatcherBase<std::exception> {
- public:
-  explicit WhatMatcher(StringMatcher inner) : inner_(std::move(inner)) {}
-  bool match(const std::exception& error) const override { return inner_.match(error.what()); }
-  std::string describe() const override { return "has a message that " + inner_.describe(); }
-
- private:
-  StringMatcher inner_;
-};
-template <typename StringMatcher>
-WhatMatcher<StringMatcher> What(StringMatcher inner) {
-  return WhatMatcher<StringMatcher>(std::move(inner));
-}
+using clvkit::test::What;
 
 CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) {
   std::istringstream in(text);

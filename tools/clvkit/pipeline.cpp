@@ -72,6 +72,20 @@ SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& 
   return out;
 }
 
+ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const ValueOptions& value,
+                         nlohmann::ordered_json& metadata, StageTimer* timer) {
+  ModelRun run;
+  run.models = fit_customer_models(segmented.base.customers, unit);
+  if (timer != nullptr) timer->lap("fit");
+  run.predictions = predict_customer_value(segmented.base.customers, unit,
+                                           run.models.bgnbd.params,
+                                           run.models.gamma_gamma.params, value);
+  if (timer != nullptr) timer->lap("predict");
+  metadata["models"] = models_metadata(run.models);
+  metadata["value"] = value_metadata(value);
+  return run;
+}
+
 nlohmann::ordered_json tool_metadata(const std::string& command) {
   nlohmann::ordered_json out;
   out["tool"] = "clvkit";

@@ -54,6 +54,17 @@ struct SegmentedBase {
 SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options,
                                StageTimer* timer = nullptr);
 
+/// Both fitted models and the predictions they give for every customer.
+struct ModelRun {
+  FittedModels models;
+  std::vector<CustomerPrediction> predictions;
+};
+
+/// Fits BG/NBD and Gamma-Gamma on the base, predicts every customer, adds "models" and "value"
+/// to `metadata`, and laps "fit" and "predict" on `timer`.
+ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const ValueOptions& value,
+                         nlohmann::ordered_json& metadata, StageTimer* timer = nullptr);
+
 /// {"tool", "version", "command"}: the first keys of every metadata block.
 nlohmann::ordered_json tool_metadata(const std::string& command);
 

@@ -33,17 +33,9 @@ void run_run(const RunOptions& options) {
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
   metadata["segmentation"] = segmentation_metadata(segmented);
 
-  std::vector<CustomerPrediction> predictions;
-  if (!options.no_model) {
-    const FittedModels models = fit_customer_models(segmented.base.customers, unit);
-    timer.lap("fit");
-    predictions = predict_customer_value(segmented.base.customers, unit, models.bgnbd.params,
-                                         models.gamma_gamma.params, value);
-    timer.lap("predict");
-    metadata["models"] = models_metadata(models);
-    metadata["value"] = value_metadata(value);
-  }
-  write_records_with_metadata(options.out, format, make_records(segmented, predictions),
+  ModelRun model;
+  if (!options.no_model) model = fit_and_predict(segmented, unit, value, metadata, &timer);
+  write_records_with_metadata(options.out, format, make_records(segmented, model.predictions),
                               metadata);
   timer.lap("write");
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());

@@ -244,24 +244,17 @@ void run_segments(const SegmentsOptions& options) {
   const TimeUnit unit = options.value.unit();
   const SegmentedBase segmented = read_and_segment(options.input, options.segments);
 
-  std::vector<CustomerPrediction> predictions;
   nlohmann::ordered_json metadata = tool_metadata("segments");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
   metadata["segmentation"] = segmentation_metadata(segmented);
-  std::optional<FittedModels> models;
-  if (!options.no_model) {
-    models = fit_customer_models(segmented.base.customers, unit);
-    predictions = predict_customer_value(segmented.base.customers, unit, models->bgnbd.params,
-                                         models->gamma_gamma.params, value);
-    metadata["models"] = models_metadata(*models);
-    metadata["value"] = value_metadata(value);
-  }
+  ModelRun model;
+  if (!options.no_model) model = fit_and_predict(segmented, unit, value, metadata);
   const SegmentSummary summary =
       summarize_segments(segmented.base.customers, segmented.scores, segmented.segment,
-                         *segmented.scheme, predictions);
+                         *segmented.scheme, model.predictions);
   std::optional<ForecastResult> forecast;
   if (options.forecast) {
-    forecast = forecast_segments(segmented, *models, value, options);
+    forecast = forecast_segments(segmented, model.models, value, options);
     nlohmann::ordered_json settings;
     settings["draws"] = options.draws;
     settings["seed"] = options.seed;
