@@ -1,13 +1,19 @@
 #include "clvkit/models/bgnbd_fit.hpp"
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <iomanip>
+#include <numeric>
 #include <sstream>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/numerics/log_space.hpp"
 
 namespace clvkit {
 
@@ -41,7 +47,8 @@ class CompensatedSum {
 };
 
 // `what` is "bgnbd data: customer" or "bgnbd fit: pattern"; i is 0-based.
-void check_customer(const char* what, std::size_t i, double x, double t_x, double T) {
+[[noreturn]] void throw_bad_customer(const char* what, std::size_t i, double x, double t_x,
+                                     double T) {
   const std::string where = std::string(what) + " " + std::to_string(i + 1) + " has ";
   if (!(x >= 0.0) || !std::isfinite(x)) {
     throw ModelError(where + "x = " + format_number(x) +
@@ -50,10 +57,308 @@ void check_customer(const char* what, std::size_t i, double x, double t_x, doubl
   if (!(T >= 0.0) || !std::isfinite(T)) {
     throw ModelError(where + "T = " + format_number(T) + ", but must be non-negative and finite");
   }
-  if (!(t_x >= 0.0) || !(t_x <= T)) {
-    throw ModelError(where + "t_x = " + format_number(t_x) +
-                     ", but must be in [0, T = " + format_number(T) + "]");
+  throw ModelError(where + "t_x = " + format_number(t_x) +
+                   ", but must be in [0, T = " + format_number(T) + "]");
+}
+
+// Runs once per customer: the message is only built when the check fails.
+void check_customer(const char* what, std::size_t i, double x, double t_x, double T) {
+  const bool valid =
+      x >= 0.0 && std::isfinite(x) && T >= 0.0 && std::isfinite(T) && t_x >= 0.0 && t_x <= T;
+  if (!valid) throw_bad_customer(what, i, x, t_x, T);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorting customers into patterns.
+//
+// Sorting a million (x, t_x, T) triples of doubles by comparison took most of compress_patterns'
+// time (0.13 of 0.19 s), but each coordinate takes few distinct values (purchase counts; times
+// in whole days). So every value is replaced by its rank among the distinct values of its
+// coordinate, and the triples of ranks are sorted by three stable counting sorts, T first and x
+// last: linear time, and the same order as sorting the values, since ranks are monotone in them.
+// With all values distinct it still works, at the cost of sorting each coordinate's values.
+
+// Dense indices of distinct values, numbered in order of first appearance. Sorted input repeats
+// the previous value most of the time; that case skips the hash.
+class DistinctValues {
+ public:
+  std::uint32_t index_of(double value) {
+    if (!values_.empty() && value == last_value_) return last_index_;
+    // + 0.0 maps -0 to +0, which compare equal and must share an entry.
+    const auto [it, inserted] = index_.try_emplace(std::bit_cast<std::uint64_t>(value + 0.0),
+                                                   static_cast<std::uint32_t>(values_.size()));
+    if (inserted) values_.push_back(value + 0.0);
+    last_value_ = value;
+    last_index_ = it->second;
+    return last_index_;
   }
+  const std::vector<double>& values() const noexcept { return values_; }
+
+ private:
+  std::unordered_map<std::uint64_t, std::uint32_t> index_;
+  std::vector<double> values_;
+  double last_value_ = 0.0;
+  std::uint32_t last_index_ = 0;
+};
+
+// The distinct values of `input` in ascending order, and each element's rank among them.
+struct RankedValues {
+  std::vector<double> values;
+  std::vector<std::uint32_t> ranks;  // values[ranks[i]] == input[i]
+};
+
+RankedValues rank_values(const std::vector<double>& input) {
+  DistinctValues distinct;
+  RankedValues ranked;
+  ranked.ranks.reserve(input.size());
+  for (const double v : input) ranked.ranks.push_back(distinct.index_of(v));
+  const std::vector<double>& seen = distinct.values();
+  std::vector<std::uint32_t> by_value(seen.size());
+  std::iota(by_value.begin(), by_value.end(), 0u);
+  std::sort(by_value.begin(), by_value.end(),
+            [&seen](std::uint32_t i, std::uint32_t j) { return seen[i] < seen[j]; });
+  std::vector<std::uint32_t> rank_of_index(seen.size());
+  ranked.values.reserve(seen.size());
+  for (std::uint32_t rank = 0; rank < by_value.size(); ++rank) {
+    rank_of_index[by_value[rank]] = rank;
+    ranked.values.push_back(seen[by_value[rank]]);
+  }
+  for (std::uint32_t& r : ranked.ranks) r = rank_of_index[r];
+  return ranked;
+}
+
+struct RankTriple {
+  std::uint32_t x;
+  std::uint32_t t_x;
+  std::uint32_t T;
+};
+
+// Stable counting sort of `items` by one coordinate, whose ranks are < `distinct`.
+void counting_sort(std::vector<RankTriple>& items, std::uint32_t RankTriple::*coordinate,
+                   std::size_t distinct, std::vector<RankTriple>& scratch) {
+  std::vector<std::size_t> next(distinct + 1, 0);  // first free slot of each rank
+  for (const RankTriple& item : items) ++next[item.*coordinate + 1];
+  for (std::size_t r = 1; r <= distinct; ++r) next[r] += next[r - 1];
+  scratch.resize(items.size());
+  for (const RankTriple& item : items) scratch[next[item.*coordinate]++] = item;
+  items.swap(scratch);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fast evaluation of the total log-likelihood.
+//
+// Eq. 6 for one pattern costs about a dozen logarithms, gamma-function ratios and digammas, yet
+// almost all of them depend on x alone (the rising factorials of r, b and a+b and their digamma
+// differences) or on a single time (log(alpha + T), log(alpha + t_x)). Customer bases have few
+// distinct x (one per purchase count) and few distinct times (one per day, in weeks), but many
+// distinct (x, t_x, T) triples. So the patterns are indexed once by their distinct x, t_x and T
+// values (PreparedPatterns), each evaluation tabulates the x-only and time-only terms (Tables),
+// and per pattern only the log-sum-exp of eq. 6's two terms remains: one exp, one log1p, one
+// division (pattern_terms). On 1M simulated customers (507k patterns) an evaluation with the
+// gradient went from ~130 ns to ~20 ns per pattern. The algebra is that of
+// bgnbd_log_likelihood_gradient (bgnbd.cpp); the tests check that the totals agree.
+
+struct IndexedPattern {
+  std::uint32_t x;    // into PreparedPatterns::x_values
+  std::uint32_t t_x;  // into PreparedPatterns::t_x_values
+  std::uint32_t T;    // into PreparedPatterns::T_values
+  double count;
+};
+
+// The patterns in the caller's order (the sum runs in that order, so it is deterministic), with
+// their coordinates replaced by indices into the lists of distinct values.
+struct PreparedPatterns {
+  std::vector<double> x_values;
+  std::vector<double> t_x_values;
+  std::vector<double> T_values;
+  std::vector<IndexedPattern> patterns;
+};
+
+PreparedPatterns prepare_patterns(const std::vector<FrequencyRecencyPattern>& data) {
+  DistinctValues x;
+  DistinctValues t_x;
+  DistinctValues T;
+  PreparedPatterns prepared;
+  prepared.patterns.reserve(data.size());
+  for (const FrequencyRecencyPattern& d : data) {
+    prepared.patterns.push_back({x.index_of(d.x), t_x.index_of(d.t_x), T.index_of(d.T), d.count});
+  }
+  prepared.x_values = x.values();
+  prepared.t_x_values = t_x.values();
+  prepared.T_values = T.values();
+  return prepared;
+}
+
+// The same rising-factorial forms as bgnbd.cpp (not exported from there): x <= 16 integer
+// counts are multiplied out, larger or fractional x use the accurate gamma difference.
+constexpr int kSmallCount = 16;
+
+bool is_small_count(double x) noexcept { return x <= kSmallCount && x == std::floor(x); }
+
+// log[(v)_x] = log Gamma(v + x) - log Gamma(v).
+double log_rising(double v, double x) noexcept {
+  if (x == 0.0) return 0.0;
+  if (is_small_count(x)) {
+    double product = v;
+    for (int j = 1; j < static_cast<int>(x); ++j) product *= v + j;
+    return std::log(product);
+  }
+  return lgamma_difference(v, x);
+}
+
+// log[(u)_x / (v)_x].
+double log_rising_ratio(double u, double v, double x) noexcept {
+  if (x == 0.0) return 0.0;
+  if (is_small_count(x)) {
+    double product = u / v;
+    for (int j = 1; j < static_cast<int>(x); ++j) product *= (u + j) / (v + j);
+    return std::log(product);
+  }
+  return lgamma_difference(u, x) - lgamma_difference(v, x);
+}
+
+// psi(v + x) - psi(v).
+double digamma_rise(double v, double x) noexcept {
+  if (x == 0.0) return 0.0;
+  if (is_small_count(x)) {
+    double sum = 0.0;
+    for (int j = 0; j < static_cast<int>(x); ++j) sum += 1.0 / (v + j);
+    return sum;
+  }
+  return digamma(v + x) - digamma(v);
+}
+
+// The x-only terms of eq. 6 and its gradient. With ell = log((alpha+T)/(alpha+t_x)),
+//   LL = l1 - (r+x) log(alpha+T) + [x > 0] log1p_exp(d),  d = log_odds + (r+x) ell,
+// and the gradient of the first part is (g_r - log(alpha+T), r/alpha - (r+x)/(alpha+T), g_a,
+// g_b); the second part adds sigma(d) times the gradient of d.
+struct CountTerms {
+  double r_x = 0.0;       // r + x
+  double l1 = 0.0;        // log[B(a, b+x)/B(a, b)] + log[Gamma(r+x)/Gamma(r)] + r log alpha
+  double log_odds = 0.0;  // log(a / (b+x-1)), x > 0 only
+  double g_r = 0.0;       // psi(r+x) - psi(r) + log alpha
+  double g_a = 0.0;       // -(psi(a+b+x) - psi(a+b))
+  double g_b = 0.0;       // psi(b+x) - psi(b) - (psi(a+b+x) - psi(a+b))
+  double inv_b_x1 = 0.0;  // 1 / (b+x-1) = -dd/db, x > 0 only
+  bool repeat = false;    // x > 0: the "dropped out after the last purchase" term exists
+};
+
+CountTerms count_terms(const BgNbdParams& p, double log_alpha, double x) noexcept {
+  CountTerms k;
+  k.r_x = p.r + x;
+  k.l1 = log_rising_ratio(p.b, p.a + p.b, x) + log_rising(p.r, x) + p.r * log_alpha;
+  const double psi_ab = digamma_rise(p.a + p.b, x);
+  k.g_r = digamma_rise(p.r, x) + log_alpha;
+  k.g_a = -psi_ab;
+  k.g_b = digamma_rise(p.b, x) - psi_ab;
+  k.repeat = x > 0.0;
+  if (k.repeat) {
+    k.log_odds = std::log(p.a / (p.b + x - 1.0));
+    k.inv_b_x1 = 1.0 / (p.b + x - 1.0);
+  }
+  return k;
+}
+
+struct TimeTerms {
+  double log_alpha_t;  // log(alpha + t)
+  double inv_alpha_t;  // 1 / (alpha + t)
+};
+
+std::vector<TimeTerms> time_terms(double alpha, const std::vector<double>& times) {
+  std::vector<TimeTerms> terms;
+  terms.reserve(times.size());
+  for (const double t : times) terms.push_back({std::log(alpha + t), 1.0 / (alpha + t)});
+  return terms;
+}
+
+// The x-only and time-only terms at one parameter value.
+struct Tables {
+  std::vector<CountTerms> by_x;
+  std::vector<TimeTerms> by_t_x;
+  std::vector<TimeTerms> by_T;
+  double r_over_alpha = 0.0;
+  double inv_a = 0.0;
+};
+
+Tables tables(const BgNbdParams& params, const PreparedPatterns& data) {
+  Tables t;
+  const double log_alpha = std::log(params.alpha);
+  t.by_x.reserve(data.x_values.size());
+  for (const double x : data.x_values) t.by_x.push_back(count_terms(params, log_alpha, x));
+  t.by_t_x = time_terms(params.alpha, data.t_x_values);
+  t.by_T = time_terms(params.alpha, data.T_values);
+  t.r_over_alpha = params.r / params.alpha;
+  t.inv_a = 1.0 / params.a;
+  return t;
+}
+
+// LL of one pattern (eq. 6) and, when kGradient, its gradient in (r, alpha, a, b), from the
+// tables: the algebra of bgnbd_log_likelihood_gradient with the x-only and time-only terms
+// looked up.
+template <bool kGradient>
+std::array<double, 5> pattern_terms(const Tables& t, const IndexedPattern& pattern) noexcept {
+  const CountTerms& k = t.by_x[pattern.x];
+  const TimeTerms& at_T = t.by_T[pattern.T];
+  double ll = k.l1 - k.r_x * at_T.log_alpha_t;
+  double sigma = 0.0;  // sigma(d) = 1 - P(alive)
+  double ell = 0.0;
+  double d_alpha = 0.0;  // dell/dalpha = 1/(alpha+T) - 1/(alpha+t_x)
+  if (k.repeat) {
+    const TimeTerms& at_t_x = t.by_t_x[pattern.t_x];
+    // log(alpha+T) - log(alpha+t_x) instead of bgnbd.cpp's log1p((T-t_x)/(alpha+t_x)): both
+    // logs are tabulated; the difference is exactly 0 at t_x = T and otherwise off by a few ulp
+    // of log(alpha+T) in absolute terms, which is rounding in LL.
+    ell = at_T.log_alpha_t - at_t_x.log_alpha_t;
+    const double d = k.log_odds + k.r_x * ell;
+    // log1p_exp(d) = max(d, 0) + log1p(e) and sigma(d) = 1/(1 + e^-d), e = exp(-|d|) <= 1:
+    // one exp serves both and neither overflows.
+    const double e = std::exp(-std::abs(d));
+    ll += std::max(d, 0.0) + std::log1p(e);
+    if constexpr (kGradient) {
+      sigma = (d > 0.0 ? 1.0 : e) / (1.0 + e);
+      d_alpha = at_T.inv_alpha_t - at_t_x.inv_alpha_t;
+    }
+  }
+  if constexpr (!kGradient) return {ll, 0.0, 0.0, 0.0, 0.0};
+  return {ll, k.g_r - at_T.log_alpha_t + sigma * ell,
+          t.r_over_alpha - k.r_x * at_T.inv_alpha_t + sigma * k.r_x * d_alpha,
+          k.g_a + sigma * t.inv_a, k.g_b - sigma * k.inv_b_x1};
+}
+
+// Summation: plain sums over blocks of kBlock patterns (error at most kBlock eps/2 ~ 4e-15 of
+// the block's sum of |terms|), and Neumaier's compensated sum of the block sums. As accurate as
+// compensating every term for the line search's purpose, at 1/64 of the cost: compensating all
+// five sums term by term took a quarter of the evaluation time.
+constexpr std::size_t kBlock = 64;
+
+// Sum over patterns of count * LL, and of count * gradient when kGradient, in pattern order.
+template <bool kGradient>
+double total_log_likelihood(const BgNbdParams& params, const PreparedPatterns& data,
+                            std::array<double, 4>* gradient) {
+  const Tables t = tables(params, data);
+  constexpr std::size_t kSums = kGradient ? 5 : 1;
+  std::array<CompensatedSum, kSums> sum;
+  const std::size_t n = data.patterns.size();
+  for (std::size_t begin = 0; begin < n; begin += kBlock) {
+    const std::size_t end = std::min(n, begin + kBlock);
+    std::array<double, kSums> block{};
+    for (std::size_t i = begin; i < end; ++i) {
+      const IndexedPattern& pattern = data.patterns[i];
+      const std::array<double, 5> terms = pattern_terms<kGradient>(t, pattern);
+      for (std::size_t j = 0; j < kSums; ++j) block[j] += pattern.count * terms[j];
+    }
+    for (std::size_t j = 0; j < kSums; ++j) sum[j].add(block[j]);
+  }
+  if constexpr (kGradient) {
+    for (std::size_t i = 0; i < 4; ++i) (*gradient)[i] = sum[i + 1].value();
+  }
+  return sum[0].value();
+}
+
+double total_log_likelihood(const BgNbdParams& params, const PreparedPatterns& data,
+                            std::array<double, 4>* gradient) {
+  if (gradient == nullptr) return total_log_likelihood<false>(params, data, nullptr);
+  return total_log_likelihood<true>(params, data, gradient);
 }
 
 }  // namespace
@@ -66,54 +371,41 @@ std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>
                      std::to_string(x.size()) + ", " + std::to_string(t_x.size()) + ", " +
                      std::to_string(T.size()) + ")");
   }
-  std::vector<FrequencyRecencyPattern> patterns;
-  patterns.reserve(x.size());
   for (std::size_t i = 0; i < x.size(); ++i) {
     check_customer("bgnbd data: customer", i, x[i], t_x[i], T[i]);
-    patterns.push_back({x[i], t_x[i], T[i], 1.0});
   }
-  std::sort(patterns.begin(), patterns.end(),
-            [](const FrequencyRecencyPattern& a, const FrequencyRecencyPattern& b) {
-              if (a.x != b.x) return a.x < b.x;
-              if (a.t_x != b.t_x) return a.t_x < b.t_x;
-              return a.T < b.T;
-            });
+  const RankedValues ranked_x = rank_values(x);
+  const RankedValues ranked_t_x = rank_values(t_x);
+  const RankedValues ranked_T = rank_values(T);
+  std::vector<RankTriple> triples;
+  triples.reserve(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    triples.push_back({ranked_x.ranks[i], ranked_t_x.ranks[i], ranked_T.ranks[i]});
+  }
+  std::vector<RankTriple> scratch;
+  counting_sort(triples, &RankTriple::T, ranked_T.values.size(), scratch);
+  counting_sort(triples, &RankTriple::t_x, ranked_t_x.values.size(), scratch);
+  counting_sort(triples, &RankTriple::x, ranked_x.values.size(), scratch);
   // Merge exactly equal triples only: rounding them together would change the likelihood.
-  std::size_t out = 0;
-  for (std::size_t i = 0; i < patterns.size(); ++i) {
-    const FrequencyRecencyPattern& p = patterns[i];
-    if (out > 0) {
-      FrequencyRecencyPattern& last = patterns[out - 1];
-      if (last.x == p.x && last.t_x == p.t_x && last.T == p.T) {
-        last.count += 1.0;
+  std::vector<FrequencyRecencyPattern> patterns;
+  for (std::size_t i = 0; i < triples.size(); ++i) {
+    const RankTriple& t = triples[i];
+    if (i > 0) {
+      const RankTriple& last = triples[i - 1];
+      if (last.x == t.x && last.t_x == t.t_x && last.T == t.T) {
+        patterns.back().count += 1.0;
         continue;
       }
     }
-    patterns[out++] = p;
+    patterns.push_back({ranked_x.values[t.x], ranked_t_x.values[t.t_x], ranked_T.values[t.T], 1.0});
   }
-  patterns.resize(out);
-  patterns.shrink_to_fit();
   return patterns;
 }
 
 double bgnbd_total_log_likelihood(const BgNbdParams& params,
                                   const std::vector<FrequencyRecencyPattern>& data,
                                   std::array<double, 4>* gradient) noexcept {
-  CompensatedSum total;
-  if (gradient == nullptr) {
-    for (const FrequencyRecencyPattern& d : data) {
-      total.add(d.count * bgnbd_log_likelihood(params, d.x, d.t_x, d.T));
-    }
-    return total.value();
-  }
-  std::array<CompensatedSum, 4> sum;
-  std::array<double, 4> g{};
-  for (const FrequencyRecencyPattern& d : data) {
-    total.add(d.count * bgnbd_log_likelihood_gradient(params, d.x, d.t_x, d.T, g));
-    for (std::size_t i = 0; i < 4; ++i) sum[i].add(d.count * g[i]);
-  }
-  for (std::size_t i = 0; i < 4; ++i) (*gradient)[i] = sum[i].value();
-  return total.value();
+  return total_log_likelihood(params, prepare_patterns(data), gradient);
 }
 
 BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data, const FitOptions& options) {
@@ -147,12 +439,14 @@ BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data, const FitOp
         "estimate the purchase rate from");
   }
 
-  const LogLikelihoodFunction log_likelihood = [&data](const Eigen::VectorXd& theta,
-                                                       Eigen::VectorXd* gradient) {
+  // Indexed once: every evaluation of the fit (a few dozen, Hessian included) reuses the index.
+  const PreparedPatterns prepared = prepare_patterns(data);
+  const LogLikelihoodFunction log_likelihood = [&prepared](const Eigen::VectorXd& theta,
+                                                           Eigen::VectorXd* gradient) {
     const BgNbdParams params{theta[0], theta[1], theta[2], theta[3]};
-    if (gradient == nullptr) return bgnbd_total_log_likelihood(params, data, nullptr);
+    if (gradient == nullptr) return total_log_likelihood(params, prepared, nullptr);
     std::array<double, 4> g{};
-    const double value = bgnbd_total_log_likelihood(params, data, &g);
+    const double value = total_log_likelihood(params, prepared, &g);
     *gradient = Eigen::Vector4d(g[0], g[1], g[2], g[3]);
     return value;
   };

@@ -105,6 +105,54 @@ TEST_CASE("compress_patterns merges equal triples and sorts them", "[bgnbd]") {
   CHECK(clvkit::compress_patterns({}, {}, {}).empty());
 }
 
+TEST_CASE("compress_patterns equals sorting the triples and merging equal ones",
+          "[bgnbd][property]") {
+  // compress_patterns sorts ranks with counting sorts; compare with the obvious comparison sort
+  // on data with many repeats (days in weeks, small counts), -0.0, and coordinates whose values
+  // are all distinct.
+  std::mt19937_64 rng(17);
+  std::uniform_int_distribution<int> day(0, 400);
+  std::uniform_int_distribution<int> count(0, 30);
+  std::uniform_real_distribution<double> uniform(0.0, 1.0);
+  Customers c;
+  for (int i = 0; i < 20000; ++i) {
+    const bool continuous = i % 5 == 0;  // every fifth customer has unrounded times
+    const double T = continuous ? 60.0 * uniform(rng) : day(rng) / 7.0;
+    const double t_x = continuous ? T * uniform(rng) : std::min(T, day(rng) / 7.0);
+    const double x = i % 7 == 0 ? -0.0 : (i % 11 == 0 ? 2.5 : count(rng));
+    c.x.push_back(x);
+    c.t_x.push_back(x == 0.0 ? 0.0 : t_x);
+    c.T.push_back(T);
+  }
+  std::vector<FrequencyRecencyPattern> expected;
+  for (std::size_t i = 0; i < c.x.size(); ++i) expected.push_back({c.x[i], c.t_x[i], c.T[i], 1});
+  std::sort(expected.begin(), expected.end(), [](const auto& a, const auto& b) {
+    if (a.x != b.x) return a.x < b.x;
+    if (a.t_x != b.t_x) return a.t_x < b.t_x;
+    return a.T < b.T;
+  });
+  std::vector<FrequencyRecencyPattern> merged;
+  for (const auto& p : expected) {
+    if (!merged.empty() && merged.back().x == p.x && merged.back().t_x == p.t_x &&
+        merged.back().T == p.T) {
+      merged.back().count += 1;
+    } else {
+      merged.push_back(p);
+    }
+  }
+  const auto patterns = clvkit::compress_patterns(c.x, c.t_x, c.T);
+  REQUIRE(patterns.size() == merged.size());
+  CHECK(patterns.size() < c.x.size());
+  for (std::size_t i = 0; i < patterns.size(); ++i) {
+    CAPTURE(i);
+    CHECK(patterns[i].x == merged[i].x);
+    CHECK(patterns[i].t_x == merged[i].t_x);
+    CHECK(patterns[i].T == merged[i].T);
+    CHECK(patterns[i].count == merged[i].count);
+  }
+  CHECK_FALSE(std::signbit(patterns.front().x));  // -0.0 and 0.0 merge into one +0 pattern
+}
+
 TEST_CASE("compress_patterns checks its inputs", "[bgnbd][inputcheck]") {
   CHECK_THAT(model_error_message([&] {
                clvkit::compress_patterns({1, 2}, {1}, {3, 4});
@@ -142,6 +190,69 @@ TEST_CASE("BG/NBD total log-likelihood is the weighted sum over customers",
   CHECK(without == Approx(direct).epsilon(1e-12));
   // lifetimes' own likelihood at its estimates.
   CHECK(with_gradient == Approx(kLifetimesLogLikelihood).margin(1e-6));
+}
+
+// Reference for bgnbd_total_log_likelihood, which tabulates the x-only and time-only terms per
+// evaluation: the per-customer function summed pattern by pattern, in long double so that the
+// reference's own summation error does not count. `scale` receives sum |count * term| per
+// component (value, then the four gradient entries), the size of the rounding to expect.
+double direct_total(const BgNbdParams& params, const std::vector<FrequencyRecencyPattern>& data,
+                    std::array<double, 4>& gradient, std::array<double, 5>& scale) {
+  long double total = 0.0L;
+  std::array<long double, 4> sum{};
+  scale = {};
+  for (const FrequencyRecencyPattern& d : data) {
+    std::array<double, 4> g{};
+    const double ll = clvkit::bgnbd_log_likelihood_gradient(params, d.x, d.t_x, d.T, g);
+    total += static_cast<long double>(d.count) * ll;
+    scale[0] += std::abs(d.count * ll);
+    for (std::size_t i = 0; i < 4; ++i) {
+      sum[i] += static_cast<long double>(d.count) * g[i];
+      scale[i + 1] += std::abs(d.count * g[i]);
+    }
+  }
+  for (std::size_t i = 0; i < 4; ++i) gradient[i] = static_cast<double>(sum[i]);
+  return static_cast<double>(total);
+}
+
+TEST_CASE("BG/NBD total log-likelihood and gradient equal the per-customer sum",
+          "[bgnbd][consistency]") {
+  // CDNOW, plus patterns that take every branch of the tabulation: x = 0 (no second term),
+  // x > 16 and fractional x (gamma differences instead of products), t_x = 0 and t_x = T
+  // (ell = 0), T = 0, -0.0, repeated times, counts other than 1, and an unsorted order.
+  const Customers c = cdnow();
+  std::vector<FrequencyRecencyPattern> mixed = clvkit::compress_patterns(c.x, c.t_x, c.T);
+  const std::vector<FrequencyRecencyPattern> extra = {
+      {40, 30.5, 77.25, 3}, {0, 0, 0, 2},        {-0.0, 0, 12, 1},     {3, 0, 20, 1},
+      {3, 20, 20, 4},       {17, 1.0 / 7, 2, 1}, {2.5, 10, 39, 1},     {130, 51.4, 52, 2},
+      {1, 1e-9, 1e-9, 1},   {0, 0, 3e4, 1},      {5, 2e4, 3e4, 1},     {20.25, 0.5, 0.75, 1},
+      {1, 39, 39.5, 0.5},   {2, 0, 0, 1},        {3, 20, 20.000001, 1}};
+  mixed.insert(mixed.begin() + 100, extra.begin(), extra.end());
+  std::mt19937 rng(5);
+  std::vector<FrequencyRecencyPattern> shuffled = mixed;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+
+  for (const BgNbdParams params :
+       {kLifetimes, BgNbdParams{1.0, 1.0, 1.0, 1.0}, BgNbdParams{0.05, 30.0, 3.0, 0.4},
+        BgNbdParams{5.0, 0.5, 0.2, 20.0}, BgNbdParams{1e-3, 1e-3, 1e-3, 1e3},
+        BgNbdParams{50.0, 1e4, 60.0, 0.7}, BgNbdParams{0.3, 2e-2, 8.0, 1e-2}}) {
+    for (const auto* data : {&mixed, &shuffled}) {
+      CAPTURE(params.r, params.alpha, params.a, params.b, data == &shuffled);
+      std::array<double, 4> expected_gradient{};
+      std::array<double, 5> scale{};
+      const double expected = direct_total(params, *data, expected_gradient, scale);
+      std::array<double, 4> g{};
+      const double value = clvkit::bgnbd_total_log_likelihood(params, *data, &g);
+      // 1e-12 relative to the size of the summed terms: the two differ by rounding only (a few
+      // ulp per term, e.g. log(alpha+T) - log(alpha+t_x) against log1p), never by algebra.
+      CHECK(value == Approx(expected).margin(1e-12 * scale[0]));
+      CHECK(clvkit::bgnbd_total_log_likelihood(params, *data, nullptr) == value);
+      for (std::size_t i = 0; i < 4; ++i) {
+        CAPTURE(i, scale[i + 1]);
+        CHECK(g[i] == Approx(expected_gradient[i]).margin(1e-12 * scale[i + 1]));
+      }
+    }
+  }
 }
 
 TEST_CASE("BG/NBD total gradient agrees with central differences", "[bgnbd][consistency]") {

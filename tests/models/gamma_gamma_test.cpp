@@ -226,6 +226,109 @@ TEST_CASE("gamma-gamma functions check their inputs", "[gammagamma][inputcheck]"
   CHECK(std::isnan(g[0]));
 }
 
+// Reference for gamma_gamma_total_log_likelihood, which evaluates the special functions once per
+// distinct x: the per-customer function summed observation by observation, in long double so
+// that the reference's own summation error does not count. `scale` receives sum |term| per
+// component (value, then the three gradient entries), the size of the rounding to expect.
+double direct_total(const GammaGammaParams& params, const std::vector<SpendObservation>& data,
+                    std::array<double, 3>& gradient, std::array<double, 4>& scale) {
+  long double total = 0.0L;
+  std::array<long double, 3> sum{};
+  scale = {};
+  for (const SpendObservation& o : data) {
+    std::array<double, 3> g{};
+    const double ll = clvkit::gamma_gamma_log_likelihood_gradient(params, o.x, o.m, g);
+    total += ll;
+    scale[0] += std::abs(ll);
+    for (std::size_t i = 0; i < 3; ++i) {
+      sum[i] += g[i];
+      scale[i + 1] += std::abs(g[i]);
+    }
+  }
+  for (std::size_t i = 0; i < 3; ++i) gradient[i] = static_cast<double>(sum[i]);
+  return static_cast<double>(total);
+}
+
+// CDNOW's repeat buyers plus spends far below and far above gamma (both forms of the log1p
+// pair), large and fractional x, and duplicated (x, m) pairs.
+std::vector<SpendObservation> spend_test_data() {
+  std::vector<SpendObservation> data = cdnow_repeat_buyers();
+  for (const double x : {1.0, 2.0, 7.0, 150.0, 2.5}) {
+    for (const double m : {1e-6, 0.01, 2.99, 35.0, 1e4, 1e8}) {
+      data.push_back({x, m});
+      if (x == 2.0) data.push_back({x, m});
+    }
+  }
+  return data;
+}
+
+TEST_CASE("gamma-gamma total log-likelihood and gradient equal the per-customer sum",
+          "[gammagamma][consistency]") {
+  const std::vector<SpendObservation> data = spend_test_data();
+  std::vector<SpendObservation> shuffled = data;
+  std::mt19937 rng(3);
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  const std::vector<GammaGammaParams> grid = {kLifetimes,          {0.05, 0.3, 1e-3},
+                                              {200.0, 150.0, 1e4}, {1.0, 1.0, 1.0},
+                                              {0.5, 40.0, 0.2},    {1e3, 2.0, 5e5}};
+  for (const auto& params : grid) {
+    CAPTURE(params.p, params.q, params.gamma);
+    std::array<double, 3> expected_gradient{};
+    std::array<double, 4> scale{};
+    const double expected = direct_total(params, data, expected_gradient, scale);
+    std::array<double, 3> g{};
+    const double value = clvkit::gamma_gamma_total_log_likelihood(params, data, &g);
+    // 1e-12 relative to the size of the summed terms: the two differ by rounding only (the
+    // per-x terms are factored out of the sums, and one log1p gives both logarithms).
+    CHECK(value == Approx(expected).margin(1e-12 * scale[0]));
+    CHECK(clvkit::gamma_gamma_total_log_likelihood(params, data, nullptr) == value);
+    for (std::size_t i = 0; i < 3; ++i) {
+      CAPTURE(i, scale[i + 1]);
+      CHECK(g[i] == Approx(expected_gradient[i]).margin(1e-12 * scale[i + 1]));
+    }
+    // Sorted and merged before summing: the order of the observations does not matter at all.
+    std::array<double, 3> g_shuffled{};
+    CHECK(clvkit::gamma_gamma_total_log_likelihood(params, shuffled, &g_shuffled) == value);
+    CHECK(g_shuffled == g);
+  }
+  std::array<double, 3> g{};
+  CHECK(std::isnan(clvkit::gamma_gamma_total_log_likelihood({1.0, -1.0, 1.0}, data, &g)));
+  CHECK(std::isnan(g[2]));
+}
+
+TEST_CASE("gamma-gamma total gradient agrees with central differences",
+          "[gammagamma][consistency]") {
+  const std::vector<SpendObservation> data = spend_test_data();
+  // Relative step 1e-5 in each parameter: truncation ~1e-10 relative; rounding of the two
+  // totals (at most ~1e-14 * sum |LL_i|) divided by the step. Tolerance 1e-6 relative to
+  // max(1, |gradient|) plus that rounding bound.
+  for (const GammaGammaParams params :
+       {kLifetimes, GammaGammaParams{0.5, 40.0, 0.2}, GammaGammaParams{200.0, 150.0, 1e4}}) {
+    CAPTURE(params.p, params.q, params.gamma);
+    std::array<double, 3> g{};
+    std::array<double, 3> unused{};
+    std::array<double, 4> scale{};
+    direct_total(params, data, unused, scale);
+    clvkit::gamma_gamma_total_log_likelihood(params, data, &g);
+    for (int i = 0; i < 3; ++i) {
+      CAPTURE(i);
+      auto shifted = [&](double factor) {
+        GammaGammaParams q = params;
+        double& v = i == 0 ? q.p : (i == 1 ? q.q : q.gamma);
+        v *= factor;
+        return std::pair<double, double>{clvkit::gamma_gamma_total_log_likelihood(q, data, nullptr),
+                                         v};
+      };
+      const auto [up, v_up] = shifted(1.0 + 1e-5);
+      const auto [down, v_down] = shifted(1.0 - 1e-5);
+      const double numeric = (up - down) / (v_up - v_down);
+      const double rounding = 1e-14 * scale[0] / std::abs(v_up - v_down);
+      CHECK(g[static_cast<std::size_t>(i)] ==
+            Approx(numeric).margin(1e-6 * std::max(1.0, std::abs(numeric)) + rounding));
+    }
+  }
+}
+
 TEST_CASE("Gamma-Gamma fit reproduces Fader & Hardie (2013) CDNOW estimates",
           "[gammagamma][paper]") {
   const auto data = cdnow_repeat_buyers();

@@ -24,9 +24,13 @@ std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>
                                                        const std::vector<double>& t_x,
                                                        const std::vector<double>& T);
 
-/// Total log-likelihood sum(count * LL_i) (FHL 2005 eq. 6 per pattern, compensated summation)
-/// and, when `gradient` is non-null, its gradient with respect to (r, alpha, a, b). Non-finite
-/// when a parameter is outside the model's domain.
+/// Total log-likelihood sum(count * LL_i) (FHL 2005 eq. 6 per pattern, summed in the order of
+/// `data`, compensated across blocks of 64 patterns) and, when `gradient` is non-null, its
+/// gradient with respect to (r, alpha, a, b). Equals summing bgnbd_log_likelihood_gradient over the
+/// patterns up to rounding, but computes the terms that depend on x only or on one time only once
+/// per distinct value (see bgnbd_fit.cpp), so a pattern costs one exp, one log1p and one division.
+/// Allocates O(data.size()) scratch (an allocation failure terminates, as the function is
+/// noexcept). Non-finite when a parameter is outside the model's domain.
 double bgnbd_total_log_likelihood(const BgNbdParams& params,
                                   const std::vector<FrequencyRecencyPattern>& data,
                                   std::array<double, 4>* gradient) noexcept;

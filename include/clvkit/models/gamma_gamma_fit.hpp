@@ -1,6 +1,7 @@
 #pragma once
 // Fitting the Gamma-Gamma spend model on repeat buyers.
 
+#include <array>
 #include <vector>
 
 #include "clvkit/models/fit.hpp"
@@ -13,6 +14,16 @@ struct SpendObservation {
   double x = 0.0;
   double m = 0.0;
 };
+
+/// Total log-likelihood sum_i gamma_gamma_log_likelihood(params, x_i, m_i) and, when `gradient`
+/// is non-null, its gradient with respect to (p, q, gamma). Equal (x, m) pairs are merged and
+/// the sum runs in (x, m) order, so the result does not depend on the order of `data`. The
+/// special functions are evaluated once per distinct x (see gamma_gamma_fit.cpp), so the cost
+/// is one log1p and one division per observation. `data` is not checked (fit_gamma_gamma
+/// does); NaN when a parameter is not positive and finite.
+double gamma_gamma_total_log_likelihood(const GammaGammaParams& params,
+                                        const std::vector<SpendObservation>& data,
+                                        std::array<double, 3>* gradient);
 
 struct GammaGammaFit {
   GammaGammaParams params;
