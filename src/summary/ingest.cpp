@@ -14,6 +14,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
+#include "ingest_internal.hpp"
 
 namespace clvkit {
 namespace {
@@ -214,6 +215,31 @@ class CustomerTable {
     return {id_bytes_.data() + offset, customer.id_length};
   }
   bool all_ids_numeric() const noexcept { return all_numeric_; }
+
+  /// The index of `id` (whose hash_id is `hash`), or kNone when it is not in the table.
+  std::uint32_t find(std::string_view id, std::uint64_t hash) const noexcept {
+    const std::uint64_t tag = hash >> 32;
+    for (std::size_t position = hash & mask_;; position = (position + 1) & mask_) {
+      const std::uint64_t slot = slots_[position];
+      if (slot == 0) return kNone;
+      if ((slot >> 32) != tag) continue;
+      const auto index = static_cast<std::uint32_t>(slot) - 1;
+      const Accumulator& customer = customers_[index];
+      if (customer.id_length == id.size() && this->id(customer) == id) return index;
+    }
+  }
+
+  /// Appends the customer's sorted distinct purchase days to `out`.
+  void append_days(const Accumulator& customer, std::vector<Day>& out) const {
+    if (customer.days_count == 0) return;
+    if (customer.days_count <= 2) {
+      out.push_back(customer.first);
+      if (customer.days_count == 2) out.push_back(customer.last);
+      return;
+    }
+    const auto begin = days_.begin() + customer.days_begin;
+    out.insert(out.end(), begin, begin + customer.days_count);
+  }
 
  private:
   void grow_slots() {
@@ -507,54 +533,32 @@ Columns locate_columns(const CsvReader& header, const IngestOptions& options) {
   return Columns{find(options.customer_col), find(options.date_col), find(options.amount_col)};
 }
 
-}  // namespace
+/// What one pass over a log found besides the rows themselves.
+struct LogScan {
+  Day first_day = std::numeric_limits<Day>::max();  ///< earliest used day
+  Day last_day = std::numeric_limits<Day>::min();   ///< latest used day
+  char delimiter = ',';
+};
 
-const char* reject_reason_key(RejectReason reason) noexcept {
-  switch (reason) {
-    case RejectReason::wrong_field_count:
-      return "wrong_field_count";
-    case RejectReason::empty_id:
-      return "empty_id";
-    case RejectReason::bad_date:
-      return "bad_date";
-    case RejectReason::bad_amount:
-      return "bad_amount";
-    case RejectReason::negative_amount:
-      return "negative_amount";
-    case RejectReason::zero_amount:
-      return "zero_amount";
-    case RejectReason::count_:
-      break;
-  }
-  return "unknown";
-}
-
-std::int64_t IngestStats::rows_rejected() const noexcept {
-  std::int64_t sum = 0;
-  for (const std::int64_t count : rejected) sum += count;
-  return sum;
-}
-
-CustomerBase ingest_transactions(std::istream& in, const std::string& source,
-                                 const IngestOptions& options) {
+// The streaming pass shared by every reader of a log: header, row checks, the as-of cut-off and
+// the amount policies, with the accounting in `stats`. Each used row goes to
+// sink(id, day, amount in millionths, is_return); the id view dies with the next row. A template
+// so that ingest_transactions' sink is inlined into the loop.
+template <class Sink>
+LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
+                 IngestStats& stats, Sink&& sink) {
   const DateParser dates(options.date_format);
   CsvReader reader(in, source, options.delimiter);
   if (!reader.next()) throw InputError(source + ":1:0: empty log: no header line");
   const Columns columns = locate_columns(reader, options);
   const std::size_t header_fields = reader.size();
 
-  CustomerBase base;
-  base.source = source;
-  base.delimiter = reader.delimiter();
-  IngestStats& stats = base.stats;
+  LogScan scan;
+  scan.delimiter = reader.delimiter();
   const auto reject = [&stats](RejectReason reason) { ++stats.rejected[static_cast<int>(reason)]; };
   const bool fail_bad_rows = options.on_bad_row == BadRowPolicy::fail;
   const bool has_as_of = options.as_of.has_value();
   const Day as_of = options.as_of.value_or(0);
-  Day first_day = std::numeric_limits<Day>::max();
-  Day last_day = std::numeric_limits<Day>::min();
-  CustomerTable table;
-  RowBatch batch(table);
 
   while (reader.next()) {
     ++stats.rows_read;
@@ -617,27 +621,23 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
       }
       ++stats.zero_amount_rows;
     }
-    batch.add(id, *day, units, is_return);
+    sink(id, *day, units, is_return);
     ++stats.rows_used;
-    first_day = std::min(first_day, *day);
-    last_day = std::max(last_day, *day);
+    scan.first_day = std::min(scan.first_day, *day);
+    scan.last_day = std::max(scan.last_day, *day);
   }
-  batch.flush();
-
   if (stats.rows_read == 0) {
     throw InputError(source + ": empty log: the header is not followed by any data row");
   }
+  return scan;
+}
+
+// The customers of `table` that have a purchase day, in output order (see CustomerBase).
+std::vector<std::uint32_t> output_order(const CustomerTable& table) {
   std::vector<std::uint32_t> order;
   order.reserve(table.size());
   for (std::uint32_t i = 0; i < table.size(); ++i) {
-    if (table[i].days_count > 0) {
-      order.push_back(i);
-    } else {
-      ++stats.customers_without_purchase;
-    }
-  }
-  if (order.empty()) {
-    throw InputError(source + ": no customer has a purchase day: " + describe_stats(stats));
+    if (table[i].days_count > 0) order.push_back(i);
   }
   const bool numeric = table.all_ids_numeric();
   std::vector<SortKey> keys;
@@ -651,22 +651,24 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
     return numeric ? numeric_id_less(id_a, id_b) : id_a < id_b;
   });
   for (std::size_t i = 0; i < keys.size(); ++i) order[i] = keys[i].index;
+  return order;
+}
 
-  base.as_of = has_as_of ? as_of : last_day;
-  base.first_day = first_day;
-  base.last_day = last_day;
-  base.customers.resize(order.size());
+// The summaries of the customers `order` names, as of `as_of`.
+void fill_summaries(const CustomerTable& table, const std::vector<std::uint32_t>& order, Day as_of,
+                    std::vector<CustomerSummary>& customers) {
+  customers.resize(order.size());
   for (std::size_t i = 0; i < order.size(); ++i) {
     const Accumulator& from = table[order[i]];
-    CustomerSummary& to = base.customers[i];
+    CustomerSummary& to = customers[i];
     to.id = table.id(from);
     to.first_purchase = from.first;
     to.last_purchase = from.last;
     to.purchase_days = from.days_count;
     to.frequency = to.purchase_days - 1;
     to.recency = from.last - from.first;
-    to.T = base.as_of - from.first;
-    to.days_since_last = base.as_of - from.last;
+    to.T = as_of - from.first;
+    to.days_since_last = as_of - from.last;
     // One rounding each: the integer numerator over an exactly representable denominator.
     to.total_spend = static_cast<double>(from.total) / kUnitsPerCurrency;
     to.monetary = to.frequency == 0 ? 0.0
@@ -675,6 +677,59 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
     to.avg_spend = static_cast<double>(from.total) /
                    (kUnitsPerCurrency * static_cast<double>(to.purchase_days));
   }
+}
+
+}  // namespace
+
+const char* reject_reason_key(RejectReason reason) noexcept {
+  switch (reason) {
+    case RejectReason::wrong_field_count:
+      return "wrong_field_count";
+    case RejectReason::empty_id:
+      return "empty_id";
+    case RejectReason::bad_date:
+      return "bad_date";
+    case RejectReason::bad_amount:
+      return "bad_amount";
+    case RejectReason::negative_amount:
+      return "negative_amount";
+    case RejectReason::zero_amount:
+      return "zero_amount";
+    case RejectReason::count_:
+      break;
+  }
+  return "unknown";
+}
+
+std::int64_t IngestStats::rows_rejected() const noexcept {
+  std::int64_t sum = 0;
+  for (const std::int64_t count : rejected) sum += count;
+  return sum;
+}
+
+CustomerBase ingest_transactions(std::istream& in, const std::string& source,
+                                 const IngestOptions& options) {
+  CustomerBase base;
+  base.source = source;
+  CustomerTable table;
+  RowBatch batch(table);
+  const LogScan scan =
+      scan_log(in, source, options, base.stats,
+               [&batch](std::string_view id, Day day, std::int64_t units, bool is_return) {
+                 batch.add(id, day, units, is_return);
+               });
+  batch.flush();
+
+  const std::vector<std::uint32_t> order = output_order(table);
+  base.stats.customers_without_purchase = static_cast<std::int64_t>(table.size() - order.size());
+  if (order.empty()) {
+    throw InputError(source + ": no customer has a purchase day: " + describe_stats(base.stats));
+  }
+  base.delimiter = scan.delimiter;
+  base.as_of = options.as_of.value_or(scan.last_day);
+  base.first_day = scan.first_day;
+  base.last_day = scan.last_day;
+  fill_summaries(table, order, base.as_of, base.customers);
   return base;
 }
 
@@ -684,5 +739,92 @@ CustomerBase ingest_transactions_file(const std::string& path, const IngestOptio
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
   return ingest_transactions(file, path, options);
 }
+
+namespace detail {
+
+SplitHistory ingest_split(std::istream& in, const std::string& source,
+                          const IngestOptions& options, Day split) {
+  SplitHistory out;
+  CustomerBase& base = out.before;
+  base.source = source;
+  // Two tables fed by one pass, each with ingest's exact accumulation: the rows on or before the
+  // split, and those after it. Row counts per customer give the rows of the customers who only
+  // start buying after the split. Rows go in one at a time: RowBatch's prefetching is left to
+  // ingest_transactions, whose speed matters more than a validation run's.
+  CustomerTable before_table, after_table;
+  std::vector<std::int64_t> before_rows, after_rows;
+  const LogScan scan = scan_log(
+      in, source, options, base.stats,
+      [&](std::string_view id, Day day, std::int64_t units, bool is_return) {
+        CustomerTable& table = day <= split ? before_table : after_table;
+        std::vector<std::int64_t>& rows = day <= split ? before_rows : after_rows;
+        const std::uint32_t index = table.find_or_insert(id, hash_id(id));
+        if (index == rows.size()) rows.push_back(0);
+        ++rows[index];
+        if (is_return) {
+          table.add_return(index, day, units);
+        } else {
+          table.add_purchase(index, day, units);
+        }
+      });
+
+  const auto has_purchase = [](const CustomerTable& table, std::uint32_t index) {
+    return index != kNone && table[index].days_count > 0;
+  };
+  std::int64_t without_purchase = 0;
+  for (std::uint32_t b = 0; b < before_table.size(); ++b) {
+    if (before_table[b].days_count > 0) continue;
+    const std::string_view id = before_table.id(before_table[b]);
+    const std::uint32_t a = after_table.find(id, hash_id(id));
+    if (has_purchase(after_table, a)) {
+      ++out.after_only_customers;
+      out.after_only_rows += before_rows[b] + after_rows[a];
+    } else {
+      ++without_purchase;
+    }
+  }
+  for (std::uint32_t a = 0; a < after_table.size(); ++a) {
+    const std::string_view id = after_table.id(after_table[a]);
+    if (before_table.find(id, hash_id(id)) != kNone) continue;  // counted above or below
+    if (after_table[a].days_count > 0) {
+      ++out.after_only_customers;
+      out.after_only_rows += after_rows[a];
+    } else {
+      ++without_purchase;
+    }
+  }
+  base.stats.customers_without_purchase = without_purchase;
+  const std::vector<std::uint32_t> order = output_order(before_table);
+  if (order.empty() && out.after_only_customers == 0) {
+    throw InputError(source + ": no customer has a purchase day: " + describe_stats(base.stats));
+  }
+  base.delimiter = scan.delimiter;
+  base.as_of = split;
+  base.first_day = scan.first_day;
+  base.last_day = scan.last_day;
+  fill_summaries(before_table, order, split, base.customers);
+  out.before_offsets.reserve(order.size() + 1);
+  out.after_offsets.reserve(order.size() + 1);
+  out.after_spend.reserve(order.size());
+  out.before_offsets.push_back(0);
+  out.after_offsets.push_back(0);
+  for (const std::uint32_t b : order) {
+    const Accumulator& customer = before_table[b];
+    before_table.append_days(customer, out.before_days);
+    out.before_offsets.push_back(out.before_days.size());
+    const std::string_view id = before_table.id(customer);
+    const std::uint32_t a = after_table.find(id, hash_id(id));
+    if (a != kNone) {
+      after_table.append_days(after_table[a], out.after_days);
+      out.after_spend.push_back(static_cast<double>(after_table[a].total) / kUnitsPerCurrency);
+    } else {
+      out.after_spend.push_back(0.0);
+    }
+    out.after_offsets.push_back(out.after_days.size());
+  }
+  return out;
+}
+
+}  // namespace detail
 
 }  // namespace clvkit

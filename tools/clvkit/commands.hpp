@@ -12,5 +12,7 @@ void setup_segments(CLI::App& app);
 void setup_fit(CLI::App& app);
 void setup_predict(CLI::App& app);
 void setup_simulate(CLI::App& app);
+void setup_validate(CLI::App& app);
+void setup_report(CLI::App& app);
 
 }  // namespace clvkit::cli

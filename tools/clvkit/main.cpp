@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   clvkit::cli::setup_fit(app);
   clvkit::cli::setup_predict(app);
   clvkit::cli::setup_simulate(app);
+  clvkit::cli::setup_validate(app);
+  clvkit::cli::setup_report(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <utility>
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/metadata.hpp"
@@ -69,6 +70,36 @@ SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& 
   out.segment.reserve(out.scores.size());
   for (const RfmScore& score : out.scores) out.segment.push_back(out.scheme->segment_of(score));
   if (timer != nullptr) timer->lap("segment");
+  return out;
+}
+
+SegmentPlan plan_segments(const SegmentOptions& options) {
+  SegmentPlan plan{load_segment_scheme(options.scheme), {}};
+  plan.spec = plan.scheme.scoring();
+  if (options.monetary == "total") {
+    plan.spec.monetary_basis = MonetaryBasis::total;
+  } else if (options.monetary == "average") {
+    plan.spec.monetary_basis = MonetaryBasis::average;
+  } else if (!options.monetary.empty()) {
+    throw UsageError("--monetary: expected total or average, got '" + options.monetary + "'");
+  }
+  if (options.bins != 0 && options.bins != plan.scheme.bins()) {
+    throw UsageError("segment scheme '" + plan.scheme.name() + "' is defined for " +
+                     std::to_string(plan.scheme.bins()) + " bins, but --bins " +
+                     std::to_string(options.bins) + " was requested");
+  }
+  return plan;
+}
+
+SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
+                           const SegmentPlan& plan) {
+  SegmentedBase out;
+  out.base = std::move(base);
+  out.ingest = ingest;
+  out.scheme.emplace(plan.scheme);
+  out.scores = score_customers(out.base.customers, plan.spec, plan.scheme.bins());
+  out.segment.reserve(out.scores.size());
+  for (const RfmScore& score : out.scores) out.segment.push_back(plan.scheme.segment_of(score));
   return out;
 }
 

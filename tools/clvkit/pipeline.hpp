@@ -54,6 +54,20 @@ struct SegmentedBase {
 SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options,
                                StageTimer* timer = nullptr);
 
+/// The segment scheme named by --segments, checked against --bins, with the scoring spec
+/// --monetary gives: read_and_segment's first step, for commands that read the log their own
+/// way (validate segments a calibration period). Throws what read_and_segment throws for them.
+struct SegmentPlan {
+  SegmentScheme scheme;
+  ScoringSpec spec;
+};
+SegmentPlan plan_segments(const SegmentOptions& options);
+
+/// Scores and segments the customers of an already-read `base` with `plan`; `base` and
+/// `ingest` are kept in the result (pass an rvalue to avoid copying the base).
+SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
+                           const SegmentPlan& plan);
+
 /// Both fitted models and the predictions they give for every customer.
 struct ModelRun {
   FittedModels models;

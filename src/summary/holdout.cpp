@@ -1,0 +1,82 @@
+#include "clvkit/summary/holdout.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
+#include "ingest_internal.hpp"
+
+namespace clvkit {
+namespace {
+
+[[noreturn, gnu::cold]] void throw_empty_holdout(Day calibration_end, Day holdout_end,
+                                                 const char* holdout_source) {
+  throw UsageError("calibration end " + format_day(calibration_end) +
+                   " is not before the holdout end " + format_day(holdout_end) + " (" +
+                   holdout_source + "): the holdout period would be empty");
+}
+
+}  // namespace
+
+CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::string& source,
+                                              const IngestOptions& options, Day calibration_end) {
+  // A given holdout end can be checked before the pass over the log.
+  if (options.as_of && *options.as_of <= calibration_end) {
+    throw_empty_holdout(calibration_end, *options.as_of, "the as-of day given");
+  }
+  detail::SplitHistory split = detail::ingest_split(in, source, options, calibration_end);
+
+  CalibrationHoldout out;
+  out.calibration = std::move(split.before);
+  out.calibration_end = calibration_end;
+  out.holdout_end = options.as_of.value_or(out.calibration.last_day);
+  if (out.holdout_end <= calibration_end) {
+    throw_empty_holdout(calibration_end, out.holdout_end, "the last transaction day");
+  }
+  const std::vector<CustomerSummary>& customers = out.calibration.customers;
+  if (customers.empty()) {
+    throw UsageError("calibration end " + format_day(calibration_end) +
+                     " is before every customer's first purchase (the log starts on " +
+                     format_day(out.calibration.first_day) + "): nothing to calibrate on");
+  }
+  out.holdout_customers_new = split.after_only_customers;
+  out.holdout_rows_new_customers = split.after_only_rows;
+
+  out.cohort_first_day = customers.front().first_purchase;
+  for (const CustomerSummary& c : customers) {
+    out.cohort_first_day = std::min(out.cohort_first_day, c.first_purchase);
+  }
+  out.daily_repeat_purchases.assign(
+      static_cast<std::size_t>(out.holdout_end - out.cohort_first_day) + 1, 0);
+  const auto count_day = [&out](Day day) {
+    ++out.daily_repeat_purchases[static_cast<std::size_t>(day - out.cohort_first_day)];
+  };
+  out.holdout.resize(customers.size());
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    // Every purchase day but the first is a repeat purchase, on either side of the split.
+    for (std::size_t k = split.before_offsets[i] + 1; k < split.before_offsets[i + 1]; ++k) {
+      count_day(split.before_days[k]);
+    }
+    for (std::size_t k = split.after_offsets[i]; k < split.after_offsets[i + 1]; ++k) {
+      count_day(split.after_days[k]);
+    }
+    out.holdout[i].purchase_days =
+        static_cast<std::int64_t>(split.after_offsets[i + 1] - split.after_offsets[i]);
+    out.holdout[i].spend = split.after_spend[i];
+  }
+  return out;
+}
+
+CalibrationHoldout ingest_calibration_holdout(const std::string& path, const IngestOptions& options,
+                                              Day calibration_end) {
+  if (path == "-") return ingest_calibration_holdout(std::cin, path, options, calibration_end);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
+  return ingest_calibration_holdout(file, path, options, calibration_end);
+}
+
+}  // namespace clvkit

@@ -1,0 +1,46 @@
+#pragma once
+// Internal to src/summary: ingest's streaming pass cut in two at a day, for the calibration /
+// holdout split (holdout.cpp). Not installed, not part of the public API.
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <string>
+#include <vector>
+
+#include "clvkit/summary/ingest.hpp"
+
+namespace clvkit::detail {
+
+/// One log read once and cut after day `split`: every row goes through ingest's checks and
+/// policies (options.as_of is the last day read), then into the history before or after the cut.
+struct SplitHistory {
+  /// The customers with a purchase day on or before `split`, summarised as of `split`: the
+  /// customers and their summaries are those of ingest_transactions with as_of = split. The other
+  /// fields describe the whole pass: stats accounts for every row (rows after options.as_of are
+  /// the only ones in rows_after_as_of; customers_without_purchase counts the customers with no
+  /// purchase day on either side), first_day and last_day span all used rows, as_of = split.
+  /// `customers` may be empty.
+  CustomerBase before;
+  /// Sorted distinct purchase days of before.customers[i] up to `split`:
+  /// before_days[before_offsets[i]] .. before_days[before_offsets[i + 1] - 1].
+  std::vector<Day> before_days;
+  std::vector<std::size_t> before_offsets;  ///< size before.customers.size() + 1
+  /// The same after `split`, and the net spend of all the customer's used rows after it.
+  std::vector<Day> after_days;
+  std::vector<std::size_t> after_offsets;  ///< size before.customers.size() + 1
+  std::vector<double> after_spend;         ///< per before.customers[i]
+  /// Customers whose first purchase day is after `split`, and all their used rows (returns on
+  /// or before `split` included).
+  std::int64_t after_only_customers = 0;
+  std::int64_t after_only_rows = 0;
+};
+
+/// Reads a CSV log as ingest_transactions does (same format, checks, errors and row policies)
+/// and splits every customer's history after day `split`. Unlike ingest_transactions it does
+/// not throw when no customer has a purchase day on or before `split` (before.customers is
+/// then empty); it still throws InputError when no customer has a purchase day at all.
+SplitHistory ingest_split(std::istream& in, const std::string& source, const IngestOptions& options,
+                          Day split);
+
+}  // namespace clvkit::detail

@@ -1,0 +1,175 @@
+// clvkit report: one self-contained HTML file for analysts. Segments, the R×F map, P(alive) and
+// expected purchases over frequency × recency, the calibration fit, CLV, the per-segment forecast
+// with intervals, the retention call list and the model parameters; with --calibration-end also
+// the holdout validation (tracking plot, conditional expectations, holdout totals).
+
+#include <memory>
+#include <optional>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
+#include "clvkit/io/output_file.hpp"
+#include "clvkit/models/forecast.hpp"
+#include "clvkit/models/validation.hpp"
+#include "clvkit/report/html_report.hpp"
+#include "clvkit/rfm/segment_summary.hpp"
+#include "clvkit/summary/holdout.hpp"
+#include "commands.hpp"
+#include "common_options.hpp"
+#include "pipeline.hpp"
+
+namespace clvkit::cli {
+namespace {
+
+struct ReportOptions {
+  InputOptions input;
+  SegmentOptions segments;
+  ValueCliOptions value;
+  std::string calibration_end;
+  std::string title = "Customer base report";
+  std::string currency;
+  int draws = 1000;
+  std::uint64_t seed = 1;
+  int threads = 1;
+  int top = 25;
+  std::string out;
+};
+
+// Calibration-fit buckets 0..6 and "7+", as in FHL 2005 and `clvkit validate`.
+constexpr int kFitBuckets = 7;
+
+ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedModels& models,
+                                 const ValueOptions& value, const ReportOptions& options) {
+  const double days = unit_days(models.time_unit);
+  std::vector<ForecastCustomer> customers;
+  customers.reserve(segmented.base.customers.size());
+  for (std::size_t i = 0; i < segmented.base.customers.size(); ++i) {
+    const CustomerSummary& c = segmented.base.customers[i];
+    customers.push_back({static_cast<double>(c.frequency), c.recency / days, c.T / days,
+                         c.monetary > 0.0 ? c.monetary : 0.0, segmented.segment[i]});
+  }
+  ForecastOptions forecast;
+  forecast.horizon = value.horizon_days / days;
+  forecast.draws = options.draws;
+  forecast.seed = options.seed;
+  forecast.threads = options.threads;
+  forecast.margin = value.margin;
+  return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
+                         models.bgnbd.params, models.gamma_gamma.params, forecast);
+}
+
+// Refits on the calibration period and compares with the holdout, which ends where the report's
+// observation period ends (--as-of, else the last transaction day). Calibration customers are
+// scored and segmented on their calibration-period histories.
+ValidationResult validate(const ReportOptions& options, const IngestOptions& ingest,
+                          TimeUnit unit) {
+  const Day calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
+  const SegmentPlan plan = plan_segments(options.segments);
+  const CalibrationHoldout data =
+      ingest_calibration_holdout(options.input.path, ingest, calibration_end);
+  IngestOptions holdout_ingest = ingest;
+  holdout_ingest.as_of = data.holdout_end;
+  const SegmentedBase segmented = segment_base(data.calibration, holdout_ingest, plan);
+  std::vector<std::string> names;
+  for (const Segment& segment : segmented.scheme->segments()) names.push_back(segment.name);
+  ValidationOptions validation;
+  validation.time_unit = unit;
+  validation.max_frequency_bucket = kFitBuckets;
+  return validate_models(data, segmented.segment, names, validation);
+}
+
+void run_report(const ReportOptions& options) {
+  const ValueOptions value = options.value.to_value_options();
+  const TimeUnit unit = options.value.unit();
+  if (!options.calibration_end.empty() && options.input.path == "-") {
+    throw UsageError("--calibration-end reads the log twice, so LOG cannot be '-' (stdin)");
+  }
+
+  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  nlohmann::ordered_json metadata;
+  const ModelRun model = fit_and_predict(segmented, unit, value, metadata);
+  const auto& customers = segmented.base.customers;
+
+  report::ReportData data;
+  data.metadata.title = options.title;
+  data.metadata.source = segmented.base.source;
+  data.metadata.version = CLVKIT_VERSION;
+  data.metadata.currency = options.currency;
+  data.metadata.as_of = segmented.base.as_of;
+  data.metadata.first_day = segmented.base.first_day;
+  data.metadata.last_day = segmented.base.last_day;
+  data.metadata.rows = segmented.base.stats;
+  data.scheme = &*segmented.scheme;
+  data.summary = summarize_segments(customers, segmented.scores, segmented.segment,
+                                    *segmented.scheme, model.predictions);
+  data.customers = customers;
+  data.scores = segmented.scores;
+  data.segment = segmented.segment;
+  data.models = model.models;
+  data.value = value;
+  data.predictions = model.predictions;
+  data.forecast = forecast_segments(segmented, model.models, value, options);
+  data.forecast_draws = options.draws;
+  data.forecast_seed = options.seed;
+  data.top_customers = options.top;
+  if (!options.calibration_end.empty()) {
+    data.validation = validate(options, segmented.ingest, unit);
+  } else {
+    data.calibration_fit =
+        calibration_fit_check(customers, model.models.bgnbd.params, unit, kFitBuckets);
+  }
+  write_file_atomically(options.out, report::render_html_report(data));
+}
+
+}  // namespace
+
+void setup_report(CLI::App& app) {
+  auto options = std::make_shared<ReportOptions>();
+  CLI::App* command = app.add_subcommand(
+      "report",
+      "One self-contained HTML report (inline SVG, no scripts, no network): segments, "
+      "R×F map, P(alive), calibration fit, CLV, per-segment forecast, retention call "
+      "list and model parameters; with --calibration-end also the holdout validation");
+  add_input_options(*command, options->input);
+  add_segment_options(*command, options->segments);
+  add_value_options(*command, options->value, /*with_time_unit=*/true);
+  command
+      ->add_option("--calibration-end", options->calibration_end,
+                   "Also validate: refit on the data up to this day (YYYY-MM-DD) and compare "
+                   "with the rest (tracking plot, conditional expectations, holdout totals)")
+      ->group("Validation");
+  command
+      ->add_option("--forecast-draws", options->draws,
+                   "Simulated futures for the per-segment forecast intervals")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000))
+      ->group("Forecast");
+  command->add_option("--seed", options->seed, "Random seed of the forecast")
+      ->capture_default_str()
+      ->group("Forecast");
+  command
+      ->add_option("--threads", options->threads,
+                   "Threads for the forecast (the report does not depend on it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256))
+      ->group("Forecast");
+  command
+      ->add_option("--top", options->top,
+                   "Customers on the retention call list (largest value at risk first)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000))
+      ->group("Output");
+  command->add_option("--title", options->title, "Report title")
+      ->capture_default_str()
+      ->group("Output");
+  command
+      ->add_option("--currency", options->currency,
+                   "Currency of the amounts, for labels, e.g. USD (default: 'currency units')")
+      ->group("Output");
+  command->add_option("-o,--output", options->out, "HTML file to write, atomically ('-' = stdout)")
+      ->required()
+      ->group("Output");
+  command->callback([options] { run_report(*options); });
+}
+
+}  // namespace clvkit::cli
