@@ -398,6 +398,7 @@ struct StandardErrors {
   bool available = false;
   std::string message;
   VectorXd se_theta;
+  MatrixXd covariance;  // of theta = log parameters
 };
 
 StandardErrors standard_errors(const LogLikelihoodFunction& log_likelihood,
@@ -458,6 +459,7 @@ StandardErrors standard_errors(const LogLikelihoodFunction& log_likelihood,
   const MatrixXd covariance =
       eigen.eigenvectors() * lambda.cwiseInverse().asDiagonal() * eigen.eigenvectors().transpose();
   result.se_theta = covariance.diagonal().cwiseMax(0.0).cwiseSqrt();
+  result.covariance = covariance;
   result.available = true;
   return result;
 }
@@ -608,6 +610,15 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
   }
   summary.standard_errors_available = se.available;
   summary.standard_errors_message = se.message;
+  if (se.available) {
+    const Eigen::Index k = se.covariance.rows();
+    summary.log_parameter_covariance.resize(static_cast<std::size_t>(k * k));
+    for (Eigen::Index i = 0; i < k; ++i) {
+      for (Eigen::Index j = 0; j < k; ++j) {
+        summary.log_parameter_covariance[static_cast<std::size_t>(i * k + j)] = se.covariance(i, j);
+      }
+    }
+  }
   summary.parameters.reserve(names.size());
   for (std::size_t i = 0; i < names.size(); ++i) {
     const Eigen::Index j = static_cast<Eigen::Index>(i);

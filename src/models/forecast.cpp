@@ -88,7 +88,178 @@ struct PreparedCustomer {
   double nu_shape = 0.0;    // q + p_gg x (x = 0 without a usable m)
   double nu_rate = 0.0;     // gamma + x m
   int group = 0;
+  // The summary itself, for per-draw parameters (see simulate_customer_draws_uncertain).
+  double x = 0.0;
+  double t_x = 0.0;
+  double T = 0.0;
+  double spend_x = 0.0;   // x, or 0 without a usable m
+  double spend_xm = 0.0;  // spend_x m
 };
+
+// The population parameters of one draw (parameter uncertainty, see the header).
+struct DrawParameters {
+  BgNbdParams bgnbd;
+  double a_plus_b = 0.0;
+  GammaGammaParams gamma_gamma;
+};
+
+// Beyond this many unusable parameter draws in a row (see draw_parameters) the covariance puts
+// nearly all of its mass where the model has no forecast.
+constexpr int kMaxParameterRedraws = 1000;
+
+// Lower Cholesky factor (row-major k x k) of a symmetric positive semidefinite covariance. The
+// fit's covariance V diag(1/lambda) V' is symmetric only up to rounding, so the two triangles are
+// averaged. A pivot that is zero up to rounding gives a zero column (a zero covariance is valid and
+// means fixed parameters); a clearly negative one is refused.
+std::vector<double> cholesky_semidefinite(const std::vector<double>& covariance, std::size_t k,
+                                          const char* name) {
+  if (covariance.size() != k * k) {
+    throw UsageError(std::string("forecast: ") + name + " has " +
+                     std::to_string(covariance.size()) + " values, but must be empty or " +
+                     std::to_string(k * k) + " (" + std::to_string(k) + "x" + std::to_string(k) +
+                     " row-major)");
+  }
+  double largest_variance = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    for (std::size_t j = 0; j < k; ++j) {
+      const double v = covariance[i * k + j];
+      if (!std::isfinite(v)) {
+        throw ModelError(std::string("forecast: ") + name + " has entry (" + std::to_string(i) +
+                         ", " + std::to_string(j) + ") = " + format_number(v) +
+                         ", but must be finite");
+      }
+    }
+    const double variance = covariance[i * k + i];
+    if (variance < 0.0) {
+      throw ModelError(std::string("forecast: ") + name + " has variance " +
+                       format_number(variance) + " at (" + std::to_string(i) + ", " +
+                       std::to_string(i) + "), but a covariance must be positive semidefinite");
+    }
+    largest_variance = std::max(largest_variance, variance);
+  }
+  const double tolerance = 1e-12 * largest_variance;
+  std::vector<double> lower(k * k, 0.0);
+  for (std::size_t j = 0; j < k; ++j) {
+    for (std::size_t i = j; i < k; ++i) {
+      const double c_ij = covariance[i * k + j];
+      const double c_ji = covariance[j * k + i];
+      if (std::abs(c_ij - c_ji) >
+          1e-8 * std::sqrt(covariance[i * k + i] * covariance[j * k + j]) + tolerance) {
+        throw ModelError(std::string("forecast: ") + name + " is not symmetric: (" +
+                         std::to_string(i) + ", " + std::to_string(j) +
+                         ") = " + format_number(c_ij) + " but (" + std::to_string(j) + ", " +
+                         std::to_string(i) + ") = " + format_number(c_ji));
+      }
+      double sum = 0.5 * (c_ij + c_ji);
+      for (std::size_t m = 0; m < j; ++m) sum -= lower[i * k + m] * lower[j * k + m];
+      if (i == j) {
+        if (sum < -1e-8 * largest_variance) {
+          throw ModelError(std::string("forecast: ") + name +
+                           " is not positive semidefinite (Cholesky pivot " + format_number(sum) +
+                           " at " + std::to_string(j) + ")");
+        }
+        if (sum <= tolerance) break;  // zero up to rounding: this column stays zero
+        lower[j * k + j] = std::sqrt(sum);
+      } else {
+        lower[i * k + j] = sum / lower[j * k + j];
+      }
+    }
+  }
+  return lower;
+}
+
+// theta_i exp((L z)_i) for i < k, with z standard normals drawn from `rng`. With L = 0 this is
+// theta exactly (exp(0) = 1).
+void perturb_log_scale(const std::vector<double>& lower, std::size_t k, SimulationRng& rng,
+                       double* theta) noexcept {
+  double z[4] = {0.0, 0.0, 0.0, 0.0};
+  for (std::size_t j = 0; j < k; ++j) z[j] = sample_standard_normal(rng);
+  for (std::size_t i = 0; i < k; ++i) {
+    double shift = 0.0;
+    for (std::size_t j = 0; j <= i; ++j) shift += lower[i * k + j] * z[j];
+    theta[i] *= std::exp(shift);
+  }
+}
+
+bool all_positive_finite(const double* theta, std::size_t k) noexcept {
+  for (std::size_t i = 0; i < k; ++i) {
+    if (!positive_finite(theta[i])) return false;
+  }
+  return true;
+}
+
+// The largest posterior mean of a customer's purchase rate times the horizon,
+// (r + x_max) / (alpha + T_min) h: a cheap bound on the simulated purchases of an alive customer.
+double rate_bound(double r, double alpha, double x_max, double T_min, double horizon) noexcept {
+  return (r + x_max) / (alpha + T_min) * horizon;
+}
+
+// The parameters of every draw, from the stream of draw d only (see the header). Empty when
+// neither covariance is given: the fixed-parameter path. A draw is redrawn from the same stream
+// (a truncated normal) while a parameter is not positive and finite (exp overflowed or
+// underflowed: a fit whose likelihood is nearly flat along a ridge, such as a and b scaled
+// together, can have log-variances in the thousands), while q <= 1 (no mean spend), or while the
+// rate bound exceeds max(1e6, its value at the fit) (the simulation would not finish).
+std::vector<DrawParameters> draw_parameters(const BgNbdParams& bgnbd,
+                                            const GammaGammaParams& gamma_gamma,
+                                            const std::vector<PreparedCustomer>& prepared,
+                                            const ForecastOptions& options) {
+  const bool uncertain_bgnbd = !options.bgnbd_log_covariance.empty();
+  const bool uncertain_spend = !options.gamma_gamma_log_covariance.empty();
+  if (!uncertain_bgnbd && !uncertain_spend) return {};
+  std::vector<double> bgnbd_lower;
+  std::vector<double> spend_lower;
+  if (uncertain_bgnbd) {
+    bgnbd_lower = cholesky_semidefinite(options.bgnbd_log_covariance, 4, "bgnbd_log_covariance");
+  }
+  if (uncertain_spend) {
+    spend_lower =
+        cholesky_semidefinite(options.gamma_gamma_log_covariance, 3, "gamma_gamma_log_covariance");
+  }
+  double x_max = 0.0;
+  double T_min = prepared.empty() ? 0.0 : prepared.front().T;
+  for (const PreparedCustomer& c : prepared) {
+    x_max = std::max(x_max, c.x);
+    T_min = std::min(T_min, c.T);
+  }
+  const double max_rate_bound =
+      std::max(kMaxExpectedPurchasesPerCustomer,
+               rate_bound(bgnbd.r, bgnbd.alpha, x_max, T_min, options.horizon));
+  std::vector<DrawParameters> table(static_cast<std::size_t>(options.draws));
+  for (int d = 0; d < options.draws; ++d) {
+    SimulationRng rng = SimulationRng::for_customer(options.seed ^ kForecastParameterStream,
+                                                    static_cast<std::uint64_t>(d));
+    double theta[4];
+    double spend[3];
+    for (int tries = 0;; ++tries) {
+      if (tries == kMaxParameterRedraws) {
+        throw ModelError("forecast: draw " + std::to_string(d) + " found no usable parameters in " +
+                         std::to_string(kMaxParameterRedraws) +
+                         " draws from the covariances (a parameter not positive and finite, "
+                         "q <= 1 or an unbounded purchase rate every time); the parameter "
+                         "uncertainty is too large for a forecast");
+      }
+      theta[0] = bgnbd.r;
+      theta[1] = bgnbd.alpha;
+      theta[2] = bgnbd.a;
+      theta[3] = bgnbd.b;
+      spend[0] = gamma_gamma.p;
+      spend[1] = gamma_gamma.q;
+      spend[2] = gamma_gamma.gamma;
+      if (uncertain_bgnbd) perturb_log_scale(bgnbd_lower, 4, rng, theta);
+      if (uncertain_spend) perturb_log_scale(spend_lower, 3, rng, spend);
+      if (all_positive_finite(theta, 4) && all_positive_finite(spend, 3) && spend[1] > 1.0 &&
+          rate_bound(theta[0], theta[1], x_max, T_min, options.horizon) <= max_rate_bound) {
+        break;
+      }
+    }
+    DrawParameters& out = table[static_cast<std::size_t>(d)];
+    out.bgnbd = BgNbdParams{theta[0], theta[1], theta[2], theta[3]};
+    out.a_plus_b = out.bgnbd.a + out.bgnbd.b;
+    out.gamma_gamma = GammaGammaParams{spend[0], spend[1], spend[2]};
+  }
+  return table;
+}
 
 struct Model {
   double a = 0.0;        // BG/NBD a
@@ -134,6 +305,39 @@ class DrawSums {
 //  - Spend. The n spends Gamma(p_gg, nu) sum to Gamma(n p_gg, nu); with nu = G_2 / (gamma + x m),
 //    G_2 ~ Gamma(nu_shape, 1), the sum is (gamma + x m) G_1 / G_2 with G_1 ~ Gamma(n p_gg, 1).
 //    G_2 > 0: nu_shape >= q > 1, and Marsaglia-Tsang never returns 0 for a shape >= 1.
+//
+// `draw_future` is everything after "a purchase happens in the horizon": u >= p_none is the Lomax
+// uniform; returns the number of purchases and adds their spend (before the margin) to `spend`.
+struct FutureDraw {
+  double shape;       // r + x
+  double inv_shape;   // 1 / shape
+  double rate;        // alpha + T
+  double dropout_ab;  // a + b + x
+  double a;
+  double spend_p;
+  double nu_shape;
+  double nu_rate;
+};
+
+inline double draw_future(SimulationRng& rng, const FutureDraw& f, double u, double horizon,
+                          double& spend) noexcept {
+  // tau <= h up to rounding; the clamp keeps the remaining exposure non-negative.
+  const double tau = std::min(f.rate * std::expm1(-std::log(u) * f.inv_shape), horizon);
+  const double lambda = sample_gamma(rng, f.shape + 1.0, f.rate + tau);
+  // Later arrivals in units of 1 / lambda: a unit-rate process over [0, lambda (h - tau)].
+  const double exposure = lambda * (horizon - tau);
+  double n = 1.0;
+  double arrival = 0.0;
+  for (;;) {
+    if (sample_uniform(rng) * (f.dropout_ab + (n - 1.0)) < f.a) break;  // dropped out
+    arrival += sample_exponential(rng);
+    if (arrival > exposure) break;
+    n += 1.0;
+  }
+  spend = f.nu_rate * sample_gamma(rng, n * f.spend_p, 1.0) / sample_gamma(rng, f.nu_shape, 1.0);
+  return n;
+}
+
 void simulate_customer_draws(const Model& model, const PreparedCustomer& c, std::uint64_t seed,
                              std::uint64_t index, DrawSums& sums) noexcept {
   SimulationRng rng = SimulationRng::for_customer(seed, index);
@@ -146,22 +350,46 @@ void simulate_customer_draws(const Model& model, const PreparedCustomer& c, std:
     if (!certain_alive && !(sample_uniform(rng) < c.p_alive)) continue;
     const double u = sample_uniform(rng);
     if (u < c.p_none) continue;
-    // tau <= h up to rounding; the clamp keeps the remaining exposure non-negative.
-    const double tau = std::min(c.rate * std::expm1(-std::log(u) * c.inv_shape), model.horizon);
-    const double lambda = sample_gamma(rng, c.shape + 1.0, c.rate + tau);
-    // Later arrivals in units of 1 / lambda: a unit-rate process over [0, lambda (h - tau)].
-    const double exposure = lambda * (model.horizon - tau);
-    double n = 1.0;
-    double arrival = 0.0;
-    for (;;) {
-      if (sample_uniform(rng) * (c.dropout_ab + (n - 1.0)) < model.a) break;  // dropped out
-      arrival += sample_exponential(rng);
-      if (arrival > exposure) break;
-      n += 1.0;
-    }
-    purchases[k] += n;
-    const double spend =
-        c.nu_rate * sample_gamma(rng, n * model.spend_p, 1.0) / sample_gamma(rng, c.nu_shape, 1.0);
+    const FutureDraw future{c.shape, c.inv_shape,   c.rate,     c.dropout_ab,
+                            model.a, model.spend_p, c.nu_shape, c.nu_rate};
+    double spend = 0.0;
+    purchases[k] += draw_future(rng, future, u, model.horizon, spend);
+    revenue[k] += model.margin * spend;
+  }
+}
+
+// As simulate_customer_draws, with draw k using the parameters table[k]: P(alive), the posterior
+// and the no-purchase probability are evaluated per draw, by the same expressions as in the fixed
+// path (so a table of the fitted parameters reproduces it bit for bit), and the random numbers are
+// consumed in the same order.
+void simulate_customer_draws_uncertain(const Model& model, const std::vector<DrawParameters>& table,
+                                       const PreparedCustomer& c, std::uint64_t seed,
+                                       std::uint64_t index, DrawSums& sums) noexcept {
+  SimulationRng rng = SimulationRng::for_customer(seed, index);
+  const std::size_t offset =
+      static_cast<std::size_t>(c.group) * static_cast<std::size_t>(model.draws);
+  double* const purchases = sums.purchases() + offset;
+  double* const revenue = sums.revenue() + offset;
+  for (int k = 0; k < model.draws; ++k) {
+    const DrawParameters& d = table[static_cast<std::size_t>(k)];
+    // x = 0 gives exactly 1 without evaluating anything.
+    const double p_alive = bgnbd_p_alive(d.bgnbd, c.x, c.t_x, c.T);
+    if (!(p_alive >= 1.0) && !(sample_uniform(rng) < p_alive)) continue;
+    const double shape = d.bgnbd.r + c.x;
+    const double rate = d.bgnbd.alpha + c.T;
+    const double p_none = std::exp(-shape * std::log1p(model.horizon / rate));
+    const double u = sample_uniform(rng);
+    if (u < p_none) continue;
+    const FutureDraw future{shape,
+                            1.0 / shape,
+                            rate,
+                            d.a_plus_b + c.x,
+                            d.bgnbd.a,
+                            d.gamma_gamma.p,
+                            d.gamma_gamma.q + d.gamma_gamma.p * c.spend_x,
+                            d.gamma_gamma.gamma + c.spend_xm};
+    double spend = 0.0;
+    purchases[k] += draw_future(rng, future, u, model.horizon, spend);
     revenue[k] += model.margin * spend;
   }
 }
@@ -172,14 +400,19 @@ std::int64_t block_count_of(std::size_t customers) {
 }
 
 void simulate_block(const Model& model, const std::vector<PreparedCustomer>& prepared,
-                    std::uint64_t seed, std::int64_t block, DrawSums& sums) noexcept {
+                    const std::vector<DrawParameters>& table, std::uint64_t seed,
+                    std::int64_t block, DrawSums& sums) noexcept {
   sums.clear();
   const std::int64_t begin = block * kForecastBlockCustomers;
   const std::int64_t end = std::min<std::int64_t>(begin + kForecastBlockCustomers,
                                                   static_cast<std::int64_t>(prepared.size()));
   for (std::int64_t i = begin; i < end; ++i) {
-    simulate_customer_draws(model, prepared[static_cast<std::size_t>(i)], seed,
-                            static_cast<std::uint64_t>(i), sums);
+    const PreparedCustomer& c = prepared[static_cast<std::size_t>(i)];
+    if (table.empty()) {
+      simulate_customer_draws(model, c, seed, static_cast<std::uint64_t>(i), sums);
+    } else {
+      simulate_customer_draws_uncertain(model, table, c, seed, static_cast<std::uint64_t>(i), sums);
+    }
   }
 }
 
@@ -188,14 +421,15 @@ void simulate_block(const Model& model, const std::vector<PreparedCustomer>& pre
 // 2 * workers slots; the calling thread adds the slots in block order. A worker waits while its
 // slot still holds a block not yet added, so memory stays bounded by the ring.
 void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepared,
-                  std::uint64_t seed, int threads, DrawSums& total) {
+                  const std::vector<DrawParameters>& table, std::uint64_t seed, int threads,
+                  DrawSums& total) {
   const std::int64_t block_count = block_count_of(prepared.size());
   const std::size_t sums_size = total.size();
   const std::int64_t workers = std::min<std::int64_t>(threads, block_count);
   if (workers <= 1) {
     DrawSums sums(sums_size);
     for (std::int64_t block = 0; block < block_count; ++block) {
-      simulate_block(model, prepared, seed, block, sums);
+      simulate_block(model, prepared, table, seed, block, sums);
       total.add(sums);
     }
     return;
@@ -220,7 +454,7 @@ void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepa
         changed.wait(lock, [&] { return abort || added > block - ring; });
         if (abort) return;
       }
-      simulate_block(model, prepared, seed, block, slots[slot]);
+      simulate_block(model, prepared, table, seed, block, slots[slot]);
       {
         const std::lock_guard lock(mutex);
         ready[slot] = 1;
@@ -334,7 +568,14 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
     p.nu_shape = gamma_gamma.q + gamma_gamma.p * spend_x;
     p.nu_rate = gamma_gamma.gamma + spend_x * c.m;
     p.group = c.group;
+    p.x = c.x;
+    p.t_x = c.t_x;
+    p.T = c.T;
+    p.spend_x = spend_x;
+    p.spend_xm = spend_x * c.m;
   }
+  // Drawn on the calling thread before the customer loop, shared read-only by the workers.
+  const std::vector<DrawParameters> table = draw_parameters(bgnbd, gamma_gamma, prepared, options);
 
   const Model model{.a = bgnbd.a,
                     .spend_p = gamma_gamma.p,
@@ -343,7 +584,7 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
                     .draws = options.draws};
   const auto draws = static_cast<std::size_t>(options.draws);
   DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
-  simulate_all(model, prepared, options.seed, options.threads, sums);
+  simulate_all(model, prepared, table, options.seed, options.threads, sums);
 
   // The total of each draw is the sum of its groups in group order.
   std::vector<double> total_purchases(draws, 0.0);

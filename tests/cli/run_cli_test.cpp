@@ -198,3 +198,20 @@ TEST_CASE("help reads like a familiar tool", "[cli]") {
     CHECK(sub.out.find("Usage") != std::string::npos);
   }
 }
+
+TEST_CASE("monetary average scores M on spend per purchase day and says so", "[cli]") {
+  TempDir dir;
+  REQUIRE(run_cli("run data/cdnow.csv --no-model --monetary average -o " + dir.file("avg.json"),
+                  dir).exit_code == 0);
+  REQUIRE(run_cli("run data/cdnow.csv --no-model -o " + dir.file("total.json"), dir).exit_code == 0);
+  const json average = json::parse(read_text(dir.file("avg.json")));
+  const json total = json::parse(read_text(dir.file("total.json")));
+  CHECK(average["metadata"]["segmentation"]["monetary"] == "average");
+  CHECK(total["metadata"]["segmentation"]["monetary"] == "total");
+  // A customer with a big total over many days but modest spend per day scores lower on average.
+  int differ = 0;
+  for (std::size_t i = 0; i < total["customers"].size(); ++i) {
+    if (total["customers"][i]["m_score"] != average["customers"][i]["m_score"]) ++differ;
+  }
+  CHECK(differ > 100);
+}

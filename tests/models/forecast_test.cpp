@@ -401,3 +401,152 @@ TEST_CASE("Forecast rejects bad parameters and customers and names them",
   expect_model({{-1.0, 0.0, 10.0, 0.0, 0}}, kBgNbd, kGammaGamma, "x = -1");
   expect_model({{1.0, 2.0, 10.0, INFINITY, 1}}, kBgNbd, kGammaGamma, "m = inf");
 }
+
+namespace {
+
+// Covariances of the log-parameters of the size of a CDNOW fit's (SEs of 10-25% on a and b,
+// log a and log b strongly correlated as in FHL 2005); positive definite.
+const std::vector<double> kBgNbdLogCovariance = {0.010, 0.008, 0.000, 0.000,  //
+                                                 0.008, 0.012, 0.000, 0.000,  //
+                                                 0.000, 0.000, 0.040, 0.045,  //
+                                                 0.000, 0.000, 0.045, 0.060};
+const std::vector<double> kGammaGammaLogCovariance = {0.020,  -0.010, 0.000,  //
+                                                      -0.010, 0.020,  0.010,  //
+                                                      0.000,  0.010,  0.030};
+
+ForecastOptions with_covariance(ForecastOptions options, std::vector<double> bgnbd,
+                                std::vector<double> gamma_gamma) {
+  options.bgnbd_log_covariance = std::move(bgnbd);
+  options.gamma_gamma_log_covariance = std::move(gamma_gamma);
+  return options;
+}
+
+}  // namespace
+
+TEST_CASE("Forecast with parameter uncertainty has wider intervals than with fixed parameters",
+          "[forecast][property]") {
+  // The per-draw parameters move every customer together, so the total's spread grows far beyond
+  // its Monte Carlo noise (about 1/sqrt(2 * 1000) = 2% relative error on an SD): require +20%.
+  constexpr int kGroups = 3;
+  const auto customers = mixed_customers(1500, kGroups);
+  const ForecastOptions fixed_options = options_with(39.0, 1000, 7);
+  const auto fixed =
+      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, fixed_options);
+  const auto uncertain = clvkit::forecast_groups(
+      customers, kGroups, kBgNbd, kGammaGamma,
+      with_covariance(fixed_options, kBgNbdLogCovariance, kGammaGammaLogCovariance));
+  CAPTURE(fixed.total.purchases.low, fixed.total.purchases.high, uncertain.total.purchases.low,
+          uncertain.total.purchases.high, fixed.total.revenue.sd, uncertain.total.revenue.sd);
+  const auto width = [](const clvkit::Interval& i) { return i.high - i.low; };
+  CHECK(width(uncertain.total.purchases) > 1.2 * width(fixed.total.purchases));
+  CHECK(uncertain.total.purchases.sd > 1.2 * fixed.total.purchases.sd);
+  CHECK(width(uncertain.total.revenue) > 1.2 * width(fixed.total.revenue));
+  for (std::size_t g = 0; g < fixed.groups.size(); ++g) {
+    CAPTURE(g);
+    CHECK(uncertain.groups[g].purchases.sd > fixed.groups[g].purchases.sd);
+  }
+  // The analytic expectations stay at the fitted parameters.
+  CHECK(uncertain.total.expected_purchases_analytic == fixed.total.expected_purchases_analytic);
+  CHECK(uncertain.total.expected_revenue_analytic == fixed.total.expected_revenue_analytic);
+  // With log-normal SDs of 10-25% the mean moves by a few percent at most.
+  CHECK(uncertain.total.purchases.mean == Approx(fixed.total.purchases.mean).epsilon(0.05));
+
+  // Only one model uncertain: still wider than fixed.
+  const auto bgnbd_only =
+      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+                              with_covariance(fixed_options, kBgNbdLogCovariance, {}));
+  CHECK(bgnbd_only.total.purchases.sd > 1.2 * fixed.total.purchases.sd);
+  const auto spend_only =
+      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+                              with_covariance(fixed_options, {}, kGammaGammaLogCovariance));
+  // The purchases do not depend on the spend parameters (the random numbers differ: the spend
+  // variates consume a varying number of uniforms).
+  CHECK(spend_only.total.purchases.sd == Approx(fixed.total.purchases.sd).epsilon(0.15));
+  CHECK(spend_only.total.revenue.sd > fixed.total.revenue.sd);
+}
+
+TEST_CASE("Forecast with a zero covariance equals the fixed-parameter forecast bit for bit",
+          "[forecast][property]") {
+  constexpr int kGroups = 4;
+  const auto customers = mixed_customers(700, kGroups);
+  const ForecastOptions fixed_options = options_with(52.0, 400, 11);
+  const auto fixed =
+      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, fixed_options);
+  const auto zero = clvkit::forecast_groups(
+      customers, kGroups, kBgNbd, kGammaGamma,
+      with_covariance(fixed_options, std::vector<double>(16, 0.0), std::vector<double>(9, 0.0)));
+  CHECK(same_bits(fixed, zero));
+}
+
+TEST_CASE("Forecast with parameter uncertainty is bit-identical for any thread count",
+          "[forecast][property]") {
+  constexpr int kGroups = 5;
+  const auto customers = mixed_customers(2000, kGroups);
+  const auto one =
+      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+                              with_covariance(options_with(39.0, 300, 5, 1), kBgNbdLogCovariance,
+                                              kGammaGammaLogCovariance));
+  for (const int threads : {2, 3}) {
+    CAPTURE(threads);
+    const auto many =
+        clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+                                with_covariance(options_with(39.0, 300, 5, threads),
+                                                kBgNbdLogCovariance, kGammaGammaLogCovariance));
+    CHECK(same_bits(one, many));
+  }
+}
+
+TEST_CASE("Forecast rejects malformed covariances and names them", "[forecast][inputcheck]") {
+  const std::vector<ForecastCustomer> customers = {{1.0, 2.0, 10.0, 30.0, 0}};
+  const ForecastOptions base = options_with(10.0, 100, 1);
+  try {
+    clvkit::forecast_groups(customers, 1, kBgNbd, kGammaGamma,
+                            with_covariance(base, std::vector<double>(9, 0.0), {}));
+    FAIL("no UsageError");
+  } catch (const clvkit::UsageError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("bgnbd_log_covariance has 9 values"));
+  }
+  const auto expect_model_error = [&](const ForecastOptions& options, const std::string& token) {
+    CAPTURE(token);
+    try {
+      clvkit::forecast_groups(customers, 1, kBgNbd, kGammaGamma, options);
+      FAIL("no ModelError");
+    } catch (const clvkit::ModelError& e) {
+      CHECK_THAT(e.what(), Catch::Contains(token));
+    }
+  };
+  std::vector<double> negative = {0.01, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, -0.01};
+  expect_model_error(with_covariance(base, {}, negative),
+                     "gamma_gamma_log_covariance has variance");
+  std::vector<double> indefinite = {0.01, 0.02, 0.0, 0.02, 0.01, 0.0, 0.0, 0.0, 0.01};
+  expect_model_error(with_covariance(base, {}, indefinite), "not positive semidefinite");
+  std::vector<double> asymmetric = {0.01, 0.005, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.01};
+  expect_model_error(with_covariance(base, {}, asymmetric), "not symmetric");
+  std::vector<double> not_finite(16, 0.0);
+  not_finite[5] = std::nan("");
+  expect_model_error(with_covariance(base, not_finite, {}),
+                     "bgnbd_log_covariance has entry (1, 1)");
+}
+
+TEST_CASE("Forecast redraws unusable parameter draws", "[forecast][property]") {
+  // q just above 1 with a log-scale SD of 0.1: about half the first draws have q_d <= 1 (no mean
+  // spend), and are redrawn from the same stream, so every revenue stays finite.
+  const clvkit::GammaGammaParams near_one{6.25, 1.0 + 1e-9, 15.44};
+  const std::vector<double> q_only = {0.0, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.0};
+  const auto customers = mixed_customers(200, 1);
+  const auto result = clvkit::forecast_groups(
+      customers, 1, kBgNbd, near_one, with_covariance(options_with(39.0, 500, 3), {}, q_only));
+  CAPTURE(result.total.revenue.mean, result.total.revenue.high);
+  CHECK(std::isfinite(result.total.revenue.mean));
+  CHECK(std::isfinite(result.total.revenue.sd));
+  CHECK(result.total.revenue.mean > 0.0);
+
+  // a and b on a flat ridge (log-variance 1e6, correlation 1): most draws overflow or underflow
+  // and are redrawn; the forecast still finishes with finite totals.
+  const std::vector<double> ridge = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
+                                     0.0, 0.0, 1e6, 1e6, 0.0, 0.0, 1e6, 1e6};
+  const auto flat = clvkit::forecast_groups(customers, 1, kBgNbd, kGammaGamma,
+                                            with_covariance(options_with(39.0, 500, 3), ridge, {}));
+  CHECK(std::isfinite(flat.total.purchases.mean));
+  CHECK(std::isfinite(flat.total.revenue.sd));
+}

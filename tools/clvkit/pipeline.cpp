@@ -48,27 +48,12 @@ void add_segment_options(CLI::App& command, SegmentOptions& options) {
 
 SegmentedBase read_and_segment(const InputOptions& input, const SegmentOptions& options,
                                StageTimer* timer) {
-  SegmentedBase out;
-  // Load the scheme first: a typo in --segments should not cost a pass over a large log.
-  out.scheme.emplace(load_segment_scheme(options.scheme));
-  ScoringSpec spec = out.scheme->scoring();
-  if (options.monetary == "total") {
-    spec.monetary_basis = MonetaryBasis::total;
-  } else if (options.monetary == "average") {
-    spec.monetary_basis = MonetaryBasis::average;
-  } else if (!options.monetary.empty()) {
-    throw UsageError("--monetary: expected total or average, got '" + options.monetary + "'");
-  }
-  if (options.bins != 0 && options.bins != out.scheme->bins()) {
-    throw UsageError("segment scheme '" + out.scheme->name() + "' is defined for " +
-                     std::to_string(out.scheme->bins()) + " bins, but --bins " +
-                     std::to_string(options.bins) + " was requested");
-  }
-  out.base = read_customer_base(input, &out.ingest);
+  // Plan first: a typo in --segments should not cost a pass over a large log.
+  const SegmentPlan plan = plan_segments(options);
+  IngestOptions ingest;
+  CustomerBase base = read_customer_base(input, &ingest);
   if (timer != nullptr) timer->lap("ingest");
-  out.scores = score_customers(out.base.customers, spec, out.scheme->bins());
-  out.segment.reserve(out.scores.size());
-  for (const RfmScore& score : out.scores) out.segment.push_back(out.scheme->segment_of(score));
+  SegmentedBase out = segment_base(std::move(base), ingest, plan);
   if (timer != nullptr) timer->lap("segment");
   return out;
 }
@@ -97,6 +82,7 @@ SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
   out.base = std::move(base);
   out.ingest = ingest;
   out.scheme.emplace(plan.scheme);
+  out.spec = plan.spec;
   out.scores = score_customers(out.base.customers, plan.spec, plan.scheme.bins());
   out.segment.reserve(out.scores.size());
   for (const RfmScore& score : out.scores) out.segment.push_back(plan.scheme.segment_of(score));
@@ -133,8 +119,7 @@ nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented) {
   out["source"] = scheme.source();
   out["method"] = scheme.scoring().method == ScoringMethod::quantile ? "quantile" : "threshold";
   out["bins"] = scheme.bins();
-  out["monetary"] =
-      scheme.scoring().monetary_basis == MonetaryBasis::total ? "total" : "average";
+  out["monetary"] = segmented.spec.monetary_basis == MonetaryBasis::total ? "total" : "average";
   std::vector<std::int64_t> counts(scheme.segments().size(), 0);
   for (int s : segmented.segment) ++counts[static_cast<std::size_t>(s)];
   nlohmann::ordered_json by_segment = nlohmann::ordered_json::object();

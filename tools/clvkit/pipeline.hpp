@@ -46,6 +46,7 @@ struct SegmentedBase {
   CustomerBase base;
   IngestOptions ingest;
   std::optional<SegmentScheme> scheme;
+  ScoringSpec spec;  ///< the scheme's scoring with the command line's overrides (--monetary)
   std::vector<RfmScore> scores;
   std::vector<int> segment;  ///< index into scheme->segments(), per customer
 };

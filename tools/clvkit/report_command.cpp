@@ -54,6 +54,9 @@ ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedMod
   forecast.seed = options.seed;
   forecast.threads = options.threads;
   forecast.margin = value.margin;
+  // Each draw carries its own parameters from the fits' uncertainty (none without SEs).
+  forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;
+  forecast.gamma_gamma_log_covariance = models.gamma_gamma.summary.log_parameter_covariance;
   return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
                          models.bgnbd.params, models.gamma_gamma.params, forecast);
 }

@@ -29,6 +29,7 @@ struct SegmentsOptions {
   std::string out = "-";
   bool no_model = false;
   bool forecast = false;
+  bool fixed_parameters = false;
   int draws = 2000;
   std::uint64_t seed = 1;
   int threads = 1;
@@ -229,6 +230,11 @@ ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedMod
   forecast.seed = options.seed;
   forecast.threads = options.threads;
   forecast.margin = value.margin;
+  if (!options.fixed_parameters) {
+    // Empty when a fit has no standard errors: those parameters are then held fixed.
+    forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;
+    forecast.gamma_gamma_log_covariance = models.gamma_gamma.summary.log_parameter_covariance;
+  }
   return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
                          models.bgnbd.params, models.gamma_gamma.params, forecast);
 }
@@ -258,6 +264,10 @@ void run_segments(const SegmentsOptions& options) {
     nlohmann::ordered_json settings;
     settings["draws"] = options.draws;
     settings["seed"] = options.seed;
+    settings["parameter_uncertainty"] =
+        !options.fixed_parameters &&
+        (!model.models.bgnbd.summary.log_parameter_covariance.empty() ||
+         !model.models.gamma_gamma.summary.log_parameter_covariance.empty());
     settings["interval"] = "5% and 95% quantiles of the simulated totals (90% prediction interval)";
     metadata["forecast"] = settings;
   }
@@ -292,6 +302,10 @@ void setup_segments(CLI::App& app) {
   command->add_flag("--forecast", options->forecast,
                     "Add per-segment purchases and revenue over the horizon with 90% prediction "
                     "intervals, from simulated customer futures")
+      ->group("Forecast");
+  command->add_flag("--fixed-parameters", options->fixed_parameters,
+                    "Hold the fitted parameters fixed in --forecast (by default each simulated "
+                    "future draws its own from their estimated uncertainty)")
       ->group("Forecast");
   command->add_option("--draws", options->draws, "Simulated futures for --forecast")
       ->capture_default_str()->check(CLI::Range(1, 1000000))->group("Forecast");

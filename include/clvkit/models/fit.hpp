@@ -54,6 +54,9 @@ struct FitSummary {
   std::vector<ParameterEstimate> parameters;
   bool standard_errors_available = false;
   std::string standard_errors_message;  ///< why SEs are missing, when they are
+  /// cov(log theta) = inverse observed information, k*k row-major in the order of `parameters`;
+  /// empty when standard errors are unavailable.
+  std::vector<double> log_parameter_covariance;
 };
 
 /// Log-likelihood of natural (positive) parameters; fills `gradient` (same size) when non-null.
@@ -82,8 +85,9 @@ using LogLikelihoodFunction =
 /// converge, a parameter is at the edge, the information is not positive definite or its
 /// condition number exceeds 1e12, standard_errors_available is false and
 /// standard_errors_message says why; otherwise
-/// cov(theta) = information^-1, se(p_i) = p_i sqrt(cov_ii) (delta method) and the 95% interval
-/// is exp(theta_i +- 1.96 sqrt(cov_ii)). AIC = 2k - 2LL, BIC = k ln(n) - 2LL.
+/// cov(theta) = information^-1 (kept in log_parameter_covariance), se(p_i) = p_i sqrt(cov_ii)
+/// (delta method) and the 95% interval is exp(theta_i +- 1.96 sqrt(cov_ii)). AIC = 2k - 2LL, BIC =
+/// k ln(n) - 2LL.
 ///
 /// Throws ModelError for malformed arguments (no parameter names, a start of the wrong size or
 /// with a non-positive value, n_observations < 1, non-positive options). Deterministic.
