@@ -154,11 +154,21 @@ void append_json_string(std::string& out, std::string_view value) {
   out.push_back('"');
   for (unsigned char c : value) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           out += "\\u00";
@@ -175,8 +185,8 @@ void append_json_string(std::string& out, std::string_view value) {
 void append_number(std::string& out, double value, std::string_view field,
                    std::string_view customer) {
   if (!std::isfinite(value)) {
-    throw ModelError("non-finite " + std::string(field) + " of customer '" +
-                     std::string(customer) + "' (" + std::to_string(value) + ")");
+    throw ModelError("non-finite " + std::string(field) + " of customer '" + std::string(customer) +
+                     "' (" + std::to_string(value) + ")");
   }
   if (value == 0.0) value = 0.0;  // no "-0"
   char buffer[32];

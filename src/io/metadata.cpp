@@ -78,7 +78,8 @@ nlohmann::ordered_json fit_metadata(const FitSummary& summary) {
     estimate["value"] = finite(p.value, what);
     if (summary.standard_errors_available) {
       estimate["standard_error"] = finite(p.standard_error, what + " standard error");
-      estimate["ci95"] = {finite(p.ci_low, what + " interval"), finite(p.ci_high, what + " interval")};
+      estimate["ci95"] = {finite(p.ci_low, what + " interval"),
+                          finite(p.ci_high, what + " interval")};
     }
     parameters[p.name] = estimate;
   }

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
 #include <string>
-#include <map>
 #include <utility>
 
 #include "clvkit/error.hpp"
@@ -25,10 +25,10 @@ Schedule make_schedule(double unit, const ValueOptions& options) {
     throw UsageError("horizon must be positive and finite");
   }
   if (!(options.period_days > 0.0)) throw UsageError("discount period must be positive");
-  const double rate = options.period_discount_rate
-                          ? *options.period_discount_rate
-                          : std::pow(1.0 + options.annual_discount_rate,
-                                     options.period_days / 365.25) - 1.0;
+  const double rate =
+      options.period_discount_rate
+          ? *options.period_discount_rate
+          : std::pow(1.0 + options.annual_discount_rate, options.period_days / 365.25) - 1.0;
   if (!std::isfinite(rate) || rate <= -1.0) {
     throw UsageError("discount rate must be finite and greater than -100%");
   }
@@ -57,8 +57,8 @@ class CustomerModelError : public ModelError {
   throw CustomerModelError(index, "non-finite prediction (" + std::to_string(value) +
                                       ") for customer " + std::to_string(index + 1) + " (x " +
                                       std::to_string(c.x) + ", t_x " + std::to_string(c.t_x) +
-                                      ", T " + std::to_string(c.T) + ", m " +
-                                      std::to_string(c.m) + ")");
+                                      ", T " + std::to_string(c.T) + ", m " + std::to_string(c.m) +
+                                      ")");
 }
 
 }  // namespace

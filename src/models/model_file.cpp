@@ -21,7 +21,8 @@ double read_parameter(const nlohmann::ordered_json& document, const std::string&
   const auto& fit = document[model];
   if (!fit.contains("parameters") || !fit["parameters"].contains(name)) return fail("missing");
   const auto& estimate = fit["parameters"][name];
-  if (!estimate.contains("value") || !estimate["value"].is_number()) return fail("no numeric value");
+  if (!estimate.contains("value") || !estimate["value"].is_number())
+    return fail("no numeric value");
   const double value = estimate["value"].get<double>();
   if (!std::isfinite(value) || value <= 0.0) return fail("must be positive and finite");
   return value;
@@ -70,7 +71,8 @@ SavedModel read_model_file(const std::string& path) {
   } catch (const UsageError& e) {
     throw InputError(e.what());
   }
-  model.bgnbd = {read_parameter(doc, path, "bgnbd", "r"), read_parameter(doc, path, "bgnbd", "alpha"),
+  model.bgnbd = {read_parameter(doc, path, "bgnbd", "r"),
+                 read_parameter(doc, path, "bgnbd", "alpha"),
                  read_parameter(doc, path, "bgnbd", "a"), read_parameter(doc, path, "bgnbd", "b")};
   model.gamma_gamma = {read_parameter(doc, path, "gamma_gamma", "p"),
                        read_parameter(doc, path, "gamma_gamma", "q"),

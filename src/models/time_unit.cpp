@@ -9,18 +9,24 @@ namespace clvkit {
 
 double unit_days(TimeUnit unit) noexcept {
   switch (unit) {
-    case TimeUnit::day: return 1.0;
-    case TimeUnit::week: return 7.0;
-    case TimeUnit::month: return kDaysPerMonth;
+    case TimeUnit::day:
+      return 1.0;
+    case TimeUnit::week:
+      return 7.0;
+    case TimeUnit::month:
+      return kDaysPerMonth;
   }
   return 1.0;
 }
 
 const char* time_unit_key(TimeUnit unit) noexcept {
   switch (unit) {
-    case TimeUnit::day: return "day";
-    case TimeUnit::week: return "week";
-    case TimeUnit::month: return "month";
+    case TimeUnit::day:
+      return "day";
+    case TimeUnit::week:
+      return "week";
+    case TimeUnit::month:
+      return "month";
   }
   return "?";
 }
@@ -44,10 +50,14 @@ double parse_horizon_days(std::string_view text, std::string_view what) {
   const auto [ptr, ec] = std::from_chars(text.data(), end, count);
   if (ec != std::errc() || ptr != end || !std::isfinite(count) || count <= 0.0) fail();
   switch (text.back()) {
-    case 'd': return count;
-    case 'w': return count * 7.0;
-    case 'm': return count * kDaysPerMonth;
-    default: fail();
+    case 'd':
+      return count;
+    case 'w':
+      return count * 7.0;
+    case 'm':
+      return count * kDaysPerMonth;
+    default:
+      fail();
   }
   return 0.0;
 }

@@ -713,11 +713,9 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   base.source = source;
   CustomerTable table;
   RowBatch batch(table);
-  const LogScan scan =
-      scan_log(in, source, options, base.stats,
-               [&batch](std::string_view id, Day day, std::int64_t units, bool is_return) {
-                 batch.add(id, day, units, is_return);
-               });
+  const LogScan scan = scan_log(in, source, options, base.stats,
+                                [&batch](std::string_view id, Day day, std::int64_t units,
+                                         bool is_return) { batch.add(id, day, units, is_return); });
   batch.flush();
 
   const std::vector<std::uint32_t> order = output_order(table);
@@ -742,8 +740,8 @@ CustomerBase ingest_transactions_file(const std::string& path, const IngestOptio
 
 namespace detail {
 
-SplitHistory ingest_split(std::istream& in, const std::string& source,
-                          const IngestOptions& options, Day split) {
+SplitHistory ingest_split(std::istream& in, const std::string& source, const IngestOptions& options,
+                          Day split) {
   SplitHistory out;
   CustomerBase& base = out.before;
   base.source = source;
@@ -753,20 +751,20 @@ SplitHistory ingest_split(std::istream& in, const std::string& source,
   // ingest_transactions, whose speed matters more than a validation run's.
   CustomerTable before_table, after_table;
   std::vector<std::int64_t> before_rows, after_rows;
-  const LogScan scan = scan_log(
-      in, source, options, base.stats,
-      [&](std::string_view id, Day day, std::int64_t units, bool is_return) {
-        CustomerTable& table = day <= split ? before_table : after_table;
-        std::vector<std::int64_t>& rows = day <= split ? before_rows : after_rows;
-        const std::uint32_t index = table.find_or_insert(id, hash_id(id));
-        if (index == rows.size()) rows.push_back(0);
-        ++rows[index];
-        if (is_return) {
-          table.add_return(index, day, units);
-        } else {
-          table.add_purchase(index, day, units);
-        }
-      });
+  const LogScan scan =
+      scan_log(in, source, options, base.stats,
+               [&](std::string_view id, Day day, std::int64_t units, bool is_return) {
+                 CustomerTable& table = day <= split ? before_table : after_table;
+                 std::vector<std::int64_t>& rows = day <= split ? before_rows : after_rows;
+                 const std::uint32_t index = table.find_or_insert(id, hash_id(id));
+                 if (index == rows.size()) rows.push_back(0);
+                 ++rows[index];
+                 if (is_return) {
+                   table.add_return(index, day, units);
+                 } else {
+                   table.add_purchase(index, day, units);
+                 }
+               });
 
   const auto has_purchase = [](const CustomerTable& table, std::uint32_t index) {
     return index != kNone && table[index].days_count > 0;

@@ -1,11 +1,9 @@
 // The model path from the command line: run with BG/NBD + Gamma-Gamma on CDNOW's calibration
 // period, fit + predict with a saved model, and the segment table's model columns.
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
-
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -25,7 +23,8 @@ double parameter(const json& fit, const char* name) {
 
 TEST_CASE("run --as-of 1997-09-30 reproduces the FHL 2005 CDNOW estimates", "[cli][paper]") {
   TempDir dir;
-  const auto result = run_cli("run data/cdnow.csv --as-of 1997-09-30 -o " + dir.file("c.json"), dir);
+  const auto result =
+      run_cli("run data/cdnow.csv --as-of 1997-09-30 -o " + dir.file("c.json"), dir);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const json doc = json::parse(read_text(dir.file("c.json")));
@@ -70,14 +69,16 @@ TEST_CASE("run --as-of 1997-09-30 reproduces the FHL 2005 CDNOW estimates", "[cl
     ranks.push_back(c["churn_priority"]);
   }
   std::sort(ranks.begin(), ranks.end());
-  for (std::size_t i = 0; i < ranks.size(); ++i) CHECK(ranks[i] == static_cast<std::int64_t>(i + 1));
+  for (std::size_t i = 0; i < ranks.size(); ++i)
+    CHECK(ranks[i] == static_cast<std::int64_t>(i + 1));
   // Sum of E[X(52 weeks)] at lifetimes' parameters is 2089.42 (weeks); 12 months is 52.18 weeks.
   CHECK(expected_total == Approx(2089.42 * 1.0).epsilon(0.01));
 }
 
 TEST_CASE("predict with a saved model gives the same records as run", "[cli][consistency]") {
   TempDir dir;
-  const auto fit = run_cli("fit data/cdnow.csv --as-of 1997-09-30 -q -o " + dir.file("model.json"), dir);
+  const auto fit =
+      run_cli("fit data/cdnow.csv --as-of 1997-09-30 -q -o " + dir.file("model.json"), dir);
   INFO(fit.err);
   REQUIRE(fit.exit_code == 0);
   const json model = json::parse(read_text(dir.file("model.json")));
@@ -86,9 +87,12 @@ TEST_CASE("predict with a saved model gives the same records as run", "[cli][con
   CHECK(model["time_unit"] == "week");
   CHECK(model["bgnbd"]["parameters"]["r"]["value"].get<double>() == Approx(0.2426).margin(1e-3));
 
-  REQUIRE(run_cli("run data/cdnow.csv --as-of 1997-09-30 -o " + dir.file("run.json"), dir).exit_code == 0);
+  REQUIRE(
+      run_cli("run data/cdnow.csv --as-of 1997-09-30 -o " + dir.file("run.json"), dir).exit_code ==
+      0);
   const auto predict = run_cli("predict data/cdnow.csv --as-of 1997-09-30 --model " +
-                                   dir.file("model.json") + " -o " + dir.file("predict.json"), dir);
+                                   dir.file("model.json") + " -o " + dir.file("predict.json"),
+                               dir);
   INFO(predict.err);
   REQUIRE(predict.exit_code == 0);
   const json run = json::parse(read_text(dir.file("run.json")));
@@ -100,7 +104,8 @@ TEST_CASE("predict with a saved model gives the same records as run", "[cli][con
 TEST_CASE("segments --format json adds model totals that agree with run", "[cli]") {
   TempDir dir;
   REQUIRE(run_cli("run data/cdnow.csv -o " + dir.file("run.json"), dir).exit_code == 0);
-  const auto result = run_cli("segments data/cdnow.csv --format json -o " + dir.file("s.json"), dir);
+  const auto result =
+      run_cli("segments data/cdnow.csv --format json -o " + dir.file("s.json"), dir);
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   const json run = json::parse(read_text(dir.file("run.json")));
@@ -143,8 +148,9 @@ TEST_CASE("segments --format json adds model totals that agree with run", "[cli]
 TEST_CASE("segments --forecast gives per-segment intervals that agree with the analytic mean",
           "[cli][forecast]") {
   TempDir dir;
-  const std::string common = "segments data/cdnow.csv --as-of 1997-09-30 --horizon 39w --forecast "
-                             "--draws 500 --format json ";
+  const std::string common =
+      "segments data/cdnow.csv --as-of 1997-09-30 --horizon 39w --forecast "
+      "--draws 500 --format json ";
   const auto one = run_cli(common + "--threads 1 -o " + dir.file("f1.json"), dir);
   INFO(one.err);
   REQUIRE(one.exit_code == 0);

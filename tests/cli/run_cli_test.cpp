@@ -2,13 +2,11 @@
 // here independently of the library (plain getline/split and std::chrono calendar arithmetic).
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
 
@@ -117,7 +115,8 @@ TEST_CASE("run output is byte-identical across runs and formats agree", "[cli][d
   REQUIRE(b.exit_code == 0);
   CHECK(read_text(dir.file("a.json")) == read_text(dir.file("b.json")));
 
-  REQUIRE(run_cli("run data/cdnow.csv --format ndjson -o " + dir.file("c.ndjson"), dir).exit_code == 0);
+  REQUIRE(run_cli("run data/cdnow.csv --format ndjson -o " + dir.file("c.ndjson"), dir).exit_code ==
+          0);
   const json doc = json::parse(read_text(dir.file("a.json")));
   std::istringstream lines(read_text(dir.file("c.ndjson")));
   std::string line;
@@ -161,8 +160,8 @@ TEST_CASE("a bad row stops run with file:line:column and exit code 2", "[cli][in
   CHECK(result.err.find("2023-13-01") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("out.json")));  // nothing half-written
 
-  const auto skipped = run_cli("run " + log + " --no-model --on-bad-row skip -o " +
-                                   dir.file("out.json"), dir);
+  const auto skipped =
+      run_cli("run " + log + " --no-model --on-bad-row skip -o " + dir.file("out.json"), dir);
   REQUIRE(skipped.exit_code == 0);
   const json doc = json::parse(read_text(dir.file("out.json")));
   CHECK(doc["metadata"]["input"]["rows"]["read"] == 2);
@@ -201,9 +200,11 @@ TEST_CASE("help reads like a familiar tool", "[cli]") {
 
 TEST_CASE("monetary average scores M on spend per purchase day and says so", "[cli]") {
   TempDir dir;
-  REQUIRE(run_cli("run data/cdnow.csv --no-model --monetary average -o " + dir.file("avg.json"),
-                  dir).exit_code == 0);
-  REQUIRE(run_cli("run data/cdnow.csv --no-model -o " + dir.file("total.json"), dir).exit_code == 0);
+  REQUIRE(
+      run_cli("run data/cdnow.csv --no-model --monetary average -o " + dir.file("avg.json"), dir)
+          .exit_code == 0);
+  REQUIRE(run_cli("run data/cdnow.csv --no-model -o " + dir.file("total.json"), dir).exit_code ==
+          0);
   const json average = json::parse(read_text(dir.file("avg.json")));
   const json total = json::parse(read_text(dir.file("total.json")));
   CHECK(average["metadata"]["segmentation"]["monetary"] == "average");

@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "clvkit/error.hpp"
 #include "../support/matchers.hpp"
+#include "clvkit/error.hpp"
 
 namespace {
 

@@ -2,8 +2,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "clvkit/error.hpp"
 #include "../support/matchers.hpp"
+#include "clvkit/error.hpp"
 
 using clvkit::DateParser;
 using clvkit::Day;

@@ -1,18 +1,18 @@
 // Atomic output: a target appears only complete, a failed write leaves nothing behind, and
 // devices or pipes are written in place rather than replaced.
 
-#include <catch2/catch.hpp>
+#include "clvkit/io/output_file.hpp"
 
 #include <sys/stat.h>
 
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
-#include "clvkit/error.hpp"
-#include "clvkit/io/output_file.hpp"
 #include "../cli/cli_runner.hpp"
+#include "clvkit/error.hpp"
 
 namespace {
 using clvkit::OutputFile;
@@ -33,7 +33,7 @@ TEST_CASE("output appears under its name only on commit", "[io][output]") {
     OutputFile out(path);
     out.write("new ");
     out.write(std::string(3 << 20, 'x'));  // larger than the buffer: reaches the temp file
-    CHECK(read_text(path) == "old");        // readers still see the previous version
+    CHECK(read_text(path) == "old");       // readers still see the previous version
     out.commit();
   }
   CHECK(read_text(path).size() == 4 + (3u << 20));

@@ -1,8 +1,9 @@
 // Customer value: the discounted CLV formula on a hand-computed case, lifetimes' CDNOW CLV at its
 // own parameters and convention, and the properties every record must have.
 
-#include <catch2/catch.hpp>
+#include "clvkit/models/customer_value.hpp"
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -10,7 +11,6 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
-#include "clvkit/models/customer_value.hpp"
 
 namespace {
 
@@ -77,7 +77,8 @@ TEST_CASE("an annual rate is applied monthly as (1 + d)^(1/12) - 1", "[clv]") {
   ValueOptions undiscounted;
   undiscounted.annual_discount_rate = 0.0;
   const auto flat = predict_value(one, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, undiscounted);
-  CHECK(flat[0].clv == Approx(flat[0].expected_purchases * flat[0].expected_avg_spend).epsilon(1e-12));
+  CHECK(flat[0].clv ==
+        Approx(flat[0].expected_purchases * flat[0].expected_avg_spend).epsilon(1e-12));
 
   ValueOptions discounted;  // 10% a year
   const auto d = predict_value(one, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, discounted);
@@ -135,8 +136,8 @@ TEST_CASE("predictions stay finite and in range over extreme customers", "[clv][
       }
     }
   }
-  for (const BgNbdParams& params : {kLifetimesBgNbd, BgNbdParams{0.01, 100.0, 0.01, 50.0},
-                                    BgNbdParams{50.0, 0.1, 5.0, 0.05}}) {
+  for (const BgNbdParams& params :
+       {kLifetimesBgNbd, BgNbdParams{0.01, 100.0, 0.01, 50.0}, BgNbdParams{50.0, 0.1, 5.0, 0.05}}) {
     const auto predictions =
         predict_value(customers, 7.0, params, kLifetimesGammaGamma, ValueOptions{});
     for (std::size_t i = 0; i < customers.size(); ++i) {

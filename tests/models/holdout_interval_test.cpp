@@ -4,7 +4,6 @@
 // roughly 90% of the bases.
 
 #include <catch2/catch.hpp>
-
 #include <sstream>
 #include <string>
 #include <vector>
@@ -57,9 +56,8 @@ HoldoutCheck simulate_and_forecast(std::uint64_t seed, std::int64_t customers, i
   // The fitted parameters are themselves uncertain: let each draw carry its own.
   options.bgnbd_log_covariance = result.models.bgnbd.summary.log_parameter_covariance;
   options.gamma_gamma_log_covariance = result.models.gamma_gamma.summary.log_parameter_covariance;
-  const ForecastResult forecast =
-      forecast_groups(forecast_customers, 1, result.models.bgnbd.params,
-                      result.models.gamma_gamma.params, options);
+  const ForecastResult forecast = forecast_groups(forecast_customers, 1, result.models.bgnbd.params,
+                                                  result.models.gamma_gamma.params, options);
   return {result.actual_purchases, forecast.total.purchases};
 }
 

@@ -3,7 +3,6 @@
 // parameters within their standard errors.
 
 #include <catch2/catch.hpp>
-
 #include <cmath>
 #include <sstream>
 #include <string>

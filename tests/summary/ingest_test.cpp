@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "clvkit/error.hpp"
 #include "../support/matchers.hpp"
+#include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 
 using Catch::Matchers::Contains;

@@ -2,7 +2,6 @@
 // Catch2 v2 matchers shared by the test areas.
 
 #include <catch2/catch.hpp>
-
 #include <exception>
 #include <string>
 #include <utility>

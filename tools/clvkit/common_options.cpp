@@ -19,20 +19,32 @@ IngestOptions InputOptions::to_ingest_options() const {
   } else if (delimiter.size() == 1 && delimiter != "\"" && delimiter != "\n") {
     out.delimiter = delimiter[0];
   } else {
-    throw UsageError("--delimiter: expected one character, 'tab' or 'auto', got '" + delimiter + "'");
+    throw UsageError("--delimiter: expected one character, 'tab' or 'auto', got '" + delimiter +
+                     "'");
   }
   out.date_format = date_format;
-  if (returns == "net") out.returns = ReturnsPolicy::net;
-  else if (returns == "drop") out.returns = ReturnsPolicy::drop;
-  else if (returns == "fail") out.returns = ReturnsPolicy::fail;
-  else throw UsageError("--returns: expected net, drop or fail, got '" + returns + "'");
-  if (zero_amounts == "keep") out.zero_amounts = ZeroAmountPolicy::keep;
-  else if (zero_amounts == "drop") out.zero_amounts = ZeroAmountPolicy::drop;
-  else if (zero_amounts == "fail") out.zero_amounts = ZeroAmountPolicy::fail;
-  else throw UsageError("--zero-amounts: expected keep, drop or fail, got '" + zero_amounts + "'");
-  if (on_bad_row == "fail") out.on_bad_row = BadRowPolicy::fail;
-  else if (on_bad_row == "skip") out.on_bad_row = BadRowPolicy::skip;
-  else throw UsageError("--on-bad-row: expected fail or skip, got '" + on_bad_row + "'");
+  if (returns == "net")
+    out.returns = ReturnsPolicy::net;
+  else if (returns == "drop")
+    out.returns = ReturnsPolicy::drop;
+  else if (returns == "fail")
+    out.returns = ReturnsPolicy::fail;
+  else
+    throw UsageError("--returns: expected net, drop or fail, got '" + returns + "'");
+  if (zero_amounts == "keep")
+    out.zero_amounts = ZeroAmountPolicy::keep;
+  else if (zero_amounts == "drop")
+    out.zero_amounts = ZeroAmountPolicy::drop;
+  else if (zero_amounts == "fail")
+    out.zero_amounts = ZeroAmountPolicy::fail;
+  else
+    throw UsageError("--zero-amounts: expected keep, drop or fail, got '" + zero_amounts + "'");
+  if (on_bad_row == "fail")
+    out.on_bad_row = BadRowPolicy::fail;
+  else if (on_bad_row == "skip")
+    out.on_bad_row = BadRowPolicy::skip;
+  else
+    throw UsageError("--on-bad-row: expected fail or skip, got '" + on_bad_row + "'");
   if (!as_of.empty()) out.as_of = parse_iso_date_or_throw(as_of, "--as-of");
   return out;
 }
@@ -41,30 +53,42 @@ void add_input_options(CLI::App& command, InputOptions& options) {
   command.add_option("LOG", options.path, "Transaction log CSV with a header ('-' = stdin)")
       ->required();
   command.add_option("--customer-col", options.customer_col, "Customer id column")
-      ->capture_default_str()->group("Input");
+      ->capture_default_str()
+      ->group("Input");
   command.add_option("--date-col", options.date_col, "Transaction date column")
-      ->capture_default_str()->group("Input");
+      ->capture_default_str()
+      ->group("Input");
   command.add_option("--amount-col", options.amount_col, "Transaction amount column")
-      ->capture_default_str()->group("Input");
-  command.add_option("--delimiter", options.delimiter,
-                     "Field delimiter: one character or 'tab' (default: detect , ; or tab)")
+      ->capture_default_str()
       ->group("Input");
-  command.add_option("--date-format", options.date_format,
-                     "strftime-style date format, e.g. %Y%m%d or '%m/%d/%Y %H:%M' "
-                     "(default: YYYY-MM-DD with optional time)")
+  command
+      .add_option("--delimiter", options.delimiter,
+                  "Field delimiter: one character or 'tab' (default: detect , ; or tab)")
       ->group("Input");
-  command.add_option("--returns", options.returns,
-                     "Negative amounts: net (subtract from that day's spend), drop, fail")
-      ->capture_default_str()->group("Input");
-  command.add_option("--zero-amounts", options.zero_amounts,
-                     "Zero amounts: keep (a purchase occasion), drop, fail")
-      ->capture_default_str()->group("Input");
-  command.add_option("--on-bad-row", options.on_bad_row,
-                     "Malformed rows: fail (exit 2 with file:line:column) or skip (counted by reason)")
-      ->capture_default_str()->group("Input");
-  command.add_option("--as-of", options.as_of,
-                     "Last observed day, inclusive (YYYY-MM-DD); later rows are excluded and "
-                     "counted (default: the last transaction day)")
+  command
+      .add_option("--date-format", options.date_format,
+                  "strftime-style date format, e.g. %Y%m%d or '%m/%d/%Y %H:%M' "
+                  "(default: YYYY-MM-DD with optional time)")
+      ->group("Input");
+  command
+      .add_option("--returns", options.returns,
+                  "Negative amounts: net (subtract from that day's spend), drop, fail")
+      ->capture_default_str()
+      ->group("Input");
+  command
+      .add_option("--zero-amounts", options.zero_amounts,
+                  "Zero amounts: keep (a purchase occasion), drop, fail")
+      ->capture_default_str()
+      ->group("Input");
+  command
+      .add_option("--on-bad-row", options.on_bad_row,
+                  "Malformed rows: fail (exit 2 with file:line:column) or skip (counted by reason)")
+      ->capture_default_str()
+      ->group("Input");
+  command
+      .add_option("--as-of", options.as_of,
+                  "Last observed day, inclusive (YYYY-MM-DD); later rows are excluded and "
+                  "counted (default: the last transaction day)")
       ->group("Input");
 }
 
@@ -78,7 +102,8 @@ ValueOptions ValueCliOptions::to_value_options() const {
   }
   out.margin = margin;
   if (!std::isfinite(discount_rate) || discount_rate <= -1.0) {
-    throw UsageError("--discount-rate: must be finite and > -1, got " + std::to_string(discount_rate));
+    throw UsageError("--discount-rate: must be finite and > -1, got " +
+                     std::to_string(discount_rate));
   }
   out.annual_discount_rate = discount_rate;
   if (monthly_discount_rate >= 0.0) out.period_discount_rate = monthly_discount_rate;
@@ -87,20 +112,28 @@ ValueOptions ValueCliOptions::to_value_options() const {
 
 void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_time_unit) {
   if (with_time_unit) {
-    command.add_option("--time-unit", options.time_unit,
-                       "Unit the model parameters are estimated in: day, week, month")
-        ->capture_default_str()->group("Model");
+    command
+        .add_option("--time-unit", options.time_unit,
+                    "Unit the model parameters are estimated in: day, week, month")
+        ->capture_default_str()
+        ->group("Model");
   }
-  command.add_option("--horizon", options.horizon,
-                     "Prediction horizon: Nd, Nw or Nm (a month is 365.25/12 days)")
-      ->capture_default_str()->group("Model");
+  command
+      .add_option("--horizon", options.horizon,
+                  "Prediction horizon: Nd, Nw or Nm (a month is 365.25/12 days)")
+      ->capture_default_str()
+      ->group("Model");
   command.add_option("--margin", options.margin, "Share of spend that is profit, for CLV")
-      ->capture_default_str()->group("Model");
-  command.add_option("--discount-rate", options.discount_rate,
-                     "Annual discount rate for CLV, applied monthly as (1+d)^(1/12)-1")
-      ->capture_default_str()->group("Model");
-  command.add_option("--monthly-discount-rate", options.monthly_discount_rate,
-                     "Discount rate per month (overrides --discount-rate; lifetimes' convention)")
+      ->capture_default_str()
+      ->group("Model");
+  command
+      .add_option("--discount-rate", options.discount_rate,
+                  "Annual discount rate for CLV, applied monthly as (1+d)^(1/12)-1")
+      ->capture_default_str()
+      ->group("Model");
+  command
+      .add_option("--monthly-discount-rate", options.monthly_discount_rate,
+                  "Discount rate per month (overrides --discount-rate; lifetimes' convention)")
       ->group("Model");
 }
 

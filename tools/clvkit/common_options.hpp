@@ -2,9 +2,8 @@
 // Options shared by the subcommands that read a transaction log or use a model, registered once
 // here so every subcommand spells and documents them the same way.
 
-#include <string>
-
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"

@@ -56,11 +56,14 @@ void setup_fit(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "fit", "Fit BG/NBD and Gamma-Gamma by maximum likelihood and save a model file");
   add_input_options(*command, options->input);
-  command->add_option("--time-unit", options->time_unit,
-                      "Unit the parameters are estimated in: day, week, month")
-      ->capture_default_str()->group("Model");
+  command
+      ->add_option("--time-unit", options->time_unit,
+                   "Unit the parameters are estimated in: day, week, month")
+      ->capture_default_str()
+      ->group("Model");
   command->add_option("-o,--output", options->out, "Model file, written atomically ('-' = stdout)")
-      ->capture_default_str()->group("Output");
+      ->capture_default_str()
+      ->group("Output");
   command->add_flag("-q,--quiet", options->quiet, "Do not print the fit summary on stderr");
   command->callback([options] { run_fit(*options); });
 }

@@ -1,18 +1,18 @@
 // clvkit: customer-base analysis from a transaction log. main() only registers subcommands and
 // maps errors to exit codes (see README, "Exit codes").
 
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
-
-#include <CLI/CLI.hpp>
 
 #include "clvkit/error.hpp"
 #include "commands.hpp"
 
 int main(int argc, char** argv) {
-  CLI::App app{"clvkit: RFM segments, BG/NBD and Gamma-Gamma customer lifetime value from a "
-               "transaction log",
-               "clvkit"};
+  CLI::App app{
+      "clvkit: RFM segments, BG/NBD and Gamma-Gamma customer lifetime value from a "
+      "transaction log",
+      "clvkit"};
   app.set_version_flag("--version", std::string("clvkit ") + CLVKIT_VERSION);
   app.require_subcommand(1);
   app.fallthrough(false);

@@ -34,15 +34,19 @@ std::string StageTimer::json() const {
 }
 
 void add_segment_options(CLI::App& command, SegmentOptions& options) {
-  command.add_option("--segments", options.scheme,
-                     "Segment scheme: a name in models/segments (rfm11, rfm8, ...) or a JSON path")
-      ->capture_default_str()->group("Segments");
-  command.add_option("--bins", options.bins,
-                     "Scores per dimension (default: the scheme's, 5 for rfm11 and rfm8)")
+  command
+      .add_option("--segments", options.scheme,
+                  "Segment scheme: a name in models/segments (rfm11, rfm8, ...) or a JSON path")
+      ->capture_default_str()
       ->group("Segments");
-  command.add_option("--monetary", options.monetary,
-                     "M score from total spend (total) or mean spend per purchase day (average) "
-                     "(default: the scheme's, total)")
+  command
+      .add_option("--bins", options.bins,
+                  "Scores per dimension (default: the scheme's, 5 for rfm11 and rfm8)")
+      ->group("Segments");
+  command
+      .add_option("--monetary", options.monetary,
+                  "M score from total spend (total) or mean spend per purchase day (average) "
+                  "(default: the scheme's, total)")
       ->group("Segments");
 }
 
@@ -94,8 +98,7 @@ ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const Va
   ModelRun run;
   run.models = fit_customer_models(segmented.base.customers, unit);
   if (timer != nullptr) timer->lap("fit");
-  run.predictions = predict_customer_value(segmented.base.customers, unit,
-                                           run.models.bgnbd.params,
+  run.predictions = predict_customer_value(segmented.base.customers, unit, run.models.bgnbd.params,
                                            run.models.gamma_gamma.params, value);
   if (timer != nullptr) timer->lap("predict");
   metadata["models"] = models_metadata(run.models);
@@ -138,7 +141,8 @@ std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
     record.r_score = segmented.scores[i].r;
     record.f_score = segmented.scores[i].f;
     record.m_score = segmented.scores[i].m;
-    record.segment = &segmented.scheme->segments()[static_cast<std::size_t>(segmented.segment[i])].name;
+    record.segment =
+        &segmented.scheme->segments()[static_cast<std::size_t>(segmented.segment[i])].name;
     record.prediction = predictions.empty() ? nullptr : &predictions[i];
   }
   return records;

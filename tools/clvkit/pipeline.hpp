@@ -2,12 +2,11 @@
 // The steps every subcommand shares: read a log, score and segment its customers, attach model
 // predictions, and describe all of it in the output metadata.
 
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
-#include <nlohmann/json.hpp>
 
 #include "clvkit/io/customer_records.hpp"
 #include "clvkit/models/customer_value.hpp"
@@ -66,8 +65,7 @@ SegmentPlan plan_segments(const SegmentOptions& options);
 
 /// Scores and segments the customers of an already-read `base` with `plan`; `base` and
 /// `ingest` are kept in the result (pass an rvalue to avoid copying the base).
-SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
-                           const SegmentPlan& plan);
+SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest, const SegmentPlan& plan);
 
 /// Both fitted models and the predictions they give for every customer.
 struct ModelRun {

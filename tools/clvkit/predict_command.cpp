@@ -40,8 +40,7 @@ void run_predict(const PredictOptions& options) {
   models["gamma_gamma"] = model.document["gamma_gamma"];
   metadata["models"] = models;
   metadata["value"] = value_metadata(value);
-  write_records_with_metadata(options.out, format, make_records(segmented, predictions),
-                              metadata);
+  write_records_with_metadata(options.out, format, make_records(segmented, predictions), metadata);
 }
 
 }  // namespace
@@ -52,13 +51,16 @@ void setup_predict(CLI::App& app) {
       "predict", "Score customers with a saved model file (from clvkit fit) without refitting");
   add_input_options(*command, options->input);
   command->add_option("--model", options->model, "Model file written by clvkit fit")
-      ->required()->group("Model");
+      ->required()
+      ->group("Model");
   add_segment_options(*command, options->segments);
   add_value_options(*command, options->value, /*with_time_unit=*/false);
   command->add_option("--format", options->format, "Output format: json, ndjson or csv")
-      ->capture_default_str()->group("Output");
+      ->capture_default_str()
+      ->group("Output");
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
-      ->capture_default_str()->group("Output");
+      ->capture_default_str()
+      ->group("Output");
   command->callback([options] { run_predict(*options); });
 }
 

@@ -46,22 +46,28 @@ void run_run(const RunOptions& options) {
 void setup_run(CLI::App& app) {
   auto options = std::make_shared<RunOptions>();
   CLI::App* command = app.add_subcommand(
-      "run", "Summarise a transaction log: one record per customer with RFM scores, segment, "
-             "P(alive), expected purchases and CLV");
+      "run",
+      "Summarise a transaction log: one record per customer with RFM scores, segment, "
+      "P(alive), expected purchases and CLV");
   add_input_options(*command, options->input);
   add_segment_options(*command, options->segments);
-  command->add_flag("--no-model", options->no_model,
-                    "RFM only: skip the BG/NBD and Gamma-Gamma fits and predictions")
+  command
+      ->add_flag("--no-model", options->no_model,
+                 "RFM only: skip the BG/NBD and Gamma-Gamma fits and predictions")
       ->group("Model");
   add_value_options(*command, options->value, /*with_time_unit=*/true);
   command->add_option("--format", options->format, "Output format: json, ndjson or csv")
-      ->capture_default_str()->group("Output");
-  command->add_option("-o,--output", options->out,
-                      "Output file, written atomically ('-' = stdout); NDJSON and CSV put their "
-                      "metadata in OUT.meta.json")
-      ->capture_default_str()->group("Output");
-  command->add_flag("--timings", options->timings,
-                    "Print the wall time of each stage on stderr as one JSON line")
+      ->capture_default_str()
+      ->group("Output");
+  command
+      ->add_option("-o,--output", options->out,
+                   "Output file, written atomically ('-' = stdout); NDJSON and CSV put their "
+                   "metadata in OUT.meta.json")
+      ->capture_default_str()
+      ->group("Output");
+  command
+      ->add_flag("--timings", options->timings,
+                 "Print the wall time of each stage on stderr as one JSON line")
       ->group("Output");
   command->callback([options] { run_run(*options); });
 }

@@ -77,8 +77,7 @@ nlohmann::ordered_json group_forecast_json(const GroupForecast& forecast) {
   return out;
 }
 
-nlohmann::ordered_json summary_json(const SegmentSummary& summary,
-                                    const ForecastResult* forecast) {
+nlohmann::ordered_json summary_json(const SegmentSummary& summary, const ForecastResult* forecast) {
   nlohmann::ordered_json segments = nlohmann::ordered_json::array();
   for (const SegmentStats& s : summary.segments) {
     nlohmann::ordered_json row;
@@ -163,8 +162,8 @@ std::string interval_text(const Interval& interval, int decimals) {
 std::string summary_text(const SegmentSummary& summary, const SegmentedBase& segmented,
                          const ForecastResult* forecast) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"segment",     "customers", "share", "days since last",
-                                  "purchase days", "spend",    "revenue", "revenue share"};
+  std::vector<std::string> header{"segment",       "customers", "share",   "days since last",
+                                  "purchase days", "spend",     "revenue", "revenue share"};
   if (summary.has_predictions) {
     for (const char* h : {"exp. purchases", "mean P(alive)", "CLV", "value at risk"}) {
       header.push_back(h);
@@ -208,8 +207,10 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
         << " (mean [5%, 95%] over simulated futures)\n";
   }
   out << "\nCustomers by R and F score\n"
-      << cross_table_text(summary.r_by_f, summary.bins, 'R', 'F') << "\nCustomers by F and M score\n"
-      << cross_table_text(summary.f_by_m, summary.bins, 'F', 'M') << "\nCustomers by R and M score\n"
+      << cross_table_text(summary.r_by_f, summary.bins, 'R', 'F')
+      << "\nCustomers by F and M score\n"
+      << cross_table_text(summary.f_by_m, summary.bins, 'F', 'M')
+      << "\nCustomers by R and M score\n"
       << cross_table_text(summary.r_by_m, summary.bins, 'R', 'M');
   return out.str();
 }
@@ -291,33 +292,43 @@ void run_segments(const SegmentsOptions& options) {
 void setup_segments(CLI::App& app) {
   auto options = std::make_shared<SegmentsOptions>();
   CLI::App* command = app.add_subcommand(
-      "segments", "Segment table: customers, R/F/M means, revenue, expected purchases, CLV and "
-                  "value at risk per segment, with the R×F, F×M and R×M cross tables");
+      "segments",
+      "Segment table: customers, R/F/M means, revenue, expected purchases, CLV and "
+      "value at risk per segment, with the R×F, F×M and R×M cross tables");
   add_input_options(*command, options->input);
   add_segment_options(*command, options->segments);
-  command->add_flag("--no-model", options->no_model,
-                    "Skip the BG/NBD and Gamma-Gamma columns")
+  command->add_flag("--no-model", options->no_model, "Skip the BG/NBD and Gamma-Gamma columns")
       ->group("Model");
   add_value_options(*command, options->value, /*with_time_unit=*/true);
-  command->add_flag("--forecast", options->forecast,
-                    "Add per-segment purchases and revenue over the horizon with 90% prediction "
-                    "intervals, from simulated customer futures")
+  command
+      ->add_flag("--forecast", options->forecast,
+                 "Add per-segment purchases and revenue over the horizon with 90% prediction "
+                 "intervals, from simulated customer futures")
       ->group("Forecast");
-  command->add_flag("--fixed-parameters", options->fixed_parameters,
-                    "Hold the fitted parameters fixed in --forecast (by default each simulated "
-                    "future draws its own from their estimated uncertainty)")
+  command
+      ->add_flag("--fixed-parameters", options->fixed_parameters,
+                 "Hold the fitted parameters fixed in --forecast (by default each simulated "
+                 "future draws its own from their estimated uncertainty)")
       ->group("Forecast");
   command->add_option("--draws", options->draws, "Simulated futures for --forecast")
-      ->capture_default_str()->check(CLI::Range(1, 1000000))->group("Forecast");
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000000))
+      ->group("Forecast");
   command->add_option("--seed", options->seed, "Random seed for --forecast")
-      ->capture_default_str()->group("Forecast");
-  command->add_option("--threads", options->threads,
-                      "Threads for --forecast (the result does not depend on it)")
-      ->capture_default_str()->check(CLI::Range(1, 256))->group("Forecast");
+      ->capture_default_str()
+      ->group("Forecast");
+  command
+      ->add_option("--threads", options->threads,
+                   "Threads for --forecast (the result does not depend on it)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256))
+      ->group("Forecast");
   command->add_option("--format", options->format, "table (for people) or json (for machines)")
-      ->capture_default_str()->group("Output");
+      ->capture_default_str()
+      ->group("Output");
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
-      ->capture_default_str()->group("Output");
+      ->capture_default_str()
+      ->group("Output");
   command->callback([options] { run_segments(*options); });
 }
 

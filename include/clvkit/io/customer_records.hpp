@@ -4,11 +4,10 @@
 // the same bytes.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "clvkit/io/output_file.hpp"
 #include "clvkit/models/customer_value.hpp"

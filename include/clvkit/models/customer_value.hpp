@@ -48,11 +48,11 @@ FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, 
 /// How customer value is accumulated and discounted.
 struct ValueOptions {
   double horizon_days = 12.0 * kDaysPerMonth;
-  double margin = 1.0;                  ///< share of spend that is profit
-  double annual_discount_rate = 0.10;   ///< converted to (1 + d)^(1/12) - 1 per month
+  double margin = 1.0;                 ///< share of spend that is profit
+  double annual_discount_rate = 0.10;  ///< converted to (1 + d)^(1/12) - 1 per month
   /// When set, used per discount period instead of the annual rate (lifetimes' convention).
   std::optional<double> period_discount_rate;
-  double period_days = kDaysPerMonth;   ///< length of one discount period (a month)
+  double period_days = kDaysPerMonth;  ///< length of one discount period (a month)
 };
 
 /// Horizon CLV of one customer, given the cumulative expected purchases E(t) at the end of each

@@ -2,9 +2,8 @@
 // Saved fitted models ("clvkit fit -o model.json"): parameters, standard errors, fit summaries,
 // time unit and calibration facts, so `clvkit predict` can score other data without refitting.
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"

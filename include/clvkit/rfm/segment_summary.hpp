@@ -21,13 +21,13 @@ struct SegmentStats {
   double mean_r_score = 0.0;
   double mean_f_score = 0.0;
   double mean_m_score = 0.0;
-  double revenue = 0.0;               ///< sum of total_spend
-  double revenue_share = 0.0;         ///< of all customers' revenue (0 when that is 0)
+  double revenue = 0.0;        ///< sum of total_spend
+  double revenue_share = 0.0;  ///< of all customers' revenue (0 when that is 0)
   // Model aggregates, filled when predictions are given.
-  double expected_purchases = 0.0;    ///< sum over the horizon
+  double expected_purchases = 0.0;  ///< sum over the horizon
   double mean_p_alive = 0.0;
-  double clv = 0.0;                   ///< sum
-  double value_at_risk = 0.0;         ///< sum
+  double clv = 0.0;            ///< sum
+  double value_at_risk = 0.0;  ///< sum
 };
 
 struct SegmentSummary {
