@@ -106,6 +106,31 @@ ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const Va
   return run;
 }
 
+ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedModels& models,
+                                 const ValueOptions& value, const SegmentForecastOptions& options) {
+  const double days = unit_days(models.time_unit);
+  std::vector<ForecastCustomer> customers;
+  customers.reserve(segmented.base.customers.size());
+  for (std::size_t i = 0; i < segmented.base.customers.size(); ++i) {
+    const CustomerSummary& c = segmented.base.customers[i];
+    customers.push_back({static_cast<double>(c.frequency), c.recency / days, c.T / days,
+                         c.monetary > 0.0 ? c.monetary : 0.0, segmented.segment[i]});
+  }
+  ForecastOptions forecast;
+  forecast.horizon = value.horizon_days / days;
+  forecast.draws = options.draws;
+  forecast.seed = options.seed;
+  forecast.threads = options.threads;
+  forecast.margin = value.margin;
+  if (!options.fixed_parameters) {
+    // Empty when a fit has no standard errors: those parameters are then held fixed.
+    forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;
+    forecast.gamma_gamma_log_covariance = models.gamma_gamma.summary.log_parameter_covariance;
+  }
+  return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
+                         models.bgnbd.params, models.gamma_gamma.params, forecast);
+}
+
 nlohmann::ordered_json tool_metadata(const std::string& command) {
   nlohmann::ordered_json out;
   out["tool"] = "clvkit";

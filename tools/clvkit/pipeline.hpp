@@ -10,6 +10,7 @@
 
 #include "clvkit/io/customer_records.hpp"
 #include "clvkit/models/customer_value.hpp"
+#include "clvkit/models/forecast.hpp"
 #include "clvkit/rfm/segments.hpp"
 #include "common_options.hpp"
 
@@ -77,6 +78,20 @@ struct ModelRun {
 /// to `metadata`, and laps "fit" and "predict" on `timer`.
 ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const ValueOptions& value,
                          nlohmann::ordered_json& metadata, StageTimer* timer = nullptr);
+
+/// How per-segment forecasts are simulated (segments --forecast, report).
+struct SegmentForecastOptions {
+  int draws = 2000;
+  std::uint64_t seed = 1;
+  int threads = 1;
+  bool fixed_parameters = false;  ///< leave out the fitted parameters' uncertainty
+};
+
+/// Simulates every customer's future over the value horizon (forecast_groups) with the
+/// segments as groups; each draw carries its own parameters from the fits' covariance unless
+/// `fixed_parameters` (or a fit has no standard errors).
+ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedModels& models,
+                                 const ValueOptions& value, const SegmentForecastOptions& options);
 
 /// {"tool", "version", "command"}: the first keys of every metadata block.
 nlohmann::ordered_json tool_metadata(const std::string& command);

@@ -38,29 +38,6 @@ struct ReportOptions {
 // Calibration-fit buckets 0..6 and "7+", as in FHL 2005 and `clvkit validate`.
 constexpr int kFitBuckets = 7;
 
-ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedModels& models,
-                                 const ValueOptions& value, const ReportOptions& options) {
-  const double days = unit_days(models.time_unit);
-  std::vector<ForecastCustomer> customers;
-  customers.reserve(segmented.base.customers.size());
-  for (std::size_t i = 0; i < segmented.base.customers.size(); ++i) {
-    const CustomerSummary& c = segmented.base.customers[i];
-    customers.push_back({static_cast<double>(c.frequency), c.recency / days, c.T / days,
-                         c.monetary > 0.0 ? c.monetary : 0.0, segmented.segment[i]});
-  }
-  ForecastOptions forecast;
-  forecast.horizon = value.horizon_days / days;
-  forecast.draws = options.draws;
-  forecast.seed = options.seed;
-  forecast.threads = options.threads;
-  forecast.margin = value.margin;
-  // Each draw carries its own parameters from the fits' uncertainty (none without SEs).
-  forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;
-  forecast.gamma_gamma_log_covariance = models.gamma_gamma.summary.log_parameter_covariance;
-  return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
-                         models.bgnbd.params, models.gamma_gamma.params, forecast);
-}
-
 // Refits on the calibration period and compares with the holdout, which ends where the report's
 // observation period ends (--as-of, else the last transaction day). Calibration customers are
 // scored and segmented on their calibration-period histories.
@@ -111,7 +88,8 @@ void run_report(const ReportOptions& options) {
   data.models = model.models;
   data.value = value;
   data.predictions = model.predictions;
-  data.forecast = forecast_segments(segmented, model.models, value, options);
+  data.forecast = forecast_segments(segmented, model.models, value,
+                                    {options.draws, options.seed, options.threads, false});
   data.forecast_draws = options.draws;
   data.forecast_seed = options.seed;
   data.top_customers = options.top;

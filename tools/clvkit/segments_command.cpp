@@ -17,6 +17,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
+#include "text_table.hpp"
 
 namespace clvkit::cli {
 namespace {
@@ -114,30 +115,6 @@ nlohmann::ordered_json summary_json(const SegmentSummary& summary, const Forecas
   return out;
 }
 
-std::string format_fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-// Columns are right-aligned except the first; widths fit the widest cell.
-std::string render_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()), 0);
-    for (std::size_t j = 0; j < row.size(); ++j) width[j] = std::max(width[j], row[j].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (std::size_t j = 0; j < row.size(); ++j) {
-      const std::string pad(width[j] - row[j].size(), ' ');
-      out += j == 0 ? row[j] + pad : "  " + pad + row[j];
-    }
-    out += '\n';
-  }
-  return out;
-}
-
 std::string cross_table_text(const std::vector<std::int64_t>& cells, int bins, char rows,
                              char columns) {
   std::vector<std::vector<std::string>> table;
@@ -215,31 +192,6 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
   return out.str();
 }
 
-ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedModels& models,
-                                 const ValueOptions& value, const SegmentsOptions& options) {
-  const double days = unit_days(models.time_unit);
-  std::vector<ForecastCustomer> customers;
-  customers.reserve(segmented.base.customers.size());
-  for (std::size_t i = 0; i < segmented.base.customers.size(); ++i) {
-    const CustomerSummary& c = segmented.base.customers[i];
-    customers.push_back({static_cast<double>(c.frequency), c.recency / days, c.T / days,
-                         c.monetary > 0.0 ? c.monetary : 0.0, segmented.segment[i]});
-  }
-  ForecastOptions forecast;
-  forecast.horizon = value.horizon_days / days;
-  forecast.draws = options.draws;
-  forecast.seed = options.seed;
-  forecast.threads = options.threads;
-  forecast.margin = value.margin;
-  if (!options.fixed_parameters) {
-    // Empty when a fit has no standard errors: those parameters are then held fixed.
-    forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;
-    forecast.gamma_gamma_log_covariance = models.gamma_gamma.summary.log_parameter_covariance;
-  }
-  return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
-                         models.bgnbd.params, models.gamma_gamma.params, forecast);
-}
-
 void run_segments(const SegmentsOptions& options) {
   if (options.forecast && options.no_model) {
     throw UsageError("--forecast needs the model: drop --no-model");
@@ -261,7 +213,9 @@ void run_segments(const SegmentsOptions& options) {
                          *segmented.scheme, model.predictions);
   std::optional<ForecastResult> forecast;
   if (options.forecast) {
-    forecast = forecast_segments(segmented, model.models, value, options);
+    forecast =
+        forecast_segments(segmented, model.models, value,
+                          {options.draws, options.seed, options.threads, options.fixed_parameters});
     nlohmann::ordered_json settings;
     settings["draws"] = options.draws;
     settings["seed"] = options.seed;

@@ -18,6 +18,7 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
+#include "text_table.hpp"
 
 namespace clvkit::cli {
 namespace {
@@ -148,12 +149,6 @@ nlohmann::ordered_json result_json(const ValidationResult& result, const Calibra
   return out;
 }
 
-std::string format_fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
 // Four significant digits: model parameters span many orders of magnitude.
 std::string format_general(double value) {
   char buffer[64];
@@ -171,24 +166,6 @@ std::string format_percent(double value) {
 // 100 (predicted - actual) / actual, or NaN (shown as n/a) when actual is 0.
 double error_pct(double predicted, double actual) {
   return actual != 0.0 ? 100.0 * (predicted - actual) / actual : std::nan("");
-}
-
-// Columns are right-aligned except the first; widths fit the widest cell (as in `segments`).
-std::string render_table(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& row : rows) {
-    width.resize(std::max(width.size(), row.size()), 0);
-    for (std::size_t j = 0; j < row.size(); ++j) width[j] = std::max(width[j], row[j].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (std::size_t j = 0; j < row.size(); ++j) {
-      const std::string pad(width[j] - row[j].size(), ' ');
-      out += j == 0 ? row[j] + pad : "  " + pad + row[j];
-    }
-    out += '\n';
-  }
-  return out;
 }
 
 std::string comparison_text(const std::vector<ComparisonRow>& rows, const char* first_column) {
