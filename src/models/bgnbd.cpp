@@ -62,43 +62,6 @@ void check_positive(const char* name, double value) {
   if (!(value > 0.0) || !std::isfinite(value)) throw_bad_parameter(name, value);
 }
 
-constexpr int kSmallCount = 16;
-
-bool is_small_count(double x) noexcept { return x <= kSmallCount && x == std::floor(x); }
-
-// log[(v)_x] = log Gamma(v + x) - log Gamma(v), v > 0, x >= 0.
-double log_rising(double v, double x) noexcept {
-  if (x == 0.0) return 0.0;
-  if (is_small_count(x)) {
-    double prod = v;
-    for (int j = 1; j < static_cast<int>(x); ++j) prod *= v + j;
-    return std::log(prod);
-  }
-  return lgamma_difference(v, x);
-}
-
-// log[(u)_x / (v)_x] for u, v > 0: one log for small integer x, no cancellation.
-double log_rising_ratio(double u, double v, double x) noexcept {
-  if (x == 0.0) return 0.0;
-  if (is_small_count(x)) {
-    double prod = u / v;
-    for (int j = 1; j < static_cast<int>(x); ++j) prod *= (u + j) / (v + j);
-    return std::log(prod);
-  }
-  return lgamma_difference(u, x) - lgamma_difference(v, x);
-}
-
-// psi(v + x) - psi(v), v > 0, x >= 0.
-double digamma_rise(double v, double x) noexcept {
-  if (x == 0.0) return 0.0;
-  if (is_small_count(x)) {
-    double sum = 0.0;
-    for (int j = 0; j < static_cast<int>(x); ++j) sum += 1.0 / (v + j);
-    return sum;
-  }
-  return digamma(v + x) - digamma(v);
-}
-
 // The shared pieces of eq. 6: L1 = log of the alive-at-T term, d = log-ratio of the second term
 // to the first (only meaningful for x > 0), ell = log((alpha+T)/(alpha+t_x)).
 struct LikelihoodParts {

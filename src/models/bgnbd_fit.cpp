@@ -189,45 +189,6 @@ PreparedPatterns prepare_patterns(const std::vector<FrequencyRecencyPattern>& da
   return prepared;
 }
 
-// The same rising-factorial forms as bgnbd.cpp (not exported from there): x <= 16 integer
-// counts are multiplied out, larger or fractional x use the accurate gamma difference.
-constexpr int kSmallCount = 16;
-
-bool is_small_count(double x) noexcept { return x <= kSmallCount && x == std::floor(x); }
-
-// log[(v)_x] = log Gamma(v + x) - log Gamma(v).
-double log_rising(double v, double x) noexcept {
-  if (x == 0.0) return 0.0;
-  if (is_small_count(x)) {
-    double product = v;
-    for (int j = 1; j < static_cast<int>(x); ++j) product *= v + j;
-    return std::log(product);
-  }
-  return lgamma_difference(v, x);
-}
-
-// log[(u)_x / (v)_x].
-double log_rising_ratio(double u, double v, double x) noexcept {
-  if (x == 0.0) return 0.0;
-  if (is_small_count(x)) {
-    double product = u / v;
-    for (int j = 1; j < static_cast<int>(x); ++j) product *= (u + j) / (v + j);
-    return std::log(product);
-  }
-  return lgamma_difference(u, x) - lgamma_difference(v, x);
-}
-
-// psi(v + x) - psi(v).
-double digamma_rise(double v, double x) noexcept {
-  if (x == 0.0) return 0.0;
-  if (is_small_count(x)) {
-    double sum = 0.0;
-    for (int j = 0; j < static_cast<int>(x); ++j) sum += 1.0 / (v + j);
-    return sum;
-  }
-  return digamma(v + x) - digamma(v);
-}
-
 // The x-only terms of eq. 6 and its gradient. With ell = log((alpha+T)/(alpha+t_x)),
 //   LL = l1 - (r+x) log(alpha+T) + [x > 0] log1p_exp(d),  d = log_odds + (r+x) ell,
 // and the gradient of the first part is (g_r - log(alpha+T), r/alpha - (r+x)/(alpha+T), g_a,

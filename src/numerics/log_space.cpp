@@ -136,4 +136,40 @@ double lgamma_difference_quotient(double x, double h) noexcept {
   return lgamma_difference_quotient(x, h, x + h);
 }
 
+namespace {
+// Counts up to this are multiplied out: exact to rounding and cheaper than two lgamma calls.
+constexpr int kSmallCount = 16;
+bool is_small_count(double x) noexcept { return x <= kSmallCount && x == std::floor(x); }
+}  // namespace
+
+double log_rising(double v, double x) noexcept {
+  if (x == 0.0) return 0.0;
+  if (is_small_count(x)) {
+    double product = v;
+    for (int j = 1; j < static_cast<int>(x); ++j) product *= v + j;
+    return std::log(product);
+  }
+  return lgamma_difference(v, x);
+}
+
+double log_rising_ratio(double u, double v, double x) noexcept {
+  if (x == 0.0) return 0.0;
+  if (is_small_count(x)) {
+    double product = u / v;
+    for (int j = 1; j < static_cast<int>(x); ++j) product *= (u + j) / (v + j);
+    return std::log(product);
+  }
+  return lgamma_difference(u, x) - lgamma_difference(v, x);
+}
+
+double digamma_rise(double v, double x) noexcept {
+  if (x == 0.0) return 0.0;
+  if (is_small_count(x)) {
+    double sum = 0.0;
+    for (int j = 0; j < static_cast<int>(x); ++j) sum += 1.0 / (v + j);
+    return sum;
+  }
+  return digamma(v + x) - digamma(v);
+}
+
 }  // namespace clvkit

@@ -83,4 +83,15 @@ inline double lgamma_difference(double x, double h) noexcept {
   return h == 0.0 ? 0.0 : h * lgamma_difference_quotient(x, h);
 }
 
+/// log[(v)_x] = log Gamma(v + x) - log Gamma(v) for v > 0, x >= 0: the rising factorial, with
+/// integer x <= 16 (the usual repeat-purchase counts) multiplied out and other x through the
+/// accurate gamma difference.
+double log_rising(double v, double x) noexcept;
+
+/// log[(u)_x / (v)_x] for u, v > 0, x >= 0, without cancellation between the two.
+double log_rising_ratio(double u, double v, double x) noexcept;
+
+/// psi(v + x) - psi(v) for v > 0, x >= 0 (a sum of 1/(v + j) for integer x <= 16).
+double digamma_rise(double v, double x) noexcept;
+
 }  // namespace clvkit
