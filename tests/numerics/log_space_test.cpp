@@ -144,3 +144,27 @@ TEST_CASE("lgamma_difference_quotient is accurate, including h -> 0 and y << x",
   CHECK(std::isnan(lgamma_difference_quotient(-1.0, 0.5)));
   CHECK(std::isnan(lgamma_difference_quotient(1.0, -2.0)));
 }
+
+TEST_CASE("rising factorials agree across the multiplied-out and gamma-difference branches",
+          "[numerics][consistency]") {
+  // Integer x <= 16 is multiplied out, anything else goes through lgamma_difference; both must
+  // equal log Gamma(v + x) - log Gamma(v) (long double lgamma as the reference, 1e-12 relative
+  // to the size of the terms, which is what double lgamma differences can promise).
+  for (double v : {0.05, 0.8, 2.4, 37.0}) {
+    for (double x : {0.0, 1.0, 2.0, 7.0, 16.0, 17.0, 16.5, 250.0}) {
+      CAPTURE(v, x);
+      const long double reference =
+          std::lgamma(static_cast<long double>(v + x)) - std::lgamma(static_cast<long double>(v));
+      const double scale = 1.0 + std::abs(std::lgamma(v + x)) + std::abs(std::lgamma(v));
+      CHECK(std::abs(clvkit::log_rising(v, x) - static_cast<double>(reference)) <= 1e-12 * scale);
+      CHECK(
+          clvkit::log_rising_ratio(v + 1.0, v, x) ==
+          Approx(clvkit::log_rising(v + 1.0, x) - clvkit::log_rising(v, x)).margin(1e-12 * scale));
+      double digamma_sum = 0.0;  // psi(v + x) - psi(v) = sum 1/(v + j) for integer x
+      if (x == std::floor(x)) {
+        for (int j = 0; j < static_cast<int>(x); ++j) digamma_sum += 1.0 / (v + j);
+        CHECK(clvkit::digamma_rise(v, x) == Approx(digamma_sum).epsilon(1e-12));
+      }
+    }
+  }
+}
