@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/reference_data.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/models/bgnbd.hpp"
 
@@ -20,46 +21,13 @@ using clvkit::BgNbdParams;
 using clvkit::FrequencyRecencyPattern;
 using clvkit::ModelError;
 
-// The message of the ModelError that `f` throws; any other exception escapes and fails the test.
 template <typename F>
 std::string model_error_message(F&& f) {
-  try {
-    f();
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "<no ModelError thrown>";
+  return clvkit::test::error_message<ModelError>(std::forward<F>(f));
 }
 
 std::map<std::string, std::vector<double>> read_csv(const std::string& name) {
-  const std::string path = std::string(CLVKIT_TEST_DATA_DIR) + "/reference/" + name;
-  std::ifstream in(path);
-  REQUIRE(in.good());
-  std::string line;
-  // The lifetimes copies use CRLF line ends.
-  const auto next_line = [&in, &line] {
-    if (!std::getline(in, line)) return false;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return true;
-  };
-  REQUIRE(next_line());
-  std::vector<std::string> header;
-  {
-    std::stringstream ss(line);
-    std::string cell;
-    while (std::getline(ss, cell, ',')) header.push_back(cell);
-  }
-  std::map<std::string, std::vector<double>> columns;
-  while (next_line()) {
-    if (line.empty()) continue;
-    std::stringstream ss(line);
-    std::string cell;
-    for (const std::string& h : header) {
-      REQUIRE(std::getline(ss, cell, ','));
-      columns[h].push_back(std::stod(cell));
-    }
-  }
-  return columns;
+  return clvkit::test::read_reference_csv(name);
 }
 
 struct Customers {
