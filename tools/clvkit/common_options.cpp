@@ -1,6 +1,8 @@
 #include "common_options.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <thread>
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -135,6 +137,11 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
       .add_option("--monthly-discount-rate", options.monthly_discount_rate,
                   "Discount rate per month (overrides --discount-rate; lifetimes' convention)")
       ->group("Model");
+}
+
+int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used) {

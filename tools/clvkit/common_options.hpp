@@ -44,6 +44,9 @@ struct ValueCliOptions {
 /// `with_time_unit`).
 void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_time_unit);
 
+/// `requested` threads, or one per hardware thread when it is 0.
+int resolve_threads(int requested);
+
 /// Reads the log named in `options` (ingest layer).
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used = nullptr);
 

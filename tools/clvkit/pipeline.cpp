@@ -175,9 +175,9 @@ std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
 
 void write_records_with_metadata(const std::string& out_path, RecordFormat format,
                                  const std::vector<CustomerRecord>& records,
-                                 const nlohmann::ordered_json& metadata) {
+                                 const nlohmann::ordered_json& metadata, int threads) {
   OutputFile out(out_path);
-  write_customer_records(out, format, records, metadata);
+  write_customer_records(out, format, records, metadata, threads);
   if (format != RecordFormat::json) {
     if (out_path == "-") {
       std::fprintf(stderr, "%s\n", metadata.dump().c_str());

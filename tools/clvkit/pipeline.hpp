@@ -107,6 +107,6 @@ std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
 /// "<out>.meta.json", or on stderr when `out_path` is "-".
 void write_records_with_metadata(const std::string& out_path, RecordFormat format,
                                  const std::vector<CustomerRecord>& records,
-                                 const nlohmann::ordered_json& metadata);
+                                 const nlohmann::ordered_json& metadata, int threads = 1);
 
 }  // namespace clvkit::cli

@@ -20,6 +20,7 @@ struct RunOptions {
   std::string out = "-";
   bool no_model = false;
   bool timings = false;
+  int threads = 0;  ///< 0 = one per hardware thread
 };
 
 void run_run(const RunOptions& options) {
@@ -36,7 +37,7 @@ void run_run(const RunOptions& options) {
   ModelRun model;
   if (!options.no_model) model = fit_and_predict(segmented, unit, value, metadata, &timer);
   write_records_with_metadata(options.out, format, make_records(segmented, model.predictions),
-                              metadata);
+                              metadata, resolve_threads(options.threads));
   timer.lap("write");
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
 }
@@ -64,6 +65,12 @@ void setup_run(CLI::App& app) {
                    "Output file, written atomically ('-' = stdout); NDJSON and CSV put their "
                    "metadata in OUT.meta.json")
       ->capture_default_str()
+      ->group("Output");
+  command
+      ->add_option("--threads", options->threads,
+                   "Worker threads (0 = one per hardware thread); the output does not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024))
       ->group("Output");
   command
       ->add_flag("--timings", options->timings,

@@ -32,10 +32,12 @@ struct CustomerRecord {
 
 /// Writes records in `format`. JSON: {"metadata": ..., "customers": [...]}, one record a line.
 /// NDJSON and CSV carry no metadata; the caller writes it separately (see README).
-/// Throws ModelError naming the customer and field if a number is not finite.
+/// Throws ModelError naming the customer and field if a number is not finite (the first such
+/// record in output order). Records are formatted on `threads` threads in fixed blocks and
+/// written in order, so the bytes do not depend on `threads`.
 void write_customer_records(OutputFile& out, RecordFormat format,
                             const std::vector<CustomerRecord>& records,
-                            const nlohmann::ordered_json& metadata);
+                            const nlohmann::ordered_json& metadata, int threads = 1);
 
 /// Appends `value` as a JSON string literal (quotes and escapes included).
 void append_json_string(std::string& out, std::string_view value);
