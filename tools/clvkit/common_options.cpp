@@ -48,6 +48,7 @@ IngestOptions InputOptions::to_ingest_options() const {
   else
     throw UsageError("--on-bad-row: expected fail or skip, got '" + on_bad_row + "'");
   if (!as_of.empty()) out.as_of = parse_iso_date_or_throw(as_of, "--as-of");
+  out.progress = progress;
   return out;
 }
 

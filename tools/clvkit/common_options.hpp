@@ -3,6 +3,8 @@
 // here so every subcommand spells and documents them the same way.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+#include <functional>
 #include <string>
 
 #include "clvkit/models/customer_value.hpp"
@@ -21,6 +23,8 @@ struct InputOptions {
   std::string zero_amounts = "keep";
   std::string on_bad_row = "fail";
   std::string as_of;
+  /// Not an option: called every 2^20 rows read (see IngestOptions::progress).
+  std::function<void(std::int64_t)> progress;
 
   /// Validates the strings and builds the library's options; throws UsageError.
   IngestOptions to_ingest_options() const;

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "clvkit/io/metadata.hpp"
+#include "clvkit/io/progress.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
@@ -21,6 +22,7 @@ struct RunOptions {
   bool no_model = false;
   bool timings = false;
   int threads = 0;  ///< 0 = one per hardware thread
+  bool quiet = false;
 };
 
 void run_run(const RunOptions& options) {
@@ -29,16 +31,26 @@ void run_run(const RunOptions& options) {
   const TimeUnit unit = options.value.unit();
 
   StageTimer timer;
-  const SegmentedBase segmented = read_and_segment(options.input, options.segments, &timer);
+  ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit run");
+  InputOptions input = options.input;
+  input.progress = [&progress](std::int64_t rows) { progress.rows(rows); };
+  const SegmentedBase segmented = read_and_segment(input, options.segments, &timer);
   nlohmann::ordered_json metadata = tool_metadata("run");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
   metadata["segmentation"] = segmentation_metadata(segmented);
 
   ModelRun model;
-  if (!options.no_model) model = fit_and_predict(segmented, unit, value, metadata, &timer);
+  if (!options.no_model) {
+    progress.stage("fitting and predicting " +
+                   format_count(static_cast<double>(segmented.base.customers.size())) +
+                   " customers");
+    model = fit_and_predict(segmented, unit, value, metadata, &timer);
+  }
+  progress.stage("writing " + options.out);
   write_records_with_metadata(options.out, format, make_records(segmented, model.predictions),
                               metadata, resolve_threads(options.threads));
   timer.lap("write");
+  progress.finish();
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
 }
 
@@ -75,6 +87,10 @@ void setup_run(CLI::App& app) {
   command
       ->add_flag("--timings", options->timings,
                  "Print the wall time of each stage on stderr as one JSON line")
+      ->group("Output");
+  command
+      ->add_flag("-q,--quiet", options->quiet,
+                 "No progress line on stderr (it is only shown when stderr is a terminal)")
       ->group("Output");
   command->callback([options] { run_run(*options); });
 }

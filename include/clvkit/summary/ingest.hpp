@@ -2,6 +2,7 @@
 // Streaming ingest: a CSV transaction log in, one CustomerSummary per customer out.
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -33,6 +34,9 @@ struct IngestOptions {
   ZeroAmountPolicy zero_amounts = ZeroAmountPolicy::keep;
   BadRowPolicy on_bad_row = BadRowPolicy::fail;
   std::optional<Day> as_of;  ///< last observed day, inclusive; default = last transaction day
+  /// Called with the number of rows read so far every 2^20 rows (e.g. a progress line on a
+  /// terminal); must not throw. Empty = no progress reports.
+  std::function<void(std::int64_t rows_read)> progress;
 };
 
 /// Why a row was not used. The order is the order of the metadata keys.
