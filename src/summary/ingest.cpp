@@ -562,9 +562,10 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
 
   // Progress is reported every 2^20 rows: one branch per row, no clock reads on the hot path.
   constexpr std::int64_t kProgressRows = std::int64_t{1} << 20;
+  const bool report_progress = static_cast<bool>(options.progress);
   while (reader.next()) {
     ++stats.rows_read;
-    if (options.progress && (stats.rows_read & (kProgressRows - 1)) == 0) [[unlikely]] {
+    if ((stats.rows_read & (kProgressRows - 1)) == 0 && report_progress) [[unlikely]] {
       options.progress(stats.rows_read);
     }
     if (reader.size() != header_fields) [[unlikely]] {
