@@ -1,10 +1,11 @@
 #include "clvkit/models/customer_value.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
-#include <map>
 #include <numeric>
 #include <string>
+#include <unordered_map>
 #include <utility>
 
 #include "clvkit/error.hpp"
@@ -44,6 +45,17 @@ Schedule make_schedule(double unit, const ValueOptions& options) {
   }
   return schedule;
 }
+
+// Hash of an (x, T) pair by its bit patterns: the prediction cache is looked up once per
+// customer, so an ordered map's log(n) comparisons would sit on the hot path.
+struct PairHash {
+  std::size_t operator()(const std::pair<double, double>& key) const noexcept {
+    // + 0.0 maps -0.0 to 0.0: equal keys must hash alike.
+    const std::uint64_t h = std::bit_cast<std::uint64_t>(key.first + 0.0) * 0x9E3779B97F4A7C15ull ^
+                            std::bit_cast<std::uint64_t>(key.second + 0.0);
+    return static_cast<std::size_t>(h ^ (h >> 29));
+  }
+};
 
 // Carries the customer's position so the caller can name the customer by id.
 class CustomerModelError : public ModelError {
@@ -127,7 +139,7 @@ std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& cus
   // E[X(t) | x, t_x, T] = P(alive) * E[X(t) | alive, x, T], and the second factor does not depend
   // on t_x: it is computed once per distinct (x, T), so the cost of prediction follows the number
   // of distinct (x, T) pairs rather than customers.
-  std::map<std::pair<double, double>, std::size_t> slot_of;
+  std::unordered_map<std::pair<double, double>, std::size_t, PairHash> slot_of;
   std::vector<double> cumulative;
   const auto cumulative_for = [&](const ModelInput& c) -> const double* {
     const auto [it, inserted] = slot_of.try_emplace({c.x, c.T}, cumulative.size());
