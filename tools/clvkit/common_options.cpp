@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <thread>
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/util/parallel.hpp"
 
 namespace clvkit::cli {
 
@@ -140,10 +140,7 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
       ->group("Model");
 }
 
-int resolve_threads(int requested) {
-  if (requested > 0) return requested;
-  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-}
+int resolve_threads(int requested) { return resolve_thread_count(requested); }
 
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used) {
   const IngestOptions ingest = options.to_ingest_options();

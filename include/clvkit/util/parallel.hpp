@@ -1,0 +1,25 @@
+#pragma once
+// Fork-join over an index range: the one threading primitive the library uses for data-parallel
+// stages (ingest blocks, predictions, likelihood partials). Results must never depend on the
+// thread count: callers give each index its own output slot and combine the slots in index
+// order afterwards.
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <vector>
+
+namespace clvkit {
+
+/// Calls task(i) for every i in [0, count) on up to `threads` threads (the calling thread is one
+/// of them; threads <= 1 or count <= 1 runs inline, in order). Indices are handed out
+/// dynamically, so a task must not assume which thread runs it or in which order. When tasks
+/// throw, every task still runs to completion or failure and the exception of the lowest failing
+/// index is rethrown: the error reported does not depend on the thread count.
+void parallel_for(int threads, std::size_t count, const std::function<void(std::size_t)>& task);
+
+/// The thread count to use when the caller asks for `requested` (0 = all hardware threads,
+/// at least 1).
+int resolve_thread_count(int requested) noexcept;
+
+}  // namespace clvkit

@@ -1,0 +1,42 @@
+#include "clvkit/util/parallel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <thread>
+
+namespace clvkit {
+
+void parallel_for(int threads, std::size_t count, const std::function<void(std::size_t)>& task) {
+  std::vector<std::exception_ptr> errors(count);
+  std::atomic<std::size_t> next{0};
+  const auto work = [&] {
+    for (std::size_t i = next.fetch_add(1); i < count; i = next.fetch_add(1)) {
+      try {
+        task(i);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  const std::size_t helpers =
+      threads <= 1 || count <= 1 ? 0 : std::min(count, static_cast<std::size_t>(threads)) - 1;
+  std::vector<std::thread> pool;
+  pool.reserve(helpers);
+  try {
+    for (std::size_t i = 0; i < helpers; ++i) pool.emplace_back(work);
+  } catch (...) {
+    // A thread that cannot start leaves its share to the ones that did.
+  }
+  work();
+  for (std::thread& thread : pool) thread.join();
+  for (const std::exception_ptr& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+}
+
+int resolve_thread_count(int requested) noexcept {
+  if (requested > 0) return requested;
+  return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+}  // namespace clvkit

@@ -1,0 +1,46 @@
+#include "clvkit/util/parallel.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using clvkit::parallel_for;
+
+TEST_CASE("parallel_for runs every index exactly once for any thread count", "[parallel]") {
+  for (const int threads : {0, 1, 2, 4, 16}) {
+    for (const std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{1000}}) {
+      CAPTURE(threads, count);
+      std::vector<std::atomic<int>> calls(count);
+      parallel_for(threads, count, [&](std::size_t i) { ++calls[i]; });
+      for (std::size_t i = 0; i < count; ++i) REQUIRE(calls[i].load() == 1);
+    }
+  }
+}
+
+TEST_CASE("parallel_for rethrows the lowest failing index and still runs the others",
+          "[parallel]") {
+  for (const int threads : {1, 2, 4}) {
+    CAPTURE(threads);
+    std::atomic<int> ran{0};
+    try {
+      parallel_for(threads, 100, [&](std::size_t i) {
+        ++ran;
+        if (i == 37 || i == 80) throw std::runtime_error("task " + std::to_string(i));
+      });
+      FAIL("no exception");
+    } catch (const std::runtime_error& error) {
+      REQUIRE(std::string(error.what()) == "task 37");
+    }
+    REQUIRE(ran.load() == 100);
+  }
+}
+
+TEST_CASE("resolve_thread_count keeps positive requests and maps 0 to the hardware",
+          "[parallel]") {
+  REQUIRE(clvkit::resolve_thread_count(3) == 3);
+  REQUIRE(clvkit::resolve_thread_count(0) >= 1);
+  REQUIRE(clvkit::resolve_thread_count(-2) >= 1);
+}
