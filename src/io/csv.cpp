@@ -7,25 +7,50 @@
 
 namespace clvkit {
 
-CsvReader::CsvReader(std::istream& in, std::string source, char delimiter, std::size_t block_size)
-    : in_(in), source_(std::move(source)), delimiter_(delimiter) {
+namespace {
+void check_delimiter(char delimiter) {
   if (delimiter == '"' || delimiter == '\n' || delimiter == '\r') {
     throw UsageError("csv delimiter cannot be a quote or a line end");
   }
+}
+}  // namespace
+
+CsvReader::CsvReader(std::istream& in, std::string source, char delimiter, std::size_t block_size)
+    : in_(&in), source_(std::move(source)), delimiter_(delimiter) {
+  check_delimiter(delimiter);
   buffer_.resize(std::max<std::size_t>(block_size, 1));
+  data_ = buffer_.data();
 }
 
-bool CsvReader::next() {
+CsvReader::CsvReader(std::span<char> data, std::string source, char delimiter, bool complete,
+                     std::int64_t first_line)
+    : in_(nullptr),
+      source_(std::move(source)),
+      delimiter_(delimiter),
+      data_(data.data()),
+      end_(data.size()),
+      eof_(complete),
+      started_(delimiter != '\0'),
+      next_line_(first_line) {
+  check_delimiter(delimiter);
+}
+
+bool CsvReader::next() { return advance(true); }
+
+bool CsvReader::skip() { return advance(false); }
+
+bool CsvReader::advance(bool decode) {
   if (!started_) start();
   for (;;) {
     if (begin_ == end_) {
-      if (eof_) return false;
+      if (eof_ || in_ == nullptr) return false;
       refill();
       continue;
     }
     std::size_t record_end = 0;
     std::int64_t line_ends = 0;
     if (scan_record(record_end, line_ends) == Scan::need_more) {
+      if (in_ == nullptr) return false;  // a span that the input continues after
       refill();
       continue;
     }
@@ -33,7 +58,7 @@ bool CsvReader::next() {
     begin_ = record_end;
     next_line_ += line_ends + 1;
     if (fields_.size() == 1 && quoted_.empty() && fields_[0].empty()) continue;  // blank line
-    decode_quoted_fields();
+    if (decode) decode_quoted_fields();
     line_ = record_line;
     return true;
   }
@@ -41,10 +66,10 @@ bool CsvReader::next() {
 
 void CsvReader::start() {
   started_ = true;
-  // A byte order mark needs three bytes, which a tiny block may not hold after one read.
-  while (end_ - begin_ < 3 && !eof_) refill();
-  if (end_ - begin_ >= 3 && std::memcmp(buffer_.data() + begin_, "\xEF\xBB\xBF", 3) == 0) {
-    begin_ += 3;
+  if (in_ != nullptr) {
+    // A byte order mark needs three bytes, which a tiny block may not hold after one read.
+    while (end_ - begin_ < 3 && !eof_) refill();
+    if (end_ - begin_ >= 3 && std::memcmp(data_ + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
   }
   if (delimiter_ == '\0') detect_delimiter();
 }
@@ -59,7 +84,7 @@ void CsvReader::detect_delimiter() {
     bool non_blank = false;
     bool line_complete = false;
     for (std::size_t i = begin_; i < end_; ++i) {
-      const char c = buffer_[i];
+      const char c = data_[i];
       if (c == '"') {
         in_quotes = !in_quotes;
       } else if (!in_quotes) {
@@ -76,7 +101,7 @@ void CsvReader::detect_delimiter() {
       }
       non_blank = non_blank || c != '\r';
     }
-    if (line_complete || eof_) break;
+    if (line_complete || eof_ || in_ == nullptr) break;
     refill();
   }
   delimiter_ = ',';
@@ -92,14 +117,16 @@ bool CsvReader::refill() {
   if (begin_ > 0) {
     std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
     end_ -= begin_;
+    consumed_ += begin_;
     begin_ = 0;
   }
   // Only a record longer than the whole buffer fills it: grow geometrically for it.
   if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+  data_ = buffer_.data();
   const std::size_t wanted = buffer_.size() - end_;
-  in_.read(buffer_.data() + end_, static_cast<std::streamsize>(wanted));
-  const auto got = static_cast<std::size_t>(in_.gcount());
-  if (in_.bad()) throw IoError(source_ + ": read error");
+  in_->read(buffer_.data() + end_, static_cast<std::streamsize>(wanted));
+  const auto got = static_cast<std::size_t>(in_->gcount());
+  if (in_->bad()) throw IoError(source_ + ": read error");
   end_ += got;
   // istream::read only returns fewer bytes than asked for at the end of the stream.
   if (got < wanted) eof_ = true;
@@ -110,7 +137,7 @@ CsvReader::Scan CsvReader::scan_record(std::size_t& record_end, std::int64_t& li
   fields_.clear();
   quoted_.clear();
   line_ends = 0;
-  char* const base = buffer_.data();
+  char* const base = data_;
   char* const end = base + end_;
   char* p = base + begin_;
   const char delimiter = delimiter_;
@@ -124,9 +151,8 @@ CsvReader::Scan CsvReader::scan_record(std::size_t& record_end, std::int64_t& li
             static_cast<char*>(std::memchr(search, '"', static_cast<std::size_t>(end - search)));
         if (quote == nullptr) {
           if (!eof_) return Scan::need_more;
-          throw InputError(source_ + ":" + std::to_string(next_line_) + ":" +
-                           std::to_string(fields_.size() + 1) +
-                           ": unterminated quoted field (the opening quote is never closed)");
+          throw CsvSyntaxError(source_, next_line_, fields_.size() + 1,
+                               "unterminated quoted field (the opening quote is never closed)");
         }
         // A quote that ends the buffer may be the first half of a doubled quote.
         if (quote + 1 == end && !eof_) return Scan::need_more;

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -29,9 +30,70 @@ namespace {
 
 using clvkit::test::What;
 
-CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) {
+CustomerBase ingest_once(const std::string& text, const IngestOptions& options) {
   std::istringstream in(text);
   return clvkit::ingest_transactions(in, "log.csv", options);
+}
+
+void require_same_base(const CustomerBase& a, const CustomerBase& b) {
+  REQUIRE(a.customers.size() == b.customers.size());
+  for (std::size_t i = 0; i < a.customers.size(); ++i) {
+    const CustomerSummary &x = a.customers[i], &y = b.customers[i];
+    CAPTURE(i, x.id);
+    REQUIRE(x.id == y.id);
+    REQUIRE(x.first_purchase == y.first_purchase);
+    REQUIRE(x.last_purchase == y.last_purchase);
+    REQUIRE(x.purchase_days == y.purchase_days);
+    REQUIRE(x.T == y.T);
+    REQUIRE(x.total_spend == y.total_spend);
+    REQUIRE(x.monetary == y.monetary);
+  }
+  REQUIRE(a.stats.rows_read == b.stats.rows_read);
+  REQUIRE(a.stats.rows_used == b.stats.rows_used);
+  REQUIRE(a.stats.rows_after_as_of == b.stats.rows_after_as_of);
+  for (int r = 0; r < static_cast<int>(RejectReason::count_); ++r) {
+    REQUIRE(a.stats.rejected[r] == b.stats.rejected[r]);
+  }
+  REQUIRE(a.stats.returns_netted == b.stats.returns_netted);
+  REQUIRE(a.stats.zero_amount_rows == b.stats.zero_amount_rows);
+  REQUIRE(a.stats.customers_without_purchase == b.stats.customers_without_purchase);
+  REQUIRE(a.as_of == b.as_of);
+  REQUIRE(a.first_day == b.first_day);
+  REQUIRE(a.last_day == b.last_day);
+  REQUIRE(a.delimiter == b.delimiter);
+}
+
+// Every ingest in this file runs single-threaded with one block, then with several threads and
+// with blocks of a few bytes (so that records, quoted line ends and errors fall across block
+// boundaries): the results, or the errors, must be identical.
+CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) {
+  IngestOptions reference_options = options;
+  reference_options.threads = 1;
+  reference_options.block_bytes = 0;
+  std::optional<CustomerBase> reference;
+  std::string reference_error;
+  try {
+    reference = ingest_once(text, reference_options);
+  } catch (const clvkit::Error& error) {
+    reference_error = error.what();
+  }
+  for (const int threads : {1, 3}) {
+    for (const std::size_t block_bytes :
+         {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
+      if (threads == 1 && block_bytes == 0) continue;
+      CAPTURE(threads, block_bytes);
+      IngestOptions variant = options;
+      variant.threads = threads;
+      variant.block_bytes = block_bytes;
+      if (reference) {
+        require_same_base(*reference, ingest_once(text, variant));
+      } else {
+        REQUIRE_THROWS_WITH(ingest_once(text, variant), Equals(reference_error));
+      }
+    }
+  }
+  if (!reference) return ingest_once(text, reference_options);  // throws the reference error
+  return *reference;
 }
 
 IngestOptions skip_bad_rows() {

@@ -1,8 +1,7 @@
 #include "clvkit/util/parallel.hpp"
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,7 +10,8 @@ using clvkit::parallel_for;
 
 TEST_CASE("parallel_for runs every index exactly once for any thread count", "[parallel]") {
   for (const int threads : {0, 1, 2, 4, 16}) {
-    for (const std::size_t count : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{1000}}) {
+    for (const std::size_t count :
+         {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{1000}}) {
       CAPTURE(threads, count);
       std::vector<std::atomic<int>> calls(count);
       parallel_for(threads, count, [&](std::size_t i) { ++calls[i]; });
@@ -38,8 +38,7 @@ TEST_CASE("parallel_for rethrows the lowest failing index and still runs the oth
   }
 }
 
-TEST_CASE("resolve_thread_count keeps positive requests and maps 0 to the hardware",
-          "[parallel]") {
+TEST_CASE("resolve_thread_count keeps positive requests and maps 0 to the hardware", "[parallel]") {
   REQUIRE(clvkit::resolve_thread_count(3) == 3);
   REQUIRE(clvkit::resolve_thread_count(0) >= 1);
   REQUIRE(clvkit::resolve_thread_count(-2) >= 1);

@@ -14,6 +14,7 @@ IngestOptions InputOptions::to_ingest_options() const {
   out.customer_col = customer_col;
   out.date_col = date_col;
   out.amount_col = amount_col;
+  out.threads = threads;
   if (delimiter.empty() || delimiter == "auto") {
     out.delimiter = '\0';
   } else if (delimiter == "\\t" || delimiter == "tab" || delimiter == "\t") {

@@ -23,8 +23,10 @@ struct InputOptions {
   std::string zero_amounts = "keep";
   std::string on_bad_row = "fail";
   std::string as_of;
-  /// Not an option: called every 2^20 rows read (see IngestOptions::progress).
+  /// Not an option: called after each batch of rows read (see IngestOptions::progress).
   std::function<void(std::int64_t)> progress;
+  /// Not an option here: ingest threads, set by commands that have --threads.
+  int threads = 1;
 
   /// Validates the strings and builds the library's options; throws UsageError.
   IngestOptions to_ingest_options() const;

@@ -34,6 +34,7 @@ void run_run(const RunOptions& options) {
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit run");
   InputOptions input = options.input;
   input.progress = [&progress](std::int64_t rows) { progress.rows(rows); };
+  input.threads = resolve_threads(options.threads);
   const SegmentedBase segmented = read_and_segment(input, options.segments, &timer);
   nlohmann::ordered_json metadata = tool_metadata("run");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);

@@ -9,7 +9,30 @@
 #include <string_view>
 #include <vector>
 
+#include "clvkit/error.hpp"
+
 namespace clvkit {
+
+/// A CSV syntax error (an unterminated quoted field), with its location kept apart from the
+/// message so that a reader of one block of a larger input can report it in file coordinates.
+class CsvSyntaxError : public InputError {
+ public:
+  CsvSyntaxError(const std::string& source, std::int64_t line, std::size_t column,
+                 std::string reason)
+      : InputError(source + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                   reason),
+        line_(line),
+        column_(column),
+        reason_(std::move(reason)) {}
+  std::int64_t line() const noexcept { return line_; }
+  std::size_t column() const noexcept { return column_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::int64_t line_;
+  std::size_t column_;
+  std::string reason_;
+};
 
 /// Reads CSV records from a stream in one pass, in blocks of `block_size` bytes (a record longer
 /// than a block grows the buffer). Fields are views into the reader's buffer, valid until the
@@ -33,10 +56,22 @@ class CsvReader {
   CsvReader(std::istream& in, std::string source, char delimiter = '\0',
             std::size_t block_size = default_block_size);
 
+  /// Reads the records of `data`, a piece of a larger input that starts at a record boundary on
+  /// physical line `first_line`; quoted fields are decoded in place, so `data` is modified. No
+  /// byte order mark is skipped. When `complete` is false the input goes on after `data`: a
+  /// record cut by its end is not returned (next() returns false and consumed() is where it
+  /// starts), so consumed() after the last record is the last record boundary in `data`.
+  CsvReader(std::span<char> data, std::string source, char delimiter, bool complete,
+            std::int64_t first_line = 1);
+
   /// Advances to the next non-blank record; false at the end of the input.
-  /// Throws InputError("source:line:column: unterminated quoted field") when a quote opened at
-  /// that line and field is never closed, and IoError when the stream fails.
+  /// Throws CsvSyntaxError("source:line:column: unterminated quoted field") when a quote opened
+  /// at that line and field is never closed, and IoError when the stream fails.
   bool next();
+
+  /// Advances past the next non-blank record like next(), without decoding its quoted fields
+  /// (fields() is then unspecified): finds record boundaries while leaving the bytes as they are.
+  bool skip();
 
   /// The delimiter in use; when detecting, known after the first call to next().
   char delimiter() const noexcept { return delimiter_; }
@@ -48,6 +83,10 @@ class CsvReader {
   /// earlier record counts as a line).
   std::int64_t line() const noexcept { return line_; }
   const std::string& source() const noexcept { return source_; }
+  /// Bytes of the input consumed so far: the end of the current record (with its line end).
+  std::size_t consumed() const noexcept { return consumed_ + begin_; }
+  /// The physical line on which the next record would start.
+  std::int64_t next_line() const noexcept { return next_line_; }
 
  private:
   /// A quoted field found while scanning a record, decoded only once the record is complete (a
@@ -60,18 +99,21 @@ class CsvReader {
   };
   enum class Scan { complete, need_more };
 
+  bool advance(bool decode);
   void start();
   void detect_delimiter();
   bool refill();
   Scan scan_record(std::size_t& record_end, std::int64_t& line_ends);
   void decode_quoted_fields();
 
-  std::istream& in_;
+  std::istream* in_;  ///< nullptr when reading a span
   std::string source_;
   char delimiter_;
-  std::vector<char> buffer_;
-  std::size_t begin_ = 0;  ///< first unconsumed byte
-  std::size_t end_ = 0;    ///< end of the bytes read
+  std::vector<char> buffer_;  ///< the stream's blocks; unused when reading a span
+  char* data_ = nullptr;      ///< buffer_.data(), or the span
+  std::size_t consumed_ = 0;  ///< bytes dropped from the front of the buffer by refills
+  std::size_t begin_ = 0;     ///< first unconsumed byte
+  std::size_t end_ = 0;       ///< end of the bytes read
   bool eof_ = false;
   bool started_ = false;
   std::int64_t line_ = 0;

@@ -34,8 +34,15 @@ struct IngestOptions {
   ZeroAmountPolicy zero_amounts = ZeroAmountPolicy::keep;
   BadRowPolicy on_bad_row = BadRowPolicy::fail;
   std::optional<Day> as_of;  ///< last observed day, inclusive; default = last transaction day
-  /// Called with the number of rows read so far every 2^20 rows (e.g. a progress line on a
-  /// terminal); must not throw. Empty = no progress reports.
+  /// Threads that parse blocks of the log and fill the customer tables (one hash partition of
+  /// the ids each); the result does not depend on it. Values below 1 mean 1.
+  int threads = 1;
+  /// Bytes per parse block (0 = 4 MiB); the result does not depend on it. Tiny values exist for
+  /// tests, which use them to put record and line boundaries across blocks.
+  std::size_t block_bytes = 0;
+  /// Called from the calling thread with the number of rows read so far, after each batch of
+  /// blocks (a few million rows; e.g. a progress line on a terminal); must not throw. Empty =
+  /// no progress reports.
   std::function<void(std::int64_t rows_read)> progress;
 };
 

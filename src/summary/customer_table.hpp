@@ -1,0 +1,320 @@
+#pragma once
+// Internal to src/summary: customers by id with exact, order-independent accumulators. Each
+// ingest worker owns one table (one hash partition of the ids), so no table is ever shared.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "clvkit/error.hpp"
+#include "clvkit/summary/customer_summary.hpp"
+#include "log_scan.hpp"
+
+namespace clvkit::detail {
+
+constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
+
+inline void add_or_throw(std::int64_t& sum, std::int64_t amount) {
+  if (__builtin_add_overflow(sum, amount, &sum)) [[unlikely]] {
+    throw InputError("ingest: a customer's spend exceeds the representable range (9.2e12)");
+  }
+}
+
+constexpr std::size_t kInlineId = 20;
+
+/// One customer's running state in one 64-byte cache line, id included when it has at most
+/// kInlineId bytes (longer ids live in the arena): a row costs a miss on its hash slot and one
+/// on this line. Beyond it, 4 bytes per distinct purchase day from the third on (the shared day
+/// pool) and 16 per return that may still fall on the first purchase day.
+struct alignas(64) Accumulator {
+  std::int64_t total = 0;            ///< all used amounts, in millionths
+  std::int64_t first_day_spend = 0;  ///< all used amounts on day `first`, in millionths
+  Day first = 0;                     ///< first purchase day, when days_count > 0
+  Day last = 0;                      ///< last purchase day, when days_count > 0
+  std::uint32_t days_begin = 0;      ///< sorted distinct days in the pool, when days_count >= 3
+  std::uint32_t days_count = 0;      ///< distinct purchase days; 1 and 2 are just first/last
+  std::uint32_t days_capacity = 0;
+  std::uint32_t pending = kNone;  ///< list of returns dated before `first` (or before any purchase)
+  std::uint32_t id_length = 0;
+  char id[kInlineId] = {};  ///< the id, or its uint64 offset in the arena when longer
+};
+static_assert(sizeof(Accumulator) == 64);
+
+/// A return that happened on a day earlier than the customer's first purchase seen so far: it
+/// belongs to the first purchase day's spend if a purchase on that day turns up later.
+struct PendingReturn {
+  std::int64_t amount;
+  Day day;
+  std::uint32_t next;
+};
+
+/// Customers by id: interned ids, an open-addressing table, and per-customer accumulators that
+/// give exact results for rows in any order. It holds no row, so memory grows with customers
+/// and distinct purchase days, not with rows.
+class CustomerTable {
+ public:
+  CustomerTable() : slots_(std::size_t{1} << 12, 0), mask_(slots_.size() - 1) {}
+
+  /// The index of `id`, whose hash_id is `hash`, inserting an empty accumulator for a new id.
+  std::uint32_t find_or_insert(std::string_view id, std::uint64_t hash) {
+    if ((customers_.size() + 1) * 2 > slots_.size()) grow_slots();
+    const std::uint64_t tag = hash >> 32;
+    std::size_t position = hash & mask_;
+    for (;;) {
+      const std::uint64_t slot = slots_[position];
+      if (slot == 0) break;
+      if ((slot >> 32) == tag) {
+        const auto index = static_cast<std::uint32_t>(slot) - 1;
+        const Accumulator& customer = customers_[index];
+        if (customer.id_length == id.size() && this->id(customer) == id) {
+          return index;
+        }
+      }
+      position = (position + 1) & mask_;
+    }
+    if (customers_.size() >= kNone - 1 || id.size() >= kNone) {
+      throw InputError("ingest: too many distinct customer ids (the limit is 2^32 - 2)");
+    }
+    Accumulator customer;
+    customer.id_length = static_cast<std::uint32_t>(id.size());
+    if (id.size() <= kInlineId) {
+      std::memcpy(customer.id, id.data(), id.size());
+    } else {
+      const std::uint64_t offset = id_bytes_.size();
+      std::memcpy(customer.id, &offset, sizeof offset);
+      id_bytes_.insert(id_bytes_.end(), id.begin(), id.end());
+    }
+    all_numeric_ = all_numeric_ &&
+                   std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
+    const auto index = static_cast<std::uint32_t>(customers_.size());
+    customers_.push_back(customer);
+    slots_[position] = (tag << 32) | (std::uint64_t{index} + 1);
+    return index;
+  }
+
+  /// A purchase occasion (positive amount, or zero under keep) of `amount` millionths.
+  void add_purchase(std::uint32_t index, Day day, std::int64_t amount) {
+    Accumulator& customer = customers_[index];
+    add_or_throw(customer.total, amount);
+    if (customer.days_count == 0 || day < customer.first) {
+      // A new first purchase day: its spend is this row plus the returns already seen on it.
+      std::int64_t spend = amount;
+      if (customer.pending != kNone) add_or_throw(spend, absorb_pending(customer, day));
+      customer.first_day_spend = spend;
+    } else if (day == customer.first) {
+      add_or_throw(customer.first_day_spend, amount);
+    }
+    add_day(customer, day);
+  }
+
+  /// A return (negative amount) under returns=net: spend only, never a purchase day.
+  void add_return(std::uint32_t index, Day day, std::int64_t amount) {
+    Accumulator& customer = customers_[index];
+    add_or_throw(customer.total, amount);
+    if (customer.days_count > 0 && day == customer.first) {
+      add_or_throw(customer.first_day_spend, amount);
+    } else if (customer.days_count == 0 || day < customer.first) {
+      // It joins the first day's spend only if a purchase on its day turns up later; a return
+      // after the first purchase day never can, since the first purchase day only moves back.
+      if (pending_.size() >= kNone) throw InputError("ingest: too many returns to track");
+      pending_.push_back(PendingReturn{amount, day, customer.pending});
+      customer.pending = static_cast<std::uint32_t>(pending_.size() - 1);
+    }
+  }
+
+  /// Adds accepted rows in order; their ids are in the block starting at `base`. The cache misses
+  /// of a row (its hash slot, its accumulator, the end of its day list) are issued for a group
+  /// of rows before any is waited on: with millions of customers they are almost never cached.
+  void add_rows(const char* base, std::span<const ParsedRow> rows) {
+    constexpr std::size_t kGroup = 32;
+    std::uint32_t customers[kGroup];
+    const std::size_t count = rows.size();
+    for (std::size_t i = 0; i < std::min(count, kGroup); ++i) prefetch_slot(rows[i].hash);
+    for (std::size_t start = 0; start < count; start += kGroup) {
+      const std::size_t end = std::min(count, start + kGroup);
+      for (std::size_t i = start; i < end; ++i) prefetch_customer(rows[i].hash);
+      for (std::size_t i = end; i < std::min(count, end + kGroup); ++i) prefetch_slot(rows[i].hash);
+      for (std::size_t i = start; i < end; ++i) {
+        const ParsedRow& row = rows[i];
+        customers[i - start] = find_or_insert({base + row.id_offset, row.id_length}, row.hash);
+        prefetch_days(customers[i - start]);
+      }
+      for (std::size_t i = start; i < end; ++i) {
+        const ParsedRow& row = rows[i];
+        if (row.is_return) {
+          add_return(customers[i - start], row.day, row.units);
+        } else {
+          add_purchase(customers[i - start], row.day, row.units);
+        }
+      }
+    }
+  }
+
+  // Prefetches, each a hint only: the three cache misses of a row (its hash slot, its
+  // accumulator, the end of its day list) are issued for a whole batch before any is waited on.
+  void prefetch_slot(std::uint64_t hash) const noexcept {
+    __builtin_prefetch(slots_.data() + (hash & mask_));
+  }
+  void prefetch_customer(std::uint64_t hash) const noexcept {
+    const std::uint64_t slot = slots_[hash & mask_];
+    if (slot != 0 && (slot >> 32) == (hash >> 32)) {
+      __builtin_prefetch(customers_.data() + (static_cast<std::uint32_t>(slot) - 1));
+    }
+  }
+  void prefetch_days(std::uint32_t index) const noexcept {
+    const Accumulator& customer = customers_[index];
+    if (customer.days_count >= 3) {
+      __builtin_prefetch(days_.data() + customer.days_begin + customer.days_count - 1, 1);
+    }
+  }
+
+  std::size_t size() const noexcept { return customers_.size(); }
+  const Accumulator& operator[](std::size_t index) const noexcept { return customers_[index]; }
+  std::string_view id(const Accumulator& customer) const noexcept {
+    if (customer.id_length <= kInlineId) return {customer.id, customer.id_length};
+    std::uint64_t offset;
+    std::memcpy(&offset, customer.id, sizeof offset);
+    return {id_bytes_.data() + offset, customer.id_length};
+  }
+  bool all_ids_numeric() const noexcept { return all_numeric_; }
+
+  /// The index of `id` (whose hash_id is `hash`), or kNone when it is not in the table.
+  std::uint32_t find(std::string_view id, std::uint64_t hash) const noexcept {
+    const std::uint64_t tag = hash >> 32;
+    for (std::size_t position = hash & mask_;; position = (position + 1) & mask_) {
+      const std::uint64_t slot = slots_[position];
+      if (slot == 0) return kNone;
+      if ((slot >> 32) != tag) continue;
+      const auto index = static_cast<std::uint32_t>(slot) - 1;
+      const Accumulator& customer = customers_[index];
+      if (customer.id_length == id.size() && this->id(customer) == id) return index;
+    }
+  }
+
+  /// Appends the customer's sorted distinct purchase days to `out`.
+  void append_days(const Accumulator& customer, std::vector<Day>& out) const {
+    if (customer.days_count == 0) return;
+    if (customer.days_count <= 2) {
+      out.push_back(customer.first);
+      if (customer.days_count == 2) out.push_back(customer.last);
+      return;
+    }
+    const auto begin = days_.begin() + customer.days_begin;
+    out.insert(out.end(), begin, begin + customer.days_count);
+  }
+
+ private:
+  void grow_slots() {
+    std::vector<std::uint64_t> slots(slots_.size() * 2, 0);
+    const std::size_t mask = slots.size() - 1;
+    for (std::uint64_t slot : slots_) {
+      if (slot == 0) continue;
+      // Positions use the low hash bits, which the slot does not keep: hash the id again.
+      std::size_t position = hash_id(id(customers_[static_cast<std::uint32_t>(slot) - 1])) & mask;
+      while (slots[position] != 0) position = (position + 1) & mask;
+      slots[position] = slot;
+    }
+    slots_.swap(slots);
+    mask_ = mask;
+  }
+
+  // Sums the pending returns dated `new_first` and forgets every pending return not before it.
+  std::int64_t absorb_pending(Accumulator& customer, Day new_first) {
+    std::int64_t sum = 0;
+    std::uint32_t* link = &customer.pending;
+    while (*link != kNone) {
+      PendingReturn& pending = pending_[*link];
+      if (pending.day < new_first) {
+        link = &pending.next;
+        continue;
+      }
+      if (pending.day == new_first) add_or_throw(sum, pending.amount);
+      *link = pending.next;
+    }
+    return sum;
+  }
+
+  std::uint32_t allocate_days(std::uint32_t count) {
+    if (days_.size() + count >= kNone) {
+      throw InputError("ingest: too many distinct customer purchase days (the limit is 2^32)");
+    }
+    const auto begin = static_cast<std::uint32_t>(days_.size());
+    days_.resize(days_.size() + count);
+    return begin;
+  }
+
+  // Room for one more day; a full list doubles, in place when it is the last one in the pool.
+  void reserve_one_more(Accumulator& customer) {
+    if (customer.days_count < customer.days_capacity) return;
+    const std::uint32_t capacity = customer.days_capacity * 2;
+    if (customer.days_begin + customer.days_capacity == days_.size()) {
+      allocate_days(capacity - customer.days_capacity);
+    } else {
+      const std::uint32_t begin = allocate_days(capacity);
+      std::copy_n(days_.begin() + customer.days_begin, customer.days_count, days_.begin() + begin);
+      customer.days_begin = begin;
+    }
+    customer.days_capacity = capacity;
+  }
+
+  // Records a purchase day. Most days arrive in order (an O(1) append or a repeat of the last
+  // day); an earlier day is found or inserted by binary search in the sorted list.
+  void add_day(Accumulator& customer, Day day) {
+    const std::uint32_t count = customer.days_count;
+    if (count == 0) {
+      customer.first = customer.last = day;
+      customer.days_count = 1;
+      return;
+    }
+    if (day == customer.last || day == customer.first) return;
+    if (count == 1) {
+      (day < customer.first ? customer.first : customer.last) = day;
+      customer.days_count = 2;
+      return;
+    }
+    if (count == 2) {
+      const std::uint32_t begin = allocate_days(4);
+      Day sorted[3] = {customer.first, customer.last, day};
+      std::sort(sorted, sorted + 3);
+      std::copy_n(sorted, 3, days_.begin() + begin);
+      customer.days_begin = begin;
+      customer.days_capacity = 4;
+      customer.days_count = 3;
+      customer.first = sorted[0];
+      customer.last = sorted[2];
+      return;
+    }
+    if (day > customer.last) {
+      reserve_one_more(customer);
+      days_[customer.days_begin + count] = day;
+      customer.days_count = count + 1;
+      customer.last = day;
+      return;
+    }
+    const auto list_begin = days_.begin() + customer.days_begin;
+    const auto found = std::lower_bound(list_begin, list_begin + count, day);
+    if (*found == day) return;  // found is before the end: day < last
+    const auto offset = found - list_begin;
+    reserve_one_more(customer);
+    const auto moved_begin = days_.begin() + customer.days_begin;
+    std::copy_backward(moved_begin + offset, moved_begin + count, moved_begin + count + 1);
+    moved_begin[offset] = day;
+    customer.days_count = count + 1;
+    customer.first = std::min(customer.first, day);
+  }
+
+  std::vector<Accumulator> customers_;
+  std::vector<char> id_bytes_;        ///< the arena of ids longer than kInlineId
+  std::vector<std::uint64_t> slots_;  ///< 0 = empty, else hash high 32 bits << 32 | index + 1
+  std::size_t mask_;
+  std::vector<Day> days_;  ///< pooled sorted day lists, one region per customer
+  std::vector<PendingReturn> pending_;
+  bool all_numeric_ = true;
+};
+
+}  // namespace clvkit::detail

@@ -1,0 +1,584 @@
+#include "log_scan.hpp"
+
+#include <fast_float/fast_float.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/csv.hpp"
+#include "clvkit/io/date.hpp"
+#include "clvkit/util/parallel.hpp"
+
+namespace clvkit::detail {
+namespace {
+
+// Bound on one amount: keeps amount * 1e6 far inside int64 and every realistic sum with it.
+constexpr double kMaxAbsAmount = 1e12;
+// A block is cut at the last record boundary after this many bytes (by default): large enough
+// that the per-block work (a task hand-off, a few vector clears) is noise, small enough that a
+// batch of blocks per thread stays in the tens of megabytes.
+constexpr std::size_t kDefaultBlockBytes = std::size_t{4} << 20;
+// Blocks per batch and thread: every thread parses a couple of blocks per batch, so one slow
+// block does not leave the other threads idle at the batch's end.
+constexpr std::size_t kBlocksPerThread = 2;
+
+std::string_view trim(std::string_view text, bool tabs_too) noexcept {
+  const auto is_blank = [tabs_too](char c) { return c == ' ' || (tabs_too && c == '\t'); };
+  while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+/// A parsed amount: millionths, and its sign as the decimal text had it.
+struct Amount {
+  std::int64_t units = 0;
+  bool negative = false;  ///< below zero (a return)
+  bool zero = false;      ///< exactly zero ("0", "-0.00")
+};
+
+// The general form: a decimal with '.', an optional sign, no exponent; finite and below
+// kMaxAbsAmount; digits beyond the sixth decimal are rounded (half away from zero).
+bool parse_amount_general(std::string_view text, Amount& amount) noexcept {
+  const char* first = text.data();
+  const char* const last = first + text.size();
+  if (first != last && *first == '+') {
+    ++first;
+    if (first != last && *first == '-') return false;
+  }
+  double value = 0.0;
+  const auto result = fast_float::from_chars(first, last, value, fast_float::chars_format::fixed);
+  if (result.ec != std::errc() || result.ptr != last || !std::isfinite(value) ||
+      std::fabs(value) >= kMaxAbsAmount) {
+    return false;
+  }
+  amount.units = std::llround(value * kUnitsPerCurrency);
+  amount.negative = value < 0.0;
+  amount.zero = value == 0.0;
+  return true;
+}
+
+// Amounts as exports write them ("12.5", "-3.99", "100"): at most 12 integer and 6 decimal digits
+// convert exactly to millionths in integer arithmetic, which is both faster than a floating-point
+// parse and free of its rounding. Anything else takes the general path.
+bool parse_amount(std::string_view text, Amount& amount) noexcept {
+  const char* p = text.data();
+  const char* const end = p + text.size();
+  bool negative = false;
+  if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
+  const char* const digits = p;
+  std::int64_t whole = 0;
+  while (p != end && static_cast<unsigned char>(*p - '0') < 10) whole = whole * 10 + (*p++ - '0');
+  const auto whole_digits = p - digits;
+  std::int64_t fraction = 0;
+  std::int64_t scale = 1'000'000;
+  if (p != end && *p == '.') {
+    ++p;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10 && scale > 1) {
+      scale /= 10;
+      fraction += (*p++ - '0') * scale;
+    }
+  }
+  if (p != end || whole_digits == 0 || whole_digits > 12) return parse_amount_general(text, amount);
+  const std::int64_t units = whole * 1'000'000 + fraction;
+  amount.units = negative ? -units : units;
+  amount.negative = negative && units != 0;
+  amount.zero = units == 0;
+  return true;
+}
+
+// Error messages quote the offending text, shortened so that one bad row cannot flood a log.
+std::string quote_token(std::string_view token) {
+  constexpr std::size_t kMaxShown = 60;
+  std::string quoted(1, '\'');
+  quoted.append(token.substr(0, kMaxShown));
+  quoted.append(token.size() > kMaxShown ? "...'" : "'");
+  return quoted;
+}
+
+/// A bad row found by a worker, located by its line within the block; the caller, who knows
+/// where the block starts, turns it into the file's InputError.
+struct RowError {
+  std::int64_t line;
+  std::size_t column;
+  std::string reason;
+};
+
+[[noreturn, gnu::cold, gnu::noinline]] void throw_row_error(std::int64_t line, std::size_t column,
+                                                            std::string reason) {
+  throw RowError{line, column, std::move(reason)};
+}
+
+[[noreturn, gnu::cold, gnu::noinline]] void throw_bad_amount(std::string_view text,
+                                                             std::int64_t line,
+                                                             std::size_t column) {
+  double value = 0.0;
+  const std::string_view trimmed = trim(text, true);
+  const auto result = fast_float::from_chars(trimmed.data(), trimmed.data() + trimmed.size(), value,
+                                             fast_float::chars_format::fixed);
+  const bool out_of_range = result.ec == std::errc() &&
+                            result.ptr == trimmed.data() + trimmed.size() && std::isfinite(value);
+  throw_row_error(line, column,
+                  out_of_range ? "amount " + quote_token(text) + " out of range (|amount| < 1e12)"
+                               : "unparsable amount " + quote_token(text) +
+                                     " (expected a decimal number such as 12.50)");
+}
+
+struct Columns {
+  std::size_t id = 0, date = 0, amount = 0;
+};
+
+// Finds the configured columns in the header record.
+Columns locate_columns(const CsvReader& header, const IngestOptions& options) {
+  const auto fail = [&](const std::string& reason) {
+    throw InputError(header.source() + ":" + std::to_string(header.line()) + ":0: " + reason);
+  };
+  const auto find = [&](const std::string& name) {
+    std::size_t found = header.size();
+    for (std::size_t i = 0; i < header.size(); ++i) {
+      if (trim(header[i], true) != name) continue;
+      if (found != header.size()) {
+        fail("column '" + name + "' appears twice in the header (fields " +
+             std::to_string(found + 1) + " and " + std::to_string(i + 1) + ")");
+      }
+      found = i;
+    }
+    if (found == header.size()) {
+      std::string names;
+      for (std::size_t i = 0; i < header.size(); ++i) {
+        names += (i ? ", " : "") + std::string(trim(header[i], true));
+      }
+      fail("missing column '" + name + "' (header has: " + names + ")");
+    }
+    return found;
+  };
+  return Columns{find(options.customer_col), find(options.date_col), find(options.amount_col)};
+}
+
+/// Everything a worker needs to check rows, shared read-only by all workers.
+struct RowRules {
+  const IngestOptions& options;
+  const DateParser& dates;
+  Columns columns;
+  std::size_t header_fields = 0;
+  char delimiter = ',';
+  std::size_t partitions = 1;
+};
+
+/// What a worker found in one block.
+struct BlockResult {
+  std::vector<std::vector<ParsedRow>> rows;  ///< accepted rows, per partition, in file order
+  IngestStats stats;
+  Day first_day = std::numeric_limits<Day>::max();
+  Day last_day = std::numeric_limits<Day>::min();
+  std::int64_t line_ends = 0;     ///< physical lines in the block ('\n' bytes)
+  std::optional<RowError> error;  ///< the block's first bad row under a fail policy
+};
+
+/// Applies ingest's row checks and policies to the records of one block, in order.
+class RowChecker {
+ public:
+  RowChecker(const RowRules& rules, const char* base, BlockResult& out)
+      : rules_(rules), base_(base), out_(out) {}
+
+  /// One non-blank record with `count` fields, the first min(count, header_fields) of them in
+  /// `fields`, starting on the block's 1-based physical line `line`.
+  void row(const std::string_view* fields, std::size_t count, std::int64_t line) {
+    IngestStats& stats = out_.stats;
+    const IngestOptions& options = rules_.options;
+    const bool fail_bad_rows = options.on_bad_row == BadRowPolicy::fail;
+    ++stats.rows_read;
+    if (count != rules_.header_fields) [[unlikely]] {
+      if (fail_bad_rows) {
+        throw_row_error(line, std::min(count, rules_.header_fields) + 1,
+                        "expected " + std::to_string(rules_.header_fields) + " fields, found " +
+                            std::to_string(count));
+      }
+      return reject(RejectReason::wrong_field_count);
+    }
+    const Columns& columns = rules_.columns;
+    const std::string_view id = trim(fields[columns.id], false);
+    if (id.empty()) [[unlikely]] {
+      if (fail_bad_rows) {
+        throw_row_error(line, columns.id + 1,
+                        "empty customer id in column '" + options.customer_col + "'");
+      }
+      return reject(RejectReason::empty_id);
+    }
+    const std::optional<Day> day = parse_date(trim(fields[columns.date], true));
+    if (!day) [[unlikely]] {
+      if (fail_bad_rows) {
+        throw_row_error(line, columns.date + 1,
+                        "unparsable date " + quote_token(fields[columns.date]) + " (expected " +
+                            rules_.dates.expectation() + ")");
+      }
+      return reject(RejectReason::bad_date);
+    }
+    Amount amount;
+    if (!parse_amount(trim(fields[columns.amount], true), amount)) [[unlikely]] {
+      if (fail_bad_rows) throw_bad_amount(fields[columns.amount], line, columns.amount + 1);
+      return reject(RejectReason::bad_amount);
+    }
+    if (options.as_of && *day > *options.as_of) {
+      ++stats.rows_after_as_of;
+      return;
+    }
+    if (amount.negative) {
+      if (options.returns == ReturnsPolicy::fail) {
+        throw_row_error(
+            line, columns.amount + 1,
+            "negative amount " + quote_token(fields[columns.amount]) + " (returns=fail)");
+      }
+      if (options.returns == ReturnsPolicy::drop) return reject(RejectReason::negative_amount);
+      ++stats.returns_netted;
+    } else if (amount.zero) {
+      if (options.zero_amounts == ZeroAmountPolicy::fail) {
+        throw_row_error(
+            line, columns.amount + 1,
+            "zero amount " + quote_token(fields[columns.amount]) + " (zero-amounts=fail)");
+      }
+      if (options.zero_amounts == ZeroAmountPolicy::drop) {
+        return reject(RejectReason::zero_amount);
+      }
+      ++stats.zero_amount_rows;
+    }
+    const std::uint64_t hash = hash_id(id);
+    out_.rows[partition_of(hash, rules_.partitions)].push_back(
+        ParsedRow{hash, amount.units, static_cast<std::uint32_t>(id.data() - base_),
+                  static_cast<std::uint32_t>(id.size()), *day, amount.negative});
+    ++stats.rows_used;
+    out_.first_day = std::min(out_.first_day, *day);
+    out_.last_day = std::max(out_.last_day, *day);
+  }
+
+ private:
+  void reject(RejectReason reason) noexcept { ++out_.stats.rejected[static_cast<int>(reason)]; }
+
+  // Logs sorted by date repeat the date text row after row: one comparison then replaces a parse.
+  std::optional<Day> parse_date(std::string_view text) {
+    if (text.size() == last_date_text_.size() &&
+        std::memcmp(text.data(), last_date_text_.data(), text.size()) == 0 && last_day_) {
+      return last_day_;
+    }
+    last_date_text_ = text;
+    last_day_ = rules_.dates.parse(text);
+    return last_day_;
+  }
+
+  const RowRules& rules_;
+  const char* base_;
+  BlockResult& out_;
+  std::string_view last_date_text_;
+  std::optional<Day> last_day_;
+};
+
+// Records of a block without any '"': every record is one line and every delimiter separates
+// fields, so 16 bytes at a time are compared with the delimiter and '\n' and only those
+// positions are visited. Fields and line ends are exactly the CsvReader's for such input.
+void check_unquoted_records(const char* begin, const char* end, const RowRules& rules,
+                            RowChecker& checker, std::int64_t& line_ends) {
+  const std::size_t header_fields = rules.header_fields;
+  const char delimiter = rules.delimiter;
+  std::vector<std::string_view> fields(header_fields);
+  std::size_t count = 0;
+  const char* field_start = begin;
+  std::int64_t line = 1;
+  const auto end_field = [&](const char* at) {
+    if (count < header_fields)
+      fields[count] = {field_start, static_cast<std::size_t>(at - field_start)};
+    ++count;
+    field_start = at + 1;
+  };
+  const auto end_record = [&](const char* at) {
+    const char* field_end = at;
+    if (field_end > field_start && field_end[-1] == '\r') --field_end;  // CRLF
+    if (count > 0 || field_end > field_start) {  // else a blank line, which is no record
+      if (count < header_fields) {
+        fields[count] = {field_start, static_cast<std::size_t>(field_end - field_start)};
+      }
+      checker.row(fields.data(), count + 1, line);
+    }
+    count = 0;
+    field_start = at + 1;
+  };
+  const char* p = begin;
+#if defined(__SSE2__)
+  const __m128i newline_bytes = _mm_set1_epi8('\n');
+  const __m128i delimiter_bytes = _mm_set1_epi8(delimiter);
+  for (; end - p >= 16; p += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const auto newlines =
+        static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, newline_bytes)));
+    unsigned marks =
+        newlines | static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(bytes, delimiter_bytes)));
+    while (marks != 0) {
+      const int bit = __builtin_ctz(marks);
+      marks &= marks - 1;
+      if ((newlines >> bit) & 1u) {
+        end_record(p + bit);
+        ++line;
+      } else {
+        end_field(p + bit);
+      }
+    }
+  }
+#endif
+  for (; p < end; ++p) {
+    if (*p == '\n') {
+      end_record(p);
+      ++line;
+    } else if (*p == delimiter) {
+      end_field(p);
+    }
+  }
+  if (count > 0 || field_start < end) end_record(end);  // a last record without a line end
+  line_ends = line - 1;
+}
+
+// Records of a block with quotes: the general CSV reader, decoding quoted fields in place.
+void check_quoted_records(std::span<char> data, const RowRules& rules, RowChecker& checker,
+                          std::int64_t& line_ends) {
+  CsvReader reader(data, std::string(), rules.delimiter, true, 1);
+  while (reader.next()) checker.row(reader.fields().data(), reader.size(), reader.line());
+  line_ends = reader.next_line() - 1;
+}
+
+/// A piece of the input: whole records in bytes[begin, end), and what a worker made of them.
+struct Block {
+  std::vector<char> bytes;
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  bool has_quotes = false;
+  BlockResult result;
+};
+
+void parse_block(const RowRules& rules, Block& block) {
+  BlockResult& out = block.result;
+  out.rows.resize(rules.partitions);
+  for (std::vector<ParsedRow>& rows : out.rows) rows.clear();
+  out.stats = IngestStats{};
+  out.first_day = std::numeric_limits<Day>::max();
+  out.last_day = std::numeric_limits<Day>::min();
+  out.line_ends = 0;
+  out.error.reset();
+  RowChecker checker(rules, block.bytes.data(), out);
+  try {
+    if (block.has_quotes) {
+      check_quoted_records({block.bytes.data() + block.begin, block.end - block.begin}, rules,
+                           checker, out.line_ends);
+    } else {
+      check_unquoted_records(block.bytes.data() + block.begin, block.bytes.data() + block.end,
+                             rules, checker, out.line_ends);
+    }
+  } catch (RowError& error) {
+    out.error = std::move(error);
+  } catch (const CsvSyntaxError& error) {
+    out.error = RowError{error.line(), error.column(), error.reason()};
+  }
+}
+
+/// Reads the input in blocks that end at record boundaries.
+class BlockReader {
+ public:
+  BlockReader(std::istream& in, const std::string& source, std::size_t block_bytes)
+      : in_(in), source_(source), block_bytes_(block_bytes) {}
+  std::size_t block_bytes() const noexcept { return block_bytes_; }
+
+  /// Appends up to `count` more bytes of input to `bytes`; false at the end of the input.
+  bool read_more(std::vector<char>& bytes, std::size_t count) {
+    if (eof_) return false;
+    const std::size_t old_size = bytes.size();
+    bytes.resize(old_size + count);
+    in_.read(bytes.data() + old_size, static_cast<std::streamsize>(count));
+    const auto got = static_cast<std::size_t>(in_.gcount());
+    if (in_.bad()) throw IoError(source_ + ": read error");
+    bytes.resize(old_size + got);
+    if (got < count) eof_ = true;  // istream::read is short only at the end of the stream
+    return got > 0;
+  }
+
+  /// Bytes read past the last cut, which start the next block.
+  std::vector<char>& carry() noexcept { return carry_; }
+  /// True once the end of the input has been read.
+  bool at_end() const noexcept { return eof_; }
+
+  /// Fills `block` with the next whole records; false when the input is exhausted.
+  bool next(Block& block, char delimiter) {
+    block.bytes.swap(carry_);
+    carry_.clear();
+    block.begin = 0;
+    std::size_t target = block_bytes_;
+    for (;;) {
+      if (block.bytes.size() < target) read_more(block.bytes, target - block.bytes.size());
+      if (block.bytes.empty()) return false;
+      const std::size_t cut = last_boundary(block, delimiter);
+      if (cut > 0 || eof_) {
+        block.end = eof_ ? block.bytes.size() : cut;
+        carry_.assign(block.bytes.begin() + static_cast<std::ptrdiff_t>(block.end),
+                      block.bytes.end());
+        return true;
+      }
+      target = block.bytes.size() * 2;  // one record longer than the block: read on
+    }
+  }
+
+ private:
+  // The end of the last whole record in block.bytes, 0 if there is none (or, at the end of the
+  // input, anything: the whole rest is the last block). Without quotes it is after the last line
+  // end; with them, the CSV reader finds it without decoding anything.
+  std::size_t last_boundary(Block& block, char delimiter) {
+    char* const data = block.bytes.data();
+    const std::size_t size = block.bytes.size();
+    block.has_quotes = std::memchr(data, '"', size) != nullptr;
+    if (eof_) return size;
+    if (!block.has_quotes) {
+      const void* newline = memrchr(data, '\n', size);
+      return newline == nullptr
+                 ? 0
+                 : static_cast<std::size_t>(static_cast<const char*>(newline) - data) + 1;
+    }
+    CsvReader scanner(std::span<char>(data, size), source_, delimiter, false);
+    while (scanner.skip()) {
+    }
+    return scanner.consumed();
+  }
+
+  std::istream& in_;
+  const std::string& source_;
+  std::size_t block_bytes_;
+  std::vector<char> carry_;
+  bool eof_ = false;
+};
+
+/// Blocks read together, parsed together, then applied together.
+struct Batch {
+  std::vector<Block> blocks;
+  std::size_t count = 0;  ///< blocks filled
+};
+
+}  // namespace
+
+std::string describe_stats(const IngestStats& stats) {
+  std::string text = std::to_string(stats.rows_read) + " rows read, " +
+                     std::to_string(stats.rows_used) + " used, " +
+                     std::to_string(stats.rows_after_as_of) + " after the as-of day, " +
+                     std::to_string(stats.rows_rejected()) + " rejected";
+  std::string reasons;
+  for (int reason = 0; reason < static_cast<int>(RejectReason::count_); ++reason) {
+    if (stats.rejected[reason] == 0) continue;
+    reasons += (reasons.empty() ? "" : ", ") +
+               std::string(reject_reason_key(static_cast<RejectReason>(reason))) + " " +
+               std::to_string(stats.rejected[reason]);
+  }
+  return reasons.empty() ? text : text + " (" + reasons + ")";
+}
+
+LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
+                 int threads, std::size_t partitions, IngestStats& stats, const ApplyRows& apply) {
+  const DateParser dates(options.date_format);
+  BlockReader reader(in, source,
+                     options.block_bytes == 0 ? kDefaultBlockBytes : options.block_bytes);
+
+  // The header: the first record of the first bytes, read on until it is whole.
+  std::vector<char>& head = reader.carry();
+  reader.read_more(head, reader.block_bytes());
+  std::size_t skip = 0;
+  std::optional<CsvReader> header;
+  for (;;) {
+    skip = head.size() >= 3 && std::memcmp(head.data(), "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    const bool complete = reader.at_end();
+    header.emplace(std::span<char>(head.data() + skip, head.size() - skip), source,
+                   options.delimiter, complete, 1);
+    if (header->next()) break;
+    if (complete) throw InputError(source + ":1:0: empty log: no header line");
+    reader.read_more(head, std::max(head.size(), reader.block_bytes()));
+  }
+  const RowRules rules{options,
+                       dates,
+                       locate_columns(*header, options),
+                       header->size(),
+                       header->delimiter(),
+                       std::max<std::size_t>(partitions, 1)};
+  std::int64_t next_line = header->next_line();
+  head.erase(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(skip + header->consumed()));
+  header.reset();
+
+  LogScan scan;
+  scan.delimiter = rules.delimiter;
+  Day first_day = std::numeric_limits<Day>::max();
+  Day last_day = std::numeric_limits<Day>::min();
+
+  // A software pipeline over batches: while batch k is parsed, batch k + 1 is read and batch
+  // k - 1 is applied, partition by partition. One fork-join per step; each block's result is
+  // merged in file order, which fixes the statistics and the error reported.
+  const std::size_t per_batch = static_cast<std::size_t>(std::max(threads, 1)) * kBlocksPerThread;
+  std::array<Batch, 3> batches;
+  for (Batch& batch : batches) batch.blocks.resize(per_batch);
+  const auto read_batch = [&](Batch& batch) {
+    batch.count = 0;
+    while (batch.count < per_batch && reader.next(batch.blocks[batch.count], rules.delimiter)) {
+      ++batch.count;
+    }
+  };
+  read_batch(batches[0]);
+  for (std::size_t step = 0;; ++step) {
+    Batch& reading = batches[(step + 1) % 3];
+    Batch& parsing = batches[step % 3];
+    Batch& applying = batches[(step + 2) % 3];
+    const std::size_t apply_count = step == 0 ? 0 : applying.count;
+    if (parsing.count == 0 && apply_count == 0) break;
+    const bool read_next = parsing.count > 0;
+    if (!read_next) reading.count = 0;
+    const std::size_t first_parse = read_next ? 1 : 0;
+    const std::size_t first_apply = first_parse + parsing.count;
+    const std::size_t apply_tasks = apply_count == 0 ? 0 : rules.partitions;
+    parallel_for(threads, first_apply + apply_tasks, [&](std::size_t task) {
+      if (task < first_parse) {
+        read_batch(reading);
+      } else if (task < first_apply) {
+        parse_block(rules, parsing.blocks[task - first_parse]);
+      } else {
+        const std::size_t partition = task - first_apply;
+        for (std::size_t b = 0; b < apply_count; ++b) {
+          const Block& block = applying.blocks[b];
+          apply(partition, block.bytes.data(), block.result.rows[partition]);
+        }
+      }
+    });
+    for (std::size_t b = 0; b < parsing.count; ++b) {
+      const BlockResult& result = parsing.blocks[b].result;
+      if (result.error) {
+        throw InputError(source + ":" + std::to_string(next_line + result.error->line - 1) + ":" +
+                         std::to_string(result.error->column) + ": " + result.error->reason);
+      }
+      next_line += result.line_ends;
+      stats.rows_read += result.stats.rows_read;
+      stats.rows_used += result.stats.rows_used;
+      stats.rows_after_as_of += result.stats.rows_after_as_of;
+      for (int reason = 0; reason < static_cast<int>(RejectReason::count_); ++reason) {
+        stats.rejected[reason] += result.stats.rejected[reason];
+      }
+      stats.returns_netted += result.stats.returns_netted;
+      stats.zero_amount_rows += result.stats.zero_amount_rows;
+      first_day = std::min(first_day, result.first_day);
+      last_day = std::max(last_day, result.last_day);
+    }
+    if (options.progress && parsing.count > 0) options.progress(stats.rows_read);
+  }
+  if (stats.rows_read == 0) {
+    throw InputError(source + ": empty log: the header is not followed by any data row");
+  }
+  scan.first_day = first_day;
+  scan.last_day = last_day;
+  return scan;
+}
+
+}  // namespace clvkit::detail

@@ -1,0 +1,97 @@
+#pragma once
+// Internal to src/summary: one pass over a CSV transaction log, cut into blocks at record
+// boundaries that worker threads parse and check in parallel. Every accepted row is handed to the
+// caller's per-partition consumer in file order, so the caller's accumulation is deterministic.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <istream>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "clvkit/summary/ingest.hpp"
+
+namespace clvkit::detail {
+
+// Amounts are accumulated as integers in millionths of the currency unit: integer sums do not
+// depend on the order of the rows, so an unsorted log gives bit-for-bit the sorted result.
+constexpr double kUnitsPerCurrency = 1e6;
+
+// GCC and Clang's 128-bit integer; __extension__ tells -Wpedantic that it is deliberate.
+__extension__ using Uint128 = unsigned __int128;
+
+// 64-bit multiply-fold: the full 128-bit product with its halves xor-ed together.
+inline std::uint64_t fold_multiply(std::uint64_t a, std::uint64_t b) noexcept {
+  const Uint128 product = static_cast<Uint128>(a) * b;
+  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
+}
+
+// Hash of a customer id: 8 bytes at a time through a multiply-fold, the length mixed in first
+// so that ids differing only by trailing zero bytes differ. Ids are short, so this is a handful
+// of multiplications per row.
+inline std::uint64_t hash_id(std::string_view id) noexcept {
+  constexpr std::uint64_t kSeed = 0x9E3779B97F4A7C15ull;
+  constexpr std::uint64_t kBlock = 0xC2B2AE3D27D4EB4Full;
+  constexpr std::uint64_t kTail = 0x165667B19E3779F9ull;
+  constexpr std::uint64_t kFinal = 0xD6E8FEB86659FD93ull;
+  const char* p = id.data();
+  std::size_t n = id.size();
+  std::uint64_t h = kSeed ^ (static_cast<std::uint64_t>(n) * kBlock);
+  while (n >= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    h = fold_multiply(h ^ word, kBlock);
+    p += 8;
+    n -= 8;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  h = fold_multiply(h ^ tail, kTail);
+  return fold_multiply(h, kFinal);
+}
+
+/// One accepted row. The id is `id_length` bytes at `id_offset` in its block (see ApplyRows).
+struct ParsedRow {
+  std::uint64_t hash;       ///< hash_id(id)
+  std::int64_t units;       ///< amount in millionths
+  std::uint32_t id_offset;  ///< from the block's base
+  std::uint32_t id_length;
+  Day day;
+  bool is_return;  ///< a negative amount under returns=net
+};
+
+/// The partition of a row: the high bits of its hash, so that a partition's own table, which
+/// positions ids by the low bits, still sees well spread hashes.
+inline std::size_t partition_of(std::uint64_t hash, std::size_t partitions) noexcept {
+  return static_cast<std::size_t>(((hash >> 32) * partitions) >> 32);
+}
+
+/// Receives the accepted rows of one partition of one block; `base` is the block's first byte,
+/// valid for the duration of the call. Calls for one partition come in file order and never
+/// overlap; calls for different partitions may run at the same time on different threads.
+using ApplyRows =
+    std::function<void(std::size_t partition, const char* base, std::span<const ParsedRow> rows)>;
+
+/// What one pass over a log found besides the rows themselves.
+struct LogScan {
+  Day first_day = 0;  ///< earliest used day (meaningful when rows_used > 0)
+  Day last_day = 0;   ///< latest used day
+  char delimiter = ',';
+};
+
+/// Reads the log on `in` (named `source`) with up to `threads` threads (options.threads is not
+/// consulted), checks every row as ingest_transactions documents (header, field count, id, date,
+/// amount, as-of cut-off, returns and zero-amount policies), fills `stats`, and gives every used
+/// row to apply(partition_of(hash, partitions), ...). Errors are those of ingest_transactions,
+/// with the file's line numbers; the first bad row in file order is the one reported, whatever
+/// the thread count. options.progress is called between batches of blocks.
+LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
+                 int threads, std::size_t partitions, IngestStats& stats, const ApplyRows& apply);
+
+/// "12 rows read, 10 used, ..." for messages about a whole log.
+std::string describe_stats(const IngestStats& stats);
+
+}  // namespace clvkit::detail
