@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -15,7 +17,75 @@
 #include "clvkit/summary/customer_summary.hpp"
 #include "log_scan.hpp"
 
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
+
 namespace clvkit::detail {
+
+struct FreeHugeBuffer {
+  void operator()(void* memory) const noexcept { std::free(memory); }
+};
+
+/// `count` value-initialised T in memory aligned to 2 MiB and offered to the kernel for
+/// transparent huge pages. Arrays of hundreds of megabytes read at random (hash slots,
+/// accumulators) otherwise miss the TLB on nearly every access, and a fault per 4 KiB page on
+/// fresh memory costs more than filling it.
+template <class T>
+std::unique_ptr<T[], FreeHugeBuffer> allocate_huge(std::size_t count) {
+  constexpr std::size_t kHugePage = std::size_t{2} << 20;
+  const std::size_t bytes = (count * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
+  void* memory = std::aligned_alloc(kHugePage, bytes);
+  if (memory == nullptr) throw std::bad_alloc();
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  madvise(memory, bytes, MADV_HUGEPAGE);  // a hint: without huge pages it is still memory
+#endif
+  T* array = static_cast<T*>(memory);
+  std::uninitialized_value_construct_n(array, count);
+  return std::unique_ptr<T[], FreeHugeBuffer>(array);
+}
+
+/// Storage in fixed chunks of 2^Shift elements (allocate_huge) that never move: growing costs
+/// no copy of what is already there (a vector of 10M accumulators would copy 640 MB while
+/// doubling).
+template <class T, unsigned Shift>
+class ChunkedArray {
+ public:
+  static constexpr std::size_t kChunk = std::size_t{1} << Shift;
+
+  T& operator[](std::size_t index) noexcept {
+    return chunks_[index >> Shift][index & (kChunk - 1)];
+  }
+  const T& operator[](std::size_t index) const noexcept {
+    return chunks_[index >> Shift][index & (kChunk - 1)];
+  }
+  const T* address(std::size_t index) const noexcept {
+    return chunks_[index >> Shift].get() + (index & (kChunk - 1));
+  }
+  T* address(std::size_t index) noexcept {
+    return chunks_[index >> Shift].get() + (index & (kChunk - 1));
+  }
+  std::size_t size() const noexcept { return size_; }
+  /// Grows by `count` value-initialised elements that are not split across chunks (count <=
+  /// kChunk); the rest of a chunk too small for them is skipped. Returns the first index.
+  std::size_t append(std::size_t count) {
+    if ((size_ & (kChunk - 1)) + count > kChunk) size_ = (size_ | (kChunk - 1)) + 1;
+    const std::size_t first = size_;
+    size_ += count;
+    while (chunks_.size() * kChunk < size_) chunks_.push_back(allocate_chunk());
+    return first;
+  }
+  void clear() noexcept {
+    chunks_.clear();
+    size_ = 0;
+  }
+
+ private:
+  static std::unique_ptr<T[], FreeHugeBuffer> allocate_chunk() { return allocate_huge<T>(kChunk); }
+
+  std::vector<std::unique_ptr<T[], FreeHugeBuffer>> chunks_;
+  std::size_t size_ = 0;
+};
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
@@ -38,7 +108,7 @@ struct alignas(64) Accumulator {
   Day last = 0;                      ///< last purchase day, when days_count > 0
   std::uint32_t days_begin = 0;      ///< sorted distinct days in the pool, when days_count >= 3
   std::uint32_t days_count = 0;      ///< distinct purchase days; 1 and 2 are just first/last
-  std::uint32_t days_capacity = 0;
+  std::uint32_t days_capacity = 0;   ///< a power of two, >= 4 when days_count >= 3
   std::uint32_t pending = kNone;  ///< list of returns dated before `first` (or before any purchase)
   std::uint32_t id_length = 0;
   char id[kInlineId] = {};  ///< the id, or its uint64 offset in the arena when longer
@@ -58,13 +128,15 @@ struct PendingReturn {
 /// and distinct purchase days, not with rows.
 class CustomerTable {
  public:
-  CustomerTable() : slots_(std::size_t{1} << 12, 0), mask_(slots_.size() - 1) {}
+  CustomerTable()
+      : slots_(allocate_huge<std::uint64_t>(std::size_t{1} << kInitialSlotBits)),
+        slot_bits_(kInitialSlotBits) {}
 
   /// The index of `id`, whose hash_id is `hash`, inserting an empty accumulator for a new id.
   std::uint32_t find_or_insert(std::string_view id, std::uint64_t hash) {
-    if ((customers_.size() + 1) * 2 > slots_.size()) grow_slots();
+    if ((customers_.size() + 1) * 2 > slot_count()) grow_slots();
     const std::uint64_t tag = hash >> 32;
-    std::size_t position = hash & mask_;
+    std::size_t position = slot_position(hash);
     for (;;) {
       const std::uint64_t slot = slots_[position];
       if (slot == 0) break;
@@ -75,7 +147,7 @@ class CustomerTable {
           return index;
         }
       }
-      position = (position + 1) & mask_;
+      position = (position + 1) & mask();
     }
     if (customers_.size() >= kNone - 1 || id.size() >= kNone) {
       throw InputError("ingest: too many distinct customer ids (the limit is 2^32 - 2)");
@@ -91,8 +163,8 @@ class CustomerTable {
     }
     all_numeric_ = all_numeric_ &&
                    std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
-    const auto index = static_cast<std::uint32_t>(customers_.size());
-    customers_.push_back(customer);
+    const auto index = static_cast<std::uint32_t>(customers_.append(1));
+    customers_[index] = customer;
     slots_[position] = (tag << 32) | (std::uint64_t{index} + 1);
     return index;
   }
@@ -133,6 +205,7 @@ class CustomerTable {
   void add_rows(const char* base, std::span<const ParsedRow> rows) {
     constexpr std::size_t kGroup = 32;
     std::uint32_t customers[kGroup];
+    std::uint32_t previous = kNone;
     const std::size_t count = rows.size();
     for (std::size_t i = 0; i < std::min(count, kGroup); ++i) prefetch_slot(rows[i].hash);
     for (std::size_t start = 0; start < count; start += kGroup) {
@@ -140,9 +213,16 @@ class CustomerTable {
       for (std::size_t i = start; i < end; ++i) prefetch_customer(rows[i].hash);
       for (std::size_t i = end; i < std::min(count, end + kGroup); ++i) prefetch_slot(rows[i].hash);
       for (std::size_t i = start; i < end; ++i) {
+        // Logs grouped by customer repeat the id row after row: the lookup is skipped then.
         const ParsedRow& row = rows[i];
-        customers[i - start] = find_or_insert({base + row.id_offset, row.id_length}, row.hash);
-        prefetch_days(customers[i - start]);
+        if (i > 0 && row.hash == rows[i - 1].hash && row.id_length == rows[i - 1].id_length &&
+            std::memcmp(base + row.id_offset, base + rows[i - 1].id_offset, row.id_length) == 0) {
+          customers[i - start] = previous;
+          continue;
+        }
+        previous = customers[i - start] =
+            find_or_insert({base + row.id_offset, row.id_length}, row.hash);
+        prefetch_days(previous);
       }
       for (std::size_t i = start; i < end; ++i) {
         const ParsedRow& row = rows[i];
@@ -158,18 +238,18 @@ class CustomerTable {
   // Prefetches, each a hint only: the three cache misses of a row (its hash slot, its
   // accumulator, the end of its day list) are issued for a whole batch before any is waited on.
   void prefetch_slot(std::uint64_t hash) const noexcept {
-    __builtin_prefetch(slots_.data() + (hash & mask_));
+    __builtin_prefetch(slots_.get() + slot_position(hash));
   }
   void prefetch_customer(std::uint64_t hash) const noexcept {
-    const std::uint64_t slot = slots_[hash & mask_];
+    const std::uint64_t slot = slots_[slot_position(hash)];
     if (slot != 0 && (slot >> 32) == (hash >> 32)) {
-      __builtin_prefetch(customers_.data() + (static_cast<std::uint32_t>(slot) - 1));
+      __builtin_prefetch(customers_.address(static_cast<std::uint32_t>(slot) - 1));
     }
   }
   void prefetch_days(std::uint32_t index) const noexcept {
     const Accumulator& customer = customers_[index];
     if (customer.days_count >= 3) {
-      __builtin_prefetch(days_.data() + customer.days_begin + customer.days_count - 1, 1);
+      __builtin_prefetch(days_.address(customer.days_begin + customer.days_count - 1), 1);
     }
   }
 
@@ -186,7 +266,7 @@ class CustomerTable {
   /// The index of `id` (whose hash_id is `hash`), or kNone when it is not in the table.
   std::uint32_t find(std::string_view id, std::uint64_t hash) const noexcept {
     const std::uint64_t tag = hash >> 32;
-    for (std::size_t position = hash & mask_;; position = (position + 1) & mask_) {
+    for (std::size_t position = slot_position(hash);; position = (position + 1) & mask()) {
       const std::uint64_t slot = slots_[position];
       if (slot == 0) return kNone;
       if ((slot >> 32) != tag) continue;
@@ -204,23 +284,40 @@ class CustomerTable {
       if (customer.days_count == 2) out.push_back(customer.last);
       return;
     }
-    const auto begin = days_.begin() + customer.days_begin;
+    const Day* begin = days_.address(customer.days_begin);
     out.insert(out.end(), begin, begin + customer.days_count);
   }
 
+  /// Frees the hash slots and the day lists, keeping the accumulators and ids: what
+  /// summarising needs once every row is in.
+  void release_lookup_and_days() {
+    slots_.reset();
+    days_.clear();
+    std::vector<std::uint32_t>().swap(free_days_);
+  }
+
  private:
+  // A slot's position is the top slot_bits_ bits of the hash, which its tag (the hash's high
+  // 32 bits) keeps: doubling the table moves slots without touching a single customer.
+  std::size_t slot_count() const noexcept { return std::size_t{1} << slot_bits_; }
+  std::size_t mask() const noexcept { return slot_count() - 1; }
+  std::size_t slot_position(std::uint64_t hash) const noexcept {
+    return static_cast<std::size_t>(hash >> (64 - slot_bits_));
+  }
   void grow_slots() {
-    std::vector<std::uint64_t> slots(slots_.size() * 2, 0);
-    const std::size_t mask = slots.size() - 1;
-    for (std::uint64_t slot : slots_) {
+    if (slot_bits_ == 32) throw InputError("ingest: too many distinct customer ids");
+    const unsigned bits = slot_bits_ + 1;
+    auto slots = allocate_huge<std::uint64_t>(std::size_t{1} << bits);
+    const std::size_t mask = (std::size_t{1} << bits) - 1;
+    for (std::size_t old = 0; old < slot_count(); ++old) {
+      const std::uint64_t slot = slots_[old];
       if (slot == 0) continue;
-      // Positions use the low hash bits, which the slot does not keep: hash the id again.
-      std::size_t position = hash_id(id(customers_[static_cast<std::uint32_t>(slot) - 1])) & mask;
+      std::size_t position = static_cast<std::size_t>(slot >> (64 - bits));
       while (slots[position] != 0) position = (position + 1) & mask;
       slots[position] = slot;
     }
     slots_.swap(slots);
-    mask_ = mask;
+    slot_bits_ = bits;
   }
 
   // Sums the pending returns dated `new_first` and forgets every pending return not before it.
@@ -239,26 +336,43 @@ class CustomerTable {
     return sum;
   }
 
-  std::uint32_t allocate_days(std::uint32_t count) {
-    if (days_.size() + count >= kNone) {
+  // A region of `capacity` (a power of two) days: a freed region of that size if there is one,
+  // else fresh pool space. Regions never span pool chunks.
+  std::uint32_t allocate_days(std::uint32_t capacity) {
+    if (capacity > DayPool::kChunk) {
+      throw InputError("ingest: a customer has more than 2^20 distinct purchase days");
+    }
+    const auto size_class = static_cast<std::size_t>(__builtin_ctz(capacity));
+    if (size_class < free_days_.size() && free_days_[size_class] != kNone) {
+      const std::uint32_t begin = free_days_[size_class];
+      free_days_[size_class] = static_cast<std::uint32_t>(days_[begin]);
+      return begin;
+    }
+    const std::size_t begin = days_.append(capacity);
+    if (begin + capacity >= kNone) {
       throw InputError("ingest: too many distinct customer purchase days (the limit is 2^32)");
     }
-    const auto begin = static_cast<std::uint32_t>(days_.size());
-    days_.resize(days_.size() + count);
-    return begin;
+    return static_cast<std::uint32_t>(begin);
   }
 
-  // Room for one more day; a full list doubles, in place when it is the last one in the pool.
+  // A region given up by a list that moved; its first element links the free list of its size.
+  void free_days(std::uint32_t begin, std::uint32_t capacity) {
+    const auto size_class = static_cast<std::size_t>(__builtin_ctz(capacity));
+    if (free_days_.size() <= size_class) free_days_.resize(size_class + 1, kNone);
+    days_[begin] = static_cast<Day>(free_days_[size_class]);
+    free_days_[size_class] = begin;
+  }
+
+  // Room for one more day; a full list moves to a region twice its size.
   void reserve_one_more(Accumulator& customer) {
     if (customer.days_count < customer.days_capacity) return;
     const std::uint32_t capacity = customer.days_capacity * 2;
-    if (customer.days_begin + customer.days_capacity == days_.size()) {
-      allocate_days(capacity - customer.days_capacity);
-    } else {
-      const std::uint32_t begin = allocate_days(capacity);
-      std::copy_n(days_.begin() + customer.days_begin, customer.days_count, days_.begin() + begin);
-      customer.days_begin = begin;
+    const std::uint32_t begin = allocate_days(capacity);
+    for (std::uint32_t i = 0; i < customer.days_count; ++i) {
+      days_[begin + i] = days_[customer.days_begin + i];
     }
+    free_days(customer.days_begin, customer.days_capacity);
+    customer.days_begin = begin;
     customer.days_capacity = capacity;
   }
 
@@ -281,7 +395,7 @@ class CustomerTable {
       const std::uint32_t begin = allocate_days(4);
       Day sorted[3] = {customer.first, customer.last, day};
       std::sort(sorted, sorted + 3);
-      std::copy_n(sorted, 3, days_.begin() + begin);
+      for (std::uint32_t i = 0; i < 3; ++i) days_[begin + i] = sorted[i];
       customer.days_begin = begin;
       customer.days_capacity = 4;
       customer.days_count = 3;
@@ -296,23 +410,28 @@ class CustomerTable {
       customer.last = day;
       return;
     }
-    const auto list_begin = days_.begin() + customer.days_begin;
-    const auto found = std::lower_bound(list_begin, list_begin + count, day);
+    const Day* list_begin = days_.address(customer.days_begin);  // a list is in one chunk
+    const Day* found = std::lower_bound(list_begin, list_begin + count, day);
     if (*found == day) return;  // found is before the end: day < last
     const auto offset = found - list_begin;
     reserve_one_more(customer);
-    const auto moved_begin = days_.begin() + customer.days_begin;
+    Day* moved_begin = days_.address(customer.days_begin);
     std::copy_backward(moved_begin + offset, moved_begin + count, moved_begin + count + 1);
     moved_begin[offset] = day;
     customer.days_count = count + 1;
     customer.first = std::min(customer.first, day);
   }
 
-  std::vector<Accumulator> customers_;
-  std::vector<char> id_bytes_;        ///< the arena of ids longer than kInlineId
-  std::vector<std::uint64_t> slots_;  ///< 0 = empty, else hash high 32 bits << 32 | index + 1
-  std::size_t mask_;
-  std::vector<Day> days_;  ///< pooled sorted day lists, one region per customer
+  static constexpr unsigned kInitialSlotBits = 12;
+  using DayPool = ChunkedArray<Day, 20>;
+
+  ChunkedArray<Accumulator, 16> customers_;  ///< 4 MiB chunks
+  std::vector<char> id_bytes_;               ///< the arena of ids longer than kInlineId
+  /// 2^slot_bits_ slots: 0 = empty, else hash high 32 bits << 32 | index + 1
+  std::unique_ptr<std::uint64_t[], FreeHugeBuffer> slots_;
+  unsigned slot_bits_;
+  DayPool days_;  ///< sorted day lists, one power-of-two region per customer
+  std::vector<std::uint32_t> free_days_;  ///< per log2 size: first freed region, kNone = none
   std::vector<PendingReturn> pending_;
   bool all_numeric_ = true;
 };

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/parallel.hpp"
 #include "customer_table.hpp"
 #include "ingest_internal.hpp"
 #include "log_scan.hpp"
@@ -70,36 +71,53 @@ struct CustomerRef {
   std::uint32_t index;
 };
 
-std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables) {
+// Each table's customers are sorted by one thread, then the sorted runs are merged: the order
+// is the same total order whatever the number of tables.
+std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, int threads) {
   const bool numeric = std::all_of(tables.begin(), tables.end(), [](const CustomerTable& table) {
     return table.all_ids_numeric();
   });
-  std::vector<SortKey> keys;
-  std::vector<std::uint32_t> table_of_key;
-  std::size_t total = 0;
-  for (const CustomerTable& table : tables) total += table.size();
-  keys.reserve(total);
-  for (std::uint32_t t = 0; t < tables.size(); ++t) {
-    const CustomerTable& table = tables[t];
-    for (std::uint32_t i = 0; i < table.size(); ++i) {
-      if (table[i].days_count == 0) continue;
-      SortKey key = sort_key(table.id(table[i]), numeric, i);
-      key.table = t;
-      keys.push_back(key);
-    }
-  }
   const auto id_of = [&tables](const SortKey& key) {
     const CustomerTable& table = tables[key.table];
     return table.id(table[key.index]);
   };
-  std::sort(keys.begin(), keys.end(), [&id_of, numeric](const SortKey& a, const SortKey& b) {
+  const auto less = [&id_of, numeric](const SortKey& a, const SortKey& b) {
     if (a.major != b.major) return a.major < b.major;
     if (a.minor != b.minor) return a.minor < b.minor;
     return numeric ? numeric_id_less(id_of(a), id_of(b)) : id_of(a) < id_of(b);
+  };
+  std::vector<std::vector<SortKey>> runs(tables.size());
+  parallel_for(threads, tables.size(), [&](std::size_t t) {
+    const CustomerTable& table = tables[t];
+    std::vector<SortKey>& keys = runs[t];
+    keys.reserve(table.size());
+    for (std::uint32_t i = 0; i < table.size(); ++i) {
+      if (table[i].days_count == 0) continue;
+      SortKey key = sort_key(table.id(table[i]), numeric, i);
+      key.table = static_cast<std::uint32_t>(t);
+      keys.push_back(key);
+    }
+    std::sort(keys.begin(), keys.end(), less);
   });
-  std::vector<CustomerRef> order(keys.size());
-  for (std::size_t i = 0; i < keys.size(); ++i)
-    order[i] = CustomerRef{keys[i].table, keys[i].index};
+  while (runs.size() > 1) {  // pairwise merges, each pair by one thread
+    std::vector<std::vector<SortKey>> merged((runs.size() + 1) / 2);
+    parallel_for(threads, merged.size(), [&](std::size_t m) {
+      if (2 * m + 1 == runs.size()) {
+        merged[m].swap(runs[2 * m]);
+        return;
+      }
+      const std::vector<SortKey>&a = runs[2 * m], &b = runs[2 * m + 1];
+      merged[m].resize(a.size() + b.size());
+      std::merge(a.begin(), a.end(), b.begin(), b.end(), merged[m].begin(), less);
+      std::vector<SortKey>().swap(runs[2 * m]);
+      std::vector<SortKey>().swap(runs[2 * m + 1]);
+    });
+    runs.swap(merged);
+  }
+  std::vector<CustomerRef> order;
+  if (runs.empty()) return order;
+  order.reserve(runs[0].size());
+  for (const SortKey& key : runs[0]) order.push_back(CustomerRef{key.table, key.index});
   return order;
 }
 
@@ -109,30 +127,33 @@ std::size_t customer_count(const std::vector<CustomerTable>& tables) {
   return count;
 }
 
-// The summaries of the customers `order` names, as of `as_of`.
+// The summaries of the customers `order` names, as of `as_of`, in blocks filled in parallel.
 void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<CustomerRef>& order,
-                    Day as_of, std::vector<CustomerSummary>& customers) {
+                    Day as_of, std::vector<CustomerSummary>& customers, int threads) {
+  constexpr std::size_t kBlock = 1 << 16;
   customers.resize(order.size());
-  for (std::size_t i = 0; i < order.size(); ++i) {
-    const CustomerTable& table = tables[order[i].table];
-    const detail::Accumulator& from = table[order[i].index];
-    CustomerSummary& to = customers[i];
-    to.id = table.id(from);
-    to.first_purchase = from.first;
-    to.last_purchase = from.last;
-    to.purchase_days = from.days_count;
-    to.frequency = to.purchase_days - 1;
-    to.recency = from.last - from.first;
-    to.T = as_of - from.first;
-    to.days_since_last = as_of - from.last;
-    // One rounding each: the integer numerator over an exactly representable denominator.
-    to.total_spend = static_cast<double>(from.total) / kUnitsPerCurrency;
-    to.monetary = to.frequency == 0 ? 0.0
-                                    : static_cast<double>(from.total - from.first_day_spend) /
-                                          (kUnitsPerCurrency * static_cast<double>(to.frequency));
-    to.avg_spend = static_cast<double>(from.total) /
-                   (kUnitsPerCurrency * static_cast<double>(to.purchase_days));
-  }
+  parallel_for(threads, (order.size() + kBlock - 1) / kBlock, [&](std::size_t block) {
+    for (std::size_t i = block * kBlock; i < std::min(order.size(), (block + 1) * kBlock); ++i) {
+      const CustomerTable& table = tables[order[i].table];
+      const detail::Accumulator& from = table[order[i].index];
+      CustomerSummary& to = customers[i];
+      to.id = table.id(from);
+      to.first_purchase = from.first;
+      to.last_purchase = from.last;
+      to.purchase_days = from.days_count;
+      to.frequency = to.purchase_days - 1;
+      to.recency = from.last - from.first;
+      to.T = as_of - from.first;
+      to.days_since_last = as_of - from.last;
+      // One rounding each: the integer numerator over an exactly representable denominator.
+      to.total_spend = static_cast<double>(from.total) / kUnitsPerCurrency;
+      to.monetary = to.frequency == 0 ? 0.0
+                                      : static_cast<double>(from.total - from.first_day_spend) /
+                                            (kUnitsPerCurrency * static_cast<double>(to.frequency));
+      to.avg_spend = static_cast<double>(from.total) /
+                     (kUnitsPerCurrency * static_cast<double>(to.purchase_days));
+    }
+  });
 }
 
 }  // namespace
@@ -176,8 +197,9 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
       [&tables](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         tables[partition].add_rows(block, rows);
       });
+  for (CustomerTable& table : tables) table.release_lookup_and_days();
 
-  const std::vector<CustomerRef> order = output_order(tables);
+  const std::vector<CustomerRef> order = output_order(tables, threads);
   base.stats.customers_without_purchase =
       static_cast<std::int64_t>(customer_count(tables) - order.size());
   if (order.empty()) {
@@ -188,7 +210,7 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   base.as_of = options.as_of.value_or(scan.last_day);
   base.first_day = scan.first_day;
   base.last_day = scan.last_day;
-  fill_summaries(tables, order, base.as_of, base.customers);
+  fill_summaries(tables, order, base.as_of, base.customers, threads);
   return base;
 }
 
@@ -258,7 +280,7 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
     }
   }
   base.stats.customers_without_purchase = without_purchase;
-  const std::vector<CustomerRef> order = output_order(before_tables);
+  const std::vector<CustomerRef> order = output_order(before_tables, 1);
   if (order.empty() && out.after_only_customers == 0) {
     throw InputError(source +
                      ": no customer has a purchase day: " + detail::describe_stats(base.stats));
@@ -267,7 +289,7 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
   base.as_of = split;
   base.first_day = scan.first_day;
   base.last_day = scan.last_day;
-  fill_summaries(before_tables, order, split, base.customers);
+  fill_summaries(before_tables, order, split, base.customers, 1);
   out.before_offsets.reserve(order.size() + 1);
   out.after_offsets.reserve(order.size() + 1);
   out.after_spend.reserve(order.size());

@@ -63,10 +63,10 @@ struct ParsedRow {
   bool is_return;  ///< a negative amount under returns=net
 };
 
-/// The partition of a row: the high bits of its hash, so that a partition's own table, which
-/// positions ids by the low bits, still sees well spread hashes.
+/// The partition of a row: from the low half of its hash, so that a partition's own table,
+/// which positions ids by the high half, still sees well spread hashes.
 inline std::size_t partition_of(std::uint64_t hash, std::size_t partitions) noexcept {
-  return static_cast<std::size_t>(((hash >> 32) * partitions) >> 32);
+  return static_cast<std::size_t>(((hash & 0xFFFFFFFFu) * partitions) >> 32);
 }
 
 /// Receives the accepted rows of one partition of one block; `base` is the block's first byte,
