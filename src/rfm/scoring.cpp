@@ -49,20 +49,21 @@ std::vector<int> quantile_scores(std::span<const double> values, int bins) {
       throw UsageError("quantile scores: value " + std::to_string(i) + " is NaN");
     }
   }
-  std::vector<std::size_t> order(n);
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  // Ties get one score whatever their order, so an unstable sort is enough.
-  std::sort(order.begin(), order.end(),
-            [&](std::size_t a, std::size_t b) { return values[a] < values[b]; });
+  // Ties get one score, so a score depends only on the value: the bins are found on the sorted
+  // values (a plain sort of doubles, far faster than sorting indices by value) as the largest
+  // value of each bin, and each customer's score is then looked up among those.
+  std::vector<double> sorted(values.begin(), values.end());
+  std::sort(sorted.begin(), sorted.end());
 
-  std::vector<int> scores(n, 1);
+  std::vector<double> bin_max;  // largest value of bins 1, 2, ...
   // The current bin's target is remaining / bins_left, kept as that exact fraction: every
   // comparison below is the cross-multiplied integer form, so no rounding decides a boundary.
   int bin = 1;
   std::int64_t remaining = static_cast<std::int64_t>(n);  // customers not in a closed bin
   std::int64_t bins_left = bins;                          // bins not closed, the current included
   std::int64_t in_bin = 0;
-  const auto close_bin = [&] {
+  const auto close_bin = [&](double largest) {
+    bin_max.push_back(largest);
     ++bin;
     remaining -= in_bin;
     --bins_left;
@@ -71,17 +72,23 @@ std::vector<int> quantile_scores(std::span<const double> values, int bins) {
   std::size_t start = 0;
   while (start < n) {
     std::size_t end = start + 1;
-    while (end < n && values[order[end]] == values[order[start]]) ++end;
+    while (end < n && sorted[end] == sorted[start]) ++end;
     const auto group = static_cast<std::int64_t>(end - start);
     // Nearest to target: leave the group to the next bin when in_bin + group - target exceeds
     // target - in_bin, i.e. 2 * in_bin + group > 2 * target.
     if (in_bin > 0 && bin < bins && (2 * in_bin + group) * bins_left > 2 * remaining) {
-      close_bin();
+      close_bin(sorted[start - 1]);
     }
-    for (std::size_t k = start; k < end; ++k) scores[order[k]] = bin;
     in_bin += group;
-    if (bin < bins && in_bin * bins_left >= remaining) close_bin();
+    if (bin < bins && in_bin * bins_left >= remaining) close_bin(sorted[end - 1]);
     start = end;
+  }
+
+  std::vector<int> scores(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    int score = 1;
+    for (const double largest : bin_max) score += values[i] > largest ? 1 : 0;
+    scores[i] = score;
   }
   return scores;
 }
