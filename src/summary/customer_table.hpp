@@ -17,32 +17,28 @@
 #include "clvkit/summary/customer_summary.hpp"
 #include "log_scan.hpp"
 
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
-
 namespace clvkit::detail {
 
+/// Unmaps what allocate_huge mapped.
 struct FreeHugeBuffer {
-  void operator()(void* memory) const noexcept { std::free(memory); }
+  std::size_t bytes = 0;
+  void operator()(void* memory) const noexcept;
 };
 
-/// `count` value-initialised T in memory aligned to 2 MiB and offered to the kernel for
+/// `count` value-initialised T in fresh memory aligned to 2 MiB and offered to the kernel for
 /// transparent huge pages. Arrays of hundreds of megabytes read at random (hash slots,
 /// accumulators) otherwise miss the TLB on nearly every access, and a fault per 4 KiB page on
-/// fresh memory costs more than filling it.
+/// fresh memory costs more than filling it. The memory is mapped, not taken from the heap, so
+/// freeing it returns it to the system at once (the heap would keep it in the process).
+void* map_huge(std::size_t bytes);
+
 template <class T>
 std::unique_ptr<T[], FreeHugeBuffer> allocate_huge(std::size_t count) {
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
   const std::size_t bytes = (count * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-  void* memory = std::aligned_alloc(kHugePage, bytes);
-  if (memory == nullptr) throw std::bad_alloc();
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-  madvise(memory, bytes, MADV_HUGEPAGE);  // a hint: without huge pages it is still memory
-#endif
-  T* array = static_cast<T*>(memory);
+  T* array = static_cast<T*>(map_huge(bytes));
   std::uninitialized_value_construct_n(array, count);
-  return std::unique_ptr<T[], FreeHugeBuffer>(array);
+  return std::unique_ptr<T[], FreeHugeBuffer>(array, FreeHugeBuffer{bytes});
 }
 
 /// Storage in fixed chunks of 2^Shift elements (allocate_huge) that never move: growing costs

@@ -1,5 +1,7 @@
 #include "pipeline.hpp"
 
+#include <sys/resource.h>
+
 #include <chrono>
 #include <cstdio>
 #include <utility>
@@ -22,6 +24,9 @@ void StageTimer::lap(const char* stage) {
   const double t = now_seconds();
   stages_.emplace_back(stage, t - last_);
   last_ = t;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  peak_rss_mb_.push_back(static_cast<double>(usage.ru_maxrss) / 1024.0);  // Linux: KiB
 }
 
 std::string StageTimer::json() const {
@@ -30,6 +35,9 @@ std::string StageTimer::json() const {
   nlohmann::ordered_json out;
   out["stage_seconds"] = stages;
   out["total_seconds"] = last_ - start_;
+  nlohmann::ordered_json rss = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < stages_.size(); ++i) rss[stages_[i].first] = peak_rss_mb_[i];
+  out["peak_rss_mb"] = rss;
   return out.dump();
 }
 

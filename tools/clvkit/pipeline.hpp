@@ -21,13 +21,17 @@ namespace clvkit::cli {
 class StageTimer {
  public:
   StageTimer();
-  /// Records the time since the previous lap (or construction) under `stage`.
+  /// Records the time since the previous lap (or construction) under `stage`, and the process's
+  /// peak resident memory so far.
   void lap(const char* stage);
-  /// {"stage_seconds": {stage: s, ...}, "total_seconds": s} on one line.
+  /// {"stage_seconds": {stage: s, ...}, "total_seconds": s, "peak_rss_mb": {stage: MB, ...}}
+  /// on one line; a stage's peak RSS is the peak up to its end, so the stage whose figure jumps
+  /// is the one that needed the memory.
   std::string json() const;
 
  private:
   std::vector<std::pair<std::string, double>> stages_;
+  std::vector<double> peak_rss_mb_;
   double start_ = 0.0;
   double last_ = 0.0;
 };
