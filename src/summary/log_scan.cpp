@@ -6,6 +6,9 @@
 #include <array>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <new>
+#include <utility>
 #include <optional>
 #include <vector>
 
@@ -368,9 +371,28 @@ void check_quoted_records(std::span<char> data, const RowRules& rules, RowChecke
   line_ends = reader.next_line() - 1;
 }
 
+/// Leaves new elements uninitialised: a block's bytes are overwritten by the read that follows
+/// the resize, so zero-filling gigabytes of them first would be wasted work.
+template <class T>
+struct UninitialisedAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = UninitialisedAllocator<U>;
+  };
+  template <class U>
+  void construct(U* where) noexcept {
+    ::new (static_cast<void*>(where)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* where, Args&&... args) {
+    ::new (static_cast<void*>(where)) U(std::forward<Args>(args)...);
+  }
+};
+using Bytes = std::vector<char, UninitialisedAllocator<char>>;
+
 /// A piece of the input: whole records in bytes[begin, end), and what a worker made of them.
 struct Block {
-  std::vector<char> bytes;
+  Bytes bytes;
   std::size_t begin = 0;
   std::size_t end = 0;
   bool has_quotes = false;
@@ -410,7 +432,7 @@ class BlockReader {
   std::size_t block_bytes() const noexcept { return block_bytes_; }
 
   /// Appends up to `count` more bytes of input to `bytes`; false at the end of the input.
-  bool read_more(std::vector<char>& bytes, std::size_t count) {
+  bool read_more(Bytes& bytes, std::size_t count) {
     if (eof_) return false;
     const std::size_t old_size = bytes.size();
     bytes.resize(old_size + count);
@@ -423,7 +445,7 @@ class BlockReader {
   }
 
   /// Bytes read past the last cut, which start the next block.
-  std::vector<char>& carry() noexcept { return carry_; }
+  Bytes& carry() noexcept { return carry_; }
   /// True once the end of the input has been read.
   bool at_end() const noexcept { return eof_; }
 
@@ -471,7 +493,7 @@ class BlockReader {
   std::istream& in_;
   const std::string& source_;
   std::size_t block_bytes_;
-  std::vector<char> carry_;
+  Bytes carry_;
   bool eof_ = false;
 };
 
@@ -505,7 +527,7 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
                      options.block_bytes == 0 ? kDefaultBlockBytes : options.block_bytes);
 
   // The header: the first record of the first bytes, read on until it is whole.
-  std::vector<char>& head = reader.carry();
+  Bytes& head = reader.carry();
   reader.read_more(head, reader.block_bytes());
   std::size_t skip = 0;
   std::optional<CsvReader> header;
