@@ -1,6 +1,7 @@
 #include "clvkit/io/date.hpp"
 
 #include <cstdio>
+#include <cstring>
 
 #include "clvkit/error.hpp"
 
@@ -101,24 +102,49 @@ Day days_from_civil(int year, unsigned month, unsigned day) noexcept {
   return static_cast<Day>(era * kDaysPer400Years + day_of_era - kEpochShift);
 }
 
-std::string format_day(Day day_number) {
-  // The inverse of days_from_civil, in the same March-based calendar.
+char* format_day_to(char* out, Day day_number) noexcept {
+  // The inverse of days_from_civil, in the same March-based calendar. Only the era can be
+  // negative; within an era every count is small and non-negative, so it is unsigned 32-bit
+  // arithmetic, whose divisions by constants are a multiply and a shift.
   const std::int64_t z = static_cast<std::int64_t>(day_number) + kEpochShift;
   const std::int64_t era = (z >= 0 ? z : z - (kDaysPer400Years - 1)) / kDaysPer400Years;
-  const std::int64_t day_of_era = z - era * kDaysPer400Years;
-  const std::int64_t year_of_era =
+  const auto day_of_era = static_cast<std::uint32_t>(z - era * kDaysPer400Years);  // [0, 146096]
+  const std::uint32_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const std::int64_t day_of_year =
+  const std::uint32_t day_of_year =
       day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;
-  const std::int64_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-  const std::int64_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+  const std::uint32_t month_from_march = (5 * day_of_year + 2) / 153;
+  const std::uint32_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+  const std::uint32_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
   const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
-  char text[32];
-  const int length =
-      std::snprintf(text, sizeof text, "%04lld-%02lld-%02lld", static_cast<long long>(year),
-                    static_cast<long long>(month), static_cast<long long>(day));
-  return std::string(text, static_cast<std::size_t>(length));
+  if (year < 0 || year > 9999) {
+    // Rare: printf's "%04lld" defines the text (a sign, as many digits as needed).
+    char text[32];
+    const int length = std::snprintf(text, sizeof text, "%04lld-%02u-%02u",
+                                     static_cast<long long>(year), month, day);
+    std::memcpy(out, text, static_cast<std::size_t>(length));
+    return out + length;
+  }
+  // Four-digit years, i.e. every real date: the same text as "%04lld-%02u-%02u", written two
+  // digits at a time (this runs twice per output record).
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  const auto pair = [](char* p, std::uint32_t value) { std::memcpy(p, kPairs + 2 * value, 2); };
+  const auto year4 = static_cast<std::uint32_t>(year);
+  pair(out, year4 / 100);
+  pair(out + 2, year4 % 100);
+  out[4] = '-';
+  pair(out + 5, month);
+  out[7] = '-';
+  pair(out + 8, day);
+  return out + 10;
+}
+
+std::string format_day(Day day) {
+  char text[kMaxDayChars];
+  return std::string(text, format_day_to(text, day));
 }
 
 DateParser::DateParser(std::string format) : format_(std::move(format)) {

@@ -1,6 +1,10 @@
 #include "clvkit/io/date.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <vector>
 
 #include "../support/matchers.hpp"
 #include "clvkit/error.hpp"
@@ -49,6 +53,93 @@ TEST_CASE("format_day writes YYYY-MM-DD and inverts days_from_civil", "[date][pr
   CHECK(mismatches == 0);
   // 1600..1999 and 2000..2399 are two full 400-year eras of 146097 days; 2400 is a leap year.
   CHECK(to - from + 1 == 2 * 146097 + 366);
+}
+
+namespace {
+
+// printf's text of a date: the definition format_day keeps for every year ("-001-03-01",
+// "12000-01-01").
+std::string printf_date(long long year, unsigned month, unsigned day) {
+  char text[40];
+  const int length = std::snprintf(text, sizeof text, "%04lld-%02u-%02u", year, month, day);
+  return std::string(text, static_cast<std::size_t>(length));
+}
+
+std::string written_day(Day day) {
+  char text[clvkit::kMaxDayChars];
+  return std::string(text, clvkit::format_day_to(text, day));
+}
+
+}  // namespace
+
+TEST_CASE("format_day_to writes printf's date for every day of years -2000 to 12000",
+          "[date][property]") {
+  // The reference walks the calendar by (year, month, day) and numbers the days by counting, so
+  // it shares none of the day -> date arithmetic under test. Years 0..9999 take the digit-pair
+  // path; the others printf's, with a sign or a fifth digit.
+  constexpr unsigned kMonthDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  Day day = days_from_civil(-2000, 1, 1);
+  std::int64_t days = 0;
+  std::int64_t mismatches = 0;
+  std::string first_mismatch;
+  for (int year = -2000; year <= 12000; ++year) {
+    const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    for (unsigned month = 1; month <= 12; ++month) {
+      const unsigned length = kMonthDays[month - 1] + (month == 2 && leap ? 1u : 0u);
+      for (unsigned d = 1; d <= length; ++d, ++day, ++days) {
+        const std::string expected = printf_date(year, month, d);
+        const std::string written = written_day(day);
+        if (written != expected || format_day(day) != expected) {
+          if (mismatches++ == 0) first_mismatch = std::to_string(day) + ": " + written;
+        }
+      }
+    }
+  }
+  CAPTURE(first_mismatch);
+  CHECK(mismatches == 0);
+  // 35 eras of 400 years (146097 days each) and the leap year 12000.
+  CHECK(days == 35 * 146097 + 366);
+  CHECK(day == days_from_civil(12001, 1, 1));
+}
+
+TEST_CASE("format_day_to agrees with format_day over the whole Day range", "[date][property]") {
+  // Every 9973rd day from the smallest to the largest, plus the edges of the four-digit years
+  // and of the type: the text is printf's form of a date that days_from_civil maps back to the
+  // day, and fits in kMaxDayChars.
+  std::vector<Day> days = {std::numeric_limits<Day>::min(),
+                           std::numeric_limits<Day>::min() + 1,
+                           std::numeric_limits<Day>::max(),
+                           std::numeric_limits<Day>::max() - 1,
+                           days_from_civil(0, 1, 1) - 1,
+                           days_from_civil(0, 1, 1),
+                           days_from_civil(0, 3, 1) - 1,
+                           days_from_civil(9999, 12, 31),
+                           days_from_civil(9999, 12, 31) + 1,
+                           -1,
+                           0};
+  for (std::int64_t day = std::numeric_limits<Day>::min(); day <= std::numeric_limits<Day>::max();
+       day += 9973) {
+    days.push_back(static_cast<Day>(day));
+  }
+  std::int64_t mismatches = 0;
+  std::string first_mismatch;
+  for (const Day day : days) {
+    const std::string written = written_day(day);
+    long long year = 0;
+    unsigned month = 0, d = 0;
+    const bool parsed = std::sscanf(written.c_str(), "%lld-%u-%u", &year, &month, &d) == 3;
+    if (written != format_day(day) || written.size() > clvkit::kMaxDayChars || !parsed ||
+        written != printf_date(year, month, d) ||
+        days_from_civil(static_cast<int>(year), month, d) != day) {
+      if (mismatches++ == 0) first_mismatch = std::to_string(day) + ": " + written;
+    }
+  }
+  CAPTURE(first_mismatch);
+  CHECK(mismatches == 0);
+  CHECK(format_day(std::numeric_limits<Day>::min()) == "-5877641-06-23");
+  CHECK(format_day(std::numeric_limits<Day>::max()) == "5881580-07-11");
+  CHECK(format_day(days_from_civil(0, 1, 1) - 1) == "-001-12-31");  // printf: width counts the sign
+  CHECK(format_day(days_from_civil(9999, 12, 31) + 1) == "10000-01-01");
 }
 
 TEST_CASE("automatic date parsing accepts the ISO forms and keeps the written calendar date",

@@ -1,6 +1,7 @@
 #pragma once
 // Calendar dates as day numbers, parsing and formatting.
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,6 +19,14 @@ Day days_from_civil(int year, unsigned month, unsigned day) noexcept;
 /// Formats a day number as "YYYY-MM-DD" (years outside 0..9999 are written with as many digits
 /// as they need and a leading '-' when negative).
 std::string format_day(Day day);
+
+/// The most characters format_day_to writes (format_day of the smallest Day is 14).
+inline constexpr std::size_t kMaxDayChars = 16;
+
+/// Writes the text of format_day(day) at `out`, without a terminator, and returns the end of what
+/// it wrote (at most kMaxDayChars characters): the allocation-free form for writers of many
+/// records, as std::to_chars is for numbers.
+char* format_day_to(char* out, Day day) noexcept;
 
 /// A date format: empty = automatic; otherwise a strftime-style pattern.
 ///
