@@ -7,10 +7,10 @@
 #include <cstring>
 #include <exception>
 #include <memory>
-#include <thread>
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/util/parallel.hpp"
 
 namespace clvkit {
 namespace {
@@ -335,16 +335,17 @@ struct BlockText {
 };
 
 template <RecordFormat format>
-void write_records(BlockText& text, const std::vector<CustomerRecord>& records, std::size_t begin,
+void write_records(BlockText& text, const RecordSource& records, std::size_t begin,
                    std::size_t end) {
   for (std::size_t i = begin; i < end; ++i) {
+    const CustomerRecord record = records(i);
     RoomSink room;
-    for_each_field(records[i], room);
-    text.commit(write_record<format>(text.room(room.room), records[i], i));
+    for_each_field(record, room);
+    text.commit(write_record<format>(text.room(room.room), record, i));
   }
 }
 
-void write_records(BlockText& text, RecordFormat format, const std::vector<CustomerRecord>& records,
+void write_records(BlockText& text, RecordFormat format, const RecordSource& records,
                    std::size_t begin, std::size_t end) {
   switch (format) {
     case RecordFormat::json:
@@ -363,9 +364,9 @@ void write_records(BlockText& text, RecordFormat format, const std::vector<Custo
 // write about 20% slower.
 constexpr std::size_t kBlockRecords = 2048;
 
-void write_record_blocks(OutputFile& out, RecordFormat format,
-                         const std::vector<CustomerRecord>& records, int threads) {
-  const std::size_t blocks = (records.size() + kBlockRecords - 1) / kBlockRecords;
+void write_record_blocks(OutputFile& out, RecordFormat format, std::size_t record_count,
+                         const RecordSource& records, int threads) {
+  const std::size_t blocks = (record_count + kBlockRecords - 1) / kBlockRecords;
   const std::size_t workers = static_cast<std::size_t>(std::max(1, threads));
   const std::size_t wave = workers * 4;
   std::vector<BlockText> text(std::min(wave, std::max<std::size_t>(blocks, 1)));
@@ -377,23 +378,13 @@ void write_record_blocks(OutputFile& out, RecordFormat format,
         BlockText& block = text[slot];
         block.size = 0;
         const std::size_t begin = (first + slot) * kBlockRecords;
-        const std::size_t end = std::min(records.size(), begin + kBlockRecords);
+        const std::size_t end = std::min(record_count, begin + kBlockRecords);
         write_records(block, format, records, begin, end);
       } catch (...) {
         errors[slot] = std::current_exception();
       }
     };
-    if (workers == 1 || count == 1) {
-      for (std::size_t slot = 0; slot < count; ++slot) format_block(slot);
-    } else {
-      std::vector<std::thread> pool;
-      for (std::size_t w = 0; w < std::min(workers, count); ++w) {
-        pool.emplace_back([&, w] {
-          for (std::size_t slot = w; slot < count; slot += workers) format_block(slot);
-        });
-      }
-      for (std::thread& t : pool) t.join();
-    }
+    parallel_for(static_cast<int>(workers), count, format_block);
     for (std::size_t slot = 0; slot < count; ++slot) {
       if (errors[slot]) std::rethrow_exception(errors[slot]);  // the first bad record, in order
       out.write(text[slot].view());
@@ -403,22 +394,30 @@ void write_record_blocks(OutputFile& out, RecordFormat format,
 
 }  // namespace
 
-void write_customer_records(OutputFile& out, RecordFormat format,
-                            const std::vector<CustomerRecord>& records,
-                            const nlohmann::ordered_json& metadata, int threads) {
+void write_customer_records(OutputFile& out, RecordFormat format, std::size_t record_count,
+                            const RecordSource& records, const nlohmann::ordered_json& metadata,
+                            int threads) {
   if (format == RecordFormat::json) {
     out.write("{\"metadata\":");
     out.write(metadata.dump(2));
     out.write(",\n\"customers\":[");
-  } else if (format == RecordFormat::csv && !records.empty()) {
+  } else if (format == RecordFormat::csv && record_count > 0) {
     std::string header;
     HeaderSink sink{header};
-    for_each_field(records.front(), sink);
+    for_each_field(records(0), sink);
     header.push_back('\n');
     out.write(header);
   }
-  write_record_blocks(out, format, records, threads);
+  write_record_blocks(out, format, record_count, records, threads);
   if (format == RecordFormat::json) out.write("\n]}\n");
+}
+
+void write_customer_records(OutputFile& out, RecordFormat format,
+                            const std::vector<CustomerRecord>& records,
+                            const nlohmann::ordered_json& metadata, int threads) {
+  write_customer_records(
+      out, format, records.size(), [&records](std::size_t i) { return records[i]; }, metadata,
+      threads);
 }
 
 }  // namespace clvkit

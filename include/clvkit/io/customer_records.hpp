@@ -4,6 +4,7 @@
 // the same bytes.
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -38,6 +39,15 @@ struct CustomerRecord {
 void write_customer_records(OutputFile& out, RecordFormat format,
                             const std::vector<CustomerRecord>& records,
                             const nlohmann::ordered_json& metadata, int threads = 1);
+
+/// Record `index` of the output, built when it is written (from any thread; must not throw).
+using RecordSource = std::function<CustomerRecord(std::size_t index)>;
+
+/// The same for `record_count` records made on demand, so that no vector of records (40 bytes a
+/// customer) has to exist next to the data it points into.
+void write_customer_records(OutputFile& out, RecordFormat format, std::size_t record_count,
+                            const RecordSource& records, const nlohmann::ordered_json& metadata,
+                            int threads = 1);
 
 /// Appends `value` as a JSON string literal (quotes and escapes included).
 void append_json_string(std::string& out, std::string_view value);
