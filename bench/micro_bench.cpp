@@ -5,6 +5,7 @@
 #include <benchmark/benchmark.h>
 
 #include <sstream>
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -39,19 +40,52 @@ const std::string& simulated_log(std::int64_t customers) {
   return text;
 }
 
+// The same log with its rows sorted by date, as point-of-sale exports usually are: consecutive
+// rows then belong to different customers, so every row is a lookup in a large table.
+const std::string& date_sorted_log(std::int64_t customers) {
+  static std::string text;
+  static std::int64_t made_for = -1;
+  if (made_for != customers) {
+    const std::string& grouped = simulated_log(customers);
+    const std::size_t header_end = grouped.find('\n') + 1;
+    std::vector<std::string_view> lines;
+    for (std::size_t at = header_end; at < grouped.size();) {
+      const std::size_t end = grouped.find('\n', at);
+      lines.push_back(std::string_view(grouped).substr(at, end - at + 1));
+      at = end + 1;
+    }
+    const auto date_of = [](std::string_view line) { return line.substr(line.find(',') + 1, 10); };
+    std::stable_sort(lines.begin(), lines.end(), [&](std::string_view a, std::string_view b) {
+      return date_of(a) < date_of(b);
+    });
+    text.assign(grouped, 0, header_end);
+    for (const std::string_view line : lines) text.append(line);
+    made_for = customers;
+  }
+  return text;
+}
+
+// Args: customers, threads, row order (0 = grouped by customer as simulated, 1 = by date).
 void BM_IngestRows(benchmark::State& state) {
-  const std::string& text = simulated_log(state.range(0));
+  const std::string& text =
+      state.range(2) == 0 ? simulated_log(state.range(0)) : date_sorted_log(state.range(0));
+  IngestOptions options;
+  options.threads = static_cast<int>(state.range(1));
   std::int64_t rows = 0;
   for (auto _ : state) {
     std::istringstream in(text);
-    const CustomerBase base = ingest_transactions(in, "bench", IngestOptions{});
+    const CustomerBase base = ingest_transactions(in, "bench", options);
     rows = base.stats.rows_read;
     benchmark::DoNotOptimize(base.customers.data());
   }
   state.SetItemsProcessed(state.iterations() * rows);
   state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(text.size()));
 }
-BENCHMARK(BM_IngestRows)->Arg(100'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_IngestRows)
+    ->ArgNames({"customers", "threads", "by_date"})
+    ->ArgsProduct({{1'000'000}, {1, 2}, {0, 1}})
+    ->UseRealTime()
+    ->Unit(benchmark::kMillisecond);
 
 void BM_ParseIsoDate(benchmark::State& state) {
   const DateParser parser;
