@@ -7,13 +7,16 @@
 #include <cstdint>
 #include <iomanip>
 #include <limits>
+#include <memory>
+#include <span>
 #include <sstream>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/parallel.hpp"
+#include "clvkit/util/radix_sort.hpp"
 
 namespace clvkit {
 
@@ -34,45 +37,67 @@ struct SpendPattern {
   double count = 0.0;
 };
 
-// Stable LSD radix sort of `items` by a non-negative double member: for x >= +0 the IEEE bit
-// patterns read as unsigned integers are ordered like the values. A byte that is the same in
-// every key is skipped, so x (a small count: two varying bytes) costs two passes. Sorting the
-// ~1M observations of a large customer base this way takes a third of std::sort's time.
-void radix_sort(std::vector<SpendObservation>& items, double SpendObservation::*key,
-                std::vector<SpendObservation>& scratch) {
-  const auto bits = [key](const SpendObservation& o) {
-    return std::bit_cast<std::uint64_t>(o.*key);
-  };
-  std::array<std::array<std::size_t, 256>, 8> histogram{};
-  for (const SpendObservation& o : items) {
-    const std::uint64_t b = bits(o);
-    for (std::size_t byte = 0; byte < 8; ++byte) ++histogram[byte][(b >> (8 * byte)) & 0xff];
-  }
-  scratch.resize(items.size());
-  for (std::size_t byte = 0; byte < 8; ++byte) {
-    std::array<std::size_t, 256>& next = histogram[byte];  // becomes the first free slot
-    if (std::find(next.begin(), next.end(), items.size()) != next.end()) continue;
-    std::size_t offset = 0;
-    for (std::size_t& n : next) offset += std::exchange(n, offset);
-    for (const SpendObservation& o : items) scratch[next[(bits(o) >> (8 * byte)) & 0xff]++] = o;
-    items.swap(scratch);
-  }
-}
+// Observations per task when sorting and merging: a constant, so the split of the work does not
+// depend on the thread count.
+constexpr std::size_t kObservationBlock = 1 << 16;
 
-// Sorted by (x, m) (m first, then stably by x) and equal pairs merged.
-std::vector<SpendPattern> compress(const std::vector<SpendObservation>& data) {
-  std::vector<SpendObservation> sorted = data;
-  std::vector<SpendObservation> scratch;
-  radix_sort(sorted, &SpendObservation::m, scratch);
-  radix_sort(sorted, &SpendObservation::x, scratch);
-  std::vector<SpendPattern> patterns;
-  for (const SpendObservation& o : sorted) {
-    if (!patterns.empty() && patterns.back().x == o.x && patterns.back().m == o.m) {
-      patterns.back().count += 1.0;
-    } else {
-      patterns.push_back({o.x, o.m, 1.0});
+// SpendObservation without default member initialisers: a buffer of these can be left
+// uninitialised, to be touched first by the parallel passes rather than zeroed on one thread.
+struct SortedSpend {
+  double x;
+  double m;
+};
+
+// Sorted by (x, m) and equal pairs merged. For x, m >= +0 the IEEE bit patterns read as unsigned
+// integers are ordered like the values, so a stable radix sort by m and then by x sorts the pairs
+// (x, a small count, costs two or three passes: its other bytes are the same in every key). Each
+// block writes the patterns whose first observation it holds, at an offset counted beforehand.
+std::vector<SpendPattern> compress(const std::vector<SpendObservation>& data, int threads) {
+  const std::size_t n = data.size();
+  const std::size_t blocks = (n + kObservationBlock - 1) / kObservationBlock;
+  const auto block_end = [n](std::size_t block) {
+    return std::min(n, (block + 1) * kObservationBlock);
+  };
+  const auto sorted_buffer = std::make_unique_for_overwrite<SortedSpend[]>(n);
+  const auto scratch_buffer = std::make_unique_for_overwrite<SortedSpend[]>(n);
+  std::span<SortedSpend> sorted(sorted_buffer.get(), n);
+  std::span<SortedSpend> scratch(scratch_buffer.get(), n);
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
+      sorted[i] = {data[i].x, data[i].m};
     }
+  });
+  stable_radix_sort(
+      sorted, scratch, 64, [](const SortedSpend& o) { return std::bit_cast<std::uint64_t>(o.m); },
+      threads);
+  stable_radix_sort(
+      sorted, scratch, 64, [](const SortedSpend& o) { return std::bit_cast<std::uint64_t>(o.x); },
+      threads);
+
+  const auto starts_pattern = [sorted](std::size_t i) {
+    return i == 0 || sorted[i].x != sorted[i - 1].x || sorted[i].m != sorted[i - 1].m;
+  };
+  std::vector<std::size_t> first_pattern(blocks + 1, 0);
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    std::size_t count = 0;
+    for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
+      if (starts_pattern(i)) ++count;
+    }
+    first_pattern[block + 1] = count;
+  });
+  for (std::size_t block = 0; block < blocks; ++block) {
+    first_pattern[block + 1] += first_pattern[block];
   }
+  std::vector<SpendPattern> patterns(first_pattern[blocks]);
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    std::size_t next = first_pattern[block];
+    for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
+      if (!starts_pattern(i)) continue;
+      std::size_t end = i + 1;
+      while (end < n && sorted[end].x == sorted[i].x && sorted[end].m == sorted[i].m) ++end;
+      patterns[next++] = {sorted[i].x, sorted[i].m, static_cast<double>(end - i)};
+    }
+  });
   return patterns;
 }
 
@@ -100,33 +125,60 @@ struct PreparedSpend {
 
 struct SpendGroup {
   double x = 0.0;
-  std::size_t begin = 0;  // [begin, end) in PreparedSpendData::spends
-  std::size_t end = 0;
   double count = 0.0;        // sum of counts
   double count_log_m = 0.0;  // sum of count * log m: constant across evaluations
+};
+
+// Patterns per task of an evaluation on several threads: about 0.1 ms of work, so that starting a
+// thread pays for itself.
+constexpr std::size_t kChunk = 16384;
+
+// A group's patterns within one kChunk-aligned chunk: the unit whose sums are computed in one
+// piece. Groups are cut at fixed chunk boundaries, not per thread, and the pieces of a group are
+// added in order, so the sums do not depend on the thread count. A group within one chunk (all
+// groups of data under 16k patterns) is one piece, summed in one pass as before the split.
+struct SpendPiece {
+  std::size_t group = 0;
+  std::size_t begin = 0;  // [begin, end) in PreparedSpendData::spends
+  std::size_t end = 0;
 };
 
 struct PreparedSpendData {
   std::vector<PreparedSpend> spends;
   std::vector<SpendGroup> groups;
+  std::vector<SpendPiece> pieces;         // in order of begin
+  std::vector<std::size_t> chunk_pieces;  // pieces of chunk c: [chunk_pieces[c], [c + 1])
 };
 
 // `patterns` sorted by x (as compress returns them).
 PreparedSpendData prepare(const std::vector<SpendPattern>& patterns) {
   PreparedSpendData data;
   data.spends.reserve(patterns.size());
+  std::vector<std::size_t> group_begin;
   for (std::size_t i = 0; i < patterns.size(); ++i) {
     const SpendPattern& s = patterns[i];
     if (data.groups.empty() || data.groups.back().x != s.x) {
-      data.groups.push_back({s.x, i, i, 0.0, 0.0});
+      data.groups.push_back({s.x, 0.0, 0.0});
+      group_begin.push_back(i);
     }
     SpendGroup& group = data.groups.back();
     const double xm = s.x * s.m;
     data.spends.push_back({xm, 1.0 / xm, std::log(xm), s.count});
-    group.end = i + 1;
     group.count += s.count;
     group.count_log_m += s.count * std::log(s.m);
   }
+  group_begin.push_back(patterns.size());
+  const std::size_t chunks = (patterns.size() + kChunk - 1) / kChunk;
+  data.chunk_pieces.assign(chunks + 1, 0);
+  for (std::size_t g = 0; g < data.groups.size(); ++g) {
+    for (std::size_t begin = group_begin[g]; begin < group_begin[g + 1];) {
+      const std::size_t end = std::min(group_begin[g + 1], (begin / kChunk + 1) * kChunk);
+      data.pieces.push_back({g, begin, end});
+      ++data.chunk_pieces[begin / kChunk + 1];
+      begin = end;
+    }
+  }
+  for (std::size_t c = 0; c < chunks; ++c) data.chunk_pieces[c + 1] += data.chunk_pieces[c];
   return data;
 }
 
@@ -150,33 +202,50 @@ LogTerms log_terms(const PreparedSpend& s, double gamma, double inv_gamma,
 
 template <bool kGradient>
 double total_log_likelihood(const GammaGammaParams& params, const PreparedSpendData& data,
-                            std::array<double, 3>* gradient) {
+                            std::array<double, 3>* gradient, int threads) {
   const double p = params.p;
   const double q = params.q;
   const double gamma = params.gamma;
   const double inv_gamma = 1.0 / gamma;
   const double log_gamma = std::log(gamma);
   const double psi_q = kGradient ? digamma(q) : 0.0;
+  struct PieceSums {
+    double u = 0.0;
+    double v = 0.0;
+    double w = 0.0;  // sum of count / (xm + gamma)
+  };
+  std::vector<PieceSums> piece_sums(data.pieces.size());
+  parallel_for(threads, data.chunk_pieces.size() - 1, [&](std::size_t chunk) {
+    for (std::size_t k = data.chunk_pieces[chunk]; k < data.chunk_pieces[chunk + 1]; ++k) {
+      PieceSums sums;
+      for (std::size_t i = data.pieces[k].begin; i < data.pieces[k].end; ++i) {
+        const PreparedSpend& s = data.spends[i];
+        const LogTerms t = log_terms(s, gamma, inv_gamma, log_gamma);
+        sums.u += s.count * t.u;
+        sums.v += s.count * t.v;
+        if constexpr (kGradient) sums.w += s.count / (s.xm + gamma);
+      }
+      piece_sums[k] = sums;
+    }
+  });
   double total = 0.0;
   std::array<double, 3> sum{0.0, 0.0, 0.0};
-  for (const SpendGroup& group : data.groups) {
-    double sum_u = 0.0;
-    double sum_v = 0.0;
-    double sum_w = 0.0;  // sum of count / (xm + gamma)
-    for (std::size_t i = group.begin; i < group.end; ++i) {
-      const PreparedSpend& s = data.spends[i];
-      const LogTerms t = log_terms(s, gamma, inv_gamma, log_gamma);
-      sum_u += s.count * t.u;
-      sum_v += s.count * t.v;
-      if constexpr (kGradient) sum_w += s.count / (s.xm + gamma);
+  std::size_t k = 0;
+  for (std::size_t g = 0; g < data.groups.size(); ++g) {
+    const SpendGroup& group = data.groups[g];
+    PieceSums sums = piece_sums[k++];
+    for (; k < data.pieces.size() && data.pieces[k].group == g; ++k) {
+      sums.u += piece_sums[k].u;
+      sums.v += piece_sums[k].v;
+      sums.w += piece_sums[k].w;
     }
     const double px = p * group.x;
-    total += -group.count * lbeta(px, q) - q * sum_u - px * sum_v - group.count_log_m;
+    total += -group.count * lbeta(px, q) - q * sums.u - px * sums.v - group.count_log_m;
     if constexpr (kGradient) {
       const double psi_pxq = digamma(px + q);
-      sum[0] += group.x * (group.count * (psi_pxq - digamma(px)) - sum_v);
-      sum[1] += group.count * (psi_pxq - psi_q) - sum_u;
-      sum[2] += group.count * q * inv_gamma - (px + q) * sum_w;
+      sum[0] += group.x * (group.count * (psi_pxq - digamma(px)) - sums.v);
+      sum[1] += group.count * (psi_pxq - psi_q) - sums.u;
+      sum[2] += group.count * q * inv_gamma - (px + q) * sums.w;
     }
   }
   if constexpr (kGradient) *gradient = sum;
@@ -189,14 +258,14 @@ bool valid(const GammaGammaParams& params) {
 }
 
 double total_log_likelihood(const GammaGammaParams& params, const PreparedSpendData& data,
-                            std::array<double, 3>* gradient) {
+                            std::array<double, 3>* gradient, int threads) {
   if (!valid(params)) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     if (gradient != nullptr) *gradient = {nan, nan, nan};
     return nan;
   }
-  if (gradient == nullptr) return total_log_likelihood<false>(params, data, nullptr);
-  return total_log_likelihood<true>(params, data, gradient);
+  if (gradient == nullptr) return total_log_likelihood<false>(params, data, nullptr, threads);
+  return total_log_likelihood<true>(params, data, gradient, threads);
 }
 
 void check_data(const std::vector<SpendObservation>& data) {
@@ -287,22 +356,23 @@ std::vector<Eigen::VectorXd> starting_values(const std::vector<SpendPattern>& pa
 
 double gamma_gamma_total_log_likelihood(const GammaGammaParams& params,
                                         const std::vector<SpendObservation>& data,
-                                        std::array<double, 3>* gradient) {
-  return total_log_likelihood(params, prepare(compress(data)), gradient);
+                                        std::array<double, 3>* gradient, int threads) {
+  return total_log_likelihood(params, prepare(compress(data, threads)), gradient, threads);
 }
 
 GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
                               const FitOptions& options) {
   check_data(data);
-  const std::vector<SpendPattern> patterns = compress(data);
+  const std::vector<SpendPattern> patterns = compress(data, options.threads);
 
   const PreparedSpendData prepared = prepare(patterns);
-  const LogLikelihoodFunction log_likelihood = [&prepared](const Eigen::VectorXd& theta,
-                                                           Eigen::VectorXd* gradient) {
+  const int threads = options.threads;
+  const LogLikelihoodFunction log_likelihood = [&prepared, threads](const Eigen::VectorXd& theta,
+                                                                    Eigen::VectorXd* gradient) {
     const GammaGammaParams params{theta[0], theta[1], theta[2]};
-    if (gradient == nullptr) return total_log_likelihood(params, prepared, nullptr);
+    if (gradient == nullptr) return total_log_likelihood(params, prepared, nullptr, threads);
     std::array<double, 3> g{};
-    const double value = total_log_likelihood(params, prepared, &g);
+    const double value = total_log_likelihood(params, prepared, &g, threads);
     *gradient = Eigen::Vector3d(g[0], g[1], g[2]);
     return value;
   };

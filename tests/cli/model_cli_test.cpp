@@ -101,6 +101,34 @@ TEST_CASE("predict with a saved model gives the same records as run", "[cli][con
   CHECK(predicted["metadata"]["command"] == "predict");
 }
 
+TEST_CASE("fit and predict write the same bytes with 1 and 4 threads",
+          "[cli][determinism][threads]") {
+  TempDir dir;
+  // 70,000 customers: enough for the fits and predictions to split their work into blocks.
+  const std::string log = dir.file("sim.csv");
+  REQUIRE(run_cli("simulate --customers 70000 --seed 9 --quiet -o " + log, dir).exit_code == 0);
+  for (const char* threads : {"1", "4"}) {
+    const auto fit = run_cli("fit " + log + " -q --threads " + threads + " -o " +
+                                 dir.file(std::string("model") + threads + ".json"),
+                             dir);
+    INFO(fit.err);
+    REQUIRE(fit.exit_code == 0);
+  }
+  CHECK(read_text(dir.file("model1.json")) == read_text(dir.file("model4.json")));
+  for (const char* threads : {"1", "4"}) {
+    const auto predict =
+        run_cli("predict " + log + " --model " + dir.file("model1.json") + " --format ndjson" +
+                    " --threads " + threads + " -o " + dir.file(std::string("p") + threads),
+                dir);
+    INFO(predict.err);
+    REQUIRE(predict.exit_code == 0);
+  }
+  const std::string one = read_text(dir.file("p1"));
+  CHECK(one.size() > 1'000'000);
+  CHECK(one == read_text(dir.file("p4")));
+  CHECK(read_text(dir.file("p1.meta.json")) == read_text(dir.file("p4.meta.json")));
+}
+
 TEST_CASE("segments --format json adds model totals that agree with run", "[cli]") {
   TempDir dir;
   REQUIRE(run_cli("run data/cdnow.csv -o " + dir.file("run.json"), dir).exit_code == 0);

@@ -219,9 +219,11 @@ TEST_CASE("monetary average scores M on spend per purchase day and says so", "[c
 
 TEST_CASE("run writes the same bytes with 1 and 4 threads", "[cli][determinism][threads]") {
   TempDir dir;
-  // 30,000 customers: several output blocks of 8,192 records, formatted in parallel.
+  // 70,000 customers: the model stages split their work into several blocks too (the pattern
+  // compression's 64k customers, both fits' likelihood tasks, the predictions' 16k customers),
+  // besides the output's blocks of 8,192 records.
   const std::string log = dir.file("sim.csv");
-  REQUIRE(run_cli("simulate --customers 30000 --seed 5 --quiet -o " + log, dir).exit_code == 0);
+  REQUIRE(run_cli("simulate --customers 70000 --seed 5 --quiet -o " + log, dir).exit_code == 0);
   for (const char* format : {"json", "ndjson", "csv"}) {
     CAPTURE(format);
     const std::string one = dir.file(std::string("one.") + format);

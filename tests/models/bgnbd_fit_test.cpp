@@ -4,6 +4,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <random>
@@ -75,15 +76,16 @@ TEST_CASE("compress_patterns merges equal triples and sorts them", "[bgnbd]") {
 
 TEST_CASE("compress_patterns equals sorting the triples and merging equal ones",
           "[bgnbd][property]") {
-  // compress_patterns sorts ranks with counting sorts; compare with the obvious comparison sort
-  // on data with many repeats (days in weeks, small counts), -0.0, and coordinates whose values
-  // are all distinct.
+  // compress_patterns sorts ranks with radix sorts over blocks of 64k customers, in parallel;
+  // compare with the obvious comparison sort on data with many repeats (days in weeks, small
+  // counts), -0.0, and coordinates whose values are all distinct. 200k customers: four blocks,
+  // with runs of equal triples across block boundaries.
   std::mt19937_64 rng(17);
   std::uniform_int_distribution<int> day(0, 400);
   std::uniform_int_distribution<int> count(0, 30);
   std::uniform_real_distribution<double> uniform(0.0, 1.0);
   Customers c;
-  for (int i = 0; i < 20000; ++i) {
+  for (int i = 0; i < 200000; ++i) {
     const bool continuous = i % 5 == 0;  // every fifth customer has unrounded times
     const double T = continuous ? 60.0 * uniform(rng) : day(rng) / 7.0;
     const double t_x = continuous ? T * uniform(rng) : std::min(T, day(rng) / 7.0);
@@ -108,17 +110,22 @@ TEST_CASE("compress_patterns equals sorting the triples and merging equal ones",
       merged.push_back(p);
     }
   }
-  const auto patterns = clvkit::compress_patterns(c.x, c.t_x, c.T);
-  REQUIRE(patterns.size() == merged.size());
-  CHECK(patterns.size() < c.x.size());
-  for (std::size_t i = 0; i < patterns.size(); ++i) {
-    CAPTURE(i);
-    CHECK(patterns[i].x == merged[i].x);
-    CHECK(patterns[i].t_x == merged[i].t_x);
-    CHECK(patterns[i].T == merged[i].T);
-    CHECK(patterns[i].count == merged[i].count);
+  for (const int threads : {1, 4}) {
+    CAPTURE(threads);
+    const auto patterns = clvkit::compress_patterns(c.x, c.t_x, c.T, threads);
+    REQUIRE(patterns.size() == merged.size());
+    CHECK(patterns.size() < c.x.size());
+    std::size_t first_mismatch = 0;
+    while (first_mismatch < patterns.size() &&
+           patterns[first_mismatch].x == merged[first_mismatch].x &&
+           patterns[first_mismatch].t_x == merged[first_mismatch].t_x &&
+           patterns[first_mismatch].T == merged[first_mismatch].T &&
+           patterns[first_mismatch].count == merged[first_mismatch].count) {
+      ++first_mismatch;
+    }
+    CHECK(first_mismatch == patterns.size());
+    CHECK_FALSE(std::signbit(patterns.front().x));  // -0.0 and 0.0 merge into one +0 pattern
   }
-  CHECK_FALSE(std::signbit(patterns.front().x));  // -0.0 and 0.0 merge into one +0 pattern
 }
 
 TEST_CASE("compress_patterns checks its inputs", "[bgnbd][inputcheck]") {
@@ -137,6 +144,17 @@ TEST_CASE("compress_patterns checks its inputs", "[bgnbd][inputcheck]") {
              Catch::StartsWith("bgnbd data: customer 2 has x = -1"));
   CHECK_THAT(model_error_message([&] { clvkit::compress_patterns({1}, {1}, {std::nan("")}); }),
              Catch::StartsWith("bgnbd data: customer 1 has T = nan"));
+  // Checked in blocks, several at a time: still the first invalid customer is named.
+  std::vector<double> x(200000, 1.0);
+  std::vector<double> t_x(200000, 2.0);
+  std::vector<double> T(200000, 3.0);
+  t_x[150000] = 4.0;
+  x[70000] = -1.0;
+  for (const int threads : {1, 4}) {
+    CAPTURE(threads);
+    CHECK_THAT(model_error_message([&] { clvkit::compress_patterns(x, t_x, T, threads); }),
+               Catch::StartsWith("bgnbd data: customer 70001 has x = -1"));
+  }
 }
 
 TEST_CASE("BG/NBD total log-likelihood is the weighted sum over customers",
@@ -220,6 +238,31 @@ TEST_CASE("BG/NBD total log-likelihood and gradient equal the per-customer sum",
         CHECK(g[i] == Approx(expected_gradient[i]).margin(1e-12 * scale[i + 1]));
       }
     }
+  }
+}
+
+TEST_CASE("BG/NBD total log-likelihood is bit-identical for any thread count",
+          "[bgnbd][consistency][threads]") {
+  // 40k distinct patterns: five tasks of 8k patterns, summed on up to four threads.
+  std::mt19937_64 rng(23);
+  std::uniform_int_distribution<int> day(0, 700);
+  std::uniform_int_distribution<int> count(0, 40);
+  std::vector<FrequencyRecencyPattern> data;
+  for (int i = 0; i < 40000; ++i) {
+    const double T = day(rng) / 7.0;
+    const double x = count(rng);
+    data.push_back({x, x == 0 ? 0.0 : std::min(T, day(rng) / 7.0), T, 1.0 + i % 3});
+  }
+  for (const BgNbdParams params : {kLifetimes, BgNbdParams{1.0, 8.0, 0.5, 10.0}}) {
+    CAPTURE(params.r, params.alpha, params.a, params.b);
+    std::array<double, 4> g_one{};
+    std::array<double, 4> g_four{};
+    const double one = clvkit::bgnbd_total_log_likelihood(params, data, &g_one);
+    const double four = clvkit::bgnbd_total_log_likelihood(params, data, &g_four, 4);
+    CHECK(std::memcmp(&one, &four, sizeof(double)) == 0);
+    CHECK(std::memcmp(g_one.data(), g_four.data(), sizeof(g_one)) == 0);
+    const double no_gradient = clvkit::bgnbd_total_log_likelihood(params, data, nullptr, 4);
+    CHECK(std::memcmp(&one, &no_gradient, sizeof(double)) == 0);
   }
 }
 

@@ -5,12 +5,14 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/models/simulate.hpp"
 
 namespace {
 
@@ -53,6 +55,61 @@ ValueOptions lifetimes_convention() {
   options.horizon_days = 12 * options.period_days;
   options.period_discount_rate = 0.01;
   return options;
+}
+
+// A base simulated from BG/NBD (r = 1, alpha = 8, a = 0.5, b = 10, weekly: ~10 purchases a
+// customer over two years) with CDNOW's Gamma-Gamma, summarised as ingest would (purchases on one
+// day are one occasion) without writing a log. At 150k customers every parallel stage splits its
+// work into several blocks: 3 blocks of 64k customers in compress_patterns (and of 64k spend
+// observations in the Gamma-Gamma sort), 10 of 16k customers in the predictions, and 123k BG/NBD
+// patterns and 117k spend patterns make 16 and 8 likelihood tasks.
+std::vector<CustomerSummary> simulated_base(std::int64_t customers) {
+  SimulationOptions options;
+  options.customers = customers;
+  options.bgnbd = {1.0, 8.0, 0.5, 10.0};
+  options.seed = 3;
+  std::vector<CustomerSummary> base;
+  std::vector<SimulatedPurchase> purchases;
+  for (std::int64_t i = 0; i < customers; ++i) {
+    simulate_customer(options, static_cast<std::uint64_t>(i), purchases);
+    CustomerSummary c;
+    c.id = std::to_string(i + 1);
+    c.first_purchase = purchases.front().day;
+    c.last_purchase = purchases.back().day;
+    double repeat_spend = 0.0;
+    Day previous = c.first_purchase;
+    for (const SimulatedPurchase& purchase : purchases) {
+      c.total_spend += purchase.cents / 100.0;
+      if (purchase.day == c.first_purchase) continue;
+      if (purchase.day != previous) ++c.frequency;
+      previous = purchase.day;
+      repeat_spend += purchase.cents / 100.0;
+    }
+    c.purchase_days = c.frequency + 1;
+    c.recency = c.last_purchase - c.first_purchase;
+    c.T = options.end - c.first_purchase;
+    c.days_since_last = c.T - c.recency;
+    c.monetary = c.frequency > 0 ? repeat_spend / static_cast<double>(c.frequency) : 0.0;
+    c.avg_spend = c.total_spend / static_cast<double>(c.purchase_days);
+    base.push_back(c);
+  }
+  return base;
+}
+
+bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof(double)) == 0; }
+
+void check_same_fit(const FitSummary& one, const FitSummary& four) {
+  CAPTURE(one.model);
+  CHECK(same_bits(one.log_likelihood, four.log_likelihood));
+  CHECK(same_bits(one.gradient_norm, four.gradient_norm));
+  CHECK(one.iterations == four.iterations);
+  CHECK(one.function_evaluations == four.function_evaluations);
+  REQUIRE(one.parameters.size() == four.parameters.size());
+  for (std::size_t i = 0; i < one.parameters.size(); ++i) {
+    CAPTURE(one.parameters[i].name, one.parameters[i].value, four.parameters[i].value);
+    CHECK(same_bits(one.parameters[i].value, four.parameters[i].value));
+    CHECK(same_bits(one.parameters[i].standard_error, four.parameters[i].standard_error));
+  }
 }
 
 }  // namespace
@@ -171,4 +228,57 @@ TEST_CASE("churn priority ranks by value at risk, ties in input order", "[clv]")
 TEST_CASE("Gamma-Gamma with q <= 1 has no mean spend and is refused", "[clv][inputcheck]") {
   const std::vector<ModelInput> one{{1, 1, 2, 10}};
   CHECK_THROWS_AS(predict_value(one, 7.0, kLifetimesBgNbd, {6.0, 0.9, 15.0}, {}), ModelError);
+}
+
+TEST_CASE("fits and predictions are bit-identical for any thread count",
+          "[clv][consistency][threads]") {
+  const std::vector<CustomerSummary> base = simulated_base(150'000);
+  // The blocks the comment of simulated_base promises, so that the threads have work to share.
+  REQUIRE(frequency_recency_patterns(base, TimeUnit::week).size() > 3 * 8192);
+  REQUIRE(spend_observations(base).size() > 2 * 65536);
+
+  FitOptions four_threads;
+  four_threads.threads = 4;
+  const FittedModels one = fit_customer_models(base, TimeUnit::week);
+  const FittedModels four = fit_customer_models(base, TimeUnit::week, four_threads);
+  REQUIRE(one.bgnbd.summary.converged);
+  REQUIRE(one.gamma_gamma.summary.converged);
+  check_same_fit(one.bgnbd.summary, four.bgnbd.summary);
+  check_same_fit(one.gamma_gamma.summary, four.gamma_gamma.summary);
+
+  const auto predicted_one = predict_customer_value(base, TimeUnit::week, one.bgnbd.params,
+                                                    one.gamma_gamma.params, ValueOptions{});
+  const auto predicted_four = predict_customer_value(base, TimeUnit::week, one.bgnbd.params,
+                                                     one.gamma_gamma.params, ValueOptions{}, 4);
+  REQUIRE(predicted_one.size() == base.size());
+  REQUIRE(predicted_four.size() == base.size());
+  CHECK(std::memcmp(predicted_one.data(), predicted_four.data(),
+                    base.size() * sizeof(CustomerPrediction)) == 0);
+
+  // Customers without a repeat purchase tie at value_at_risk = 0 in every block; the ranking
+  // keeps them in input order across blocks.
+  std::int64_t previous = 0;
+  std::size_t ties = 0;
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    if (base[i].frequency != 0) continue;
+    CAPTURE(i);
+    REQUIRE(predicted_four[i].value_at_risk == 0.0);
+    CHECK(predicted_four[i].churn_priority > previous);
+    previous = predicted_four[i].churn_priority;
+    ++ties;
+  }
+  CHECK(ties > 10'000);
+}
+
+TEST_CASE("the first customer with a non-finite prediction is named, whatever the threads",
+          "[clv][inputcheck][threads]") {
+  std::vector<ModelInput> customers(100'000, ModelInput{2.0, 10.0, 30.0, 25.0});
+  customers[70'000].x = std::nan("");
+  customers[20'000].x = std::nan("");
+  for (const int threads : {1, 4}) {
+    CAPTURE(threads);
+    CHECK_THROWS_WITH(predict_value(customers, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma,
+                                    ValueOptions{}, threads),
+                      Catch::Contains("for customer 20001 "));
+  }
 }

@@ -5,6 +5,7 @@
 #include <boost/math/special_functions/gamma.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -261,6 +262,36 @@ TEST_CASE("gamma-gamma total log-likelihood and gradient equal the per-customer 
   std::array<double, 3> g{};
   CHECK(std::isnan(clvkit::gamma_gamma_total_log_likelihood({1.0, -1.0, 1.0}, data, &g)));
   CHECK(std::isnan(g[2]));
+}
+
+TEST_CASE("gamma-gamma total log-likelihood on large data: per-customer sum, any thread count",
+          "[gammagamma][consistency][threads]") {
+  // 150k observations, spends in cents (so pairs repeat), most with x = 1: the x = 1 group
+  // spans several 16k-pattern pieces, summed in parallel and added in order, and the sort runs
+  // over three 64k blocks.
+  std::mt19937_64 rng(29);
+  std::geometric_distribution<int> repeats(0.4);
+  std::uniform_int_distribution<int> cents(1, 400000);
+  std::vector<SpendObservation> data;
+  for (int i = 0; i < 150000; ++i) data.push_back({1.0 + repeats(rng), cents(rng) / 100.0});
+  for (const GammaGammaParams& params : {kLifetimes, GammaGammaParams{0.5, 40.0, 0.2}}) {
+    CAPTURE(params.p, params.q, params.gamma);
+    std::array<double, 3> expected_gradient{};
+    std::array<double, 4> scale{};
+    const double expected = direct_total(params, data, expected_gradient, scale);
+    std::array<double, 3> g_one{};
+    std::array<double, 3> g_four{};
+    const double one = clvkit::gamma_gamma_total_log_likelihood(params, data, &g_one);
+    const double four = clvkit::gamma_gamma_total_log_likelihood(params, data, &g_four, 4);
+    // 1e-12 relative to the size of the summed terms, as for the small data above.
+    CHECK(one == Approx(expected).margin(1e-12 * scale[0]));
+    for (std::size_t i = 0; i < 3; ++i) {
+      CAPTURE(i, scale[i + 1]);
+      CHECK(g_one[i] == Approx(expected_gradient[i]).margin(1e-12 * scale[i + 1]));
+    }
+    CHECK(std::memcmp(&one, &four, sizeof(double)) == 0);
+    CHECK(std::memcmp(g_one.data(), g_four.data(), sizeof(g_one)) == 0);
+  }
 }
 
 TEST_CASE("gamma-gamma total gradient agrees with central differences",

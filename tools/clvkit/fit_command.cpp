@@ -16,6 +16,7 @@ struct FitCommandOptions {
   std::string time_unit = "week";
   std::string out = "-";
   bool quiet = false;
+  int threads = 0;  ///< 0 = one per hardware thread
 };
 
 void print_fit(const FitSummary& fit) {
@@ -37,9 +38,13 @@ void print_fit(const FitSummary& fit) {
 
 void run_fit(const FitCommandOptions& options) {
   const TimeUnit unit = parse_time_unit(options.time_unit);
+  FitOptions fit;
+  fit.threads = resolve_threads(options.threads);
+  InputOptions input = options.input;
+  input.threads = fit.threads;
   IngestOptions ingest;
-  const CustomerBase base = read_customer_base(options.input, &ingest);
-  const FittedModels models = fit_customer_models(base.customers, unit);
+  const CustomerBase base = read_customer_base(input, &ingest);
+  const FittedModels models = fit_customer_models(base.customers, unit, fit);
   write_file_atomically(options.out, model_file_json(models, base, ingest).dump(2) + "\n");
   if (!options.quiet) {
     print_fit(models.bgnbd.summary);
@@ -64,6 +69,12 @@ void setup_fit(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Model file, written atomically ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
+  command
+      ->add_option("--threads", options->threads,
+                   "Worker threads for reading the log and the fits (0 = one per hardware "
+                   "thread); the model file does not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024));
   command->add_flag("-q,--quiet", options->quiet, "Do not print the fit summary on stderr");
   command->callback([options] { run_fit(*options); });
 }

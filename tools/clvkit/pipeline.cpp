@@ -102,12 +102,14 @@ SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
 }
 
 ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const ValueOptions& value,
-                         nlohmann::ordered_json& metadata, StageTimer* timer) {
+                         nlohmann::ordered_json& metadata, StageTimer* timer, int threads) {
   ModelRun run;
-  run.models = fit_customer_models(segmented.base.customers, unit);
+  FitOptions fit;
+  fit.threads = threads;
+  run.models = fit_customer_models(segmented.base.customers, unit, fit);
   if (timer != nullptr) timer->lap("fit");
   run.predictions = predict_customer_value(segmented.base.customers, unit, run.models.bgnbd.params,
-                                           run.models.gamma_gamma.params, value);
+                                           run.models.gamma_gamma.params, value, threads);
   if (timer != nullptr) timer->lap("predict");
   metadata["models"] = models_metadata(run.models);
   metadata["value"] = value_metadata(value);

@@ -79,9 +79,11 @@ struct ModelRun {
 };
 
 /// Fits BG/NBD and Gamma-Gamma on the base, predicts every customer, adds "models" and "value"
-/// to `metadata`, and laps "fit" and "predict" on `timer`.
+/// to `metadata`, and laps "fit" and "predict" on `timer`. Fits and predictions run on `threads`
+/// threads and do not depend on their number.
 ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const ValueOptions& value,
-                         nlohmann::ordered_json& metadata, StageTimer* timer = nullptr);
+                         nlohmann::ordered_json& metadata, StageTimer* timer = nullptr,
+                         int threads = 1);
 
 /// How per-segment forecasts are simulated (segments --forecast, report).
 struct SegmentForecastOptions {

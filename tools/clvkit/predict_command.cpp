@@ -19,15 +19,19 @@ struct PredictOptions {
   std::string model;
   std::string format = "json";
   std::string out = "-";
+  int threads = 0;  ///< 0 = one per hardware thread
 };
 
 void run_predict(const PredictOptions& options) {
   const RecordFormat format = parse_record_format(options.format);
   const ValueOptions value = options.value.to_value_options();
   const SavedModel model = read_model_file(options.model);
-  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  const int threads = resolve_threads(options.threads);
+  InputOptions input = options.input;
+  input.threads = threads;
+  const SegmentedBase segmented = read_and_segment(input, options.segments);
   const std::vector<CustomerPrediction> predictions = predict_customer_value(
-      segmented.base.customers, model.time_unit, model.bgnbd, model.gamma_gamma, value);
+      segmented.base.customers, model.time_unit, model.bgnbd, model.gamma_gamma, value, threads);
 
   nlohmann::ordered_json metadata = tool_metadata("predict");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
@@ -40,7 +44,8 @@ void run_predict(const PredictOptions& options) {
   models["gamma_gamma"] = model.document["gamma_gamma"];
   metadata["models"] = models;
   metadata["value"] = value_metadata(value);
-  write_records_with_metadata(options.out, format, make_records(segmented, predictions), metadata);
+  write_records_with_metadata(options.out, format, make_records(segmented, predictions), metadata,
+                              threads);
 }
 
 }  // namespace
@@ -60,6 +65,13 @@ void setup_predict(CLI::App& app) {
       ->group("Output");
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
       ->capture_default_str()
+      ->group("Output");
+  command
+      ->add_option("--threads", options->threads,
+                   "Worker threads for reading the log, the predictions and formatting the output "
+                   "(0 = one per hardware thread); the output does not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024))
       ->group("Output");
   command->callback([options] { run_predict(*options); });
 }

@@ -67,7 +67,8 @@ void run_report(const ReportOptions& options) {
 
   const SegmentedBase segmented = read_and_segment(options.input, options.segments);
   nlohmann::ordered_json metadata;
-  const ModelRun model = fit_and_predict(segmented, unit, value, metadata);
+  const ModelRun model =
+      fit_and_predict(segmented, unit, value, metadata, nullptr, options.threads);
   const auto& customers = segmented.base.customers;
 
   report::ReportData data;
@@ -130,7 +131,8 @@ void setup_report(CLI::App& app) {
       ->group("Forecast");
   command
       ->add_option("--threads", options->threads,
-                   "Threads for the forecast (the report does not depend on it)")
+                   "Threads for the model fits, the predictions and the forecast (the report does "
+                   "not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256))
       ->group("Forecast");

@@ -34,7 +34,8 @@ void run_run(const RunOptions& options) {
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit run");
   InputOptions input = options.input;
   input.progress = [&progress](std::int64_t rows) { progress.rows(rows); };
-  input.threads = resolve_threads(options.threads);
+  const int threads = resolve_threads(options.threads);
+  input.threads = threads;
   const SegmentedBase segmented = read_and_segment(input, options.segments, &timer);
   nlohmann::ordered_json metadata = tool_metadata("run");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
@@ -45,11 +46,11 @@ void run_run(const RunOptions& options) {
     progress.stage("fitting and predicting " +
                    format_count(static_cast<double>(segmented.base.customers.size())) +
                    " customers");
-    model = fit_and_predict(segmented, unit, value, metadata, &timer);
+    model = fit_and_predict(segmented, unit, value, metadata, &timer, threads);
   }
   progress.stage("writing " + options.out);
   write_records_with_metadata(options.out, format, make_records(segmented, model.predictions),
-                              metadata, resolve_threads(options.threads));
+                              metadata, threads);
   timer.lap("write");
   progress.finish();
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
@@ -81,7 +82,9 @@ void setup_run(CLI::App& app) {
       ->group("Output");
   command
       ->add_option("--threads", options->threads,
-                   "Worker threads (0 = one per hardware thread); the output does not depend on it")
+                   "Worker threads for reading the log, the model fits, the predictions and "
+                   "formatting the output (0 = one per hardware thread); the output does not "
+                   "depend on it")
       ->capture_default_str()
       ->check(CLI::Range(0, 1024))
       ->group("Output");

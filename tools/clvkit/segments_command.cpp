@@ -207,7 +207,9 @@ void run_segments(const SegmentsOptions& options) {
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
   metadata["segmentation"] = segmentation_metadata(segmented);
   ModelRun model;
-  if (!options.no_model) model = fit_and_predict(segmented, unit, value, metadata);
+  if (!options.no_model) {
+    model = fit_and_predict(segmented, unit, value, metadata, nullptr, options.threads);
+  }
   const SegmentSummary summary =
       summarize_segments(segmented.base.customers, segmented.scores, segmented.segment,
                          *segmented.scheme, model.predictions);
@@ -273,7 +275,8 @@ void setup_segments(CLI::App& app) {
       ->group("Forecast");
   command
       ->add_option("--threads", options->threads,
-                   "Threads for --forecast (the result does not depend on it)")
+                   "Threads for the model fits, the predictions and --forecast (the result does "
+                   "not depend on it)")
       ->capture_default_str()
       ->check(CLI::Range(1, 256))
       ->group("Forecast");

@@ -18,22 +18,25 @@ struct FrequencyRecencyPattern {
 
 /// Collapses per-customer (x, t_x, T) into distinct patterns with counts, sorted by (x, t_x, T)
 /// so the summed likelihood is independent of input order. Only exactly equal triples are
-/// merged. Throws ModelError naming the customer (1-based) when the vectors differ in length, x
-/// or T is negative or not finite, or t_x is outside [0, T].
+/// merged. Works on up to `threads` threads; the result does not depend on them. Throws
+/// ModelError naming the customer (1-based; the first invalid one) when the vectors differ in
+/// length, x or T is negative or not finite, or t_x is outside [0, T].
 std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>& x,
                                                        const std::vector<double>& t_x,
-                                                       const std::vector<double>& T);
+                                                       const std::vector<double>& T,
+                                                       int threads = 1);
 
 /// Total log-likelihood sum(count * LL_i) (FHL 2005 eq. 6 per pattern, summed in the order of
 /// `data`, compensated across blocks of 64 patterns) and, when `gradient` is non-null, its
 /// gradient with respect to (r, alpha, a, b). Equals summing bgnbd_log_likelihood_gradient over the
 /// patterns up to rounding, but computes the terms that depend on x only or on one time only once
 /// per distinct value (see bgnbd_fit.cpp), so a pattern costs one exp, one log1p and one division.
+/// Large data is summed on up to `threads` threads, with the same result for any number.
 /// Allocates O(data.size()) scratch (an allocation failure terminates, as the function is
 /// noexcept). Non-finite when a parameter is outside the model's domain.
 double bgnbd_total_log_likelihood(const BgNbdParams& params,
                                   const std::vector<FrequencyRecencyPattern>& data,
-                                  std::array<double, 4>* gradient) noexcept;
+                                  std::array<double, 4>* gradient, int threads = 1) noexcept;
 
 struct BgNbdFit {
   BgNbdParams params;
@@ -44,7 +47,8 @@ struct BgNbdFit {
 /// r = 1, alpha = mean T / mean x, a = b = 1, then alternatives. Throws ModelError when it cannot
 /// succeed (no customers, no repeat buyers, every T = 0, a pattern with a non-positive count or
 /// an invalid triple) with a message that says why. A fit that does not converge is returned
-/// with summary.converged = false and the reason in summary.message.
+/// with summary.converged = false and the reason in summary.message. options.threads evaluate
+/// the likelihood; the fit is bit-identical for any number.
 BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data,
                    const FitOptions& options = {});
 

@@ -31,9 +31,10 @@ struct FittedModels {
   GammaGammaFit gamma_gamma;
 };
 
-/// BG/NBD input: distinct (x, t_x, T) patterns in `unit`.
+/// BG/NBD input: distinct (x, t_x, T) patterns in `unit` (compress_patterns on `threads`
+/// threads; the result does not depend on them).
 std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
-    const std::vector<CustomerSummary>& customers, TimeUnit unit);
+    const std::vector<CustomerSummary>& customers, TimeUnit unit, int threads = 1);
 
 /// Gamma-Gamma input: repeat buyers with a positive mean repeat spend (x = frequency,
 /// m = monetary). Customers with frequency > 0 but monetary <= 0 (returns netted away) are left
@@ -41,7 +42,8 @@ std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
 std::vector<SpendObservation> spend_observations(const std::vector<CustomerSummary>& customers,
                                                  std::int64_t* excluded = nullptr);
 
-/// Fits both models. Throws ModelError when either cannot be fitted (the message says why).
+/// Fits both models, on options.threads threads (the fits do not depend on them). Throws
+/// ModelError when either cannot be fitted (the message says why).
 FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, TimeUnit unit,
                                  const FitOptions& options = {});
 
@@ -73,17 +75,19 @@ struct ModelInput {
 
 /// Predictions at fixed parameters; `unit_days` converts the horizon and discount period of
 /// `options` into model units. churn_priority ranks by value_at_risk (ties: input order).
-/// Throws ModelError naming the customer's index when a value is not finite, and when
-/// Gamma-Gamma's q <= 1.
+/// Customers are predicted in fixed blocks on up to `threads` threads; every prediction is a
+/// function of its customer alone and the ranking is a stable sort, so the result is
+/// bit-identical for any `threads`. Throws ModelError naming the customer's index when a value is
+/// not finite (the first such customer, whatever `threads`), and when Gamma-Gamma's q <= 1.
 std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& customers,
                                               double unit_days, const BgNbdParams& bgnbd,
                                               const GammaGammaParams& gamma_gamma,
-                                              const ValueOptions& options);
+                                              const ValueOptions& options, int threads = 1);
 
 /// predict_value for customer summaries (x = frequency, t_x = recency, T, m = monetary, converted
 /// to `unit`); errors name the customer id.
 std::vector<CustomerPrediction> predict_customer_value(
     const std::vector<CustomerSummary>& customers, TimeUnit unit, const BgNbdParams& bgnbd,
-    const GammaGammaParams& gamma_gamma, const ValueOptions& options);
+    const GammaGammaParams& gamma_gamma, const ValueOptions& options, int threads = 1);
 
 }  // namespace clvkit

@@ -18,6 +18,10 @@ struct FitOptions {
   /// Run every start (up to max_starts) and keep the converged one with the highest
   /// log-likelihood, instead of stopping at the first start that converges.
   bool try_all_starts = false;
+  /// Threads that prepare the data and evaluate the likelihood (<= 1: the calling thread only).
+  /// The work is cut into fixed blocks whose results are combined in a fixed order, so the fit
+  /// does not depend on it.
+  int threads = 1;
 };
 
 /// One estimated parameter with its standard error and a 95% interval. The interval is

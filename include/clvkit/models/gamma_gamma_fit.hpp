@@ -19,11 +19,12 @@ struct SpendObservation {
 /// is non-null, its gradient with respect to (p, q, gamma). Equal (x, m) pairs are merged and
 /// the sum runs in (x, m) order, so the result does not depend on the order of `data`. The
 /// special functions are evaluated once per distinct x (see gamma_gamma_fit.cpp), so the cost
-/// is one log1p and one division per observation. `data` is not checked (fit_gamma_gamma
-/// does); NaN when a parameter is not positive and finite.
+/// is one log1p and one division per observation. Large data is sorted and summed on up to
+/// `threads` threads, with the same result for any number. `data` is not checked
+/// (fit_gamma_gamma does); NaN when a parameter is not positive and finite.
 double gamma_gamma_total_log_likelihood(const GammaGammaParams& params,
                                         const std::vector<SpendObservation>& data,
-                                        std::array<double, 3>* gradient);
+                                        std::array<double, 3>* gradient, int threads = 1);
 
 struct GammaGammaFit {
   GammaGammaParams params;
@@ -39,7 +40,8 @@ struct GammaGammaFit {
 /// the mean spend does not exist, non-finite likelihood) with a message that says why.
 /// Equal (x, m) pairs are merged first, so the result does not depend on the input order.
 /// Starts: moment estimates for q = 3 and q = 5 (when they exist), (1, 2, mean m), (1, 1, 1).
-/// A fit that does not converge is returned with summary.converged = false.
+/// A fit that does not converge is returned with summary.converged = false. options.threads sort
+/// the data and evaluate the likelihood; the fit is bit-identical for any number.
 GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
                               const FitOptions& options = {});
 
