@@ -166,28 +166,26 @@ nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented) {
   return out;
 }
 
-std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
-                                         const std::vector<CustomerPrediction>& predictions) {
-  const auto& customers = segmented.base.customers;
-  std::vector<CustomerRecord> records(customers.size());
-  for (std::size_t i = 0; i < customers.size(); ++i) {
-    CustomerRecord& record = records[i];
-    record.summary = &customers[i];
+RecordSource record_source(const SegmentedBase& segmented,
+                           const std::vector<CustomerPrediction>& predictions) {
+  return [&segmented, &predictions](std::size_t i) {
+    CustomerRecord record;
+    record.summary = &segmented.base.customers[i];
     record.r_score = segmented.scores[i].r;
     record.f_score = segmented.scores[i].f;
     record.m_score = segmented.scores[i].m;
     record.segment =
         &segmented.scheme->segments()[static_cast<std::size_t>(segmented.segment[i])].name;
     record.prediction = predictions.empty() ? nullptr : &predictions[i];
-  }
-  return records;
+    return record;
+  };
 }
 
 void write_records_with_metadata(const std::string& out_path, RecordFormat format,
-                                 const std::vector<CustomerRecord>& records,
+                                 std::size_t record_count, const RecordSource& records,
                                  const nlohmann::ordered_json& metadata, int threads) {
   OutputFile out(out_path);
-  write_customer_records(out, format, records, metadata, threads);
+  write_customer_records(out, format, record_count, records, metadata, threads);
   if (format != RecordFormat::json) {
     if (out_path == "-") {
       std::fprintf(stderr, "%s\n", metadata.dump().c_str());

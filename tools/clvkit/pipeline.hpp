@@ -105,14 +105,15 @@ nlohmann::ordered_json tool_metadata(const std::string& command);
 /// {"scheme", "source", "method", "bins", "monetary", "counts": {segment: n}}.
 nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented);
 
-/// Records pointing into `segmented` and `predictions` (empty = no model).
-std::vector<CustomerRecord> make_records(const SegmentedBase& segmented,
-                                         const std::vector<CustomerPrediction>& predictions);
+/// Record i points into `segmented` and `predictions` (empty = no model), both of which must
+/// outlive the source; records are made as they are written, never stored all at once.
+RecordSource record_source(const SegmentedBase& segmented,
+                           const std::vector<CustomerPrediction>& predictions);
 
 /// Writes records to `out_path` in `format`; NDJSON and CSV get their metadata in a side file
 /// "<out>.meta.json", or on stderr when `out_path` is "-".
 void write_records_with_metadata(const std::string& out_path, RecordFormat format,
-                                 const std::vector<CustomerRecord>& records,
+                                 std::size_t record_count, const RecordSource& records,
                                  const nlohmann::ordered_json& metadata, int threads = 1);
 
 }  // namespace clvkit::cli

@@ -44,8 +44,8 @@ void run_predict(const PredictOptions& options) {
   models["gamma_gamma"] = model.document["gamma_gamma"];
   metadata["models"] = models;
   metadata["value"] = value_metadata(value);
-  write_records_with_metadata(options.out, format, make_records(segmented, predictions), metadata,
-                              threads);
+  write_records_with_metadata(options.out, format, segmented.base.customers.size(),
+                              record_source(segmented, predictions), metadata, threads);
 }
 
 }  // namespace

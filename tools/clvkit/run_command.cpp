@@ -49,8 +49,8 @@ void run_run(const RunOptions& options) {
     model = fit_and_predict(segmented, unit, value, metadata, &timer, threads);
   }
   progress.stage("writing " + options.out);
-  write_records_with_metadata(options.out, format, make_records(segmented, model.predictions),
-                              metadata, threads);
+  write_records_with_metadata(options.out, format, segmented.base.customers.size(),
+                              record_source(segmented, model.predictions), metadata, threads);
   timer.lap("write");
   progress.finish();
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
