@@ -275,9 +275,11 @@ class RowChecker {
     std::uint16_t tail;
     std::memcpy(&head, text.data(), 8);
     std::memcpy(&tail, text.data() + 8, 2);
-    const std::size_t slot =
-        static_cast<std::size_t>(((head ^ (std::uint64_t{tail} << 48)) * 0x9E3779B97F4A7C15ull) >>
-                                 (64 - kDateCacheBits));
+    // Both parts multiplied on their own: xor-ing the tail into the head's bytes first would
+    // make "2024-01-1x" and "2024-10-0x" the same key (the month's and the day's digits cancel).
+    const std::size_t slot = static_cast<std::size_t>(
+        (head * 0x9E3779B97F4A7C15ull + std::uint64_t{tail} * 0xC2B2AE3D27D4EB4Full) >>
+        (64 - kDateCacheBits));
     DateCacheEntry& entry = date_cache_[slot];
     if (entry.head == head && entry.tail == tail && entry.valid) return entry.day;
     const std::optional<Day> day = rules_.dates.parse(text);
