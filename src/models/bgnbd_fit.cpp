@@ -443,17 +443,14 @@ std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>
   const auto starts_pattern = [triples](std::size_t i) {
     return i == 0 || !(triples[i] == triples[i - 1]);
   };
-  std::vector<std::size_t> first_pattern(blocks + 1, 0);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    std::size_t count = 0;
-    for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
-      if (starts_pattern(i)) ++count;
-    }
-    first_pattern[block + 1] = count;
-  });
-  for (std::size_t block = 0; block < blocks; ++block) {
-    first_pattern[block + 1] += first_pattern[block];
-  }
+  const std::vector<std::size_t> first_pattern =
+      parallel_block_offsets(threads, blocks, [&](std::size_t block) {
+        std::size_t count = 0;
+        for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
+          if (starts_pattern(i)) ++count;
+        }
+        return count;
+      });
   std::vector<FrequencyRecencyPattern> patterns(first_pattern[blocks]);
   parallel_for(threads, blocks, [&](std::size_t block) {
     std::size_t next = first_pattern[block];

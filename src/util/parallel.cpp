@@ -34,6 +34,16 @@ void parallel_for(int threads, std::size_t count, const std::function<void(std::
   }
 }
 
+std::vector<std::size_t> parallel_block_offsets(
+    int threads, std::size_t blocks,
+    const std::function<std::size_t(std::size_t)>& count_in_block) {
+  std::vector<std::size_t> offsets(blocks + 1, 0);
+  parallel_for(threads, blocks,
+               [&](std::size_t block) { offsets[block + 1] = count_in_block(block); });
+  for (std::size_t block = 0; block < blocks; ++block) offsets[block + 1] += offsets[block];
+  return offsets;
+}
+
 int resolve_thread_count(int requested) noexcept {
   if (requested > 0) return requested;
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -43,3 +43,14 @@ TEST_CASE("resolve_thread_count keeps positive requests and maps 0 to the hardwa
   REQUIRE(clvkit::resolve_thread_count(0) >= 1);
   REQUIRE(clvkit::resolve_thread_count(-2) >= 1);
 }
+
+TEST_CASE("parallel_block_offsets gives running totals of the block counts", "[parallel]") {
+  for (const int threads : {1, 3}) {
+    CAPTURE(threads);
+    const std::vector<std::size_t> offsets =
+        clvkit::parallel_block_offsets(threads, 4, [](std::size_t block) { return block * 2 + 1; });
+    REQUIRE(offsets == std::vector<std::size_t>{0, 1, 4, 9, 16});
+    REQUIRE(clvkit::parallel_block_offsets(threads, 0, [](std::size_t) { return 1; }) ==
+            std::vector<std::size_t>{0});
+  }
+}

@@ -143,6 +143,17 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
 
 int resolve_threads(int requested) { return resolve_thread_count(requested); }
 
+void add_threads_option(CLI::App& command, int& threads, const std::string& work,
+                        const std::string& group) {
+  command
+      .add_option("--threads", threads,
+                  "Worker threads for " + work +
+                      " (0 = one per hardware thread); the results do not depend on it")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1024))
+      ->group(group);
+}
+
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used) {
   const IngestOptions ingest = options.to_ingest_options();
   if (used != nullptr) *used = ingest;

@@ -53,6 +53,12 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
 /// `requested` threads, or one per hardware thread when it is 0.
 int resolve_threads(int requested);
 
+/// Registers --threads (0 = one per hardware thread, the default) in `group`; `work` says what
+/// runs on them ("reading the log, the fits, ..."), and the help adds that results do not
+/// depend on it.
+void add_threads_option(CLI::App& command, int& threads, const std::string& work,
+                        const std::string& group);
+
 /// Reads the log named in `options` (ingest layer).
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used = nullptr);
 

@@ -69,12 +69,7 @@ void setup_fit(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Model file, written atomically ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
-  command
-      ->add_option("--threads", options->threads,
-                   "Worker threads for reading the log and the fits (0 = one per hardware "
-                   "thread); the model file does not depend on it")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1024));
+  add_threads_option(*command, options->threads, "reading the log and the fits", "Model");
   command->add_flag("-q,--quiet", options->quiet, "Do not print the fit summary on stderr");
   command->callback([options] { run_fit(*options); });
 }

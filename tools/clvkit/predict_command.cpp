@@ -66,13 +66,8 @@ void setup_predict(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
-  command
-      ->add_option("--threads", options->threads,
-                   "Worker threads for reading the log, the predictions and formatting the output "
-                   "(0 = one per hardware thread); the output does not depend on it")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1024))
-      ->group("Output");
+  add_threads_option(*command, options->threads,
+                     "reading the log, the predictions and formatting the output", "Output");
   command->callback([options] { run_predict(*options); });
 }
 

@@ -30,7 +30,7 @@ struct ReportOptions {
   std::string currency;
   int draws = 1000;
   std::uint64_t seed = 1;
-  int threads = 1;
+  int threads = 0;  ///< 0 = one per hardware thread
   int top = 25;
   std::string out;
 };
@@ -65,10 +65,12 @@ void run_report(const ReportOptions& options) {
     throw UsageError("--calibration-end reads the log twice, so LOG cannot be '-' (stdin)");
   }
 
-  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  const int threads = resolve_threads(options.threads);
+  InputOptions input = options.input;
+  input.threads = threads;
+  const SegmentedBase segmented = read_and_segment(input, options.segments);
   nlohmann::ordered_json metadata;
-  const ModelRun model =
-      fit_and_predict(segmented, unit, value, metadata, nullptr, options.threads);
+  const ModelRun model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
   const auto& customers = segmented.base.customers;
 
   report::ReportData data;
@@ -90,7 +92,7 @@ void run_report(const ReportOptions& options) {
   data.value = value;
   data.predictions = model.predictions;
   data.forecast = forecast_segments(segmented, model.models, value,
-                                    {options.draws, options.seed, options.threads, false});
+                                    {options.draws, options.seed, threads, false});
   data.forecast_draws = options.draws;
   data.forecast_seed = options.seed;
   data.top_customers = options.top;
@@ -129,13 +131,8 @@ void setup_report(CLI::App& app) {
   command->add_option("--seed", options->seed, "Random seed of the forecast")
       ->capture_default_str()
       ->group("Forecast");
-  command
-      ->add_option("--threads", options->threads,
-                   "Threads for the model fits, the predictions and the forecast (the report does "
-                   "not depend on it)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256))
-      ->group("Forecast");
+  add_threads_option(*command, options->threads,
+                     "reading the log, the fits, the predictions and the forecast", "Forecast");
   command
       ->add_option("--top", options->top,
                    "Customers on the retention call list (largest value at risk first)")

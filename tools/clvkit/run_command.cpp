@@ -80,14 +80,9 @@ void setup_run(CLI::App& app) {
                    "metadata in OUT.meta.json")
       ->capture_default_str()
       ->group("Output");
-  command
-      ->add_option("--threads", options->threads,
-                   "Worker threads for reading the log, the model fits, the predictions and "
-                   "formatting the output (0 = one per hardware thread); the output does not "
-                   "depend on it")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 1024))
-      ->group("Output");
+  add_threads_option(*command, options->threads,
+                     "reading the log, the fits, the predictions and formatting the output",
+                     "Output");
   command
       ->add_flag("--timings", options->timings,
                  "Print the wall time of each stage on stderr as one JSON line")

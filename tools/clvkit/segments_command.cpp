@@ -33,7 +33,7 @@ struct SegmentsOptions {
   bool fixed_parameters = false;
   int draws = 2000;
   std::uint64_t seed = 1;
-  int threads = 1;
+  int threads = 0;  ///< 0 = one per hardware thread
 };
 
 double finite_number(double value, const char* what) {
@@ -201,23 +201,25 @@ void run_segments(const SegmentsOptions& options) {
   }
   const ValueOptions value = options.value.to_value_options();
   const TimeUnit unit = options.value.unit();
-  const SegmentedBase segmented = read_and_segment(options.input, options.segments);
+  const int threads = resolve_threads(options.threads);
+  InputOptions input = options.input;
+  input.threads = threads;
+  const SegmentedBase segmented = read_and_segment(input, options.segments);
 
   nlohmann::ordered_json metadata = tool_metadata("segments");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
   metadata["segmentation"] = segmentation_metadata(segmented);
   ModelRun model;
   if (!options.no_model) {
-    model = fit_and_predict(segmented, unit, value, metadata, nullptr, options.threads);
+    model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
   }
   const SegmentSummary summary =
       summarize_segments(segmented.base.customers, segmented.scores, segmented.segment,
                          *segmented.scheme, model.predictions);
   std::optional<ForecastResult> forecast;
   if (options.forecast) {
-    forecast =
-        forecast_segments(segmented, model.models, value,
-                          {options.draws, options.seed, options.threads, options.fixed_parameters});
+    forecast = forecast_segments(segmented, model.models, value,
+                                 {options.draws, options.seed, threads, options.fixed_parameters});
     nlohmann::ordered_json settings;
     settings["draws"] = options.draws;
     settings["seed"] = options.seed;
@@ -273,13 +275,8 @@ void setup_segments(CLI::App& app) {
   command->add_option("--seed", options->seed, "Random seed for --forecast")
       ->capture_default_str()
       ->group("Forecast");
-  command
-      ->add_option("--threads", options->threads,
-                   "Threads for the model fits, the predictions and --forecast (the result does "
-                   "not depend on it)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 256))
-      ->group("Forecast");
+  add_threads_option(*command, options->threads,
+                     "reading the log, the fits, the predictions and --forecast", "Forecast");
   command->add_option("--format", options->format, "table (for people) or json (for machines)")
       ->capture_default_str()
       ->group("Output");

@@ -18,6 +18,13 @@ namespace clvkit {
 /// index is rethrown: the error reported does not depend on the thread count.
 void parallel_for(int threads, std::size_t count, const std::function<void(std::size_t)>& task);
 
+/// Where each of `blocks` blocks starts writing its part of an output assembled in parallel:
+/// count_in_block(b) is how many items block b will write; the result (size blocks + 1) holds
+/// their running totals, so block b writes from result[b] and the output has result[blocks].
+/// The counts are taken on up to `threads` threads.
+std::vector<std::size_t> parallel_block_offsets(
+    int threads, std::size_t blocks, const std::function<std::size_t(std::size_t)>& count_in_block);
+
 /// The thread count to use when the caller asks for `requested` (0 = all hardware threads,
 /// at least 1).
 int resolve_thread_count(int requested) noexcept;
