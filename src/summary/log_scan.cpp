@@ -216,8 +216,8 @@ class RowChecker {
       }
       return reject(RejectReason::empty_id);
     }
-    const std::optional<Day> day = parse_date(trim(fields[columns.date], true));
-    if (!day) [[unlikely]] {
+    Day day = 0;
+    if (!parse_date(trim(fields[columns.date], true), day)) [[unlikely]] {
       if (fail_bad_rows) {
         throw_row_error(line, columns.date + 1,
                         "unparsable date " + quote_token(fields[columns.date]) + " (expected " +
@@ -230,7 +230,7 @@ class RowChecker {
       if (fail_bad_rows) throw_bad_amount(fields[columns.amount], line, columns.amount + 1);
       return reject(RejectReason::bad_amount);
     }
-    if (options.as_of && *day > *options.as_of) {
+    if (options.as_of && day > *options.as_of) {
       ++stats.rows_after_as_of;
       return;
     }
@@ -256,21 +256,28 @@ class RowChecker {
     const std::uint64_t hash = hash_id(id);
     out_.rows[partition_of(hash, rules_.partitions)].push_back(
         ParsedRow{hash, amount.units, static_cast<std::uint32_t>(id.data() - base_),
-                  static_cast<std::uint32_t>(id.size()), *day, amount.negative});
+                  static_cast<std::uint32_t>(id.size()), day, amount.negative});
     ++stats.rows_used;
-    out_.first_day = std::min(out_.first_day, *day);
-    out_.last_day = std::max(out_.last_day, *day);
+    out_.first_day = std::min(out_.first_day, day);
+    out_.last_day = std::max(out_.last_day, day);
   }
 
  private:
   void reject(RejectReason reason) noexcept { ++out_.stats.rejected[static_cast<int>(reason)]; }
 
   // A log spans a few thousand distinct dates at most, so dates of the common 10-character
-  // form ("2024-01-31", "20240131 ...") are remembered in a small direct-mapped cache keyed by
+  // form ("2024-01-31", "01/31/2024") are remembered in a small direct-mapped cache keyed by
   // their bytes: a hit costs two loads and a compare instead of a parse. Other lengths (dates
   // with times) are parsed every time. Only successful parses are cached.
-  std::optional<Day> parse_date(std::string_view text) {
-    if (text.size() != 10) return rules_.dates.parse(text);
+  // `day` is written through a reference rather than returned as std::optional: on this path,
+  // once a row, the optional went through the stack and stalled on store forwarding.
+  bool parse_date(std::string_view text, Day& day) {
+    const auto parse = [&] {
+      const std::optional<Day> parsed = rules_.dates.parse(text);
+      if (parsed) day = *parsed;
+      return parsed.has_value();
+    };
+    if (text.size() != 10) return parse();
     std::uint64_t head;
     std::uint16_t tail;
     std::memcpy(&head, text.data(), 8);
@@ -281,10 +288,13 @@ class RowChecker {
         (head * 0x9E3779B97F4A7C15ull + std::uint64_t{tail} * 0xC2B2AE3D27D4EB4Full) >>
         (64 - kDateCacheBits));
     DateCacheEntry& entry = date_cache_[slot];
-    if (entry.head == head && entry.tail == tail && entry.valid) return entry.day;
-    const std::optional<Day> day = rules_.dates.parse(text);
-    if (day) entry = DateCacheEntry{head, tail, true, *day};
-    return day;
+    if (entry.head == head && entry.tail == tail && entry.valid) {
+      day = entry.day;
+      return true;
+    }
+    if (!parse()) return false;
+    entry = DateCacheEntry{head, tail, true, day};
+    return true;
   }
 
   static constexpr unsigned kDateCacheBits = 11;
