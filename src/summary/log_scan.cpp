@@ -33,6 +33,10 @@ constexpr std::size_t kDefaultBlockBytes = std::size_t{4} << 20;
 // Blocks per batch and thread: every thread parses a couple of blocks per batch, so one slow
 // block does not leave the other threads idle at the batch's end.
 constexpr std::size_t kBlocksPerThread = 2;
+// Three batches are alive at once (read, parsed, applied), each block with its bytes and its
+// rows (~10 MB together): at most this many blocks a batch keeps that under ~1 GB on machines
+// with many threads.
+constexpr std::size_t kMaxBlocksPerBatch = 32;
 
 std::string_view trim(std::string_view text, bool tabs_too) noexcept {
   const auto is_blank = [tabs_too](char c) { return c == ' ' || (tabs_too && c == '\t'); };
@@ -570,7 +574,8 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
   // A software pipeline over batches: while batch k is parsed, batch k + 1 is read and batch
   // k - 1 is applied, partition by partition. One fork-join per step; each block's result is
   // merged in file order, which fixes the statistics and the error reported.
-  const std::size_t per_batch = static_cast<std::size_t>(std::max(threads, 1)) * kBlocksPerThread;
+  const std::size_t per_batch = std::min(
+      kMaxBlocksPerBatch, static_cast<std::size_t>(std::max(threads, 1)) * kBlocksPerThread);
   std::array<Batch, 3> batches;
   for (Batch& batch : batches) batch.blocks.resize(per_batch);
   const auto read_batch = [&](Batch& batch) {
