@@ -270,8 +270,9 @@ ValidationResult validate_fitted_models(const CalibrationHoldout& data, const Fi
   value.period_days = holdout_days;
   value.period_discount_rate = 0.0;
   value.margin = 1.0;
-  const std::vector<CustomerPrediction> predictions = predict_customer_value(
-      customers, models.time_unit, models.bgnbd.params, models.gamma_gamma.params, value);
+  const std::vector<CustomerPrediction> predictions =
+      predict_customer_value(customers, models.time_unit, models.bgnbd.params,
+                             models.gamma_gamma.params, value, options.fit.threads);
 
   const int max_bucket = options.max_frequency_bucket;
   GroupSums total;

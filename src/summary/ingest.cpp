@@ -230,14 +230,15 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
   base.source = source;
   // Two tables fed by one pass, each with ingest's exact accumulation: the rows on or before the
   // split, and those after it. Row counts per customer give the rows of the customers who only
-  // start buying after the split. Rows go in one at a time: RowBatch's prefetching is left to
+  // start buying after the split. Blocks are parsed on options.threads threads, but the rows go
+  // into the tables one at a time, in file order, on one thread: add_rows' prefetching is left to
   // ingest_transactions, whose speed matters more than a validation run's.
   std::vector<CustomerTable> before_tables(1);
   CustomerTable& before_table = before_tables[0];
   CustomerTable after_table;
   std::vector<std::int64_t> before_rows, after_rows;
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, 1, 1, base.stats,
+      in, source, options, std::max(options.threads, 1), 1, base.stats,
       [&](std::size_t, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {
           CustomerTable& table = row.day <= split ? before_table : after_table;

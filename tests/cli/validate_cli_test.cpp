@@ -153,6 +153,18 @@ TEST_CASE("validate on a simulated log counts the customers who start in the hol
   CHECK(doc["tracking"]["points"].size() == 335u);
   CHECK(doc["tracking"]["points"].back()["day"] == "2024-11-30");
   CHECK(doc["totals"]["customers"] == calibration);
+
+  // The report is the same bytes whatever --threads.
+  for (const char* threads : {"1", "4"}) {
+    const std::string out = dir.file(std::string("v") + threads + ".json");
+    REQUIRE(run_cli("validate " + dir.file("sim.csv") +
+                        " --calibration-end 2024-03-31 --as-of 2024-11-30 --tracking-step day "
+                        "--time-unit day --segments rfm8 --format json --threads " +
+                        threads + " -o " + out,
+                    dir)
+                .exit_code == 0);
+  }
+  CHECK(read_text(dir.file("v1.json")) == read_text(dir.file("v4.json")));
 }
 
 TEST_CASE("validate rejects calibration ends that leave no holdout, and bad options",

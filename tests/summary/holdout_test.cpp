@@ -35,10 +35,44 @@ using clvkit::test::What;
 
 Day day(const char* iso) { return clvkit::parse_iso_date_or_throw(iso, "test"); }
 
-CalibrationHoldout split(const std::string& text, Day calibration_end,
-                         const IngestOptions& options = {}) {
+CalibrationHoldout split_once(const std::string& text, Day calibration_end,
+                              const IngestOptions& options) {
   std::istringstream in(text);
   return clvkit::ingest_calibration_holdout(in, "log.csv", options, calibration_end);
+}
+
+// Every split in this file also runs with 3 threads and 5-byte blocks (records across blocks):
+// the result, or the error message, must be the same.
+CalibrationHoldout split(const std::string& text, Day calibration_end,
+                         const IngestOptions& options = {}) {
+  IngestOptions parallel = options;
+  parallel.threads = 3;
+  parallel.block_bytes = 5;
+  CalibrationHoldout reference;
+  try {
+    reference = split_once(text, calibration_end, options);
+  } catch (const clvkit::Error& error) {
+    REQUIRE_THROWS_WITH(split_once(text, calibration_end, parallel),
+                        Catch::Matchers::Equals(error.what()));
+    throw;
+  }
+  const CalibrationHoldout other = split_once(text, calibration_end, parallel);
+  REQUIRE(other.calibration.customers.size() == reference.calibration.customers.size());
+  for (std::size_t i = 0; i < reference.calibration.customers.size(); ++i) {
+    REQUIRE(other.calibration.customers[i].id == reference.calibration.customers[i].id);
+    REQUIRE(other.calibration.customers[i].purchase_days ==
+            reference.calibration.customers[i].purchase_days);
+    REQUIRE(other.calibration.customers[i].total_spend ==
+            reference.calibration.customers[i].total_spend);
+    REQUIRE(other.holdout[i].purchase_days == reference.holdout[i].purchase_days);
+    REQUIRE(other.holdout[i].spend == reference.holdout[i].spend);
+  }
+  REQUIRE(other.calibration.stats.rows_read == reference.calibration.stats.rows_read);
+  REQUIRE(other.calibration.stats.rows_used == reference.calibration.stats.rows_used);
+  REQUIRE(other.holdout_customers_new == reference.holdout_customers_new);
+  REQUIRE(other.holdout_rows_new_customers == reference.holdout_rows_new_customers);
+  REQUIRE(other.daily_repeat_purchases == reference.daily_repeat_purchases);
+  return reference;
 }
 
 CustomerBase ingest(const std::string& text, const IngestOptions& options) {

@@ -32,6 +32,7 @@ struct ValidateOptions {
   std::string tracking_step = "week";
   std::string format = "table";
   std::string out = "-";
+  int threads = 0;  ///< 0 = one per hardware thread
 };
 
 // Only finite numbers reach the JSON (nlohmann writes NaN as null without a word).
@@ -300,6 +301,8 @@ void run_validate(const ValidateOptions& options) {
   validation.tracking_step_days = step_days;
   const Day calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
   IngestOptions ingest = options.input.to_ingest_options();
+  ingest.threads = resolve_threads(options.threads);
+  validation.fit.threads = ingest.threads;
   if (!options.holdout_end.empty()) {
     ingest.as_of = parse_iso_date_or_throw(options.holdout_end, "--holdout-end");
     if (*ingest.as_of <= calibration_end) {
@@ -365,6 +368,8 @@ void setup_validate(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
+  add_threads_option(*command, options->threads, "reading the log, the fits and the predictions",
+                     "Model");
   command->callback([options] { run_validate(*options); });
 }
 

@@ -14,7 +14,7 @@ namespace clvkit {
 
 struct ValidationOptions {
   TimeUnit time_unit = TimeUnit::week;
-  FitOptions fit;
+  FitOptions fit;  ///< fit.threads also runs the predictions (the results do not depend on it)
   int max_frequency_bucket = 7;     ///< buckets 0, 1, ..., max-1 and "max+"
   double tracking_step_days = 7.0;  ///< the tracking series' period (a week by default)
 };
