@@ -5,15 +5,14 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <iomanip>
 #include <memory>
 #include <span>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/numerics/log_space.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
@@ -21,12 +20,6 @@
 namespace clvkit {
 
 namespace {
-
-std::string format_number(double value) {
-  std::ostringstream out;
-  out << std::setprecision(6) << value;
-  return out.str();
-}
 
 // Neumaier's compensated sum: the total log-likelihood of a million customers is a sum of a
 // million terms, and the line search compares totals that differ in the 12th digit near the

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit {
 
@@ -50,18 +51,6 @@ constexpr int kMaxRestartsPerStart = 8;
 // normally our test passes too; when it cannot get that far it fails in the line search, which
 // we catch and then judge the best point by our own test.
 constexpr double kSolverToleranceFactor = 0.1;
-
-std::string format_number(double value) {
-  std::ostringstream out;
-  out << std::setprecision(6) << value;
-  return out.str();
-}
-
-std::string format_short(double value) {
-  std::ostringstream out;
-  out << std::setprecision(3) << value;
-  return out.str();
-}
 
 // LL and its gradient with respect to theta = log(params), with a flag for "usable": the
 // parameters are representable and the value and every gradient entry are finite.
@@ -389,7 +378,7 @@ std::string parameters_at_edge(const std::vector<std::string>& names, const Vect
     }
     if (distance <= kEdgeLogDistance) continue;
     listed += (count++ > 0 ? ", " : "") + names[static_cast<std::size_t>(i)] + " = " +
-              format_short(std::exp(theta[i]));
+              format_number(std::exp(theta[i]), 3);
   }
   return listed;
 }
@@ -421,7 +410,7 @@ StandardErrors standard_errors(const LogLikelihoodFunction& log_likelihood,
     const VectorXd column = (gradient_at(j, h, ok) - gradient_at(j, -h, ok)) / (2.0 * h);
     if (!ok) {
       result.message = "Hessian could not be computed: the log-likelihood is not finite within " +
-                       format_short(h) + " of the estimate in log " +
+                       format_number(h, 3) + " of the estimate in log " +
                        names[static_cast<std::size_t>(j)];
       return result;
     }
@@ -445,13 +434,13 @@ StandardErrors standard_errors(const LogLikelihoodFunction& log_likelihood,
     result.message =
         "Hessian not positive definite (smallest eigenvalue of the observed "
         "information " +
-        format_short(lambda_min) + "): the likelihood is flat or curves upward along " + direction +
-        ", so those parameters are not identified by the data";
+        format_number(lambda_min, 3) + "): the likelihood is flat or curves upward along " +
+        direction + ", so those parameters are not identified by the data";
     return result;
   }
   const double condition = lambda_max / lambda_min;
   if (!(condition <= kMaxConditionNumber)) {
-    result.message = "Hessian ill-conditioned (condition number " + format_short(condition) +
+    result.message = "Hessian ill-conditioned (condition number " + format_number(condition, 3) +
                      " > 1e12): the likelihood is nearly flat along " + direction +
                      ", so standard errors there would be meaningless";
     return result;
@@ -564,11 +553,11 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
 
   const double threshold = gradient_threshold(summary.log_likelihood, options.gradient_tolerance);
   if (converged) {
-    summary.message = "converged from start " + std::to_string(summary.best_start) + " of " +
-                      std::to_string(summary.starts_tried) + " in " +
-                      std::to_string(run.iterations) +
-                      " iterations: max |dLL/dlog theta| = " + format_short(summary.gradient_norm) +
-                      " <= " + format_short(threshold);
+    summary.message =
+        "converged from start " + std::to_string(summary.best_start) + " of " +
+        std::to_string(summary.starts_tried) + " in " + std::to_string(run.iterations) +
+        " iterations: max |dLL/dlog theta| = " + format_number(summary.gradient_norm, 3) +
+        " <= " + format_number(threshold, 3);
   } else {
     std::string reason;
     switch (run.termination) {
@@ -585,8 +574,8 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
     summary.message = "did not converge: none of " + std::to_string(summary.starts_tried) +
                       " starts met the gradient test; the best (start " +
                       std::to_string(summary.best_start) + ") " + reason +
-                      " with max |dLL/dlog theta| = " + format_short(summary.gradient_norm) +
-                      " > " + format_short(threshold);
+                      " with max |dLL/dlog theta| = " + format_number(summary.gradient_norm, 3) +
+                      " > " + format_number(threshold, 3);
   }
   int at_edge = 0;
   const std::string edge = parameters_at_edge(names, run.theta, starts, at_edge);

@@ -4,13 +4,12 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
-#include <iomanip>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/models/simulate.hpp"
 
 namespace clvkit {
@@ -19,12 +18,6 @@ namespace {
 // Beyond this many expected purchases of one customer in the horizon the walk over exponential
 // inter-purchase times (one variate per simulated purchase) would not finish in useful time.
 constexpr double kMaxExpectedPurchasesPerCustomer = 1.0e6;
-
-std::string format_number(double value) {
-  std::ostringstream out;
-  out << std::setprecision(6) << value;
-  return out.str();
-}
 
 bool positive_finite(double v) { return v > 0.0 && std::isfinite(v); }
 bool non_negative_finite(double v) { return v >= 0.0 && std::isfinite(v); }

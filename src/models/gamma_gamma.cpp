@@ -1,12 +1,11 @@
 #include "clvkit/models/gamma_gamma.hpp"
 
 #include <cmath>
-#include <iomanip>
 #include <limits>
-#include <sstream>
 #include <string>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/numerics/log_space.hpp"
 
 namespace clvkit {
@@ -17,12 +16,6 @@ bool positive_finite(double v) { return v > 0.0 && std::isfinite(v); }
 
 bool valid(const GammaGammaParams& params) {
   return positive_finite(params.p) && positive_finite(params.q) && positive_finite(params.gamma);
-}
-
-std::string format_number(double value) {
-  std::ostringstream out;
-  out << std::setprecision(6) << value;
-  return out.str();
 }
 
 void check_parameter(const char* name, double value) {

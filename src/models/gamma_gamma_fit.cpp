@@ -5,15 +5,14 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
-#include <iomanip>
 #include <limits>
 #include <memory>
 #include <span>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/numerics/log_space.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
@@ -21,12 +20,6 @@
 namespace clvkit {
 
 namespace {
-
-std::string format_number(double value) {
-  std::ostringstream out;
-  out << std::setprecision(6) << value;
-  return out.str();
-}
 
 // A distinct (x, m) pair and how many customers share it. Spend is usually recorded in cents,
 // so large customer bases repeat pairs often; the sorted order also makes the summed

@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <numeric>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit {
 namespace {
@@ -14,19 +14,13 @@ namespace {
 constexpr int min_bins = 2;
 constexpr int max_bins = 9;  // scores are single digits, see rfm_cell
 
-std::string format_number(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.15g", value);
-  return buffer;
-}
-
 void check_finite_spend(const std::vector<CustomerSummary>& customers, MonetaryBasis basis) {
   for (const CustomerSummary& customer : customers) {
     const double spend = basis == MonetaryBasis::total ? customer.total_spend : customer.avg_spend;
     if (!std::isfinite(spend)) {
       throw InputError("rfm scores: customer '" + customer.id +
                        "': " + (basis == MonetaryBasis::total ? "total_spend" : "avg_spend") +
-                       " is " + format_number(spend) + ", but must be finite");
+                       " is " + format_number(spend, 15) + ", but must be finite");
     }
   }
 }
@@ -113,11 +107,11 @@ void check_threshold_edges(std::span<const double> edges, int bins, const std::s
   for (std::size_t i = 0; i < edges.size(); ++i) {
     if (!std::isfinite(edges[i])) {
       throw UsageError(what + " edges: edge " + std::to_string(i + 1) + " is " +
-                       format_number(edges[i]) + ", but must be finite");
+                       format_number(edges[i], 15) + ", but must be finite");
     }
     if (i > 0 && !(edges[i - 1] < edges[i])) {
-      throw UsageError(what + " edges must be strictly increasing, but " + format_number(edges[i]) +
-                       " follows " + format_number(edges[i - 1]));
+      throw UsageError(what + " edges must be strictly increasing, but " +
+                       format_number(edges[i], 15) + " follows " + format_number(edges[i - 1], 15));
     }
   }
 }

@@ -1,0 +1,11 @@
+#include "clvkit/util/format.hpp"
+
+#include <catch2/catch.hpp>
+
+TEST_CASE("format_number writes %g with the requested significant digits", "[format]") {
+  REQUIRE(clvkit::format_number(0.24259312) == "0.242593");
+  REQUIRE(clvkit::format_number(1e12) == "1e+12");
+  REQUIRE(clvkit::format_number(-3.14159, 3) == "-3.14");
+  REQUIRE(clvkit::format_number(0.1, 15) == "0.1");
+  REQUIRE(clvkit::format_number(0.1, 17) == "0.10000000000000001");
+}
