@@ -25,7 +25,6 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
@@ -35,6 +34,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "../numerics/no_throw_policy.hpp"
 
 namespace clvkit {
 
@@ -43,13 +43,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
-using NoThrowPolicy = boost::math::policies::policy<
-    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
-    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
-    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
-    boost::math::policies::underflow_error<boost::math::policies::ignore_error>,
-    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
-    boost::math::policies::promote_double<false>>;
+using detail::NoThrowPolicy;
 
 [[noreturn]] void throw_bad_parameter(const char* name, double value) {
   std::ostringstream msg;

@@ -1,26 +1,18 @@
 #include "clvkit/numerics/log_space.hpp"
 
 #include <algorithm>
-#include <boost/math/policies/policy.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
 #include <cmath>
 #include <limits>
 
+#include "no_throw_policy.hpp"
+
 namespace clvkit {
 
 namespace {
 
-// Boost's default policy throws on domain errors and promotes double to long double. We want
-// neither on the hot path: report NaN / inf (the callers check their inputs at the boundary) and
-// stay in double, which is accurate to a few ulp for lgamma and digamma.
-using NoThrowPolicy = boost::math::policies::policy<
-    boost::math::policies::domain_error<boost::math::policies::ignore_error>,
-    boost::math::policies::pole_error<boost::math::policies::ignore_error>,
-    boost::math::policies::overflow_error<boost::math::policies::ignore_error>,
-    boost::math::policies::underflow_error<boost::math::policies::ignore_error>,
-    boost::math::policies::evaluation_error<boost::math::policies::ignore_error>,
-    boost::math::policies::promote_double<false>>;
+using detail::NoThrowPolicy;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kHalfLog2Pi = 0.91893853320467274178;  // log(2 pi) / 2
