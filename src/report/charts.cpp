@@ -9,6 +9,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/report/svg.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit::report {
 namespace {
@@ -34,14 +35,6 @@ constexpr const char* missing_colour = "#d4d4d4";
 // Dash patterns that tell series apart without colour (first solid).
 constexpr const char* dash_patterns[] = {"", "7 4", "2 3", "9 3 2 3", "4 4"};
 
-std::string describe(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.15g", value);
-  return buffer;
-}
-
 // "bar chart 'Revenue by segment'": prefixes every error message.
 std::string chart_ref(const char* kind, const std::string& title) {
   return std::string(kind) + " '" + title + "'";
@@ -64,7 +57,8 @@ void check_frame(const char* kind, const std::string& title, int width, int heig
 
 void check_finite(double value, const std::string& chart, const std::string& what) {
   if (!std::isfinite(value)) {
-    throw UsageError(chart + ": " + what + " is " + describe(value) + ", but must be finite");
+    throw UsageError(chart + ": " + what + " is " + describe_number(value) +
+                     ", but must be finite");
   }
 }
 
@@ -583,7 +577,7 @@ void check_heatmap_data(const HeatmapData& data, const std::string& ref) {
     for (std::size_t c = 0; c < cols; ++c) {
       if (std::isinf(data.values[r][c])) {
         throw UsageError(ref + ": value at row '" + data.row_labels[r] + "', column '" +
-                         data.column_labels[c] + "' is " + describe(data.values[r][c]) +
+                         data.column_labels[c] + "' is " + describe_number(data.values[r][c]) +
                          ", but must be finite (or NaN for no value)");
       }
     }
@@ -591,8 +585,8 @@ void check_heatmap_data(const HeatmapData& data, const std::string& ref) {
   if (data.colour_min) check_finite(*data.colour_min, ref, "colour_min");
   if (data.colour_max) check_finite(*data.colour_max, ref, "colour_max");
   if (data.colour_min && data.colour_max && *data.colour_min > *data.colour_max) {
-    throw UsageError(ref + ": colour_min " + describe(*data.colour_min) +
-                     " is greater than colour_max " + describe(*data.colour_max));
+    throw UsageError(ref + ": colour_min " + describe_number(*data.colour_min) +
+                     " is greater than colour_max " + describe_number(*data.colour_max));
   }
   if (data.segments.empty()) return;
   if (data.segments.size() != rows) {
@@ -1002,8 +996,8 @@ Bins bin_values(std::span<const double> values, int bins, BinScale scale) {
   Range range;
   for (std::size_t i = 0; i < values.size(); ++i) {
     if (!std::isfinite(values[i])) {
-      throw UsageError("histogram bins: value " + std::to_string(i) + " is " + describe(values[i]) +
-                       ", but must be finite");
+      throw UsageError("histogram bins: value " + std::to_string(i) + " is " +
+                       describe_number(values[i]) + ", but must be finite");
     }
     if (scale == BinScale::log && values[i] <= 0) {
       ++result.skipped;
@@ -1075,20 +1069,20 @@ std::string histogram(const HistogramData& data) {
   for (std::size_t i = 0; i < data.edges.size(); ++i) {
     check_finite(data.edges[i], ref, "edge " + std::to_string(i));
     if (i > 0 && !(data.edges[i] > data.edges[i - 1])) {
-      throw UsageError(ref + ": edge " + std::to_string(i) + " (" + describe(data.edges[i]) +
+      throw UsageError(ref + ": edge " + std::to_string(i) + " (" + describe_number(data.edges[i]) +
                        ") is not greater than edge " + std::to_string(i - 1) + " (" +
-                       describe(data.edges[i - 1]) + ")");
+                       describe_number(data.edges[i - 1]) + ")");
     }
   }
   for (std::size_t i = 0; i < data.counts.size(); ++i) {
     check_finite(data.counts[i], ref, "count " + std::to_string(i));
     if (data.counts[i] < 0) {
-      throw UsageError(ref + ": count " + std::to_string(i) + " is " + describe(data.counts[i]) +
-                       ", but must not be negative");
+      throw UsageError(ref + ": count " + std::to_string(i) + " is " +
+                       describe_number(data.counts[i]) + ", but must not be negative");
     }
   }
   if (data.log_x && !data.edges.empty() && !(data.edges.front() > 0)) {
-    throw UsageError(ref + ": first edge is " + describe(data.edges.front()) +
+    throw UsageError(ref + ": first edge is " + describe_number(data.edges.front()) +
                      ", but a log x axis needs positive edges");
   }
   if (data.counts.empty()) return no_data_chart("histogram", data.title, data.width, data.height);
@@ -1175,8 +1169,8 @@ std::string interval_chart(const IntervalChartData& data) {
     check_finite(row.low, ref, where + " low");
     check_finite(row.high, ref, where + " high");
     if (!(row.low <= row.estimate && row.estimate <= row.high)) {
-      throw UsageError(ref + ": " + where + " has low " + describe(row.low) + ", estimate " +
-                       describe(row.estimate) + ", high " + describe(row.high) +
+      throw UsageError(ref + ": " + where + " has low " + describe_number(row.low) + ", estimate " +
+                       describe_number(row.estimate) + ", high " + describe_number(row.high) +
                        ", but needs low <= estimate <= high");
     }
     range.add(row.low);

@@ -9,18 +9,10 @@
 #include <cstdlib>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit::report {
 namespace {
-
-// Message text for a number that may be non-finite (format_fixed refuses those).
-std::string describe(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.15g", value);
-  return buffer;
-}
 
 // One decoded UTF-8 sequence: the code point, or -1 for a byte that starts no valid sequence
 // (overlong forms, surrogates and values above U+10FFFF are invalid too). `length` is the
@@ -148,7 +140,8 @@ struct Step {
 
 Step make_step(double span, int target_count) {
   if (!(span > 0.0) || !std::isfinite(span)) {
-    throw UsageError("nice ticks: span is " + describe(span) + ", but must be positive and finite");
+    throw UsageError("nice ticks: span is " + describe_number(span) +
+                     ", but must be positive and finite");
   }
   if (target_count < 1) {
     throw UsageError("nice ticks: target count is " + std::to_string(target_count) +
@@ -171,8 +164,8 @@ Step make_step(double span, int target_count) {
 
 void check_range(double lo, double hi, const char* what) {
   if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi) {
-    throw UsageError(std::string(what) + ": range [" + describe(lo) + ", " + describe(hi) +
-                     "] must be finite with lo <= hi");
+    throw UsageError(std::string(what) + ": range [" + describe_number(lo) + ", " +
+                     describe_number(hi) + "] must be finite with lo <= hi");
   }
 }
 
@@ -247,7 +240,7 @@ double code_point_em(std::int32_t cp) {
 // Locale-independent: std::to_chars always writes '.' and no grouping.
 std::string fixed_digits(double value, int decimals) {
   if (!std::isfinite(value)) {
-    throw UsageError("svg: cannot format " + describe(value) + ", numbers must be finite");
+    throw UsageError("svg: cannot format " + describe_number(value) + ", numbers must be finite");
   }
   decimals = std::clamp(decimals, 0, 9);
   // Fixed notation of the largest double has 309 integer digits.
@@ -343,7 +336,8 @@ std::vector<double> nice_ticks(double lo, double hi, int target_count) {
 std::vector<double> log_ticks(double lo, double hi) {
   check_range(lo, hi, "log ticks");
   if (!(lo > 0.0)) {
-    throw UsageError("log ticks: range starts at " + describe(lo) + ", but must be positive");
+    throw UsageError("log ticks: range starts at " + describe_number(lo) +
+                     ", but must be positive");
   }
   const int k0 = static_cast<int>(std::floor(std::log10(lo)));
   const int k1 = static_cast<int>(std::ceil(std::log10(hi)));
@@ -374,7 +368,7 @@ double LinearScale::operator()(double value) const {
 
 LogScale::LogScale(double d0, double d1, double r0, double r1) : r0_(r0), r1_(r1) {
   if (!(d0 > 0.0) || !(d1 > 0.0) || !std::isfinite(d0) || !std::isfinite(d1)) {
-    throw UsageError("log scale: domain [" + describe(d0) + ", " + describe(d1) +
+    throw UsageError("log scale: domain [" + describe_number(d0) + ", " + describe_number(d1) +
                      "] must be positive and finite");
   }
   log_d0_ = std::log10(d0);
@@ -383,7 +377,7 @@ LogScale::LogScale(double d0, double d1, double r0, double r1) : r0_(r0), r1_(r1
 
 double LogScale::operator()(double value) const {
   if (!(value > 0.0)) {
-    throw UsageError("log scale: value " + describe(value) + " is not positive");
+    throw UsageError("log scale: value " + describe_number(value) + " is not positive");
   }
   if (log_d1_ == log_d0_) return (r0_ + r1_) / 2;
   return r0_ + (std::log10(value) - log_d0_) / (log_d1_ - log_d0_) * (r1_ - r0_);
@@ -461,7 +455,7 @@ SvgElement& SvgElement::set(std::string_view name, std::string_view value) {
 SvgElement& SvgElement::set(std::string_view name, double value, int decimals) {
   if (!std::isfinite(value)) {
     throw UsageError("svg: attribute '" + std::string(name) + "' of <" + tag_ + "> is " +
-                     describe(value) + ", but must be finite");
+                     describe_number(value) + ", but must be finite");
   }
   return set(name, std::string_view(format_fixed(value, decimals)));
 }
