@@ -1,7 +1,11 @@
 #include "clvkit/util/parallel.hpp"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <thread>
 
 namespace clvkit {
@@ -47,6 +51,29 @@ std::vector<std::size_t> parallel_block_offsets(
 int resolve_thread_count(int requested) noexcept {
   if (requested > 0) return requested;
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+
+void populate_pages(void* begin, std::size_t bytes, int threads) noexcept {
+#if defined(MADV_POPULATE_WRITE)
+  const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto first = (reinterpret_cast<std::uintptr_t>(begin) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<std::uintptr_t>(begin) + bytes) / page * page;
+  if (threads < 1 || page == 0 || end <= first) return;
+  // Pieces of whole pages, a few per thread so that a slow piece does not hold up the rest.
+  const std::size_t pages = (end - first) / page;
+  const std::size_t pieces = std::min<std::size_t>(pages, static_cast<std::size_t>(threads) * 4);
+  try {
+    parallel_for(threads, pieces, [&](std::size_t piece) {
+      const std::uintptr_t from = first + pages * piece / pieces * page;
+      const std::uintptr_t to = first + pages * (piece + 1) / pieces * page;
+      madvise(reinterpret_cast<void*>(from), to - from, MADV_POPULATE_WRITE);  // a hint only
+    });
+  } catch (...) {
+    // No thread could start: the pages are faulted in when first written.
+  }
+#else
+  (void)begin, (void)bytes, (void)threads;
+#endif
 }
 
 }  // namespace clvkit

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../../src/summary/log_scan.hpp"
 #include "../support/matchers.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -670,4 +671,28 @@ TEST_CASE("ingest matches a naive reference on random logs, sorted or shuffled",
       CHECK(early.stats.reconciles());
     }
   }
+}
+
+TEST_CASE("hash_id tells apart every short id of the same length", "[ingest]") {
+  // Ids of 0 to 7 bytes take the overlapping-load tail path: every byte must count.
+  std::set<std::uint64_t> hashes;
+  std::size_t ids = 0;
+  const std::string alphabet = "0a9";
+  for (std::size_t length = 0; length <= 7; ++length) {
+    std::string id(length, '0');
+    std::size_t combinations = 1;
+    for (std::size_t i = 0; i < length; ++i) combinations *= alphabet.size();
+    for (std::size_t code = 0; code < combinations; ++code) {
+      std::size_t rest = code;
+      for (std::size_t i = 0; i < length; ++i, rest /= alphabet.size()) {
+        id[i] = alphabet[rest % alphabet.size()];
+      }
+      hashes.insert(clvkit::detail::hash_id(id));
+      ++ids;
+    }
+  }
+  REQUIRE(ids == 3280);
+  REQUIRE(hashes.size() == ids);
+  // Longer ids: the same 12 bytes with the last one changed.
+  REQUIRE(clvkit::detail::hash_id("customer-0001") != clvkit::detail::hash_id("customer-0002"));
 }

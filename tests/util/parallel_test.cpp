@@ -1,7 +1,9 @@
 #include "clvkit/util/parallel.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,5 +54,21 @@ TEST_CASE("parallel_block_offsets gives running totals of the block counts", "[p
     REQUIRE(offsets == std::vector<std::size_t>{0, 1, 4, 9, 16});
     REQUIRE(clvkit::parallel_block_offsets(threads, 0, [](std::size_t) { return 1; }) ==
             std::vector<std::size_t>{0});
+  }
+}
+
+TEST_CASE("populate_pages leaves memory usable and unchanged for any range and thread count",
+          "[parallel]") {
+  for (const int threads : {0, 1, 3}) {
+    CAPTURE(threads);
+    std::vector<std::uint32_t> values;
+    values.reserve(300'001);  // not a whole number of pages, not page-aligned in general
+    clvkit::populate_pages(values.data() + 1, 300'000 * sizeof(std::uint32_t) - 3, threads);
+    clvkit::populate_pages(values.data(), 0, threads);
+    values.resize(300'001, 7u);
+    REQUIRE(std::all_of(values.begin(), values.end(), [](std::uint32_t v) { return v == 7u; }));
+    std::vector<std::uint32_t> filled(values.size());
+    clvkit::populate_pages(filled.data(), filled.size() * sizeof(std::uint32_t), threads);
+    REQUIRE(std::all_of(filled.begin(), filled.end(), [](std::uint32_t v) { return v == 0u; }));
   }
 }
