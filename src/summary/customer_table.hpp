@@ -11,6 +11,7 @@
 #include <new>
 #include <span>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "clvkit/error.hpp"
@@ -25,20 +26,23 @@ struct FreeHugeBuffer {
   void operator()(void* memory) const noexcept;
 };
 
-/// `count` value-initialised T in fresh memory aligned to 2 MiB and offered to the kernel for
+/// Room for `count` T in fresh memory aligned to 2 MiB and offered to the kernel for
 /// transparent huge pages. Arrays of hundreds of megabytes read at random (hash slots,
-/// accumulators) otherwise miss the TLB on nearly every access, and a fault per 4 KiB page on
-/// fresh memory costs more than filling it. The memory is mapped, not taken from the heap, so
-/// freeing it returns it to the system at once (the heap would keep it in the process).
+/// accumulators) otherwise miss the TLB on nearly every access. The memory is mapped, not taken
+/// from the heap, so freeing it returns it to the system at once (the heap would keep it in the
+/// process). Nothing is constructed: the kernel's zero bytes are the value of an integer array,
+/// and ChunkedArray constructs its elements as it hands them out, so a page is first touched
+/// when it is used (a fault on fresh memory costs more than filling it, and small tables touch
+/// a few pages of a 4 MiB chunk, not all of them).
 void* map_huge(std::size_t bytes);
 
 template <class T>
 std::unique_ptr<T[], FreeHugeBuffer> allocate_huge(std::size_t count) {
+  static_assert(std::is_trivially_destructible_v<T> && std::is_trivially_copyable_v<T>);
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
   const std::size_t bytes = (count * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-  T* array = static_cast<T*>(map_huge(bytes));
-  std::uninitialized_value_construct_n(array, count);
-  return std::unique_ptr<T[], FreeHugeBuffer>(array, FreeHugeBuffer{bytes});
+  return std::unique_ptr<T[], FreeHugeBuffer>(static_cast<T*>(map_huge(bytes)),
+                                              FreeHugeBuffer{bytes});
 }
 
 /// Storage in fixed chunks of 2^Shift elements (allocate_huge) that never move: growing costs
@@ -69,6 +73,7 @@ class ChunkedArray {
     const std::size_t first = size_;
     size_ += count;
     while (chunks_.size() * kChunk < size_) chunks_.push_back(allocate_chunk());
+    std::uninitialized_value_construct_n(address(first), count);
     return first;
   }
   void clear() noexcept {
@@ -119,14 +124,28 @@ struct PendingReturn {
   std::uint32_t next;
 };
 
+/// How a table counts a customer's distinct purchase days.
+enum class DayTracking {
+  /// Every customer's sorted distinct days are kept (4 bytes a day from the third): exact for
+  /// rows in any order, and append_days can list them.
+  lists,
+  /// Only first, last and the count are kept, which is exact while each customer's days arrive
+  /// in non-decreasing order, or before all or after all of the days seen (a log sorted by date
+  /// or grouped by customer). A day strictly inside the span seen so far cannot be told from the
+  /// days already counted: the customer is marked for a recount (needs_recount), and its count
+  /// is wrong until set_days_count gives the right one.
+  ordered,
+};
+
 /// Customers by id: interned ids, an open-addressing table, and per-customer accumulators that
 /// give exact results for rows in any order. It holds no row, so memory grows with customers
-/// and distinct purchase days, not with rows.
+/// (and with DayTracking::lists, distinct purchase days), not with rows.
 class CustomerTable {
  public:
-  CustomerTable()
+  explicit CustomerTable(DayTracking tracking = DayTracking::lists)
       : slots_(allocate_huge<std::uint64_t>(std::size_t{1} << kInitialSlotBits)),
-        slot_bits_(kInitialSlotBits) {}
+        slot_bits_(kInitialSlotBits),
+        tracking_(tracking) {}
 
   /// The index of `id`, whose hash_id is `hash`, inserting an empty accumulator for a new id.
   std::uint32_t find_or_insert(std::string_view id, std::uint64_t hash) {
@@ -180,6 +199,49 @@ class CustomerTable {
     add_day(customer, day);
   }
 
+  /// The purchases of a run of rows (ParsedRow), under DayTracking::ordered.
+  void add_purchases(std::uint32_t index, const ParsedRow& run) {
+    Accumulator& customer = customers_[index];
+    add_or_throw(customer.total, run.units);
+    if (customer.days_count == 0 || run.first < customer.first) {
+      std::int64_t spend = run.first_day_units;
+      if (customer.pending != kNone) add_or_throw(spend, absorb_pending(customer, run.first));
+      customer.first_day_spend = spend;
+    } else if (run.first == customer.first) {
+      add_or_throw(customer.first_day_spend, run.first_day_units);
+    }
+    if (customer.days_count == 0) {
+      customer.first = run.first;
+      customer.last = run.last;
+      customer.days_count = run.days;
+      return;
+    }
+    // The run after, or before, every day seen: its days are new but for a shared end day.
+    if (run.first >= customer.last) {
+      customer.days_count += run.days - (run.first == customer.last ? 1 : 0);
+      customer.last = run.last;
+    } else if (run.last <= customer.first) {
+      customer.days_count += run.days - (run.last == customer.first ? 1 : 0);
+      customer.first = run.first;
+    } else {
+      customer.first = std::min(customer.first, run.first);
+      customer.last = std::max(customer.last, run.last);
+      mark_for_recount(index);
+    }
+  }
+
+  /// Under DayTracking::ordered: true when the customer's day count is unknown (see DayTracking).
+  bool needs_recount(std::uint32_t index) const noexcept {
+    const std::size_t word = index / 64;
+    return word < recount_.size() && ((recount_[word] >> (index % 64)) & 1u) != 0;
+  }
+  /// How many customers need a recount.
+  std::size_t recount_count() const noexcept { return recount_count_; }
+  /// The right distinct day count of a customer marked for a recount.
+  void set_days_count(std::uint32_t index, std::uint32_t count) noexcept {
+    customers_[index].days_count = count;
+  }
+
   /// A return (negative amount) under returns=net: spend only, never a purchase day.
   void add_return(std::uint32_t index, Day day, std::int64_t amount) {
     Accumulator& customer = customers_[index];
@@ -195,7 +257,8 @@ class CustomerTable {
     }
   }
 
-  /// Adds accepted rows in order; their ids are in the block starting at `base`. The cache misses
+  /// Adds accepted rows in order (runs of rows only under DayTracking::ordered); their ids are in
+  /// the block starting at `base`. The cache misses
   /// of a row (its hash slot, its accumulator, the end of its day list) are issued for a group
   /// of rows before any is waited on: with millions of customers they are almost never cached.
   void add_rows(const char* base, std::span<const ParsedRow> rows) {
@@ -223,9 +286,11 @@ class CustomerTable {
       for (std::size_t i = start; i < end; ++i) {
         const ParsedRow& row = rows[i];
         if (row.is_return) {
-          add_return(customers[i - start], row.day, row.units);
+          add_return(customers[i - start], row.first, row.units);
+        } else if (tracking_ == DayTracking::ordered) {
+          add_purchases(customers[i - start], row);
         } else {
-          add_purchase(customers[i - start], row.day, row.units);
+          add_purchase(customers[i - start], row.first, row.units);  // one row: days == 1
         }
       }
     }
@@ -244,7 +309,7 @@ class CustomerTable {
   }
   void prefetch_days(std::uint32_t index) const noexcept {
     const Accumulator& customer = customers_[index];
-    if (customer.days_count >= 3) {
+    if (tracking_ == DayTracking::lists && customer.days_count >= 3) {
       __builtin_prefetch(days_.address(customer.days_begin + customer.days_count - 1), 1);
     }
   }
@@ -272,7 +337,7 @@ class CustomerTable {
     }
   }
 
-  /// Appends the customer's sorted distinct purchase days to `out`.
+  /// Appends the customer's sorted distinct purchase days to `out` (DayTracking::lists only).
   void append_days(const Accumulator& customer, std::vector<Day>& out) const {
     if (customer.days_count == 0) return;
     if (customer.days_count <= 2) {
@@ -314,6 +379,14 @@ class CustomerTable {
     }
     slots_.swap(slots);
     slot_bits_ = bits;
+  }
+
+  void mark_for_recount(std::uint32_t index) {
+    if (needs_recount(index)) return;
+    const std::size_t word = index / 64;
+    if (word >= recount_.size()) recount_.resize(std::max(word + 1, customers_.size() / 64 + 1));
+    recount_[word] |= std::uint64_t{1} << (index % 64);
+    ++recount_count_;
   }
 
   // Sums the pending returns dated `new_first` and forgets every pending return not before it.
@@ -430,6 +503,9 @@ class CustomerTable {
   std::vector<std::uint32_t> free_days_;  ///< per log2 size: first freed region, kNone = none
   std::vector<PendingReturn> pending_;
   bool all_numeric_ = true;
+  DayTracking tracking_;
+  std::vector<std::uint64_t> recount_;  ///< DayTracking::ordered: one bit per customer
+  std::size_t recount_count_ = 0;
 };
 
 }  // namespace clvkit::detail

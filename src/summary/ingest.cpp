@@ -17,6 +17,7 @@ namespace clvkit {
 namespace {
 
 using detail::CustomerTable;
+using detail::DayTracking;
 using detail::kNone;
 using detail::kUnitsPerCurrency;
 
@@ -121,6 +122,51 @@ std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, 
   return order;
 }
 
+// The second pass of DayTracking::ordered: the log is read again from `start` and the distinct
+// purchase days of the customers marked for a recount are counted exactly, in tables that keep
+// day lists for them alone. The rows are the same as in the first pass (same checks, same
+// partitions), so no error can arise that the first pass did not report.
+void recount_days(std::istream& in, std::istream::pos_type start, const std::string& source,
+                  const IngestOptions& options, int threads, std::vector<CustomerTable>& tables) {
+  const bool any = std::any_of(tables.begin(), tables.end(), [](const CustomerTable& table) {
+    return table.recount_count() > 0;
+  });
+  if (!any) return;
+  in.clear();
+  in.seekg(start);
+  if (!in)
+    throw IoError(source +
+                  ": cannot read the log again to count purchase days that came out of order");
+  std::vector<CustomerTable> recount(tables.size());
+  IngestOptions quiet = options;
+  quiet.progress = nullptr;
+  IngestStats again;
+  detail::scan_log(
+      in, source, quiet, threads, tables.size(), false, again,
+      [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
+        const CustomerTable& table = tables[partition];
+        CustomerTable& days = recount[partition];
+        for (const detail::ParsedRow& row : rows) {
+          if (row.is_return) continue;
+          const std::string_view id{block + row.id_offset, row.id_length};
+          const std::uint32_t index = table.find(id, row.hash);
+          if (index == kNone || !table.needs_recount(index)) continue;
+          days.add_purchase(days.find_or_insert(id, row.hash), row.first, 0);
+        }
+      });
+  parallel_for(threads, tables.size(), [&](std::size_t partition) {
+    CustomerTable& table = tables[partition];
+    const CustomerTable& days = recount[partition];
+    for (std::uint32_t index = 0; index < table.size(); ++index) {
+      if (!table.needs_recount(index)) continue;
+      const std::string_view id = table.id(table[index]);
+      const std::uint32_t found = days.find(id, detail::hash_id(id));
+      if (found == kNone) throw IoError(source + ": the log changed while it was read");
+      table.set_days_count(index, days[found].days_count);
+    }
+  });
+}
+
 std::size_t customer_count(const std::vector<CustomerTable>& tables) {
   std::size_t count = 0;
   for (const CustomerTable& table : tables) count += table.size();
@@ -196,12 +242,21 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   // One table per thread, each owning one hash partition of the ids: no table is shared, and
   // since the accumulators are exact in any row order the result does not depend on the count.
   const int threads = std::max(options.threads, 1);
-  std::vector<CustomerTable> tables(static_cast<std::size_t>(threads));
+  // Input that can be read again keeps no day lists: a customer whose days come out of order is
+  // recounted by a second pass (logs sorted by date or grouped by customer need none). A pipe
+  // cannot be read twice, so there every table keeps its customers' days.
+  const std::istream::pos_type start = in.tellg();
+  const bool rereadable = start != std::istream::pos_type(-1);
+  const DayTracking tracking = rereadable ? DayTracking::ordered : DayTracking::lists;
+  std::vector<CustomerTable> tables;
+  tables.reserve(static_cast<std::size_t>(threads));
+  for (int t = 0; t < threads; ++t) tables.emplace_back(tracking);
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, threads, tables.size(), base.stats,
+      in, source, options, threads, tables.size(), tracking == DayTracking::ordered, base.stats,
       [&tables](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         tables[partition].add_rows(block, rows);
       });
+  if (tracking == DayTracking::ordered) recount_days(in, start, source, options, threads, tables);
   for (CustomerTable& table : tables) table.release_lookup_and_days();
 
   const std::vector<CustomerRef> order = output_order(tables, threads);
@@ -243,19 +298,19 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
   CustomerTable after_table;
   std::vector<std::int64_t> before_rows, after_rows;
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, std::max(options.threads, 1), 1, base.stats,
+      in, source, options, std::max(options.threads, 1), 1, false, base.stats,
       [&](std::size_t, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {
-          CustomerTable& table = row.day <= split ? before_table : after_table;
-          std::vector<std::int64_t>& rows = row.day <= split ? before_rows : after_rows;
+          CustomerTable& table = row.first <= split ? before_table : after_table;
+          std::vector<std::int64_t>& rows = row.first <= split ? before_rows : after_rows;
           const std::uint32_t index =
               table.find_or_insert({block + row.id_offset, row.id_length}, row.hash);
           if (index == rows.size()) rows.push_back(0);
           ++rows[index];
           if (row.is_return) {
-            table.add_return(index, row.day, row.units);
+            table.add_return(index, row.first, row.units);
           } else {
-            table.add_purchase(index, row.day, row.units);
+            table.add_purchase(index, row.first, row.units);
           }
         }
       });

@@ -8,8 +8,8 @@
 #include <limits>
 #include <memory>
 #include <new>
-#include <utility>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #if defined(__SSE2__)
@@ -178,6 +178,7 @@ struct RowRules {
   std::size_t header_fields = 0;
   char delimiter = ',';
   std::size_t partitions = 1;
+  bool merge_runs = false;
 };
 
 /// What a worker found in one block.
@@ -257,10 +258,20 @@ class RowChecker {
       }
       ++stats.zero_amount_rows;
     }
-    const std::uint64_t hash = hash_id(id);
-    out_.rows[partition_of(hash, rules_.partitions)].push_back(
-        ParsedRow{hash, amount.units, static_cast<std::uint32_t>(id.data() - base_),
-                  static_cast<std::uint32_t>(id.size()), day, amount.negative});
+    if (!amount.negative && extend_run(id, day, amount.units)) {
+      // counted below; the run's record already holds the row
+    } else {
+      const std::uint64_t hash = hash_id(id);
+      const std::size_t partition = partition_of(hash, rules_.partitions);
+      std::vector<ParsedRow>& rows = out_.rows[partition];
+      rows.push_back(
+          ParsedRow{hash, amount.units, amount.units, static_cast<std::uint32_t>(id.data() - base_),
+                    static_cast<std::uint32_t>(id.size()), day, day, 1, amount.negative});
+      if (!amount.negative && rules_.merge_runs) {
+        open_rows_ = &rows;
+        open_index_ = rows.size() - 1;
+      }
+    }
     ++stats.rows_used;
     out_.first_day = std::min(out_.first_day, day);
     out_.last_day = std::max(out_.last_day, day);
@@ -268,6 +279,32 @@ class RowChecker {
 
  private:
   void reject(RejectReason reason) noexcept { ++out_.stats.rejected[static_cast<int>(reason)]; }
+
+  // Adds a purchase row to the open run when it has the run's id and a day not before the run's
+  // last: a log grouped by customer then costs one record (and one hash) per customer and block.
+  // Rows in between that were rejected or are returns do not matter: a customer's accumulation
+  // does not depend on the order of its rows. A sum that would overflow starts a new record, so
+  // that the table, which checks its sums, reports it.
+  bool extend_run(std::string_view id, Day day, std::int64_t units) noexcept {
+    if (open_rows_ == nullptr) return false;
+    ParsedRow& run = (*open_rows_)[open_index_];
+    if (run.id_length != id.size() || day < run.last ||
+        std::memcmp(base_ + run.id_offset, id.data(), id.size()) != 0) {
+      return false;
+    }
+    std::int64_t units_sum, first_day_sum = run.first_day_units;
+    if (__builtin_add_overflow(run.units, units, &units_sum) ||
+        (day == run.first && __builtin_add_overflow(first_day_sum, units, &first_day_sum))) {
+      return false;
+    }
+    run.units = units_sum;
+    run.first_day_units = first_day_sum;
+    if (day != run.last) {
+      run.last = day;
+      ++run.days;
+    }
+    return true;
+  }
 
   // A log spans a few thousand distinct dates at most, so dates of the common 10-character
   // form ("2024-01-31", "01/31/2024") are remembered in a small direct-mapped cache keyed by
@@ -312,6 +349,8 @@ class RowChecker {
   const RowRules& rules_;
   const char* base_;
   BlockResult& out_;
+  std::vector<ParsedRow>* open_rows_ = nullptr;  ///< the partition list holding the open run
+  std::size_t open_index_ = 0;
   std::vector<DateCacheEntry> date_cache_ =
       std::vector<DateCacheEntry>(std::size_t{1} << kDateCacheBits);
 };
@@ -537,7 +576,8 @@ std::string describe_stats(const IngestStats& stats) {
 }
 
 LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
-                 int threads, std::size_t partitions, IngestStats& stats, const ApplyRows& apply) {
+                 int threads, std::size_t partitions, bool merge_runs, IngestStats& stats,
+                 const ApplyRows& apply) {
   const DateParser dates(options.date_format);
   BlockReader reader(in, source,
                      options.block_bytes == 0 ? kDefaultBlockBytes : options.block_bytes);
@@ -561,7 +601,8 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
                        locate_columns(*header, options),
                        header->size(),
                        header->delimiter(),
-                       std::max<std::size_t>(partitions, 1)};
+                       std::max<std::size_t>(partitions, 1),
+                       merge_runs};
   std::int64_t next_line = header->next_line();
   head.erase(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(skip + header->consumed()));
   header.reset();

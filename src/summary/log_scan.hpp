@@ -69,14 +69,20 @@ inline std::uint64_t hash_id(std::string_view id) noexcept {
   return fold_multiply(h, kFinal);
 }
 
-/// One accepted row. The id is `id_length` bytes at `id_offset` in its block (see ApplyRows).
+/// One accepted row, or a run of them: rows of one id that follow one another among the used
+/// rows of a block, with purchase days in non-decreasing order (scan_log's merge_runs). A log
+/// grouped by customer is then about one record per customer and block, not one per row. The id
+/// is `id_length` bytes at `id_offset` in its block (see ApplyRows).
 struct ParsedRow {
-  std::uint64_t hash;       ///< hash_id(id)
-  std::int64_t units;       ///< amount in millionths
-  std::uint32_t id_offset;  ///< from the block's base
+  std::uint64_t hash;            ///< hash_id(id)
+  std::int64_t units;            ///< the amounts, in millionths
+  std::int64_t first_day_units;  ///< the amounts on day `first`, in millionths
+  std::uint32_t id_offset;       ///< from the block's base
   std::uint32_t id_length;
-  Day day;
-  bool is_return;  ///< a negative amount under returns=net
+  Day first;           ///< the row's day, or the run's first day
+  Day last;            ///< the run's last day (= first for one row)
+  std::uint32_t days;  ///< distinct days in the run (1 for one row)
+  bool is_return;      ///< a negative amount under returns=net (always one row)
 };
 
 /// The partition of a row: from the low half of its hash, so that a partition's own table,
@@ -101,11 +107,14 @@ struct LogScan {
 /// Reads the log on `in` (named `source`) with up to `threads` threads (options.threads is not
 /// consulted), checks every row as ingest_transactions documents (header, field count, id, date,
 /// amount, as-of cut-off, returns and zero-amount policies), fills `stats`, and gives every used
-/// row to apply(partition_of(hash, partitions), ...). Errors are those of ingest_transactions,
-/// with the file's line numbers; the first bad row in file order is the one reported, whatever
-/// the thread count. options.progress is called between batches of blocks.
+/// row to apply(partition_of(hash, partitions), ...). With `merge_runs`, purchase rows that
+/// follow one another with the same id and non-decreasing days come as one ParsedRow; without
+/// it every used row is its own. Errors are those of ingest_transactions, with the file's line
+/// numbers; the first bad row in file order is the one reported, whatever the thread count.
+/// options.progress is called between batches of blocks.
 LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
-                 int threads, std::size_t partitions, IngestStats& stats, const ApplyRows& apply);
+                 int threads, std::size_t partitions, bool merge_runs, IngestStats& stats,
+                 const ApplyRows& apply);
 
 /// "12 rows read, 10 used, ..." for messages about a whole log.
 std::string describe_stats(const IngestStats& stats);

@@ -31,7 +31,28 @@ namespace {
 
 using clvkit::test::What;
 
-CustomerBase ingest_once(const std::string& text, const IngestOptions& options) {
+// A stream that cannot seek, like a pipe: ingest then keeps every customer's day list instead of
+// recounting out-of-order days in a second pass.
+class PipeBuffer : public std::stringbuf {
+ public:
+  using std::stringbuf::stringbuf;
+
+ protected:
+  pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override {
+    return pos_type(off_type(-1));
+  }
+  pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
+};
+
+enum class Source { file, pipe };
+
+CustomerBase ingest_once(const std::string& text, const IngestOptions& options,
+                         Source source = Source::file) {
+  if (source == Source::pipe) {
+    PipeBuffer buffer(text, std::ios_base::in);
+    std::istream in(&buffer);
+    return clvkit::ingest_transactions(in, "log.csv", options);
+  }
   std::istringstream in(text);
   return clvkit::ingest_transactions(in, "log.csv", options);
 }
@@ -64,9 +85,11 @@ void require_same_base(const CustomerBase& a, const CustomerBase& b) {
   REQUIRE(a.delimiter == b.delimiter);
 }
 
-// Every ingest in this file runs single-threaded with one block, then with several threads and
-// with blocks of a few bytes (so that records, quoted line ends and errors fall across block
-// boundaries): the results, or the errors, must be identical.
+// Every ingest in this file runs single-threaded with one block from a pipe (every day list
+// kept), then from a seekable stream (days counted in order, out-of-order customers recounted
+// by a second pass) with several threads and with blocks of a few bytes (so that records, quoted
+// line ends, runs of rows and errors fall across block boundaries), and again from a pipe with
+// several threads: the results, or the errors, must be identical.
 CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) {
   IngestOptions reference_options = options;
   reference_options.threads = 1;
@@ -74,25 +97,28 @@ CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) 
   std::optional<CustomerBase> reference;
   std::string reference_error;
   try {
-    reference = ingest_once(text, reference_options);
+    reference = ingest_once(text, reference_options, Source::pipe);
   } catch (const clvkit::Error& error) {
     reference_error = error.what();
   }
+  const auto check = [&](int threads, std::size_t block_bytes, Source source) {
+    CAPTURE(threads, block_bytes, source == Source::pipe);
+    IngestOptions variant = options;
+    variant.threads = threads;
+    variant.block_bytes = block_bytes;
+    if (reference) {
+      require_same_base(*reference, ingest_once(text, variant, source));
+    } else {
+      REQUIRE_THROWS_WITH(ingest_once(text, variant, source), Equals(reference_error));
+    }
+  };
   for (const int threads : {1, 3}) {
     for (const std::size_t block_bytes :
          {std::size_t{0}, std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
-      if (threads == 1 && block_bytes == 0) continue;
-      CAPTURE(threads, block_bytes);
-      IngestOptions variant = options;
-      variant.threads = threads;
-      variant.block_bytes = block_bytes;
-      if (reference) {
-        require_same_base(*reference, ingest_once(text, variant));
-      } else {
-        REQUIRE_THROWS_WITH(ingest_once(text, variant), Equals(reference_error));
-      }
+      check(threads, block_bytes, Source::file);
     }
   }
+  check(3, 7, Source::pipe);
   if (!reference) return ingest_once(text, reference_options);  // throws the reference error
   return *reference;
 }
@@ -641,10 +667,16 @@ TEST_CASE("ingest matches a naive reference on random logs, sorted or shuffled",
       std::stable_sort(sorted.begin(), sorted.end(),
                        [](const Row& a, const Row& b) { return a.day < b.day; });
       std::vector<Row> reversed(sorted.rbegin(), sorted.rend());
+      // Grouped by customer, days in order within a customer (runs of rows), and grouped with
+      // the days of a customer in random order (runs cut short, customers recounted).
+      const auto by_id = [](const Row& a, const Row& b) { return a.id < b.id; };
+      std::vector<Row> grouped = sorted, grouped_shuffled = log;
+      std::stable_sort(grouped.begin(), grouped.end(), by_id);
+      std::stable_sort(grouped_shuffled.begin(), grouped_shuffled.end(), by_id);
       const auto base = ingest(to_csv(sorted));
       const Day as_of = base.as_of;
       const auto expected = reference_summaries(log, as_of);
-      for (const auto& variant : {log, reversed}) {
+      for (const auto& variant : {log, reversed, grouped, grouped_shuffled}) {
         const auto other = ingest(to_csv(variant));
         REQUIRE(other.customers.size() == base.customers.size());
         for (std::size_t i = 0; i < base.customers.size(); ++i) {
