@@ -12,15 +12,6 @@ namespace {
 constexpr std::int64_t kEpochShift = 719468;
 constexpr std::int64_t kDaysPer400Years = 146097;
 
-constexpr bool is_leap(int year) noexcept {
-  return year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-}
-
-constexpr unsigned days_in_month(int year, unsigned month) noexcept {
-  constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap(year) ? 29u : kDays[month - 1];
-}
-
 constexpr bool is_digit(char c) noexcept { return static_cast<unsigned char>(c - '0') <= 9; }
 
 // Reads exactly two digits at p; the caller has checked that they are in range.
@@ -28,10 +19,6 @@ inline bool two_digits(const char* p, unsigned& value) noexcept {
   if (!is_digit(p[0]) || !is_digit(p[1])) return false;
   value = static_cast<unsigned>(p[0] - '0') * 10u + static_cast<unsigned>(p[1] - '0');
   return true;
-}
-
-inline bool valid_date(int year, unsigned month, unsigned day) noexcept {
-  return month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month);
 }
 
 // Seconds up to 60 so that a leap second ("23:59:60") is a valid time.
@@ -44,15 +31,9 @@ inline bool valid_time(unsigned hour, unsigned minute, unsigned second) noexcept
 std::optional<Day> parse_iso(std::string_view text) noexcept {
   const std::size_t n = text.size();
   const char* p = text.data();
-  if (n < 10 || p[4] != '-' || p[7] != '-') return std::nullopt;
-  unsigned century = 0, year_in_century = 0, month = 0, day = 0;
-  if (!two_digits(p, century) || !two_digits(p + 2, year_in_century) || !two_digits(p + 5, month) ||
-      !two_digits(p + 8, day)) {
-    return std::nullopt;
-  }
-  const int year = static_cast<int>(century * 100 + year_in_century);
-  if (!valid_date(year, month, day)) return std::nullopt;
-  if (n == 10) return days_from_civil(year, month, day);
+  Day date = 0;
+  if (n < 10 || !parse_iso_day(p, date)) return std::nullopt;
+  if (n == 10) return date;
 
   if (p[10] != ' ' && p[10] != 'T') return std::nullopt;
   unsigned hour = 0, minute = 0, second = 0;
@@ -83,7 +64,7 @@ std::optional<Day> parse_iso(std::string_view text) noexcept {
     }
   }
   if (i != n) return std::nullopt;
-  return days_from_civil(year, month, day);
+  return date;
 }
 
 }  // namespace
@@ -234,7 +215,7 @@ std::optional<Day> DateParser::parse(std::string_view text) const noexcept {
   const int year = static_cast<int>(values[static_cast<int>(Field::year)]);
   const unsigned month = values[static_cast<int>(Field::month)];
   const unsigned day = values[static_cast<int>(Field::day)];
-  if (!valid_date(year, month, day) ||
+  if (!is_valid_date(year, month, day) ||
       !valid_time(values[static_cast<int>(Field::hour)], values[static_cast<int>(Field::minute)],
                   values[static_cast<int>(Field::second)])) {
     return std::nullopt;

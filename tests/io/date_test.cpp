@@ -256,3 +256,52 @@ TEST_CASE("parse_iso_date_or_throw accepts only YYYY-MM-DD real dates", "[date][
   CHECK_THROWS_AS(clvkit::parse_iso_date_or_throw("2024-01-31 10:00", "--as-of"),
                   clvkit::UsageError);
 }
+
+TEST_CASE("parse_iso_day reads every real YYYY-MM-DD and rejects every other 10 characters",
+          "[date][property]") {
+  // Every year 0000..9999 with months 0..13 and days 0..32: accepted exactly when the date is
+  // real (leap years by the Gregorian rule), with days_from_civil's number.
+  char text[11];
+  std::size_t accepted = 0;
+  for (int year = 0; year <= 9999; ++year) {
+    for (unsigned month = 0; month <= 13; ++month) {
+      for (unsigned day = 0; day <= 32; ++day) {
+        std::snprintf(text, sizeof text, "%04d-%02u-%02u", year, month, day);
+        clvkit::Day parsed = -1;
+        const bool ok = clvkit::parse_iso_day(text, parsed);
+        const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        const unsigned length = month == 2 ? (leap ? 29u : 28u)
+                                : month == 4 || month == 6 || month == 9 || month == 11 ? 30u
+                                                                                        : 31u;
+        const bool real = month >= 1 && month <= 12 && day >= 1 && day <= length;
+        if (ok != real) FAIL_CHECK(text);
+        if (ok && parsed != clvkit::days_from_civil(year, month, day)) FAIL_CHECK(text);
+        accepted += ok ? 1 : 0;
+      }
+    }
+  }
+  REQUIRE(accepted == 3'652'425);  // the days of 10,000 Gregorian years
+  // Any one character replaced by a neighbour of '0'..'9' or '-', a letter, a space or a high
+  // byte is rejected; the parser agrees.
+  const DateParser automatic;
+  for (int position = 0; position < 10; ++position) {
+    for (const char replacement : {'/', ':', ',', '.', 'a', ' ', '+', '\x80', '\xb0', '\xff'}) {
+      std::string bad = "2024-02-29";
+      bad[static_cast<std::size_t>(position)] = replacement;
+      if (bad[static_cast<std::size_t>(position)] == '-' && (position == 4 || position == 7)) {
+        continue;
+      }
+      clvkit::Day parsed = 0;
+      CAPTURE(bad);
+      CHECK_FALSE(clvkit::parse_iso_day(bad.data(), parsed));
+      CHECK_FALSE(automatic.parse(bad).has_value());
+    }
+    std::string dash = "2024-02-29";
+    if (position != 4 && position != 7) {
+      dash[static_cast<std::size_t>(position)] = '-';
+      clvkit::Day parsed = 0;
+      CAPTURE(dash);
+      CHECK_FALSE(clvkit::parse_iso_day(dash.data(), parsed));
+    }
+  }
+}
