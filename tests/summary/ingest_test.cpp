@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
@@ -556,6 +557,115 @@ TEST_CASE("numeric ids sort numerically, other ids bytewise", "[ingest][order]")
       "customer_id,date,amount\n"
       "10,2024-01-01,1\n9,2024-01-01,1\nA10,2024-01-01,1\nA9,2024-01-01,1\nb,2024-01-01,1\n");
   CHECK(ids(mixed) == std::vector<std::string>{"10", "9", "A10", "A9", "b"});
+}
+
+namespace {
+
+std::string one_row_per_id(const std::vector<std::string>& ids) {
+  std::string text = "customer_id,date,amount\n";
+  for (const std::string& id : ids) text += id + ",2024-01-01,1\n";
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("ids that tie on their leading digits or bytes are ordered by the full id",
+          "[ingest][order]") {
+  // ingest() checks threads 1 and 3 (three tables) against each other. The sort keys hold 19
+  // significant digits or 16 bytes: ties beyond them, and ids differing only in leading zeros,
+  // are decided by the full comparison.
+  const auto order = [](const std::vector<std::string>& log_ids) {
+    return ids(ingest(one_row_per_id(log_ids)));
+  };
+  // "0" and "00" have no significant digit; "007", "07" and "7" are all seven.
+  CHECK(order({"007", "7", "07", "10", "9", "0", "00"}) ==
+        std::vector<std::string>{"0", "00", "007", "07", "7", "9", "10"});
+  // Ids of 19 characters.
+  CHECK(order({"0000000000000000007", "1000000000000000000", "7", "07", "0000000000000000000"}) ==
+        std::vector<std::string>{"0000000000000000000", "0000000000000000007", "07", "7",
+                                 "1000000000000000000"});
+  // More than 19 significant digits: the last three share their first 19.
+  CHECK(order({"12345678901234567890123", "12345678901234567891", "0012345678901234567890123",
+               "12345678901234567890122", "7", "00000000000000000000007", "99"}) ==
+        std::vector<std::string>{"00000000000000000000007", "7", "99", "12345678901234567891",
+                                 "12345678901234567890122", "0012345678901234567890123",
+                                 "12345678901234567890123"});
+  // Bytewise: the five ids from "customer-prefix-" on share 16 bytes.
+  CHECK(order({"customer-prefix-b", "customer-prefix-a", "customer-prefix-", "customer-prefix",
+               "customer-prefix-ab", "customer-prefix-0", "Customer-prefix-a", "9",
+               "customer-prefiy"}) ==
+        std::vector<std::string>{"9", "Customer-prefix-a", "customer-prefix", "customer-prefix-",
+                                 "customer-prefix-0", "customer-prefix-a", "customer-prefix-ab",
+                                 "customer-prefix-b", "customer-prefiy"});
+  // Ids of 8 bytes or fewer.
+  CHECK(order({"abcdefgh", "abcdefgA", "abcdefg", "b", "ABCDEFGH"}) ==
+        std::vector<std::string>{"ABCDEFGH", "abcdefg", "abcdefgA", "abcdefgh", "b"});
+}
+
+TEST_CASE("the order of many customers follows the full comparison of their ids",
+          "[ingest][order][property]") {
+  // More customers than a block of the sort's parallel passes, in random order, with many ids
+  // whose sort keys tie; each kind of id below gets a different layout of the sort's items.
+  std::mt19937 rng(20240607);
+  const auto random_text = [&rng](const std::string& alphabet, std::size_t min_length,
+                                  std::size_t max_length) {
+    std::uniform_int_distribution<std::size_t> length(min_length, max_length);
+    std::uniform_int_distribution<std::size_t> letter(0, alphabet.size() - 1);
+    std::string text(length(rng), ' ');
+    for (char& c : text) c = alphabet[letter(rng)];
+    return text;
+  };
+  const auto numeric_less = [](const std::string& a, const std::string& b) {
+    const auto significant = [](const std::string& id) {
+      const std::size_t start = id.find_first_not_of('0');
+      return start == std::string::npos ? std::string() : id.substr(start);
+    };
+    const std::string sa = significant(a), sb = significant(b);
+    if (sa.size() != sb.size()) return sa.size() < sb.size();
+    return sa != sb ? sa < sb : a < b;
+  };
+  struct Kind {
+    const char* name;
+    std::function<std::string()> id;
+    bool numeric;
+  };
+  // The numeric kinds get, in turn, sort keys of one word packed with the ref, of one word and of
+  // two words, and so do the others. Numeric ids differing only in leading zeros, and ids sharing
+  // their first 16 bytes, tie on their keys.
+  const std::string digits = "0123456789";
+  const std::vector<Kind> kinds = {
+      {"short numeric ids with leading zeros",
+       [&] { return random_text("0", 0, 2) + random_text(digits, 1, 5); }, true},
+      {"numeric ids of up to 19 characters",
+       [&] { return random_text("0", 0, 14) + random_text(digits, 1, 5); }, true},
+      {"numeric ids of more than 19 digits",
+       [&] { return random_text("0", 0, 2) + "1234567890123456789" + random_text(digits, 0, 6); },
+       true},
+      {"ids of up to 5 bytes", [&] { return random_text("abcdefghijXYZ09", 1, 5); }, false},
+      {"ids of up to 8 bytes", [&] { return random_text("abcXYZ", 1, 8); }, false},
+      {"ids sharing 16 bytes",
+       [&] { return random_text("ab", 0, 3) + "customer-prefix-" + random_text("ab9XYZ", 0, 5); },
+       false},
+  };
+  for (const Kind& kind : kinds) {
+    CAPTURE(kind.name);
+    std::set<std::string> distinct;
+    while (distinct.size() < 70000) distinct.insert(kind.id());
+    std::vector<std::string> expected(distinct.begin(), distinct.end());
+    std::shuffle(expected.begin(), expected.end(), rng);
+    const std::string text = one_row_per_id(expected);
+    if (kind.numeric) {
+      std::sort(expected.begin(), expected.end(), numeric_less);
+    } else {
+      std::sort(expected.begin(), expected.end());
+    }
+    for (const int threads : {1, 3}) {
+      CAPTURE(threads);
+      IngestOptions options;
+      options.threads = threads;
+      REQUIRE(ids(ingest_once(text, options)) == expected);
+    }
+  }
 }
 
 TEST_CASE("an invalid date format is a usage error before any row is read",
