@@ -85,17 +85,20 @@ bool parse_amount(std::string_view text, Amount& amount) noexcept {
   std::int64_t whole = 0;
   while (p != end && static_cast<unsigned char>(*p - '0') < 10) whole = whole * 10 + (*p++ - '0');
   const auto whole_digits = p - digits;
+  // The decimals as one integer, scaled once at the end (a scale divided per digit made a chain
+  // of multiplications, one after the other, on every row).
+  static constexpr std::int64_t kScale[7] = {1'000'000, 100'000, 10'000, 1'000, 100, 10, 1};
   std::int64_t fraction = 0;
-  std::int64_t scale = 1'000'000;
+  int decimals = 0;
   if (p != end && *p == '.') {
     ++p;
-    while (p != end && static_cast<unsigned char>(*p - '0') < 10 && scale > 1) {
-      scale /= 10;
-      fraction += (*p++ - '0') * scale;
+    while (p != end && static_cast<unsigned char>(*p - '0') < 10 && decimals < 6) {
+      fraction = fraction * 10 + (*p++ - '0');
+      ++decimals;
     }
   }
   if (p != end || whole_digits == 0 || whole_digits > 12) return parse_amount_general(text, amount);
-  const std::int64_t units = whole * 1'000'000 + fraction;
+  const std::int64_t units = whole * 1'000'000 + fraction * kScale[decimals];
   amount.units = negative ? -units : units;
   amount.negative = negative && units != 0;
   amount.zero = units == 0;

@@ -20,10 +20,12 @@ Day days_from_civil(int year, unsigned month, unsigned day) noexcept;
 
 /// True for a real calendar date: month 1..12, day 1..the month's length (Feb 29 in leap years).
 constexpr bool is_valid_date(int year, unsigned month, unsigned day) noexcept {
-  constexpr unsigned kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
   if (month < 1 || month > 12 || day < 1) return false;
-  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-  return day <= (month == 2 && leap ? 29u : kDays[month - 1]);
+  if (day <= 28) return true;  // most days: no month length needed
+  if (month == 2) return day == 29 && year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  // 31 days in January, March, May, July, August, October, December: the low bit of the month
+  // up to July, flipped from August on.
+  return day <= 30u + ((month ^ (month >> 3)) & 1u);
 }
 
 /// The day of the 10 characters "YYYY-MM-DD" at `text` (all 10 must be readable), or false when
@@ -63,7 +65,14 @@ inline bool parse_iso_day(const char* text, Day& day) noexcept {
   const unsigned month = byte(5) * 10 + byte(6);
   const unsigned day_of_month = (tail_digits & 0xFF) * 10 + (tail_digits >> 8);
   if (!is_valid_date(year, month, day_of_month)) return false;
-  day = days_from_civil(year, month, day_of_month);
+  // days_from_civil for years 0..9999, inline and in unsigned arithmetic (no era to find, every
+  // division by a constant): the same day number, as the tests check for every day.
+  const unsigned shifted_year = static_cast<unsigned>(year) - (month <= 2 ? 1u : 0u) + 400u;
+  const unsigned month_from_march = month <= 2 ? month + 9 : month - 3;
+  const unsigned day_of_year = (153 * month_from_march + 2) / 5 + day_of_month - 1;
+  day = static_cast<Day>(shifted_year * 365 + shifted_year / 4 - shifted_year / 100 +
+                         shifted_year / 400 + day_of_year) -
+        (719468 + 146097);
   return true;
 }
 
