@@ -350,8 +350,15 @@ void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<
   customers.reserve(order.size());
   populate_pages(customers.data(), order.size() * sizeof(CustomerSummary), threads);
   customers.resize(order.size());
+  // Customers in id order are scattered over the tables unless the log was sorted by id: their
+  // accumulators are fetched kAhead customers before they are read.
+  constexpr std::size_t kAhead = 16;
   parallel_for(threads, (order.size() + kBlock - 1) / kBlock, [&](std::size_t block) {
-    for (std::size_t i = block * kBlock; i < std::min(order.size(), (block + 1) * kBlock); ++i) {
+    const std::size_t end = std::min(order.size(), (block + 1) * kBlock);
+    for (std::size_t i = block * kBlock; i < end; ++i) {
+      if (i + kAhead < end) {
+        __builtin_prefetch(&tables[order[i + kAhead].table][order[i + kAhead].index]);
+      }
       const CustomerTable& table = tables[order[i].table];
       const detail::Accumulator& from = table[order[i].index];
       CustomerSummary& to = customers[i];
