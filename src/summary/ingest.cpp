@@ -357,7 +357,7 @@ void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<
     const std::size_t end = std::min(order.size(), (block + 1) * kBlock);
     for (std::size_t i = block * kBlock; i < end; ++i) {
       if (i + kAhead < end) {
-        __builtin_prefetch(&tables[order[i + kAhead].table][order[i + kAhead].index]);
+        detail::prefetch_line(&tables[order[i + kAhead].table][order[i + kAhead].index]);
       }
       const CustomerTable& table = tables[order[i].table];
       const detail::Accumulator& from = table[order[i].index];

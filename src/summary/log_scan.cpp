@@ -293,7 +293,7 @@ class RowChecker {
     if (open_rows_ == nullptr) return false;
     ParsedRow& run = (*open_rows_)[open_index_];
     if (run.id_length != id.size() || day < run.last ||
-        std::memcmp(base_ + run.id_offset, id.data(), id.size()) != 0) {
+        !same_id_bytes(base_ + run.id_offset, id.data(), id.size())) {
       return false;
     }
     std::int64_t units_sum, first_day_sum = run.first_day_units;

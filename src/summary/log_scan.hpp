@@ -47,6 +47,26 @@ inline std::uint64_t short_tail(const char* p, std::size_t n) noexcept {
   return byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
 }
 
+// True when the `n` bytes at `a` and at `b` are equal. Ids are short: up to 16 bytes compare as
+// two overlapping words each side without a call (memcmp's call and size dispatch cost more than
+// the comparison); no byte outside the `n` is read.
+inline bool same_id_bytes(const char* a, const char* b, std::size_t n) noexcept {
+  const auto load = [](const char* p, std::size_t offset, auto word) {
+    std::memcpy(&word, p + offset, sizeof word);
+    return word;
+  };
+  if (n >= 8 && n <= 16) {
+    return ((load(a, 0, std::uint64_t{}) ^ load(b, 0, std::uint64_t{})) |
+            (load(a, n - 8, std::uint64_t{}) ^ load(b, n - 8, std::uint64_t{}))) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    return ((load(a, 0, std::uint32_t{}) ^ load(b, 0, std::uint32_t{})) |
+            (load(a, n - 4, std::uint32_t{}) ^ load(b, n - 4, std::uint32_t{}))) == 0;
+  }
+  if (n < 4) return n == 0 || (a[0] == b[0] && a[n / 2] == b[n / 2] && a[n - 1] == b[n - 1]);
+  return std::memcmp(a, b, n) == 0;
+}
+
 // Hash of a customer id: 8 bytes at a time through a multiply-fold, the length mixed in first
 // so that ids of different lengths differ. Ids are short, so this is a handful of
 // multiplications per row.
