@@ -289,6 +289,15 @@ std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, 
   return sorted_refs(tables, blocks, first_item, KeyedLayout<1>{numeric}, id_less, threads);
 }
 
+// Whether the first rows look like a log whose customers' days come in order: no customer's day
+// steps back, and either the log steps back in time at most once in a hundred changes of
+// customer (sorted by date) or runs of one customer average two rows or more (grouped).
+bool starts_in_order(const detail::RowOrderProbe& probe) noexcept {
+  if (probe.same_id_steps_back > 0) return false;
+  return probe.new_id_steps_back * 100 <= probe.new_id_pairs ||
+         probe.same_id_pairs >= probe.new_id_pairs;
+}
+
 // The second pass of DayTracking::ordered: the log is read again from `start` and the distinct
 // purchase days of the customers marked for a recount are counted exactly, in tables that keep
 // day lists for them alone. The rows are the same as in the first pass (same checks, same
@@ -309,7 +318,7 @@ void recount_days(std::istream& in, std::istream::pos_type start, const std::str
   quiet.progress = nullptr;
   IngestStats again;
   detail::scan_log(
-      in, source, quiet, threads, tables.size(), false, again,
+      in, source, quiet, threads, tables.size(), detail::ChooseRuns{}, again,
       [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         const CustomerTable& table = tables[partition];
         CustomerTable& days = recount[partition];
@@ -416,20 +425,31 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   // One table per thread, each owning one hash partition of the ids: no table is shared, and
   // since the accumulators are exact in any row order the result does not depend on the count.
   const int threads = std::max(options.threads, 1);
-  // Input that can be read again keeps no day lists: a customer whose days come out of order is
-  // recounted by a second pass (logs sorted by date or grouped by customer need none). A pipe
-  // cannot be read twice, so there every table keeps its customers' days.
+  // A log that can be read again and starts in order (sorted by date, or grouped by customer
+  // with days in order) is read with runs and no day lists: a customer whose days still come out
+  // of order is recounted by a second pass. Any other log keeps every customer's day list in one
+  // pass: a pipe cannot be read twice, and a shuffled log would have most customers recounted.
   const std::istream::pos_type start = in.tellg();
   const bool rereadable = start != std::istream::pos_type(-1);
-  const DayTracking tracking = rereadable ? DayTracking::ordered : DayTracking::lists;
+  DayTracking tracking = DayTracking::lists;
   std::vector<CustomerTable> tables;
-  tables.reserve(static_cast<std::size_t>(threads));
-  for (int t = 0; t < threads; ++t) tables.emplace_back(tracking);
+  const auto make_tables = [&] {
+    tables.reserve(static_cast<std::size_t>(threads));
+    for (int t = 0; t < threads; ++t) tables.emplace_back(tracking);
+  };
+  const detail::ChooseRuns choose_runs = [&](const detail::RowOrderProbe& first_rows) {
+    if (starts_in_order(first_rows)) tracking = DayTracking::ordered;
+    make_tables();
+    return tracking == DayTracking::ordered;
+  };
+  if (!rereadable) make_tables();
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, threads, tables.size(), tracking == DayTracking::ordered, base.stats,
+      in, source, options, threads, static_cast<std::size_t>(threads),
+      rereadable ? choose_runs : detail::ChooseRuns{}, base.stats,
       [&tables](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         tables[partition].add_rows(block, rows);
       });
+  if (tables.empty()) make_tables();  // a log without rows: the probe never ran
   if (tracking == DayTracking::ordered) recount_days(in, start, source, options, threads, tables);
   for (CustomerTable& table : tables) table.release_lookup_and_days();
 
@@ -472,7 +492,7 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
   CustomerTable after_table;
   std::vector<std::int64_t> before_rows, after_rows;
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, std::max(options.threads, 1), 1, false, base.stats,
+      in, source, options, std::max(options.threads, 1), 1, detail::ChooseRuns{}, base.stats,
       [&](std::size_t, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {
           CustomerTable& table = row.first <= split ? before_table : after_table;

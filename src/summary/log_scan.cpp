@@ -565,6 +565,32 @@ struct Batch {
   std::size_t count = 0;  ///< blocks filled
 };
 
+RowOrderProbe probe_row_order(const std::vector<Block>& blocks, std::size_t count) {
+  RowOrderProbe probe;
+  const std::size_t partitions = count == 0 ? 0 : blocks[0].result.rows.size();
+  for (std::size_t partition = 0; partition < partitions; ++partition) {
+    const ParsedRow* previous = nullptr;
+    const char* previous_base = nullptr;
+    for (std::size_t b = 0; b < count; ++b) {
+      const char* base = blocks[b].bytes.data();
+      for (const ParsedRow& row : blocks[b].result.rows[partition]) {
+        if (row.is_return) continue;
+        if (previous != nullptr) {
+          const bool same_id = row.hash == previous->hash && row.id_length == previous->id_length &&
+                               same_id_bytes(base + row.id_offset,
+                                             previous_base + previous->id_offset, row.id_length);
+          const bool step_back = row.first < previous->last;
+          (same_id ? probe.same_id_pairs : probe.new_id_pairs) += 1;
+          (same_id ? probe.same_id_steps_back : probe.new_id_steps_back) += step_back ? 1 : 0;
+        }
+        previous = &row;
+        previous_base = base;
+      }
+    }
+  }
+  return probe;
+}
+
 }  // namespace
 
 std::string describe_stats(const IngestStats& stats) {
@@ -583,8 +609,8 @@ std::string describe_stats(const IngestStats& stats) {
 }
 
 LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
-                 int threads, std::size_t partitions, bool merge_runs, IngestStats& stats,
-                 const ApplyRows& apply) {
+                 int threads, std::size_t partitions, const ChooseRuns& choose_runs,
+                 IngestStats& stats, const ApplyRows& apply) {
   const DateParser dates(options.date_format);
   BlockReader reader(in, source,
                      options.block_bytes == 0 ? kDefaultBlockBytes : options.block_bytes);
@@ -603,13 +629,13 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
     if (complete) throw InputError(source + ":1:0: empty log: no header line");
     reader.read_more(head, std::max(head.size(), reader.block_bytes()));
   }
-  const RowRules rules{options,
-                       dates,
-                       locate_columns(*header, options),
-                       header->size(),
-                       header->delimiter(),
-                       std::max<std::size_t>(partitions, 1),
-                       merge_runs};
+  RowRules rules{options,
+                 dates,
+                 locate_columns(*header, options),
+                 header->size(),
+                 header->delimiter(),
+                 std::max<std::size_t>(partitions, 1),
+                 false};
   std::int64_t next_line = header->next_line();
   head.erase(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(skip + header->consumed()));
   header.reset();
@@ -674,6 +700,9 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
       stats.zero_amount_rows += result.stats.zero_amount_rows;
       first_day = std::min(first_day, result.first_day);
       last_day = std::max(last_day, result.last_day);
+    }
+    if (step == 0 && choose_runs) {
+      rules.merge_runs = choose_runs(probe_row_order(parsing.blocks, parsing.count));
     }
     if (options.progress && parsing.count > 0) options.progress(stats.rows_read);
   }

@@ -124,17 +124,32 @@ struct LogScan {
   char delimiter = ',';
 };
 
+/// How the purchase rows of the start of a log are ordered, seen in each partition's rows in
+/// file order: pairs of consecutive rows with the same id or different ids, and how many of
+/// each go back in time. A log sorted by date has (nearly) no step back; one grouped by
+/// customer has long runs of one id whose days never step back; a shuffled log has neither.
+struct RowOrderProbe {
+  std::int64_t same_id_pairs = 0;
+  std::int64_t same_id_steps_back = 0;
+  std::int64_t new_id_pairs = 0;
+  std::int64_t new_id_steps_back = 0;
+};
+
+/// Decides from the first rows whether purchase rows are merged into runs (see scan_log).
+using ChooseRuns = std::function<bool(const RowOrderProbe& first_rows)>;
+
 /// Reads the log on `in` (named `source`) with up to `threads` threads (options.threads is not
 /// consulted), checks every row as ingest_transactions documents (header, field count, id, date,
 /// amount, as-of cut-off, returns and zero-amount policies), fills `stats`, and gives every used
-/// row to apply(partition_of(hash, partitions), ...). With `merge_runs`, purchase rows that
-/// follow one another with the same id and non-decreasing days come as one ParsedRow; without
-/// it every used row is its own. Errors are those of ingest_transactions, with the file's line
-/// numbers; the first bad row in file order is the one reported, whatever the thread count.
-/// options.progress is called between batches of blocks.
+/// row to apply(partition_of(hash, partitions), ...). Every row of the first batch of blocks
+/// is its own ParsedRow; then, if `choose_runs` is given and returns true for the probe of
+/// those rows (it is called once, before any row is applied), purchase rows that follow one
+/// another with the same id and non-decreasing days come as one ParsedRow. Errors are those of
+/// ingest_transactions, with the file's line numbers; the first bad row in file order is the one
+/// reported, whatever the thread count. options.progress is called between batches of blocks.
 LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
-                 int threads, std::size_t partitions, bool merge_runs, IngestStats& stats,
-                 const ApplyRows& apply);
+                 int threads, std::size_t partitions, const ChooseRuns& choose_runs,
+                 IngestStats& stats, const ApplyRows& apply);
 
 /// "12 rows read, 10 used, ..." for messages about a whole log.
 std::string describe_stats(const IngestStats& stats);
