@@ -1,6 +1,7 @@
 #include "clvkit/rfm/scoring.hpp"
 
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
@@ -309,4 +310,175 @@ TEST_CASE("score_customers checks bins, edges and spends", "[rfm][inputcheck]") 
                     Catch::Contains("customer 'c-2': total_spend is nan"));
   spec.monetary_basis = clvkit::MonetaryBasis::average;  // avg_spend is still finite
   CHECK_NOTHROW(clvkit::score_customers(customers, spec, 5));
+}
+
+namespace {
+
+// The scores as quantile_scores computed them by sorting a copy of the values, kept as the
+// reference the faster algorithm must match exactly.
+std::vector<int> sorted_reference_scores(const std::vector<double>& values, int bins) {
+  const std::size_t n = values.size();
+  std::vector<double> sorted = values;
+  std::sort(sorted.begin(), sorted.end());
+  std::vector<double> bin_max;
+  int bin = 1;
+  std::int64_t remaining = static_cast<std::int64_t>(n);
+  std::int64_t bins_left = bins;
+  std::int64_t in_bin = 0;
+  const auto close_bin = [&](double largest) {
+    bin_max.push_back(largest);
+    ++bin;
+    remaining -= in_bin;
+    --bins_left;
+    in_bin = 0;
+  };
+  std::size_t start = 0;
+  while (start < n) {
+    std::size_t end = start + 1;
+    while (end < n && sorted[end] == sorted[start]) ++end;
+    const auto group = static_cast<std::int64_t>(end - start);
+    if (in_bin > 0 && bin < bins && (2 * in_bin + group) * bins_left > 2 * remaining) {
+      close_bin(sorted[start - 1]);
+    }
+    in_bin += group;
+    if (bin < bins && in_bin * bins_left >= remaining) close_bin(sorted[end - 1]);
+    start = end;
+  }
+  std::vector<int> scores(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    int score = 1;
+    for (const double largest : bin_max) score += values[i] > largest ? 1 : 0;
+    scores[i] = score;
+  }
+  return scores;
+}
+
+// Random values of one of several shapes, each hard on a different part of the algorithm: heavy
+// ties, signs and zeros of both signs, values that differ only in their lowest bits (one bucket
+// of the key's top bits holds many of them), extremes and infinities.
+std::vector<double> random_values(std::size_t n, int shape, SplitMix& rng) {
+  const double inf = std::numeric_limits<double>::infinity();
+  std::vector<double> values(n);
+  for (double& v : values) {
+    switch (shape) {
+      case 0:  // a few small integers, both signs, and zeros of both signs
+        v = static_cast<double>(rng.below(7) - 3);
+        if (v == 0.0 && rng.below(2) == 0) v = -0.0;
+        break;
+      case 1:  // spend in cents with returns: many distinct values, some ties
+        v = static_cast<double>(rng.below(200000) - 20000) / 100.0;
+        break;
+      case 2:  // neighbours in the last bits: equal top bits, ties among them
+        v = (rng.below(2) == 0 ? -1.0 : 1.0) * (1.0 + rng.below(50) * 0x1p-45);
+        break;
+      case 3:  // extremes: tiny and huge magnitudes, subnormals, infinities, zeros
+        v =
+            std::array<double, 9>{
+                -inf, -1e300, -1e-310, -0.0, 0.0, 1e-310, 3.5, 1e300, inf}[static_cast<std::size_t>(
+                rng.below(9))];
+        break;
+      case 4:  // one value for 90%, distinct values for the rest
+        v = rng.below(10) != 0 ? 2.0 : static_cast<double>(rng.next() >> 11) * 0x1p-40;
+        break;
+      default:  // all equal
+        v = -0.0;
+        break;
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+TEST_CASE("quantile scores equal those of sorting the values, on any number of threads",
+          "[rfm][property]") {
+  SplitMix rng{2024};
+  for (int trial = 0; trial < 600; ++trial) {
+    const int shape = trial % 6;
+    const int bins = 1 + rng.below(9);
+    // Mostly small inputs, n < bins among them; every tenth spans several blocks of work.
+    const std::size_t n = trial % 10 == 9  ? 65536 + static_cast<std::size_t>(rng.below(200000))
+                          : trial % 3 == 0 ? static_cast<std::size_t>(rng.below(bins + 1))
+                                           : static_cast<std::size_t>(rng.below(3000));
+    const std::vector<double> values = random_values(n, shape, rng);
+    const std::vector<int> expected = sorted_reference_scores(values, bins);
+    for (const int threads : {1, 3}) {
+      CAPTURE(trial, shape, bins, n, threads);
+      REQUIRE(clvkit::quantile_scores(values, bins, threads) == expected);
+    }
+  }
+}
+
+TEST_CASE("quantile scores of all-equal values and of signed zeros", "[rfm]") {
+  for (const int threads : {1, 3}) {
+    CAPTURE(threads);
+    CHECK(clvkit::quantile_scores(std::vector<double>(100000, 7.25), 5, threads) ==
+          std::vector<int>(100000, 1));
+    // -0.0 == +0.0: one tie group, whichever the sign.
+    std::vector<double> zeros(70000, 0.0);
+    for (std::size_t i = 0; i < zeros.size(); i += 3) zeros[i] = -0.0;
+    zeros.push_back(1.0);
+    zeros.push_back(-1.0);
+    const std::vector<int> scores = clvkit::quantile_scores(zeros, 3, threads);
+    CHECK(scores == sorted_reference_scores(zeros, 3));
+    CHECK(scores[0] == scores[1]);
+  }
+}
+
+TEST_CASE("quantile scores name the first NaN on any number of threads", "[rfm][inputcheck]") {
+  std::vector<double> values(300000, 1.0);
+  values[200001] = std::nan("");
+  values[150000] = std::nan("");
+  CHECK_THROWS_WITH(clvkit::quantile_scores(values, 5, 3), Catch::Contains("value 150000 is NaN"));
+}
+
+TEST_CASE("score_customers gives the same scores on one thread and on three", "[rfm][property]") {
+  SplitMix rng{99};
+  std::vector<clvkit::CustomerSummary> customers(250000);
+  for (clvkit::CustomerSummary& c : customers) {
+    c.days_since_last = rng.below(731);
+    c.purchase_days = 1 + rng.below(rng.below(2) == 0 ? 3 : 60);
+    c.frequency = c.purchase_days - 1;
+    c.total_spend = static_cast<double>(rng.below(500000) - 5000) / 100.0;
+    c.avg_spend = c.total_spend / static_cast<double>(c.purchase_days);
+  }
+  clvkit::ScoringSpec spec;
+  for (const auto basis : {clvkit::MonetaryBasis::total, clvkit::MonetaryBasis::average}) {
+    spec.monetary_basis = basis;
+    const std::vector<RfmScore> one = clvkit::score_customers(customers, spec, 5, 1);
+    CHECK(clvkit::score_customers(customers, spec, 5, 3) == one);
+    // And each dimension is the reference's quantile score of its values.
+    std::vector<double> r, f, m;
+    for (const clvkit::CustomerSummary& c : customers) {
+      r.push_back(-static_cast<double>(c.days_since_last));
+      f.push_back(static_cast<double>(c.purchase_days));
+      m.push_back(basis == clvkit::MonetaryBasis::total ? c.total_spend : c.avg_spend);
+    }
+    const std::vector<int> r_ref = sorted_reference_scores(r, 5);
+    const std::vector<int> f_ref = sorted_reference_scores(f, 5);
+    const std::vector<int> m_ref = sorted_reference_scores(m, 5);
+    for (std::size_t i = 0; i < customers.size(); ++i) {
+      CAPTURE(i);
+      REQUIRE(one[i] == RfmScore{static_cast<std::uint8_t>(r_ref[i]),
+                                 static_cast<std::uint8_t>(f_ref[i]),
+                                 static_cast<std::uint8_t>(m_ref[i])});
+    }
+  }
+  spec.method = clvkit::ScoringMethod::threshold;
+  spec.recency_edges = {30, 90, 180, 365};
+  spec.frequency_edges = {1, 2, 3, 5};
+  spec.monetary_edges = {25, 50, 100, 250};
+  CHECK(clvkit::score_customers(customers, spec, 5, 3) ==
+        clvkit::score_customers(customers, spec, 5, 1));
+  // The first customer whose spend is not finite is named, whichever thread finds it.
+  customers[200000].avg_spend = std::numeric_limits<double>::infinity();
+  customers[100000].id = "c-100000";
+  customers[100000].avg_spend = -std::numeric_limits<double>::infinity();
+  spec.monetary_basis = clvkit::MonetaryBasis::average;
+  CHECK_THROWS_WITH(clvkit::score_customers(customers, spec, 5, 3),
+                    Catch::Contains("customer 'c-100000': avg_spend is -inf"));
+  spec = clvkit::ScoringSpec{};
+  spec.monetary_basis = clvkit::MonetaryBasis::average;
+  CHECK_THROWS_WITH(clvkit::score_customers(customers, spec, 5, 3),
+                    Catch::Contains("customer 'c-100000': avg_spend is -inf"));
 }

@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <utility>
@@ -9,6 +10,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/metadata.hpp"
 #include "clvkit/io/output_file.hpp"
+#include "clvkit/util/parallel.hpp"
 
 namespace clvkit::cli {
 
@@ -88,6 +90,28 @@ SegmentPlan plan_segments(const SegmentOptions& options) {
   return plan;
 }
 
+namespace {
+
+// The segment of every score, in blocks on up to `threads` threads. Fresh memory: its pages are
+// faulted in on every thread before resize writes them.
+std::vector<int> segments_of(const std::vector<RfmScore>& scores, const SegmentScheme& scheme,
+                             int threads) {
+  constexpr std::size_t kBlock = 1 << 16;
+  const std::size_t n = scores.size();
+  std::vector<int> segment;
+  segment.reserve(n);
+  populate_pages(segment.data(), n * sizeof(int), threads);
+  segment.resize(n);
+  parallel_for(threads, (n + kBlock - 1) / kBlock, [&](std::size_t block) {
+    for (std::size_t i = block * kBlock; i < std::min(n, (block + 1) * kBlock); ++i) {
+      segment[i] = scheme.segment_of(scores[i]);
+    }
+  });
+  return segment;
+}
+
+}  // namespace
+
 SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
                            const SegmentPlan& plan) {
   SegmentedBase out;
@@ -95,9 +119,8 @@ SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest,
   out.ingest = ingest;
   out.scheme.emplace(plan.scheme);
   out.spec = plan.spec;
-  out.scores = score_customers(out.base.customers, plan.spec, plan.scheme.bins());
-  out.segment.reserve(out.scores.size());
-  for (const RfmScore& score : out.scores) out.segment.push_back(plan.scheme.segment_of(score));
+  out.scores = score_customers(out.base.customers, plan.spec, plan.scheme.bins(), ingest.threads);
+  out.segment = segments_of(out.scores, plan.scheme, ingest.threads);
   return out;
 }
 

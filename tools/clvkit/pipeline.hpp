@@ -68,8 +68,8 @@ struct SegmentPlan {
 };
 SegmentPlan plan_segments(const SegmentOptions& options);
 
-/// Scores and segments the customers of an already-read `base` with `plan`; `base` and
-/// `ingest` are kept in the result (pass an rvalue to avoid copying the base).
+/// Scores and segments the customers of an already-read `base` with `plan`, on ingest.threads
+/// threads; `base` and `ingest` are kept in the result (pass an rvalue to avoid copying the base).
 SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest, const SegmentPlan& plan);
 
 /// Both fitted models and the predictions they give for every customer.

@@ -60,8 +60,10 @@ struct ScoringSpec {
 /// bottom-up: with fewer distinct values than bins, or when ties exhaust the customers early,
 /// the highest scores are left unused (all-equal values all score 1).
 ///
-/// Throws UsageError when bins < 1 or a value is NaN. Infinities sort like any other value.
-std::vector<int> quantile_scores(std::span<const double> values, int bins);
+/// Runs on up to `threads` threads (values below 1 mean 1); the result does not depend on it.
+/// Throws UsageError when bins < 1 or a value is NaN (naming the first). Infinities sort like any
+/// other value; -0.0 and +0.0 are one tie group, as they compare equal.
+std::vector<int> quantile_scores(std::span<const double> values, int bins, int threads = 1);
 
 /// Threshold score of `value` with ascending bin `edges`: 1 + the number of edges strictly
 /// below the value. Each bin is closed above: with edges {1, 2, 3, 5}, value 1 -> 1, 2 -> 2,
@@ -85,11 +87,12 @@ void check_scoring_spec(const ScoringSpec& spec, int bins);
 /// Scores every customer, in input order. Quantile scores are computed over exactly the
 /// customers given: R from -days_since_last, F from purchase_days, M from the spend chosen by
 /// spec.monetary_basis. Threshold scores use the spec's edges with threshold_recency_score
-/// and threshold_score.
+/// and threshold_score. Runs on up to `threads` threads (values below 1 mean 1); the result
+/// does not depend on it.
 ///
-/// Throws UsageError when check_scoring_spec fails, InputError naming the customer when a
+/// Throws UsageError when check_scoring_spec fails, InputError naming the first customer whose
 /// spend is not finite.
 std::vector<RfmScore> score_customers(const std::vector<CustomerSummary>& customers,
-                                      const ScoringSpec& spec, int bins);
+                                      const ScoringSpec& spec, int bins, int threads = 1);
 
 }  // namespace clvkit
