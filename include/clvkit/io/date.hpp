@@ -1,6 +1,7 @@
 #pragma once
 // Calendar dates as day numbers, parsing and formatting.
 
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +28,35 @@ constexpr bool is_valid_date(int year, unsigned month, unsigned day) noexcept {
   // up to July, flipped from August on.
   return day <= 30u + ((month ^ (month >> 3)) & 1u);
 }
+
+namespace detail {
+
+// days_from_civil for years 0..9999, in unsigned arithmetic (no era to find, every division by
+// a constant): the same day number, as the tests check for every day.
+constexpr Day iso_day_number(unsigned year, unsigned month, unsigned day_of_month) noexcept {
+  const unsigned shifted_year = year - (month <= 2 ? 1u : 0u) + 400u;
+  const unsigned month_from_march = month <= 2 ? month + 9 : month - 3;
+  const unsigned day_of_year = (153 * month_from_march + 2) / 5 + day_of_month - 1;
+  return static_cast<Day>(shifted_year * 365 + shifted_year / 4 - shifted_year / 100 +
+                          shifted_year / 400 + day_of_year) -
+         (719468 + 146097);
+}
+
+// The day number of the first of every month of 1900..2155 (12 KiB, computed at compile time):
+// a date of those years costs one lookup instead of the arithmetic, once a row.
+inline constexpr unsigned kMonthStartsFirstYear = 1900;
+inline constexpr unsigned kMonthStartsYears = 256;
+inline constexpr auto kMonthStarts = [] {
+  std::array<std::array<Day, 12>, kMonthStartsYears> starts{};
+  for (unsigned y = 0; y < kMonthStartsYears; ++y) {
+    for (unsigned m = 0; m < 12; ++m) {
+      starts[y][m] = iso_day_number(kMonthStartsFirstYear + y, m + 1, 1);
+    }
+  }
+  return starts;
+}();
+
+}  // namespace detail
 
 /// The day of the 10 characters "YYYY-MM-DD" at `text` (all 10 must be readable), or false when
 /// they are not that form or not a real date. The form of nearly every log's dates, once a row:
@@ -65,14 +95,12 @@ inline bool parse_iso_day(const char* text, Day& day) noexcept {
   const unsigned month = byte(5) * 10 + byte(6);
   const unsigned day_of_month = (tail_digits & 0xFF) * 10 + (tail_digits >> 8);
   if (!is_valid_date(year, month, day_of_month)) return false;
-  // days_from_civil for years 0..9999, inline and in unsigned arithmetic (no era to find, every
-  // division by a constant): the same day number, as the tests check for every day.
-  const unsigned shifted_year = static_cast<unsigned>(year) - (month <= 2 ? 1u : 0u) + 400u;
-  const unsigned month_from_march = month <= 2 ? month + 9 : month - 3;
-  const unsigned day_of_year = (153 * month_from_march + 2) / 5 + day_of_month - 1;
-  day = static_cast<Day>(shifted_year * 365 + shifted_year / 4 - shifted_year / 100 +
-                         shifted_year / 400 + day_of_year) -
-        (719468 + 146097);
+  const unsigned years_since_table = static_cast<unsigned>(year) - detail::kMonthStartsFirstYear;
+  if (years_since_table < detail::kMonthStartsYears) [[likely]] {
+    day = detail::kMonthStarts[years_since_table][month - 1] + static_cast<Day>(day_of_month) - 1;
+  } else {
+    day = detail::iso_day_number(static_cast<unsigned>(year), month, day_of_month);
+  }
   return true;
 }
 
