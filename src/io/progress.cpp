@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <utility>
+
 namespace clvkit {
 
 std::string format_count(double count) {
@@ -41,7 +43,7 @@ void ProgressLine::rows(std::int64_t rows_read) {
   if (!enabled_) return;
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::string text = "reading, " + format_count(static_cast<double>(rows_read)) + " rows";
+  std::string text = activity_ + ", " + format_count(static_cast<double>(rows_read)) + " rows";
   if (seconds > 0.0) {
     text += " (" + format_count(static_cast<double>(rows_read) / seconds) + " rows/s)";
   }
@@ -49,6 +51,11 @@ void ProgressLine::rows(std::int64_t rows_read) {
 }
 
 void ProgressLine::stage(std::string_view what) { draw(std::string(what)); }
+
+void ProgressLine::activity(std::string what) {
+  activity_ = std::move(what);
+  start_ = std::chrono::steady_clock::now();
+}
 
 void ProgressLine::finish() {
   if (!enabled_ || !drawn_) return;

@@ -48,17 +48,22 @@ void recount_days(std::istream& in, std::istream::pos_type start, const std::str
     return table.recount_count() > 0;
   });
   if (!any) return;
+  if (options.second_pass) {
+    std::int64_t customers = 0;
+    for (const CustomerTable& table : tables) {
+      customers += static_cast<std::int64_t>(table.recount_count());
+    }
+    options.second_pass(customers);
+  }
   in.clear();
   in.seekg(start);
   if (!in)
     throw IoError(source +
                   ": cannot read the log again to count purchase days that came out of order");
   std::vector<CustomerTable> recount(tables.size());
-  IngestOptions quiet = options;
-  quiet.progress = nullptr;
   IngestStats again;
   detail::scan_log(
-      in, source, quiet, threads, tables.size(), detail::ChooseRuns{}, again,
+      in, source, options, threads, tables.size(), detail::ChooseRuns{}, again,
       [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         const CustomerTable& table = tables[partition];
         CustomerTable& days = recount[partition];

@@ -53,3 +53,18 @@ TEST_CASE("counts are written for people", "[io][progress]") {
   CHECK(clvkit::format_count(950'000) == "950k");
   CHECK(clvkit::format_count(12'600'000) == "12.6M");
 }
+
+TEST_CASE("the activity names what the counted rows are for", "[io][progress]") {
+  std::FILE* file = std::tmpfile();
+  {
+    clvkit::ProgressLine progress(file, true, "clvkit run");
+    progress.rows(5'000'000);
+    progress.activity("reading again for the days of 950k customers");
+    progress.rows(1'000);
+  }
+  const std::string text = contents(file);
+  CHECK(text.find("\rclvkit run: reading, 5.0M rows") == 0);
+  CHECK(text.find("\rclvkit run: reading again for the days of 950k customers, 1000 rows") !=
+        std::string::npos);
+  std::fclose(file);
+}

@@ -844,3 +844,34 @@ TEST_CASE("hash_id tells apart every short id of the same length", "[ingest]") {
   // Longer ids: the same 12 bytes with the last one changed.
   REQUIRE(clvkit::detail::hash_id("customer-0001") != clvkit::detail::hash_id("customer-0002"));
 }
+
+TEST_CASE("a second pass is announced with the number of customers it recounts",
+          "[ingest][progress]") {
+  // Sorted by date for the first rows, then customers 1 and 2 buy on days inside their spans.
+  const std::string sorted_start =
+      "customer_id,date,amount\n"
+      "1,2024-01-01,1\n2,2024-01-02,1\n3,2024-01-03,1\n1,2024-01-10,1\n2,2024-01-11,1\n"
+      "3,2024-01-12,1\n1,2024-01-20,1\n2,2024-01-21,1\n3,2024-01-22,1\n";
+  const std::string out_of_order = sorted_start + "1,2024-01-05,2\n2,2024-01-11,2\n";
+  std::vector<std::int64_t> announced;
+  std::vector<std::int64_t> progress;
+  IngestOptions options;
+  options.threads = 1;
+  options.block_bytes = 16;  // the probe sees the sorted first rows only
+  options.second_pass = [&](std::int64_t customers) { announced.push_back(customers); };
+  options.progress = [&](std::int64_t rows) { progress.push_back(rows); };
+  const CustomerBase base = ingest_once(out_of_order, options);
+  REQUIRE(announced == std::vector<std::int64_t>{2});
+  CHECK(customer(base, "1").purchase_days == 4);  // 1, 5, 10, 20 January
+  CHECK(customer(base, "2").purchase_days == 3);  // the 11th again: no new day
+  // The second pass counts its rows from 0 again.
+  REQUIRE(progress.size() >= 2);
+  CHECK(progress.back() <= 11);
+  CHECK(std::is_sorted(progress.begin(), progress.end()) == false);
+
+  announced.clear();
+  ingest_once(sorted_start, options);  // in order throughout: no second pass
+  CHECK(announced.empty());
+  ingest_once(out_of_order, options, Source::pipe);  // a pipe keeps day lists: no second pass
+  CHECK(announced.empty());
+}

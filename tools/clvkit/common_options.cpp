@@ -50,6 +50,7 @@ IngestOptions InputOptions::to_ingest_options() const {
     throw UsageError("--on-bad-row: expected fail or skip, got '" + on_bad_row + "'");
   if (!as_of.empty()) out.as_of = parse_iso_date_or_throw(as_of, "--as-of");
   out.progress = progress;
+  out.second_pass = second_pass;
   return out;
 }
 

@@ -25,6 +25,8 @@ struct InputOptions {
   std::string as_of;
   /// Not an option: called after each batch of rows read (see IngestOptions::progress).
   std::function<void(std::int64_t)> progress;
+  /// Not an option: called when a second pass over the log starts (IngestOptions::second_pass).
+  std::function<void(std::int64_t)> second_pass;
   /// Not an option here: ingest threads, set by commands that have --threads.
   int threads = 1;
 

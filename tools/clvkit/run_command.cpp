@@ -34,6 +34,10 @@ void run_run(const RunOptions& options) {
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit run");
   InputOptions input = options.input;
   input.progress = [&progress](std::int64_t rows) { progress.rows(rows); };
+  input.second_pass = [&progress](std::int64_t customers) {
+    progress.activity("reading again for the days of " +
+                      format_count(static_cast<double>(customers)) + " customers");
+  };
   const int threads = resolve_threads(options.threads);
   input.threads = threads;
   const SegmentedBase segmented = read_and_segment(input, options.segments, &timer);

@@ -19,8 +19,11 @@ class ProgressLine {
   static ProgressLine for_terminal(std::FILE* stream, bool quiet, std::string label);
   ~ProgressLine();
 
-  /// "label: reading, 12.6M rows (8.4M rows/s)".
+  /// "label: reading, 12.6M rows (8.4M rows/s)"; the word is the current activity.
   void rows(std::int64_t rows_read);
+  /// What rows() says is being done from now on, instead of "reading" (e.g. a second pass over
+  /// the log); the rate is counted from now.
+  void activity(std::string what);
   /// "label: <stage>".
   void stage(std::string_view what);
   /// Clears the line (also done by the destructor).
@@ -33,6 +36,7 @@ class ProgressLine {
   std::FILE* stream_;
   bool enabled_;
   std::string label_;
+  std::string activity_ = "reading";
   std::chrono::steady_clock::time_point start_;
   bool drawn_ = false;
 };

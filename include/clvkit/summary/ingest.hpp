@@ -37,13 +37,18 @@ struct IngestOptions {
   /// Threads that parse blocks of the log and fill the customer tables (one hash partition of
   /// the ids each); the result does not depend on it. Values below 1 mean 1.
   int threads = 1;
-  /// Bytes per parse block (0 = 4 MiB); the result does not depend on it. Tiny values exist for
+  /// Bytes per parse block (0 = 1 MiB); the result does not depend on it. Tiny values exist for
   /// tests, which use them to put record and line boundaries across blocks.
   std::size_t block_bytes = 0;
   /// Called from the calling thread with the number of rows read so far, after each batch of
   /// blocks (a few million rows; e.g. a progress line on a terminal); must not throw. Empty =
   /// no progress reports.
   std::function<void(std::int64_t rows_read)> progress;
+  /// Called from the calling thread once, when a second pass over the log starts, with the
+  /// number of customers it recounts: a log that began sorted by date or grouped by customer
+  /// but has customers whose days came out of order later (see the README, "Customer
+  /// summary"). `progress` then counts that pass's rows from 0. Empty = no report.
+  std::function<void(std::int64_t customers)> second_pass;
 };
 
 /// Why a row was not used. The order is the order of the metadata keys.
