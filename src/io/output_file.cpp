@@ -1,5 +1,6 @@
 #include "clvkit/io/output_file.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -60,7 +61,19 @@ void OutputFile::flush_buffer() {
   if (std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size()) {
     throw IoError("cannot write '" + path_ + "': " + errno_text());
   }
+  written_ += static_cast<std::int64_t>(buffer_.size());
   buffer_.clear();
+  if (!temp_path_.empty() && written_ - written_back_ >= kWritebackBytes) start_writeback();
+}
+
+void OutputFile::start_writeback() {
+#if defined(__linux__) && defined(SYNC_FILE_RANGE_WRITE)
+  // Starts writing the range to disk without waiting for it (a hint: errors surface in fsync).
+  if (std::fflush(file_) != 0) throw IoError("cannot write '" + path_ + "': " + errno_text());
+  ::sync_file_range(::fileno(file_), written_back_, written_ - written_back_,
+                    SYNC_FILE_RANGE_WRITE);
+#endif
+  written_back_ = written_;
 }
 
 void OutputFile::commit() {

@@ -75,3 +75,26 @@ TEST_CASE("unwritable targets are IO errors naming the path", "[io][output][inpu
   CHECK_THROWS_AS(OutputFile(dir.file("no/such/dir/out.json")), clvkit::IoError);
   CHECK_THROWS_WITH(OutputFile(dir.path().string()), Catch::Contains("is a directory"));
 }
+
+TEST_CASE("a file larger than the writeback pieces lands whole and in order", "[io][output]") {
+  // 70 MiB: more than one 64 MiB piece is handed to the disk before commit.
+  TempDir dir;
+  const std::string path = dir.file("large.txt");
+  std::string line(1023, 'x');
+  line += '\n';
+  constexpr int kLines = 70 * 1024;
+  {
+    OutputFile out(path);
+    for (int i = 0; i < kLines; ++i) {
+      line[0] = static_cast<char>('a' + i % 26);
+      out.write(line);
+    }
+    out.commit();
+  }
+  REQUIRE(std::filesystem::file_size(path) == std::uintmax_t{kLines} * 1024);
+  std::ifstream in(path, std::ios::binary);
+  for (const int i : {0, 1, 65535, 65536, 65537, kLines - 1}) {
+    in.seekg(std::streamoff{i} * 1024);
+    CHECK(static_cast<char>(in.get()) == static_cast<char>('a' + i % 26));
+  }
+}

@@ -34,12 +34,18 @@ class OutputFile {
 
  private:
   static constexpr std::size_t kFlushBytes = 1 << 20;
+  // Written bytes are handed to the disk in pieces of this size while more are formatted, so
+  // that the fsync of commit() waits for the last piece rather than for the whole file.
+  static constexpr std::int64_t kWritebackBytes = std::int64_t{64} << 20;
   void flush_buffer();
+  void start_writeback();
 
   std::string path_;
   std::string temp_path_;
   std::FILE* file_ = nullptr;
   std::string buffer_;
+  std::int64_t written_ = 0;       ///< bytes handed to the file
+  std::int64_t written_back_ = 0;  ///< bytes whose writeback has been started
   bool committed_ = false;
 };
 
