@@ -76,8 +76,8 @@ bool parse_amount_general(std::string_view text, Amount& amount) noexcept {
 
 // Amounts as exports write them ("12.5", "-3.99", "100"): at most 12 integer and 6 decimal digits
 // convert exactly to millionths in integer arithmetic, which is both faster than a floating-point
-// parse and free of its rounding. Anything else takes the general path.
-bool parse_amount(std::string_view text, Amount& amount) noexcept {
+// parse and free of its rounding. False for anything else (parse_amount's general path).
+bool parse_amount_exact(std::string_view text, Amount& amount) noexcept {
   const char* p = text.data();
   const char* const end = p + text.size();
   bool negative = false;
@@ -98,12 +98,16 @@ bool parse_amount(std::string_view text, Amount& amount) noexcept {
       ++decimals;
     }
   }
-  if (p != end || whole_digits == 0 || whole_digits > 12) return parse_amount_general(text, amount);
+  if (p != end || whole_digits == 0 || whole_digits > 12) return false;
   const std::int64_t units = whole * 1'000'000 + fraction * kScale[decimals];
   amount.units = negative ? -units : units;
   amount.negative = negative && units != 0;
   amount.zero = units == 0;
   return true;
+}
+
+bool parse_amount(std::string_view text, Amount& amount) noexcept {
+  return parse_amount_exact(text, amount) || parse_amount_general(text, amount);
 }
 
 // Error messages quote the offending text, shortened so that one bad row cannot flood a log.
@@ -204,6 +208,7 @@ class RowChecker {
   /// One non-blank record with `count` fields, the first min(count, header_fields) of them in
   /// `fields`, starting on the block's 1-based physical line `line`.
   void row(const std::string_view* fields, std::size_t count, std::int64_t line) {
+    if (count == rules_.header_fields && common_row(fields)) return;
     IngestStats& stats = out_.stats;
     const IngestOptions& options = rules_.options;
     const bool fail_bad_rows = options.on_bad_row == BadRowPolicy::fail;
@@ -262,6 +267,43 @@ class RowChecker {
       }
       ++stats.zero_amount_rows;
     }
+    accept(id, day, amount);
+  }
+
+ private:
+  // The row as nearly every log writes it: an id without surrounding spaces, a "YYYY-MM-DD"
+  // date, an amount in the exact decimal form, and policies that keep returns (net) and zero
+  // amounts: checked and accepted without trimming or policy branches. False, having counted
+  // nothing, for any other row, which row() then checks in full.
+  bool common_row(const std::string_view* fields) {
+    if (!common_policies_) return false;
+    const Columns& columns = rules_.columns;
+    const std::string_view id = fields[columns.id];
+    const std::string_view date = fields[columns.date];
+    Day day = 0;
+    Amount amount;
+    if (id.empty() || id.front() == ' ' || id.back() == ' ' || date.size() != 10 ||
+        !parse_iso_day(date.data(), day) || !parse_amount_exact(fields[columns.amount], amount)) {
+      return false;
+    }
+    IngestStats& stats = out_.stats;
+    ++stats.rows_read;
+    if (rules_.options.as_of && day > *rules_.options.as_of) {
+      ++stats.rows_after_as_of;
+      return true;
+    }
+    if (amount.negative) {
+      ++stats.returns_netted;
+    } else if (amount.zero) {
+      ++stats.zero_amount_rows;
+    }
+    accept(id, day, amount);
+    return true;
+  }
+
+  // A used row: added to the open run or recorded as a new one, and counted.
+  void accept(std::string_view id, Day day, const Amount& amount) {
+    IngestStats& stats = out_.stats;
     if (!amount.negative && extend_run(id, day, amount.units)) {
       // counted below; the run's record already holds the row
     } else {
@@ -281,7 +323,6 @@ class RowChecker {
     out_.last_day = std::max(out_.last_day, day);
   }
 
- private:
   void reject(RejectReason reason) noexcept { ++out_.stats.rejected[static_cast<int>(reason)]; }
 
   // Adds a purchase row to the open run when it has the run's id and a day not before the run's
@@ -358,6 +399,8 @@ class RowChecker {
   std::vector<ParsedRow>* open_rows_ = nullptr;  ///< the partition list holding the open run
   std::size_t open_index_ = 0;
   const bool automatic_dates_ = rules_.dates.format().empty();
+  const bool common_policies_ = automatic_dates_ && rules_.options.returns == ReturnsPolicy::net &&
+                                rules_.options.zero_amounts == ZeroAmountPolicy::keep;
   std::vector<DateCacheEntry> date_cache_ =
       std::vector<DateCacheEntry>(std::size_t{1} << kDateCacheBits);
 };
