@@ -90,7 +90,7 @@ inline std::uint64_t hash_id(std::string_view id) noexcept {
 }
 
 /// One accepted row, or a run of them: rows of one id that follow one another among the used
-/// rows of a block, with purchase days in non-decreasing order (scan_log's merge_runs). A log
+/// rows of a block, with purchase days in non-decreasing order (see scan_log). A log
 /// grouped by customer is then about one record per customer and block, not one per row. The id
 /// is `id_length` bytes at `id_offset` in its block (see ApplyRows).
 struct ParsedRow {

@@ -875,3 +875,20 @@ TEST_CASE("a second pass is announced with the number of customers it recounts",
   ingest_once(out_of_order, options, Source::pipe);  // a pipe keeps day lists: no second pass
   CHECK(announced.empty());
 }
+
+TEST_CASE("same_id_bytes sees a difference in any byte of ids of any length", "[ingest]") {
+  // Lengths 0 to 20 cover the byte, 4-byte, 8-byte and memcmp comparisons.
+  for (std::size_t length = 0; length <= 20; ++length) {
+    CAPTURE(length);
+    std::string a(length, 'k');
+    for (std::size_t i = 0; i < length; ++i) a[i] = static_cast<char>('a' + i);
+    const std::string b = a;
+    CHECK(clvkit::detail::same_id_bytes(a.data(), b.data(), length));
+    for (std::size_t i = 0; i < length; ++i) {
+      std::string c = a;
+      c[i] = static_cast<char>(c[i] ^ 0x20);
+      CAPTURE(i);
+      CHECK_FALSE(clvkit::detail::same_id_bytes(a.data(), c.data(), length));
+    }
+  }
+}
