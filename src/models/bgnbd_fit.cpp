@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
-#include "clvkit/util/format.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
 
@@ -431,32 +431,15 @@ std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>
   stable_radix_sort(
       triples, scratch, bits(x_ranks), [](const RankTriple& r) { return r.x; }, threads);
 
-  // Merge exactly equal triples only: rounding them together would change the likelihood. Each
-  // block writes the patterns whose first customer it holds, at an offset counted beforehand.
-  const auto starts_pattern = [triples](std::size_t i) {
-    return i == 0 || !(triples[i] == triples[i - 1]);
-  };
-  const std::vector<std::size_t> first_pattern =
-      parallel_block_offsets(threads, blocks, [&](std::size_t block) {
-        std::size_t count = 0;
-        for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
-          if (starts_pattern(i)) ++count;
-        }
-        return count;
+  // Merge exactly equal triples only: rounding them together would change the likelihood.
+  return collapse_equal_runs<FrequencyRecencyPattern>(
+      n, kCustomerBlock, threads,
+      [triples](std::size_t i, std::size_t j) { return triples[i] == triples[j]; },
+      [&](std::size_t first, std::size_t count) {
+        const RankTriple& t = triples[first];
+        return FrequencyRecencyPattern{x_ranks.values[t.x], t_x_ranks.values[t.t_x],
+                                       T_ranks.values[t.T], static_cast<double>(count)};
       });
-  std::vector<FrequencyRecencyPattern> patterns(first_pattern[blocks]);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    std::size_t next = first_pattern[block];
-    for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
-      if (!starts_pattern(i)) continue;
-      std::size_t end = i + 1;
-      while (end < n && triples[end] == triples[i]) ++end;
-      const RankTriple& t = triples[i];
-      patterns[next++] = {x_ranks.values[t.x], t_x_ranks.values[t.t_x], T_ranks.values[t.T],
-                          static_cast<double>(end - i)};
-    }
-  });
-  return patterns;
 }
 
 double bgnbd_total_log_likelihood(const BgNbdParams& params,

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
-#include "clvkit/util/format.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
 
@@ -67,28 +67,14 @@ std::vector<SpendPattern> compress(const std::vector<SpendObservation>& data, in
       sorted, scratch, 64, [](const SortedSpend& o) { return std::bit_cast<std::uint64_t>(o.x); },
       threads);
 
-  const auto starts_pattern = [sorted](std::size_t i) {
-    return i == 0 || sorted[i].x != sorted[i - 1].x || sorted[i].m != sorted[i - 1].m;
-  };
-  const std::vector<std::size_t> first_pattern =
-      parallel_block_offsets(threads, blocks, [&](std::size_t block) {
-        std::size_t count = 0;
-        for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
-          if (starts_pattern(i)) ++count;
-        }
-        return count;
+  return collapse_equal_runs<SpendPattern>(
+      n, kObservationBlock, threads,
+      [sorted](std::size_t i, std::size_t j) {
+        return sorted[i].x == sorted[j].x && sorted[i].m == sorted[j].m;
+      },
+      [sorted](std::size_t first, std::size_t count) {
+        return SpendPattern{sorted[first].x, sorted[first].m, static_cast<double>(count)};
       });
-  std::vector<SpendPattern> patterns(first_pattern[blocks]);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    std::size_t next = first_pattern[block];
-    for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
-      if (!starts_pattern(i)) continue;
-      std::size_t end = i + 1;
-      while (end < n && sorted[end].x == sorted[i].x && sorted[end].m == sorted[i].m) ++end;
-      patterns[next++] = {sorted[i].x, sorted[i].m, static_cast<double>(end - i)};
-    }
-  });
-  return patterns;
 }
 
 // ---------------------------------------------------------------------------------------------

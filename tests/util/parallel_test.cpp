@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 using clvkit::parallel_for;
@@ -71,4 +72,29 @@ TEST_CASE("populate_pages leaves memory usable and unchanged for any range and t
     clvkit::populate_pages(filled.data(), filled.size() * sizeof(std::uint32_t), threads);
     REQUIRE(std::all_of(filled.begin(), filled.end(), [](std::uint32_t v) { return v == 0u; }));
   }
+}
+
+TEST_CASE("collapse_equal_runs gives one output per run, runs crossing blocks included",
+          "[parallel]") {
+  const std::vector<int> sorted = {1, 1, 1, 1, 2, 3, 3, 4, 4, 4, 4, 4, 4, 5};
+  using Run = std::pair<int, std::size_t>;  // value, count
+  const std::vector<Run> expected = {{1, 4}, {2, 1}, {3, 2}, {4, 6}, {5, 1}};
+  for (const int threads : {1, 3}) {
+    for (const std::size_t block : {std::size_t{1}, std::size_t{3}, std::size_t{100}}) {
+      CAPTURE(threads, block);
+      const std::vector<Run> runs = clvkit::collapse_equal_runs<Run>(
+          sorted.size(), block, threads,
+          [&](std::size_t i, std::size_t j) { return sorted[i] == sorted[j]; },
+          [&](std::size_t first, std::size_t count) {
+            return Run{sorted[first], count};
+          });
+      REQUIRE(runs == expected);
+    }
+  }
+  CHECK(clvkit::collapse_equal_runs<Run>(
+            0, 4, 2, [](std::size_t, std::size_t) { return true; },
+            [](std::size_t, std::size_t count) {
+              return Run{0, count};
+            })
+            .empty());
 }
