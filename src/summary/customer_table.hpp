@@ -113,8 +113,9 @@ constexpr std::size_t kInlineId = 20;
 
 /// One customer's running state in one 64-byte cache line, id included when it has at most
 /// kInlineId bytes (longer ids live in the arena): a row costs a miss on its hash slot and one
-/// on this line. Beyond it, 4 bytes per distinct purchase day from the third on (the shared day
-/// pool) and 16 per return that may still fall on the first purchase day.
+/// on this line. Beyond it, under DayTracking::lists, 4 bytes per distinct purchase day from the
+/// third on (the shared day pool; days_begin and days_capacity are unused otherwise), and 16 per
+/// return that may still fall on the first purchase day.
 struct alignas(64) Accumulator {
   std::int64_t total = 0;            ///< all used amounts, in millionths
   std::int64_t first_day_spend = 0;  ///< all used amounts on day `first`, in millionths

@@ -402,8 +402,9 @@ class RowChecker {
   const bool automatic_dates_ = rules_.dates.format().empty();
   const bool common_policies_ = automatic_dates_ && rules_.options.returns == ReturnsPolicy::net &&
                                 rules_.options.zero_amounts == ZeroAmountPolicy::keep;
+  // Only formatted dates use the cache: automatic ones would zero 32 KiB a block for nothing.
   std::vector<DateCacheEntry> date_cache_ =
-      std::vector<DateCacheEntry>(std::size_t{1} << kDateCacheBits);
+      std::vector<DateCacheEntry>(automatic_dates_ ? 0 : std::size_t{1} << kDateCacheBits);
 };
 
 // Records of a block without any '"': every record is one line and every delimiter separates
