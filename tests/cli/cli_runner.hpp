@@ -48,15 +48,23 @@ inline void write_text(const std::string& path, const std::string& text) {
   std::ofstream(path, std::ios::binary) << text;
 }
 
+/// Where standard input comes from when a stdin_path is given: the file itself (seekable, like
+/// `clvkit run - < log`) or a pipe from it (`cat log | clvkit run -`), which cannot be read twice.
+enum class StdinFrom { file, pipe };
+
 /// Runs `clvkit <arguments>` with the working directory at the repository root (ctest's), with
 /// standard output and error captured in files of `dir`.
 inline CliResult run_cli(const std::string& arguments, const TempDir& dir,
-                         const std::string& stdin_path = "") {
+                         const std::string& stdin_path = "", StdinFrom from = StdinFrom::file) {
   const std::string out = dir.file("cli.stdout");
   const std::string err = dir.file("cli.stderr");
   std::string command = std::string("\"") + CLVKIT_CLI_PATH + "\" " + arguments + " >\"" + out +
                         "\" 2>\"" + err + "\"";
-  if (!stdin_path.empty()) command += " <\"" + stdin_path + "\"";
+  if (!stdin_path.empty() && from == StdinFrom::pipe) {
+    command = "cat \"" + stdin_path + "\" | " + command;
+  } else if (!stdin_path.empty()) {
+    command += " <\"" + stdin_path + "\"";
+  }
   const int status = std::system(command.c_str());
   CliResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -19,6 +18,7 @@ namespace {
 
 using clvkit::test::read_text;
 using clvkit::test::run_cli;
+using clvkit::test::StdinFrom;
 using clvkit::test::TempDir;
 using clvkit::test::write_text;
 using nlohmann::json;
@@ -265,9 +265,8 @@ TEST_CASE("run gives the same records for a log sorted, shuffled, and read from 
   const std::string piped_out = dir.file("piped.csv");
   REQUIRE(run_cli("run data/cdnow.csv --format csv -o " + sorted_out, dir).exit_code == 0);
   REQUIRE(run_cli("run " + shuffled + " --format csv -o " + shuffled_out, dir).exit_code == 0);
-  const std::string pipe = "cat \"" + shuffled + "\" | \"" + CLVKIT_CLI_PATH +
-                           "\" run - --format csv -o \"" + piped_out + "\" 2>/dev/null";
-  REQUIRE(std::system(pipe.c_str()) == 0);
+  REQUIRE(run_cli("run - --format csv -o " + piped_out, dir, shuffled, StdinFrom::pipe).exit_code ==
+          0);
   const std::string expected = read_text(sorted_out);
   CHECK(expected.size() > 100'000);
   CHECK(read_text(shuffled_out) == expected);
@@ -302,9 +301,7 @@ TEST_CASE("a log that starts grouped and ends shuffled is recounted the same fro
   const std::string from_pipe = dir.file("pipe.csv");
   REQUIRE(run_cli("run " + mixed + common + from_file, dir).exit_code == 0);
   REQUIRE(run_cli("run -" + common + from_stdin, dir, mixed).exit_code == 0);
-  const std::string pipe = "cat \"" + mixed + "\" | \"" + CLVKIT_CLI_PATH + "\" run -" + common +
-                           "\"" + from_pipe + "\" 2>/dev/null";
-  REQUIRE(std::system(pipe.c_str()) == 0);
+  REQUIRE(run_cli("run -" + common + from_pipe, dir, mixed, StdinFrom::pipe).exit_code == 0);
   const std::string expected = read_text(from_pipe);
   CHECK(expected.size() > 1'000'000);
   CHECK(read_text(from_file) == expected);
