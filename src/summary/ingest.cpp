@@ -13,6 +13,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/util/parallel.hpp"
+#include "../io/mapped_file.hpp"
 #include "customer_order.hpp"
 #include "customer_table.hpp"
 #include "ingest_internal.hpp"
@@ -42,8 +43,9 @@ bool starts_in_order(const detail::RowOrderProbe& probe) noexcept {
 // purchase days of the customers marked for a recount are counted exactly, in tables that keep
 // day lists for them alone. The rows are the same as in the first pass (same checks, same
 // partitions), so no error can arise that the first pass did not report.
-void recount_days(std::istream& in, std::istream::pos_type start, const std::string& source,
-                  const IngestOptions& options, int threads, std::vector<CustomerTable>& tables) {
+void recount_days(const detail::LogInput& input, std::istream::pos_type start,
+                  const std::string& source, const IngestOptions& options, int threads,
+                  std::vector<CustomerTable>& tables) {
   const bool any = std::any_of(tables.begin(), tables.end(), [](const CustomerTable& table) {
     return table.recount_count() > 0;
   });
@@ -55,15 +57,17 @@ void recount_days(std::istream& in, std::istream::pos_type start, const std::str
     }
     options.second_pass(customers);
   }
-  in.clear();
-  in.seekg(start);
-  if (!in)
-    throw IoError(source +
-                  ": cannot read the log again to count purchase days that came out of order");
+  if (input.stream != nullptr) {
+    input.stream->clear();
+    input.stream->seekg(start);
+    if (!*input.stream)
+      throw IoError(source +
+                    ": cannot read the log again to count purchase days that came out of order");
+  }
   std::vector<CustomerTable> recount(tables.size());
   IngestStats again;
   detail::scan_log(
-      in, source, options, threads, tables.size(), detail::ChooseRuns{}, again,
+      input, source, options, threads, tables.size(), detail::ChooseRuns{}, again,
       [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         const CustomerTable& table = tables[partition];
         CustomerTable& days = recount[partition];
@@ -163,8 +167,11 @@ std::int64_t IngestStats::rows_rejected() const noexcept {
   return sum;
 }
 
-CustomerBase ingest_transactions(std::istream& in, const std::string& source,
-                                 const IngestOptions& options) {
+namespace {
+
+// ingest_transactions on a stream or a mapped file.
+CustomerBase ingest(const detail::LogInput& input, const std::string& source,
+                    const IngestOptions& options) {
   CustomerBase base;
   base.source = source;
   // One table per thread, each owning one hash partition of the ids: no table is shared, and
@@ -174,7 +181,8 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   // with days in order) is read with runs and no day lists: a customer whose days still come out
   // of order is recounted by a second pass. Any other log keeps every customer's day list in one
   // pass: a pipe cannot be read twice, and a shuffled log would have most customers recounted.
-  const std::istream::pos_type start = in.tellg();
+  const std::istream::pos_type start =
+      input.stream != nullptr ? input.stream->tellg() : std::istream::pos_type(0);
   const bool rereadable = start != std::istream::pos_type(-1);
   DayTracking tracking = DayTracking::lists;
   std::vector<CustomerTable> tables;
@@ -189,13 +197,15 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   };
   if (!rereadable) make_tables();
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, threads, static_cast<std::size_t>(threads),
+      input, source, options, threads, static_cast<std::size_t>(threads),
       rereadable ? choose_runs : detail::ChooseRuns{}, base.stats,
       [&tables](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
         tables[partition].add_rows(block, rows);
       });
   if (tables.empty()) make_tables();  // a log without rows: the probe never ran
-  if (tracking == DayTracking::ordered) recount_days(in, start, source, options, threads, tables);
+  if (tracking == DayTracking::ordered) {
+    recount_days(input, start, source, options, threads, tables);
+  }
   for (CustomerTable& table : tables) table.release_lookup_and_days();
 
   const std::vector<CustomerRef> order = output_order(tables, threads);
@@ -213,8 +223,19 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   return base;
 }
 
+}  // namespace
+
+CustomerBase ingest_transactions(std::istream& in, const std::string& source,
+                                 const IngestOptions& options) {
+  return ingest(detail::LogInput{&in, {}}, source, options);
+}
+
 CustomerBase ingest_transactions_file(const std::string& path, const IngestOptions& options) {
   if (path == "-") return ingest_transactions(std::cin, path, options);
+  // A regular file is parsed where the kernel caches it, without read()'s copy of every byte.
+  if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
+    return ingest(detail::LogInput{nullptr, mapped->bytes()}, path, options);
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
   return ingest_transactions(file, path, options);
@@ -237,7 +258,8 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
   CustomerTable after_table;
   std::vector<std::int64_t> before_rows, after_rows;
   const detail::LogScan scan = detail::scan_log(
-      in, source, options, std::max(options.threads, 1), 1, detail::ChooseRuns{}, base.stats,
+      detail::LogInput{&in, {}}, source, options, std::max(options.threads, 1), 1,
+      detail::ChooseRuns{}, base.stats,
       [&](std::size_t, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {
           CustomerTable& table = row.first <= split ? before_table : after_table;

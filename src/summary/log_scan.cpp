@@ -20,6 +20,7 @@
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/util/parallel.hpp"
+#include "../io/mapped_file.hpp"
 
 namespace clvkit::detail {
 namespace {
@@ -497,9 +498,11 @@ struct UninitialisedAllocator : std::allocator<T> {
 };
 using Bytes = std::vector<char, UninitialisedAllocator<char>>;
 
-/// A piece of the input: whole records in bytes[begin, end), and what a worker made of them.
+/// A piece of the input: whole records in data[begin, end), and what a worker made of them.
+/// `data` is bytes.data(), or for a mapped log without quotes in the block, the log's own bytes.
 struct Block {
   Bytes bytes;
+  const char* data = nullptr;
   std::size_t begin = 0;
   std::size_t end = 0;
   bool has_quotes = false;
@@ -515,14 +518,14 @@ void parse_block(const RowRules& rules, Block& block) {
   out.last_day = std::numeric_limits<Day>::min();
   out.line_ends = 0;
   out.error.reset();
-  RowChecker checker(rules, block.bytes.data(), out);
+  RowChecker checker(rules, block.data, out);
   try {
     if (block.has_quotes) {
       check_quoted_records({block.bytes.data() + block.begin, block.end - block.begin}, rules,
                            checker, out.line_ends);
     } else {
-      check_unquoted_records(block.bytes.data() + block.begin, block.bytes.data() + block.end,
-                             rules, checker, out.line_ends);
+      check_unquoted_records(block.data + block.begin, block.data + block.end, rules, checker,
+                             out.line_ends);
     }
   } catch (RowError& error) {
     out.error = std::move(error);
@@ -531,22 +534,31 @@ void parse_block(const RowRules& rules, Block& block) {
   }
 }
 
-/// Reads the input in blocks that end at record boundaries.
+/// Reads the input in blocks that end at record boundaries: from a stream into each block's
+/// bytes, or from a mapped log in place.
 class BlockReader {
  public:
-  BlockReader(std::istream& in, const std::string& source, std::size_t block_bytes)
-      : in_(in), source_(source), block_bytes_(block_bytes) {}
+  BlockReader(const LogInput& input, const std::string& source, std::size_t block_bytes)
+      : in_(input.stream), mapped_(input.mapped), source_(source), block_bytes_(block_bytes) {}
   std::size_t block_bytes() const noexcept { return block_bytes_; }
 
-  /// Appends up to `count` more bytes of input to `bytes`; false at the end of the input.
+  /// Appends up to `count` more bytes of input to `bytes`; false at the end of the input. (A
+  /// mapped log is copied from where the last call stopped: it is only used for the header.)
   bool read_more(Bytes& bytes, std::size_t count) {
     if (eof_) return false;
     const std::size_t old_size = bytes.size();
-    bytes.resize(old_size + count);
-    in_.read(bytes.data() + old_size, static_cast<std::streamsize>(count));
-    const auto got = static_cast<std::size_t>(in_.gcount());
-    if (in_.bad()) throw IoError(source_ + ": read error");
-    bytes.resize(old_size + got);
+    std::size_t got = 0;
+    if (in_ == nullptr) {
+      got = std::min(count, mapped_.size() - copied_);
+      bytes.insert(bytes.end(), mapped_.data() + copied_, mapped_.data() + copied_ + got);
+      copied_ += got;
+    } else {
+      bytes.resize(old_size + count);
+      in_->read(bytes.data() + old_size, static_cast<std::streamsize>(count));
+      got = static_cast<std::size_t>(in_->gcount());
+      if (in_->bad()) throw IoError(source_ + ": read error");
+      bytes.resize(old_size + got);
+    }
     if (got < count) eof_ = true;  // istream::read is short only at the end of the stream
     return got > 0;
   }
@@ -556,8 +568,20 @@ class BlockReader {
   /// True once the end of the input has been read.
   bool at_end() const noexcept { return eof_; }
 
+  /// Drops the first `count` bytes of the input (the header, read with read_more): the first
+  /// block starts after them.
+  void skip(std::size_t count) {
+    carry_.erase(carry_.begin(), carry_.begin() + static_cast<std::ptrdiff_t>(count));
+    if (in_ == nullptr) {
+      position_ = count;
+      carry_.clear();
+      eof_ = position_ == mapped_.size();
+    }
+  }
+
   /// Fills `block` with the next whole records; false when the input is exhausted.
   bool next(Block& block, char delimiter) {
+    if (in_ == nullptr) return next_mapped(block, delimiter);
     block.bytes.swap(carry_);
     carry_.clear();
     block.begin = 0;
@@ -567,6 +591,7 @@ class BlockReader {
       if (block.bytes.empty()) return false;
       const std::size_t cut = last_boundary(block, delimiter);
       if (cut > 0 || eof_) {
+        block.data = block.bytes.data();
         block.end = eof_ ? block.bytes.size() : cut;
         carry_.assign(block.bytes.begin() + static_cast<std::ptrdiff_t>(block.end),
                       block.bytes.end());
@@ -576,7 +601,52 @@ class BlockReader {
     }
   }
 
+  /// Where the next block starts in a mapped log (its size at the end).
+  std::size_t position() const noexcept { return position_; }
+
  private:
+  // A mapped log's next block: its pages mapped at once (populate_mapped), then cut like a read
+  // one. A block with quotes is copied into block.bytes, where it can be decoded.
+  bool next_mapped(Block& block, char delimiter) {
+    if (position_ >= mapped_.size()) return false;
+    std::size_t target = block_bytes_;
+    for (;;) {
+      const std::size_t size = std::min(target, mapped_.size() - position_);
+      const std::span<const char> window = mapped_.subspan(position_, size);
+      populate_mapped(window);
+      eof_ = position_ + size == mapped_.size();
+      block.begin = 0;
+      block.has_quotes = std::memchr(window.data(), '"', window.size()) != nullptr;
+      if (block.has_quotes) {
+        block.bytes.assign(window.begin(), window.end());
+        block.data = block.bytes.data();
+      } else {
+        block.bytes.clear();
+        block.data = window.data();
+      }
+      const std::size_t cut = eof_ ? size : boundary_before(block, size, delimiter);
+      if (cut > 0) {
+        block.end = cut;
+        position_ += cut;
+        return true;
+      }
+      target = size * 2;  // one record longer than the block: read on
+    }
+  }
+
+  std::size_t boundary_before(Block& block, std::size_t size, char delimiter) {
+    if (!block.has_quotes) {
+      const void* newline = memrchr(block.data, '\n', size);
+      return newline == nullptr
+                 ? 0
+                 : static_cast<std::size_t>(static_cast<const char*>(newline) - block.data) + 1;
+    }
+    CsvReader scanner(std::span<char>(block.bytes.data(), size), source_, delimiter, false);
+    while (scanner.skip()) {
+    }
+    return scanner.consumed();
+  }
+
   // The end of the last whole record in block.bytes, 0 if there is none (or, at the end of the
   // input, anything: the whole rest is the last block). Without quotes it is after the last line
   // end; with them, the CSV reader finds it without decoding anything.
@@ -597,7 +667,10 @@ class BlockReader {
     return scanner.consumed();
   }
 
-  std::istream& in_;
+  std::istream* in_;               ///< null for a mapped log
+  std::span<const char> mapped_;  ///< the mapped log
+  std::size_t copied_ = 0;        ///< mapped bytes read_more copied
+  std::size_t position_ = 0;      ///< where the next mapped block starts
   const std::string& source_;
   std::size_t block_bytes_;
   Bytes carry_;
@@ -607,7 +680,8 @@ class BlockReader {
 /// Blocks read together, parsed together, then applied together.
 struct Batch {
   std::vector<Block> blocks;
-  std::size_t count = 0;  ///< blocks filled
+  std::size_t count = 0;       ///< blocks filled
+  std::size_t mapped_end = 0;  ///< for a mapped log, where its last block ends
 };
 
 RowOrderProbe probe_row_order(const std::vector<Block>& blocks, std::size_t count) {
@@ -617,7 +691,7 @@ RowOrderProbe probe_row_order(const std::vector<Block>& blocks, std::size_t coun
     const ParsedRow* previous = nullptr;
     const char* previous_base = nullptr;
     for (std::size_t b = 0; b < count; ++b) {
-      const char* base = blocks[b].bytes.data();
+      const char* base = blocks[b].data;
       for (const ParsedRow& row : blocks[b].result.rows[partition]) {
         if (row.is_return) continue;
         if (previous != nullptr) {
@@ -653,11 +727,11 @@ std::string describe_stats(const IngestStats& stats) {
   return reasons.empty() ? text : text + " (" + reasons + ")";
 }
 
-LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
+LogScan scan_log(const LogInput& input, const std::string& source, const IngestOptions& options,
                  int threads, std::size_t partitions, const ChooseRuns& choose_runs,
                  IngestStats& stats, const ApplyRows& apply) {
   const DateParser dates(options.date_format);
-  BlockReader reader(in, source,
+  BlockReader reader(input, source,
                      options.block_bytes == 0 ? kDefaultBlockBytes : options.block_bytes);
 
   // The header: the first record of the first bytes, read on until it is whole.
@@ -682,8 +756,9 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
                  std::max<std::size_t>(partitions, 1),
                  false};
   std::int64_t next_line = header->next_line();
-  head.erase(head.begin(), head.begin() + static_cast<std::ptrdiff_t>(skip + header->consumed()));
+  const std::size_t header_bytes = skip + header->consumed();
   header.reset();
+  reader.skip(header_bytes);
 
   LogScan scan;
   scan.delimiter = rules.delimiter;
@@ -702,7 +777,11 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
     while (batch.count < per_batch && reader.next(batch.blocks[batch.count], rules.delimiter)) {
       ++batch.count;
     }
+    batch.mapped_end = reader.position();
   };
+  // A mapped log's pages are unmapped once their batch is applied, so that the process holds a
+  // few batches of the log, not all of it (the kernel's page cache keeps them either way).
+  std::size_t released = 0;
   read_batch(batches[0]);
   for (std::size_t step = 0;; ++step) {
     Batch& reading = batches[(step + 1) % 3];
@@ -724,10 +803,13 @@ LogScan scan_log(std::istream& in, const std::string& source, const IngestOption
         const std::size_t partition = task - first_apply;
         for (std::size_t b = 0; b < apply_count; ++b) {
           const Block& block = applying.blocks[b];
-          apply(partition, block.bytes.data(), block.result.rows[partition]);
+          apply(partition, block.data, block.result.rows[partition]);
         }
       }
     });
+    if (input.stream == nullptr && apply_count > 0) {
+      released = release_mapped(input.mapped, released, applying.mapped_end);
+    }
     for (std::size_t b = 0; b < parsing.count; ++b) {
       const BlockResult& result = parsing.blocks[b].result;
       if (result.error) {

@@ -138,7 +138,15 @@ struct RowOrderProbe {
 /// Decides from the first rows whether purchase rows are merged into runs (see scan_log).
 using ChooseRuns = std::function<bool(const RowOrderProbe& first_rows)>;
 
-/// Reads the log on `in` (named `source`) with up to `threads` threads (options.threads is not
+/// Where scan_log reads a log: a stream, read with read() into blocks, or the bytes of a file
+/// mapped into memory (MappedFile), parsed where they are. Only blocks with a '"' are copied,
+/// since quoted fields are decoded in place.
+struct LogInput {
+  std::istream* stream = nullptr;
+  std::span<const char> mapped;  ///< the whole log, when `stream` is null
+};
+
+/// Reads the log from `input` (named `source`) with up to `threads` threads (options.threads is not
 /// consulted), checks every row as ingest_transactions documents (header, field count, id, date,
 /// amount, as-of cut-off, returns and zero-amount policies), fills `stats`, and gives every used
 /// row to apply(partition_of(hash, partitions), ...). Every row of the first batch of blocks
@@ -147,7 +155,7 @@ using ChooseRuns = std::function<bool(const RowOrderProbe& first_rows)>;
 /// another with the same id and non-decreasing days come as one ParsedRow. Errors are those of
 /// ingest_transactions, with the file's line numbers; the first bad row in file order is the one
 /// reported, whatever the thread count. options.progress is called between batches of blocks.
-LogScan scan_log(std::istream& in, const std::string& source, const IngestOptions& options,
+LogScan scan_log(const LogInput& input, const std::string& source, const IngestOptions& options,
                  int threads, std::size_t partitions, const ChooseRuns& choose_runs,
                  IngestStats& stats, const ApplyRows& apply);
 

@@ -1,7 +1,11 @@
 #include "clvkit/summary/ingest.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -45,10 +49,44 @@ class PipeBuffer : public std::stringbuf {
   pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
 };
 
-enum class Source { file, pipe };
+enum class Source { file, pipe, mapped };
+
+// The log of a test written to a file of its own, for ingest_transactions_file, which maps a
+// regular file into memory and parses it in place (MappedFile).
+class LogFile {
+ public:
+  explicit LogFile(const std::string& text) {
+    static int count = 0;
+    path_ = (std::filesystem::temp_directory_path() /
+             ("clvkit-ingest-test-" + std::to_string(::getpid()) + "-" + std::to_string(++count) +
+              ".csv"))
+                .string();
+    std::ofstream(path_, std::ios::binary) << text;
+  }
+  LogFile(const LogFile&) = delete;
+  LogFile& operator=(const LogFile&) = delete;
+  ~LogFile() { std::filesystem::remove(path_); }
+  const std::string& path() const noexcept { return path_; }
+
+ private:
+  std::string path_;
+};
 
 CustomerBase ingest_once(const std::string& text, const IngestOptions& options,
                          Source source = Source::file) {
+  if (source == Source::mapped) {
+    // Messages name the file as given: "log.csv" stands for it, as for the streams.
+    const LogFile file(text);
+    try {
+      return clvkit::ingest_transactions_file(file.path(), options);
+    } catch (const clvkit::InputError& error) {
+      std::string message = error.what();
+      for (std::size_t at; (at = message.find(file.path())) != std::string::npos;) {
+        message.replace(at, file.path().size(), "log.csv");
+      }
+      throw clvkit::InputError(message);
+    }
+  }
   if (source == Source::pipe) {
     PipeBuffer buffer(text, std::ios_base::in);
     std::istream in(&buffer);
@@ -89,8 +127,9 @@ void require_same_base(const CustomerBase& a, const CustomerBase& b) {
 // Every ingest in this file runs single-threaded with one block from a pipe (every day list
 // kept), then from a seekable stream (days counted in order, out-of-order customers recounted
 // by a second pass) with several threads and with blocks of a few bytes (so that records, quoted
-// line ends, runs of rows and errors fall across block boundaries), and again from a pipe with
-// several threads: the results, or the errors, must be identical.
+// line ends, runs of rows and errors fall across block boundaries), again from a pipe with
+// several threads, and from a file mapped into memory: the results, or the errors, must be
+// identical.
 CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) {
   IngestOptions reference_options = options;
   reference_options.threads = 1;
@@ -103,7 +142,7 @@ CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) 
     reference_error = error.what();
   }
   const auto check = [&](int threads, std::size_t block_bytes, Source source) {
-    CAPTURE(threads, block_bytes, source == Source::pipe);
+    CAPTURE(threads, block_bytes, static_cast<int>(source));
     IngestOptions variant = options;
     variant.threads = threads;
     variant.block_bytes = block_bytes;
@@ -120,6 +159,9 @@ CustomerBase ingest(const std::string& text, const IngestOptions& options = {}) 
     }
   }
   check(3, 7, Source::pipe);
+  for (const std::size_t block_bytes : {std::size_t{0}, std::size_t{1}, std::size_t{7}}) {
+    check(3, block_bytes, Source::mapped);
+  }
   if (!reference) return ingest_once(text, reference_options);  // throws the reference error
   return *reference;
 }
