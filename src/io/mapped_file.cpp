@@ -5,8 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <csignal>
+
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <mutex>
+#include <string>
 #include <utility>
 
 namespace clvkit::detail {
@@ -15,6 +20,41 @@ namespace {
 std::uintptr_t page_size() noexcept {
   static const auto size = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
   return size;
+}
+
+// A file that shrinks while it is mapped (truncated or rewritten by another process) turns a
+// read past its new end into SIGBUS. While a file is mapped, the signal is reported as the I/O
+// error it is, with the CLI's message format and exit code 4 (ExitCode::io), instead of a crash:
+// a message prepared beforehand, write(2) and _exit are all a signal handler may use. Ingest
+// maps one file at a time; the message names the last one mapped.
+std::mutex bus_mutex;
+int mapped_count = 0;
+struct sigaction previous_bus_action {};
+char bus_message[1024];
+std::size_t bus_message_length = 0;
+
+extern "C" void on_bus_error(int) {
+  [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, bus_message, bus_message_length);
+  _exit(4);
+}
+
+void report_bus_errors_for(const std::string& path) {
+  const std::lock_guard lock(bus_mutex);
+  const std::string message =
+      "clvkit: error: '" + path + "' shrank while it was read (another process truncated or "
+      "rewrote it)\n";
+  bus_message_length = std::min(message.size(), sizeof bus_message);
+  std::memcpy(bus_message, message.data(), bus_message_length);
+  if (mapped_count++ > 0) return;
+  struct sigaction action {};
+  action.sa_handler = on_bus_error;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGBUS, &action, &previous_bus_action);
+}
+
+void stop_reporting_bus_errors() noexcept {
+  const std::lock_guard lock(bus_mutex);
+  if (--mapped_count == 0) sigaction(SIGBUS, &previous_bus_action, nullptr);
 }
 
 }  // namespace
@@ -31,6 +71,7 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
   }
   ::close(fd);  // the mapping keeps the file
   if (memory == MAP_FAILED) return std::nullopt;
+  report_bus_errors_for(path);
   return MappedFile(static_cast<const char*>(memory), size);
 }
 
@@ -47,7 +88,9 @@ MappedFile& MappedFile::operator=(MappedFile&& other) noexcept {
 }
 
 MappedFile::~MappedFile() {
-  if (data_ != nullptr) munmap(const_cast<char*>(data_), size_);
+  if (data_ == nullptr) return;
+  munmap(const_cast<char*>(data_), size_);
+  stop_reporting_bus_errors();
 }
 
 void populate_mapped(std::span<const char> bytes) noexcept {

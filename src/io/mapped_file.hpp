@@ -13,8 +13,9 @@ class MappedFile {
  public:
   /// The whole of `path` mapped read-only, or nothing when it is not a non-empty regular file or
   /// cannot be mapped (a pipe, a terminal, /dev/stdin, an empty file): the caller then reads it
-  /// as a stream. A file truncated by another process while it is mapped ends the reader with
-  /// SIGBUS, as it would any program that maps its input.
+  /// as a stream. A file that another process truncates while it is mapped raises SIGBUS on the
+  /// next read past its new end: while any file is mapped, the process then writes
+  /// "clvkit: error: 'PATH' shrank while it was read (...)" to stderr and exits with code 4.
   static std::optional<MappedFile> open(const std::string& path);
 
   MappedFile(MappedFile&& other) noexcept;
