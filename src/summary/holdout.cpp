@@ -8,6 +8,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "../io/mapped_file.hpp"
 #include "ingest_internal.hpp"
 
 namespace clvkit {
@@ -20,15 +21,14 @@ namespace {
                    holdout_source + "): the holdout period would be empty");
 }
 
-}  // namespace
-
-CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::string& source,
-                                              const IngestOptions& options, Day calibration_end) {
+// ingest_calibration_holdout on a stream or a mapped file.
+CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std::string& source,
+                                       const IngestOptions& options, Day calibration_end) {
   // A given holdout end can be checked before the pass over the log.
   if (options.as_of && *options.as_of <= calibration_end) {
     throw_empty_holdout(calibration_end, *options.as_of, "the as-of day given");
   }
-  detail::SplitHistory split = detail::ingest_split(in, source, options, calibration_end);
+  detail::SplitHistory split = detail::ingest_split(input, source, options, calibration_end);
 
   CalibrationHoldout out;
   out.calibration = std::move(split.before);
@@ -71,9 +71,21 @@ CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::strin
   return out;
 }
 
+}  // namespace
+
+CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::string& source,
+                                              const IngestOptions& options, Day calibration_end) {
+  return calibration_holdout(detail::LogInput{&in, {}}, source, options, calibration_end);
+}
+
 CalibrationHoldout ingest_calibration_holdout(const std::string& path, const IngestOptions& options,
                                               Day calibration_end) {
   if (path == "-") return ingest_calibration_holdout(std::cin, path, options, calibration_end);
+  // A regular file is parsed where the kernel caches it, as ingest_transactions_file does.
+  if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
+    return calibration_holdout(detail::LogInput{nullptr, mapped->bytes()}, path, options,
+                               calibration_end);
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
   return ingest_calibration_holdout(file, path, options, calibration_end);

@@ -243,8 +243,8 @@ CustomerBase ingest_transactions_file(const std::string& path, const IngestOptio
 
 namespace detail {
 
-SplitHistory ingest_split(std::istream& in, const std::string& source, const IngestOptions& options,
-                          Day split) {
+SplitHistory ingest_split(const LogInput& input, const std::string& source,
+                          const IngestOptions& options, Day split) {
   SplitHistory out;
   CustomerBase& base = out.before;
   base.source = source;
@@ -258,7 +258,7 @@ SplitHistory ingest_split(std::istream& in, const std::string& source, const Ing
   CustomerTable after_table;
   std::vector<std::int64_t> before_rows, after_rows;
   const detail::LogScan scan = detail::scan_log(
-      detail::LogInput{&in, {}}, source, options, std::max(options.threads, 1), 1,
+      input, source, options, std::max(options.threads, 1), 1,
       detail::ChooseRuns{}, base.stats,
       [&](std::size_t, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {

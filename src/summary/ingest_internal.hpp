@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clvkit/summary/ingest.hpp"
+#include "log_scan.hpp"
 
 namespace clvkit::detail {
 
@@ -40,7 +41,7 @@ struct SplitHistory {
 /// and splits every customer's history after day `split`. Unlike ingest_transactions it does
 /// not throw when no customer has a purchase day on or before `split` (before.customers is
 /// then empty); it still throws InputError when no customer has a purchase day at all.
-SplitHistory ingest_split(std::istream& in, const std::string& source, const IngestOptions& options,
-                          Day split);
+SplitHistory ingest_split(const LogInput& input, const std::string& source,
+                          const IngestOptions& options, Day split);
 
 }  // namespace clvkit::detail
