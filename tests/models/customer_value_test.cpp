@@ -282,3 +282,45 @@ TEST_CASE("the first customer with a non-finite prediction is named, whatever th
                       Catch::Contains("for customer 20001 "));
   }
 }
+
+TEST_CASE("BG/NBD patterns from summaries are compress_patterns' of their (x, t_x, T)",
+          "[clv][bgnbd][consistency]") {
+  // frequency_recency_patterns sorts integer (frequency, recency, T) keys; compress_patterns
+  // ranks the doubles. Same patterns, counts and order, in days and in weeks (t_x = recency / 7
+  // is not exact), on 1 and 3 threads, for a base with many ties across blocks.
+  const std::vector<CustomerSummary> base = simulated_base(60'000);
+  for (const bool huge_T : {false, true}) {
+    std::vector<CustomerSummary> customers = base;
+    // Beyond the key's 2^21 days: the whole base then takes the path of doubles.
+    if (huge_T) customers[7].T = 3'000'000;
+    for (const TimeUnit unit : {TimeUnit::day, TimeUnit::week}) {
+      const double days = unit_days(unit);
+      std::vector<double> x, t_x, T;
+      for (const CustomerSummary& c : customers) {
+        x.push_back(static_cast<double>(c.frequency));
+        t_x.push_back(c.recency / days);
+        T.push_back(c.T / days);
+      }
+      const std::vector<FrequencyRecencyPattern> expected = compress_patterns(x, t_x, T);
+      REQUIRE(expected.size() < customers.size() * 9 / 10);  // ties, so counts above 1
+      for (const int threads : {1, 3}) {
+        CAPTURE(huge_T, days, threads);
+        const std::vector<FrequencyRecencyPattern> patterns =
+            frequency_recency_patterns(customers, unit, threads);
+        REQUIRE(patterns.size() == expected.size());
+        for (std::size_t i = 0; i < patterns.size(); ++i) {
+          CAPTURE(i);
+          REQUIRE(patterns[i].x == expected[i].x);
+          REQUIRE(patterns[i].t_x == expected[i].t_x);
+          REQUIRE(patterns[i].T == expected[i].T);
+          REQUIRE(patterns[i].count == expected[i].count);
+        }
+      }
+    }
+  }
+  // An invalid summary is reported as before, naming the customer.
+  std::vector<CustomerSummary> invalid = base;
+  invalid[7].T = invalid[7].recency - 1;
+  CHECK_THROWS_WITH(frequency_recency_patterns(invalid, TimeUnit::day),
+                    Catch::Matchers::Contains("customer 8"));
+}
