@@ -310,9 +310,11 @@ std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
   if (n > 0 && std::all_of(block_fits.begin(), block_fits.end(), [](char f) { return f != 0; })) {
     std::span<std::uint64_t> keys(keys_buffer.get(), n);
     std::span<std::uint64_t> scratch(scratch_buffer.get(), n);
-    stable_radix_sort(keys, scratch, 64, [](std::uint64_t key) { return key; }, threads);
+    stable_radix_sort(
+        keys, scratch, 64, [](std::uint64_t key) { return key; }, threads);
     return collapse_equal_runs<FrequencyRecencyPattern>(
-        n, kCustomerBlock, threads, [keys](std::size_t i, std::size_t j) { return keys[i] == keys[j]; },
+        n, kCustomerBlock, threads,
+        [keys](std::size_t i, std::size_t j) { return keys[i] == keys[j]; },
         [keys, days](std::size_t first, std::size_t count) {
           const std::uint64_t key = keys[first];
           return FrequencyRecencyPattern{

@@ -16,19 +16,11 @@
 #include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
+#include "spend_patterns.hpp"
 
 namespace clvkit {
 
 namespace {
-
-// A distinct (x, m) pair and how many customers share it. Spend is usually recorded in cents,
-// so large customer bases repeat pairs often; the sorted order also makes the summed
-// likelihood independent of the input order.
-struct SpendPattern {
-  double x = 0.0;
-  double m = 0.0;
-  double count = 0.0;
-};
 
 // Observations per task when sorting and merging: a constant, so the split of the work does not
 // depend on the thread count.
@@ -41,11 +33,16 @@ struct SortedSpend {
   double m;
 };
 
-// Sorted by (x, m) and equal pairs merged. For x, m >= +0 the IEEE bit patterns read as unsigned
-// integers are ordered like the values, so a stable radix sort by m and then by x sorts the pairs
-// (x, a small count, costs two or three passes: its other bytes are the same in every key). Each
-// block writes the patterns whose first observation it holds, at an offset counted beforehand.
-std::vector<SpendPattern> compress(const std::vector<SpendObservation>& data, int threads) {
+}  // namespace
+
+namespace detail {
+
+// For x, m >= +0 the IEEE bit patterns read as unsigned integers are ordered like the values, so
+// a stable radix sort by m and then by x sorts the pairs (x, a small count, costs two or three
+// passes: its other bytes are the same in every key). Each block writes the patterns whose first
+// observation it holds, at an offset counted beforehand.
+std::vector<SpendPattern> compress_spend_pairs(const std::vector<SpendObservation>& data,
+                                               int threads) {
   const std::size_t n = data.size();
   const std::size_t blocks = (n + kObservationBlock - 1) / kObservationBlock;
   const auto block_end = [n](std::size_t block) {
@@ -76,6 +73,81 @@ std::vector<SpendPattern> compress(const std::vector<SpendObservation>& data, in
         return SpendPattern{sorted[first].x, sorted[first].m, static_cast<double>(count)};
       });
 }
+
+// The usual data: whole purchase counts, and mean spends whose bit patterns (ordered like the
+// values, for m > 0) span a range that leaves room above it for the count. Then one 8-byte key
+// per observation, the count above m's offset from the smallest m, sorts in one radix sort what
+// compress_spend_pairs sorts as 16-byte pairs twice (by m's 8 bytes, then by x), with the same
+// order and merges (the fit of 9.2M observations on 2 threads: 0.91-1.04 s -> 0.44-0.64 s).
+// Anything else (a fractional x, a count too large for the room) goes to compress_spend_pairs.
+std::vector<SpendPattern> compress_spend(const std::vector<SpendObservation>& data, int threads) {
+  const std::size_t n = data.size();
+  const std::size_t blocks = (n + kObservationBlock - 1) / kObservationBlock;
+  const auto block_end = [n](std::size_t block) {
+    return std::min(n, (block + 1) * kObservationBlock);
+  };
+  struct Extent {
+    std::uint64_t m_low = ~std::uint64_t{0};  // the bits of the smallest m
+    std::uint64_t m_high = 0;
+    double x_max = 0.0;
+    bool whole_x = true;
+    void add(const Extent& other) {
+      m_low = std::min(m_low, other.m_low);
+      m_high = std::max(m_high, other.m_high);
+      x_max = std::max(x_max, other.x_max);
+      whole_x = whole_x && other.whole_x;
+    }
+  };
+  std::vector<Extent> seen(blocks);
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    Extent extent;
+    for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
+      const std::uint64_t m = std::bit_cast<std::uint64_t>(data[i].m);
+      extent.m_low = std::min(extent.m_low, m);
+      extent.m_high = std::max(extent.m_high, m);
+      extent.x_max = std::max(extent.x_max, data[i].x);
+      extent.whole_x = extent.whole_x && data[i].x == std::floor(data[i].x);
+    }
+    seen[block] = extent;
+  });
+  Extent all;
+  for (const Extent& extent : seen) all.add(extent);
+  if (n == 0 || !all.whole_x || !(all.x_max < 0x1p32)) return compress_spend_pairs(data, threads);
+  const int m_bits = static_cast<int>(std::bit_width(all.m_high - all.m_low));
+  const int x_bits = static_cast<int>(std::bit_width(static_cast<std::uint64_t>(all.x_max)));
+  if (m_bits + x_bits > 64) return compress_spend_pairs(data, threads);
+  const auto keys_buffer = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+  const auto scratch_buffer = std::make_unique_for_overwrite<std::uint64_t[]>(n);
+  std::span<std::uint64_t> keys(keys_buffer.get(), n);
+  std::span<std::uint64_t> scratch(scratch_buffer.get(), n);
+  const std::uint64_t m_low = all.m_low;
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    for (std::size_t i = block * kObservationBlock; i < block_end(block); ++i) {
+      const auto x = static_cast<std::uint64_t>(data[i].x);
+      // x_bits >= 1 (x >= 1), so m_bits < 64 and the shift is defined.
+      keys[i] = (x << m_bits) | (std::bit_cast<std::uint64_t>(data[i].m) - m_low);
+    }
+  });
+  stable_radix_sort(
+      keys, scratch, 64, [](std::uint64_t key) { return key; }, threads);
+  const std::uint64_t m_mask = (std::uint64_t{1} << m_bits) - 1;
+  return collapse_equal_runs<SpendPattern>(
+      n, kObservationBlock, threads,
+      [keys](std::size_t i, std::size_t j) { return keys[i] == keys[j]; },
+      [keys, m_bits, m_mask, m_low](std::size_t first, std::size_t count) {
+        const std::uint64_t key = keys[first];
+        return SpendPattern{static_cast<double>(key >> m_bits),
+                            std::bit_cast<double>((key & m_mask) + m_low),
+                            static_cast<double>(count)};
+      });
+}
+
+}  // namespace detail
+
+namespace {
+
+using detail::compress_spend;
+using detail::SpendPattern;
 
 // ---------------------------------------------------------------------------------------------
 // Fast evaluation of the total log-likelihood.
@@ -333,13 +405,13 @@ std::vector<Eigen::VectorXd> starting_values(const std::vector<SpendPattern>& pa
 double gamma_gamma_total_log_likelihood(const GammaGammaParams& params,
                                         const std::vector<SpendObservation>& data,
                                         std::array<double, 3>* gradient, int threads) {
-  return total_log_likelihood(params, prepare(compress(data, threads)), gradient, threads);
+  return total_log_likelihood(params, prepare(compress_spend(data, threads)), gradient, threads);
 }
 
 GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
                               const FitOptions& options) {
   check_data(data);
-  const std::vector<SpendPattern> patterns = compress(data, options.threads);
+  const std::vector<SpendPattern> patterns = compress_spend(data, options.threads);
 
   const PreparedSpendData prepared = prepare(patterns);
   const int threads = options.threads;

@@ -17,6 +17,7 @@
 #include "../support/reference_data.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/models/gamma_gamma_fit.hpp"
+#include "../../src/models/spend_patterns.hpp"
 
 namespace {
 
@@ -433,4 +434,42 @@ TEST_CASE("Gamma-Gamma fit explains why it cannot fit", "[gammagamma][inputcheck
   }
   CHECK_THAT(model_error_message([&] { clvkit::fit_gamma_gamma(heavy); }),
              Catch::Contains("too heavy-tailed for a finite mean spend"));
+}
+
+TEST_CASE("Gamma-Gamma patterns by one key sort equal those by two pair sorts",
+          "[gammagamma][consistency]") {
+  // compress_spend packs the purchase count above m's varying bits; compress_spend_pairs sorts
+  // the (x, m) pairs. Same patterns, counts and order on 1 and 3 threads, for spends in cents
+  // (many ties, across blocks of 65,536), for spends that are all equal, and for data the key
+  // cannot hold (a fractional x; spends 2^-40 to 2^40 apart), which falls back.
+  std::mt19937_64 rng(5);
+  std::uniform_int_distribution<int> count(1, 40);
+  std::uniform_int_distribution<int> cents(1, 20'000);
+  std::vector<SpendObservation> in_cents(200'000);
+  for (SpendObservation& o : in_cents) {
+    o.x = count(rng);
+    o.m = cents(rng) / 100.0;
+  }
+  std::vector<SpendObservation> all_equal(70'000, SpendObservation{3.0, 12.5});
+  all_equal[5].x = 7.0;
+  std::vector<SpendObservation> fractional = in_cents;
+  fractional[100].x = 2.5;
+  std::vector<SpendObservation> far_apart = in_cents;
+  far_apart[10].m = 0x1p-40;
+  far_apart[20].m = 0x1p40;
+  for (const auto* data : {&in_cents, &all_equal, &fractional, &far_apart}) {
+    const auto expected = clvkit::detail::compress_spend_pairs(*data, 1);
+    REQUIRE(expected.size() < data->size());
+    for (const int threads : {1, 3}) {
+      CAPTURE(data->size(), threads);
+      const auto patterns = clvkit::detail::compress_spend(*data, threads);
+      REQUIRE(patterns.size() == expected.size());
+      for (std::size_t i = 0; i < patterns.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(patterns[i].x == expected[i].x);
+        REQUIRE(patterns[i].m == expected[i].m);
+        REQUIRE(patterns[i].count == expected[i].count);
+      }
+    }
+  }
 }
