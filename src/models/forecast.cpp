@@ -9,8 +9,8 @@
 #include <thread>
 
 #include "clvkit/error.hpp"
-#include "clvkit/util/format.hpp"
 #include "clvkit/models/simulate.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit {
 namespace {
@@ -87,7 +87,30 @@ struct PreparedCustomer {
   double T = 0.0;
   double spend_x = 0.0;   // x, or 0 without a usable m
   double spend_xm = 0.0;  // spend_x m
+  // Rows of DrawLogs: of the customer's T, of its t_x, and of its x (x > 0 only).
+  std::uint32_t T_row = 0;
+  std::uint32_t t_x_row = 0;
+  std::uint32_t x_row = 0;
 };
+
+// The logarithms that P(alive) and P(no purchase) take from the parameters, one expression each,
+// so that the fixed-parameter path and every parameter draw compute them alike (a draw with the
+// fitted parameters reproduces the fixed path bit for bit):
+//   P(alive) = 1 / (1 + exp(log(a / (b + x - 1)) + (r + x) (log(alpha + T) - log(alpha + t_x))))
+//   P(none)  = exp(-(r + x) log1p(h / (alpha + T)))
+// (bgnbd_p_alive's logistic of the same quantity, with log1p((T - t_x) / (alpha + t_x)) for the
+// difference of logarithms, agrees to a few units in the last place.)
+double log_alpha_plus(double alpha, double days) noexcept { return std::log(alpha + days); }
+double log_no_purchase_rate(double alpha, double days, double horizon) noexcept {
+  return std::log1p(horizon / (alpha + days));
+}
+double log_dropout_odds(double a, double b, double x) noexcept {
+  return std::log(a / (b + x - 1.0));
+}
+double alive_probability(double log_odds, double shape, double log_alpha_T,
+                         double log_alpha_t_x) noexcept {
+  return 1.0 / (1.0 + std::exp(log_odds + shape * (log_alpha_T - log_alpha_t_x)));
+}
 
 // The population parameters of one draw (parameter uncertainty, see the header).
 struct DrawParameters {
@@ -254,6 +277,98 @@ std::vector<DrawParameters> draw_parameters(const BgNbdParams& bgnbd,
   return table;
 }
 
+// The per-draw logarithms of the parameter-uncertainty path, tabulated by value: a customer's
+// draws otherwise spent most of their time in seven logarithms and exponentials per draw; with
+// the tables two exponentials remain. Customers share few values (times in whole days, purchase
+// counts), so a row per distinct T or t_x value (log(alpha_k + v) and log1p(h / (alpha_k + v))
+// for every draw k) and per distinct x (log(a_k / (b_k + x - 1))) is small; rows are laid out
+// draw after draw, so one customer's draws read contiguous memory. Above kMaxTableBytes (data of
+// continuous times, say) the rows of each customer are computed when it is simulated, by the same
+// expressions: the same bits either way.
+class DrawLogs {
+ public:
+  static constexpr std::size_t kMaxTableBytes = std::size_t{256} << 20;
+
+  DrawLogs(const std::vector<DrawParameters>& table, double horizon,
+           std::vector<PreparedCustomer>& prepared)
+      : table_(table), horizon_(horizon), draws_(table.size()) {
+    if (table.empty()) return;
+    std::vector<double> days;
+    std::vector<double> counts;
+    for (const PreparedCustomer& c : prepared) {
+      days.push_back(c.T);
+      days.push_back(c.t_x);
+      if (c.x > 0.0) counts.push_back(c.x);
+    }
+    const auto distinct = [](std::vector<double>& values) {
+      std::sort(values.begin(), values.end());
+      values.erase(std::unique(values.begin(), values.end()), values.end());
+    };
+    distinct(days);
+    distinct(counts);
+    tabled_ = (2 * days.size() + counts.size()) * draws_ * sizeof(double) <= kMaxTableBytes;
+    const auto row_of = [](const std::vector<double>& values, double value) {
+      return static_cast<std::uint32_t>(std::lower_bound(values.begin(), values.end(), value) -
+                                        values.begin());
+    };
+    for (PreparedCustomer& c : prepared) {
+      c.T_row = row_of(days, c.T);
+      c.t_x_row = row_of(days, c.t_x);
+      c.x_row = c.x > 0.0 ? row_of(counts, c.x) : 0;
+    }
+    if (!tabled_) return;
+    log_alpha_.resize(days.size() * draws_);
+    log_none_.resize(days.size() * draws_);
+    log_odds_.resize(counts.size() * draws_);
+    for (std::size_t v = 0; v < days.size(); ++v) {
+      for (std::size_t k = 0; k < draws_; ++k) {
+        const double alpha = table[k].bgnbd.alpha;
+        log_alpha_[v * draws_ + k] = log_alpha_plus(alpha, days[v]);
+        log_none_[v * draws_ + k] = log_no_purchase_rate(alpha, days[v], horizon);
+      }
+    }
+    for (std::size_t v = 0; v < counts.size(); ++v) {
+      for (std::size_t k = 0; k < draws_; ++k) {
+        log_odds_[v * draws_ + k] = log_dropout_odds(table[k].bgnbd.a, table[k].bgnbd.b, counts[v]);
+      }
+    }
+  }
+
+  // A customer's rows: log(alpha_k + T), log(alpha_k + t_x), log1p(h / (alpha_k + T)) and, for
+  // x > 0, log(a_k / (b_k + x - 1)), for k = 0..draws-1; computed into `scratch` (room for
+  // 4 * draws) when the rows are not tabled.
+  struct Rows {
+    const double* log_alpha_T;
+    const double* log_alpha_t_x;
+    const double* log_none;
+    const double* log_odds;
+  };
+  Rows rows(const PreparedCustomer& c, double* scratch) const noexcept {
+    if (tabled_) {
+      return {log_alpha_.data() + c.T_row * draws_, log_alpha_.data() + c.t_x_row * draws_,
+              log_none_.data() + c.T_row * draws_,
+              c.x > 0.0 ? log_odds_.data() + c.x_row * draws_ : nullptr};
+    }
+    for (std::size_t k = 0; k < draws_; ++k) {
+      const BgNbdParams& params = table_[k].bgnbd;
+      scratch[k] = log_alpha_plus(params.alpha, c.T);
+      scratch[draws_ + k] = log_alpha_plus(params.alpha, c.t_x);
+      scratch[2 * draws_ + k] = log_no_purchase_rate(params.alpha, c.T, horizon_);
+      scratch[3 * draws_ + k] = c.x > 0.0 ? log_dropout_odds(params.a, params.b, c.x) : 0.0;
+    }
+    return {scratch, scratch + draws_, scratch + 2 * draws_, scratch + 3 * draws_};
+  }
+
+ private:
+  const std::vector<DrawParameters>& table_;
+  double horizon_;
+  std::size_t draws_;
+  bool tabled_ = false;
+  std::vector<double> log_alpha_;  // [day value][draw]
+  std::vector<double> log_none_;   // [day value][draw]
+  std::vector<double> log_odds_;   // [x value][draw]
+};
+
 struct Model {
   double a = 0.0;        // BG/NBD a
   double spend_p = 0.0;  // Gamma-Gamma p, the shape of one purchase's spend
@@ -356,8 +471,9 @@ void simulate_customer_draws(const Model& model, const PreparedCustomer& c, std:
 // path (so a table of the fitted parameters reproduces it bit for bit), and the random numbers are
 // consumed in the same order.
 void simulate_customer_draws_uncertain(const Model& model, const std::vector<DrawParameters>& table,
-                                       const PreparedCustomer& c, std::uint64_t seed,
-                                       std::uint64_t index, DrawSums& sums) noexcept {
+                                       const DrawLogs::Rows& logs, const PreparedCustomer& c,
+                                       std::uint64_t seed, std::uint64_t index,
+                                       DrawSums& sums) noexcept {
   SimulationRng rng = SimulationRng::for_customer(seed, index);
   const std::size_t offset =
       static_cast<std::size_t>(c.group) * static_cast<std::size_t>(model.draws);
@@ -365,12 +481,15 @@ void simulate_customer_draws_uncertain(const Model& model, const std::vector<Dra
   double* const revenue = sums.revenue() + offset;
   for (int k = 0; k < model.draws; ++k) {
     const DrawParameters& d = table[static_cast<std::size_t>(k)];
-    // x = 0 gives exactly 1 without evaluating anything.
-    const double p_alive = bgnbd_p_alive(d.bgnbd, c.x, c.t_x, c.T);
-    if (!(p_alive >= 1.0) && !(sample_uniform(rng) < p_alive)) continue;
     const double shape = d.bgnbd.r + c.x;
+    // x = 0 is alive for certain (P(alive) = 1 exactly), as in the fixed path.
+    if (c.x > 0.0) {
+      const double p_alive =
+          alive_probability(logs.log_odds[k], shape, logs.log_alpha_T[k], logs.log_alpha_t_x[k]);
+      if (!(p_alive >= 1.0) && !(sample_uniform(rng) < p_alive)) continue;
+    }
     const double rate = d.bgnbd.alpha + c.T;
-    const double p_none = std::exp(-shape * std::log1p(model.horizon / rate));
+    const double p_none = std::exp(-shape * logs.log_none[k]);
     const double u = sample_uniform(rng);
     if (u < p_none) continue;
     const FutureDraw future{shape,
@@ -393,8 +512,9 @@ std::int64_t block_count_of(std::size_t customers) {
 }
 
 void simulate_block(const Model& model, const std::vector<PreparedCustomer>& prepared,
-                    const std::vector<DrawParameters>& table, std::uint64_t seed,
-                    std::int64_t block, DrawSums& sums) noexcept {
+                    const std::vector<DrawParameters>& table, const DrawLogs& logs,
+                    std::uint64_t seed, std::int64_t block, DrawSums& sums,
+                    double* scratch) noexcept {
   sums.clear();
   const std::int64_t begin = block * kForecastBlockCustomers;
   const std::int64_t end = std::min<std::int64_t>(begin + kForecastBlockCustomers,
@@ -404,7 +524,8 @@ void simulate_block(const Model& model, const std::vector<PreparedCustomer>& pre
     if (table.empty()) {
       simulate_customer_draws(model, c, seed, static_cast<std::uint64_t>(i), sums);
     } else {
-      simulate_customer_draws_uncertain(model, table, c, seed, static_cast<std::uint64_t>(i), sums);
+      simulate_customer_draws_uncertain(model, table, logs.rows(c, scratch), c, seed,
+                                        static_cast<std::uint64_t>(i), sums);
     }
   }
 }
@@ -414,15 +535,18 @@ void simulate_block(const Model& model, const std::vector<PreparedCustomer>& pre
 // 2 * workers slots; the calling thread adds the slots in block order. A worker waits while its
 // slot still holds a block not yet added, so memory stays bounded by the ring.
 void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepared,
-                  const std::vector<DrawParameters>& table, std::uint64_t seed, int threads,
-                  DrawSums& total) {
+                  const std::vector<DrawParameters>& table, const DrawLogs& logs,
+                  std::uint64_t seed, int threads, DrawSums& total) {
   const std::int64_t block_count = block_count_of(prepared.size());
   const std::size_t sums_size = total.size();
   const std::int64_t workers = std::min<std::int64_t>(threads, block_count);
+  // Room for the rows DrawLogs computes when they are not tabled, one per block in flight.
+  const std::size_t scratch_size = 4 * table.size();
   if (workers <= 1) {
     DrawSums sums(sums_size);
+    std::vector<double> scratch(scratch_size);
     for (std::int64_t block = 0; block < block_count; ++block) {
-      simulate_block(model, prepared, table, seed, block, sums);
+      simulate_block(model, prepared, table, logs, seed, block, sums, scratch.data());
       total.add(sums);
     }
     return;
@@ -430,6 +554,8 @@ void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepa
 
   const std::int64_t ring = 2 * workers;
   std::vector<DrawSums> slots(static_cast<std::size_t>(ring), DrawSums(sums_size));
+  std::vector<std::vector<double>> scratches(static_cast<std::size_t>(ring),
+                                             std::vector<double>(scratch_size));
   std::vector<char> ready(static_cast<std::size_t>(ring), 0);  // guarded by mutex
   std::mutex mutex;
   std::condition_variable changed;
@@ -447,7 +573,8 @@ void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepa
         changed.wait(lock, [&] { return abort || added > block - ring; });
         if (abort) return;
       }
-      simulate_block(model, prepared, table, seed, block, slots[slot]);
+      simulate_block(model, prepared, table, logs, seed, block, slots[slot],
+                     scratches[slot].data());
       {
         const std::lock_guard lock(mutex);
         ready[slot] = 1;
@@ -545,7 +672,11 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
     group.expected_purchases_analytic += expected_purchases;
     group.expected_revenue_analytic += options.margin * expected_purchases * expected_spend;
 
-    const double p_alive = bgnbd_p_alive(bgnbd, c.x, c.t_x, c.T);
+    const double shape = bgnbd.r + c.x;
+    const double p_alive = c.x == 0.0 ? 1.0
+                                      : alive_probability(log_dropout_odds(bgnbd.a, bgnbd.b, c.x),
+                                                          shape, log_alpha_plus(bgnbd.alpha, c.T),
+                                                          log_alpha_plus(bgnbd.alpha, c.t_x));
     if (!(p_alive >= 0.0 && p_alive <= 1.0)) {
       throw_bad_customer(i, "(x = " + format_number(c.x) + ", t_x = " + format_number(c.t_x) +
                                 ", T = " + format_number(c.T) + ") has P(alive) = " +
@@ -553,10 +684,10 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
     }
     PreparedCustomer& p = prepared[i];
     p.p_alive = p_alive;
-    p.shape = bgnbd.r + c.x;
+    p.shape = shape;
     p.inv_shape = 1.0 / p.shape;
     p.rate = bgnbd.alpha + c.T;
-    p.p_none = std::exp(-p.shape * std::log1p(options.horizon / p.rate));
+    p.p_none = std::exp(-p.shape * log_no_purchase_rate(bgnbd.alpha, c.T, options.horizon));
     p.dropout_ab = bgnbd.a + bgnbd.b + c.x;
     p.nu_shape = gamma_gamma.q + gamma_gamma.p * spend_x;
     p.nu_rate = gamma_gamma.gamma + spend_x * c.m;
@@ -569,6 +700,7 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
   }
   // Drawn on the calling thread before the customer loop, shared read-only by the workers.
   const std::vector<DrawParameters> table = draw_parameters(bgnbd, gamma_gamma, prepared, options);
+  const DrawLogs logs(table, options.horizon, prepared);
 
   const Model model{.a = bgnbd.a,
                     .spend_p = gamma_gamma.p,
@@ -577,7 +709,7 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
                     .draws = options.draws};
   const auto draws = static_cast<std::size_t>(options.draws);
   DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
-  simulate_all(model, prepared, table, options.seed, options.threads, sums);
+  simulate_all(model, prepared, table, logs, options.seed, options.threads, sums);
 
   // The total of each draw is the sum of its groups in group order.
   std::vector<double> total_purchases(draws, 0.0);
