@@ -141,7 +141,7 @@ struct PendingReturn {
 /// How a table counts a customer's distinct purchase days.
 enum class DayTracking {
   /// Every customer's sorted distinct days are kept (4 bytes a day from the third): exact for
-  /// rows in any order, and append_days can list them.
+  /// rows in any order, and copy_days can list them.
   lists,
   /// Only first, last and the count are kept, which is exact while each customer's days arrive
   /// in non-decreasing order, or before all or after all of the days seen (a log sorted by date
@@ -364,16 +364,17 @@ class CustomerTable {
     }
   }
 
-  /// Appends the customer's sorted distinct purchase days to `out` (DayTracking::lists only).
-  void append_days(const Accumulator& customer, std::vector<Day>& out) const {
+  /// Writes the customer's days_count sorted distinct purchase days from `out` on
+  /// (DayTracking::lists only).
+  void copy_days(const Accumulator& customer, Day* out) const noexcept {
     if (customer.days_count == 0) return;
     if (customer.days_count <= 2) {
-      out.push_back(customer.first);
-      if (customer.days_count == 2) out.push_back(customer.last);
+      out[0] = customer.first;
+      if (customer.days_count == 2) out[1] = customer.last;
       return;
     }
     const Day* begin = days_.address(customer.days_begin);
-    out.insert(out.end(), begin, begin + customer.days_count);
+    std::copy(begin, begin + customer.days_count, out);
   }
 
   /// Frees the hash slots and the day lists, keeping the accumulators and ids: what

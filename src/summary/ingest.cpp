@@ -248,22 +248,23 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
   SplitHistory out;
   CustomerBase& base = out.before;
   base.source = source;
-  // Two tables fed by one pass, each with ingest's exact accumulation: the rows on or before the
-  // split, and those after it. Row counts per customer give the rows of the customers who only
-  // start buying after the split. Blocks are parsed on options.threads threads, but the rows go
-  // into the tables one at a time, in file order, on one thread: add_rows' prefetching is left to
-  // ingest_transactions, whose speed matters more than a validation run's.
-  std::vector<CustomerTable> before_tables(1);
-  CustomerTable& before_table = before_tables[0];
-  CustomerTable after_table;
-  std::vector<std::int64_t> before_rows, after_rows;
+  // As in ingest_transactions, one pair of tables per thread, each owning one hash partition of
+  // the ids (a customer's rows all go to one partition, so its two histories meet there): the
+  // rows on or before the split, and those after it, each with ingest's exact accumulation. Row
+  // counts per customer give the rows of the customers who only start buying after the split.
+  const int threads = std::max(options.threads, 1);
+  const auto partitions = static_cast<std::size_t>(threads);
+  std::vector<CustomerTable> before_tables(partitions);
+  std::vector<CustomerTable> after_tables(partitions);
+  std::vector<std::vector<std::int64_t>> before_rows(partitions);
+  std::vector<std::vector<std::int64_t>> after_rows(partitions);
   const detail::LogScan scan = detail::scan_log(
-      input, source, options, std::max(options.threads, 1), 1,
-      detail::ChooseRuns{}, base.stats,
-      [&](std::size_t, const char* block, std::span<const detail::ParsedRow> parsed) {
+      input, source, options, threads, partitions, detail::ChooseRuns{}, base.stats,
+      [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {
-          CustomerTable& table = row.first <= split ? before_table : after_table;
-          std::vector<std::int64_t>& rows = row.first <= split ? before_rows : after_rows;
+          const bool before = row.first <= split;
+          CustomerTable& table = (before ? before_tables : after_tables)[partition];
+          std::vector<std::int64_t>& rows = (before ? before_rows : after_rows)[partition];
           const std::uint32_t index =
               table.find_or_insert({block + row.id_offset, row.id_length}, row.hash);
           if (index == rows.size()) rows.push_back(0);
@@ -276,33 +277,48 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
         }
       });
 
-  const auto has_purchase = [](const CustomerTable& table, std::uint32_t index) {
-    return index != kNone && table[index].days_count > 0;
+  // Customers by side, per partition: those who only buy after the split (with all their rows)
+  // and those with no purchase day at all.
+  struct SideCounts {
+    std::int64_t after_only_customers = 0;
+    std::int64_t after_only_rows = 0;
+    std::int64_t without_purchase = 0;
   };
+  std::vector<SideCounts> counts(partitions);
+  parallel_for(threads, partitions, [&](std::size_t p) {
+    const CustomerTable& before_table = before_tables[p];
+    const CustomerTable& after_table = after_tables[p];
+    SideCounts& count = counts[p];
+    for (std::uint32_t b = 0; b < before_table.size(); ++b) {
+      if (before_table[b].days_count > 0) continue;
+      const std::string_view id = before_table.id(before_table[b]);
+      const std::uint32_t a = after_table.find(id, detail::hash_id(id));
+      if (a != kNone && after_table[a].days_count > 0) {
+        ++count.after_only_customers;
+        count.after_only_rows += before_rows[p][b] + after_rows[p][a];
+      } else {
+        ++count.without_purchase;
+      }
+    }
+    for (std::uint32_t a = 0; a < after_table.size(); ++a) {
+      const std::string_view id = after_table.id(after_table[a]);
+      if (before_table.find(id, detail::hash_id(id)) != kNone) continue;  // counted above
+      if (after_table[a].days_count > 0) {
+        ++count.after_only_customers;
+        count.after_only_rows += after_rows[p][a];
+      } else {
+        ++count.without_purchase;
+      }
+    }
+  });
   std::int64_t without_purchase = 0;
-  for (std::uint32_t b = 0; b < before_table.size(); ++b) {
-    if (before_table[b].days_count > 0) continue;
-    const std::string_view id = before_table.id(before_table[b]);
-    const std::uint32_t a = after_table.find(id, detail::hash_id(id));
-    if (has_purchase(after_table, a)) {
-      ++out.after_only_customers;
-      out.after_only_rows += before_rows[b] + after_rows[a];
-    } else {
-      ++without_purchase;
-    }
-  }
-  for (std::uint32_t a = 0; a < after_table.size(); ++a) {
-    const std::string_view id = after_table.id(after_table[a]);
-    if (before_table.find(id, detail::hash_id(id)) != kNone) continue;  // counted above or below
-    if (after_table[a].days_count > 0) {
-      ++out.after_only_customers;
-      out.after_only_rows += after_rows[a];
-    } else {
-      ++without_purchase;
-    }
+  for (const SideCounts& count : counts) {
+    out.after_only_customers += count.after_only_customers;
+    out.after_only_rows += count.after_only_rows;
+    without_purchase += count.without_purchase;
   }
   base.stats.customers_without_purchase = without_purchase;
-  const std::vector<CustomerRef> order = output_order(before_tables, 1);
+  const std::vector<CustomerRef> order = output_order(before_tables, threads);
   if (order.empty() && out.after_only_customers == 0) {
     throw InputError(source +
                      ": no customer has a purchase day: " + detail::describe_stats(base.stats));
@@ -311,26 +327,51 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
   base.as_of = split;
   base.first_day = scan.first_day;
   base.last_day = scan.last_day;
-  fill_summaries(before_tables, order, split, base.customers, 1);
-  out.before_offsets.reserve(order.size() + 1);
-  out.after_offsets.reserve(order.size() + 1);
-  out.after_spend.reserve(order.size());
-  out.before_offsets.push_back(0);
-  out.after_offsets.push_back(0);
-  for (const CustomerRef& ref : order) {
-    const detail::Accumulator& customer = before_table[ref.index];
-    before_table.append_days(customer, out.before_days);
-    out.before_offsets.push_back(out.before_days.size());
-    const std::string_view id = before_table.id(customer);
-    const std::uint32_t a = after_table.find(id, detail::hash_id(id));
-    if (a != kNone) {
-      after_table.append_days(after_table[a], out.after_days);
-      out.after_spend.push_back(static_cast<double>(after_table[a].total) / kUnitsPerCurrency);
-    } else {
-      out.after_spend.push_back(0.0);
+  fill_summaries(before_tables, order, split, base.customers, threads);
+
+  // Each customer's days on both sides and spend after the split, in output order: sizes first,
+  // then the days copied at their offsets, in blocks on all threads.
+  const std::size_t n = order.size();
+  std::vector<std::uint32_t> after_index(n);
+  out.before_offsets.assign(n + 1, 0);
+  out.after_offsets.assign(n + 1, 0);
+  out.after_spend.assign(n, 0.0);
+  const std::size_t blocks = (n + kCustomerBlock - 1) / kCustomerBlock;
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    for (std::size_t i = block * kCustomerBlock; i < std::min(n, (block + 1) * kCustomerBlock);
+         ++i) {
+      const CustomerTable& before_table = before_tables[order[i].table];
+      const CustomerTable& after_table = after_tables[order[i].table];
+      const detail::Accumulator& customer = before_table[order[i].index];
+      const std::string_view id = before_table.id(customer);
+      const std::uint32_t a = after_table.find(id, detail::hash_id(id));
+      after_index[i] = a;
+      out.before_offsets[i + 1] = customer.days_count;
+      if (a != kNone) {
+        out.after_offsets[i + 1] = after_table[a].days_count;
+        out.after_spend[i] = static_cast<double>(after_table[a].total) / kUnitsPerCurrency;
+      }
     }
-    out.after_offsets.push_back(out.after_days.size());
+  });
+  for (std::size_t i = 0; i < n; ++i) {
+    out.before_offsets[i + 1] += out.before_offsets[i];
+    out.after_offsets[i + 1] += out.after_offsets[i];
   }
+  out.before_days.resize(out.before_offsets[n]);
+  out.after_days.resize(out.after_offsets[n]);
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    for (std::size_t i = block * kCustomerBlock; i < std::min(n, (block + 1) * kCustomerBlock);
+         ++i) {
+      const CustomerTable& before_table = before_tables[order[i].table];
+      before_table.copy_days(before_table[order[i].index],
+                             out.before_days.data() + out.before_offsets[i]);
+      if (after_index[i] != kNone) {
+        const CustomerTable& after_table = after_tables[order[i].table];
+        after_table.copy_days(after_table[after_index[i]],
+                              out.after_days.data() + out.after_offsets[i]);
+      }
+    }
+  });
   return out;
 }
 
