@@ -46,26 +46,14 @@ CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std:
   out.holdout_customers_new = split.after_only_customers;
   out.holdout_rows_new_customers = split.after_only_rows;
 
-  out.cohort_first_day = customers.front().first_purchase;
-  for (const CustomerSummary& c : customers) {
-    out.cohort_first_day = std::min(out.cohort_first_day, c.first_purchase);
-  }
-  out.daily_repeat_purchases.assign(
+  out.cohort_first_day = split.cohort_first_day;
+  // The split counted days up to the last used one; the series runs to the holdout end.
+  out.daily_repeat_purchases = std::move(split.daily_repeat_purchases);
+  out.daily_repeat_purchases.resize(
       static_cast<std::size_t>(out.holdout_end - out.cohort_first_day) + 1, 0);
-  const auto count_day = [&out](Day day) {
-    ++out.daily_repeat_purchases[static_cast<std::size_t>(day - out.cohort_first_day)];
-  };
   out.holdout.resize(customers.size());
   for (std::size_t i = 0; i < customers.size(); ++i) {
-    // Every purchase day but the first is a repeat purchase, on either side of the split.
-    for (std::size_t k = split.before_offsets[i] + 1; k < split.before_offsets[i + 1]; ++k) {
-      count_day(split.before_days[k]);
-    }
-    for (std::size_t k = split.after_offsets[i]; k < split.after_offsets[i + 1]; ++k) {
-      count_day(split.after_days[k]);
-    }
-    out.holdout[i].purchase_days =
-        static_cast<std::int64_t>(split.after_offsets[i + 1] - split.after_offsets[i]);
+    out.holdout[i].purchase_days = split.after_purchase_days[i];
     out.holdout[i].spend = split.after_spend[i];
   }
   return out;

@@ -329,49 +329,50 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
   base.last_day = scan.last_day;
   fill_summaries(before_tables, order, split, base.customers, threads);
 
-  // Each customer's days on both sides and spend after the split, in output order: sizes first,
-  // then the days copied at their offsets, in blocks on all threads.
+  // Per customer in output order: its purchase days and spend after the split, and its repeat
+  // purchase days on both sides counted by calendar day, in blocks on all threads, each with its
+  // own daily counts (integers, so their sum does not depend on the blocks).
   const std::size_t n = order.size();
-  std::vector<std::uint32_t> after_index(n);
-  out.before_offsets.assign(n + 1, 0);
-  out.after_offsets.assign(n + 1, 0);
+  out.after_purchase_days.assign(n, 0);
   out.after_spend.assign(n, 0.0);
+  if (n == 0) return out;
+  out.cohort_first_day = base.customers.front().first_purchase;
+  for (const CustomerSummary& c : base.customers) {
+    out.cohort_first_day = std::min(out.cohort_first_day, c.first_purchase);
+  }
+  const auto span_days = static_cast<std::size_t>(base.last_day - out.cohort_first_day) + 1;
   const std::size_t blocks = (n + kCustomerBlock - 1) / kCustomerBlock;
+  std::vector<std::vector<std::int64_t>> block_counts(blocks);
   parallel_for(threads, blocks, [&](std::size_t block) {
+    std::vector<std::int64_t>& daily = block_counts[block];
+    daily.assign(span_days, 0);
+    std::vector<Day> days;
+    const auto count = [&](const CustomerTable& table, const detail::Accumulator& customer,
+                           std::size_t skip) {
+      days.resize(customer.days_count);
+      table.copy_days(customer, days.data());
+      for (std::size_t k = skip; k < days.size(); ++k) {
+        ++daily[static_cast<std::size_t>(days[k] - out.cohort_first_day)];
+      }
+    };
     for (std::size_t i = block * kCustomerBlock; i < std::min(n, (block + 1) * kCustomerBlock);
          ++i) {
       const CustomerTable& before_table = before_tables[order[i].table];
       const CustomerTable& after_table = after_tables[order[i].table];
       const detail::Accumulator& customer = before_table[order[i].index];
+      count(before_table, customer, 1);  // the first purchase day is no repeat purchase
       const std::string_view id = before_table.id(customer);
       const std::uint32_t a = after_table.find(id, detail::hash_id(id));
-      after_index[i] = a;
-      out.before_offsets[i + 1] = customer.days_count;
-      if (a != kNone) {
-        out.after_offsets[i + 1] = after_table[a].days_count;
-        out.after_spend[i] = static_cast<double>(after_table[a].total) / kUnitsPerCurrency;
-      }
+      if (a == kNone) continue;
+      count(after_table, after_table[a], 0);
+      out.after_purchase_days[i] = after_table[a].days_count;
+      out.after_spend[i] = static_cast<double>(after_table[a].total) / kUnitsPerCurrency;
     }
   });
-  for (std::size_t i = 0; i < n; ++i) {
-    out.before_offsets[i + 1] += out.before_offsets[i];
-    out.after_offsets[i + 1] += out.after_offsets[i];
+  out.daily_repeat_purchases.assign(span_days, 0);
+  for (const std::vector<std::int64_t>& daily : block_counts) {
+    for (std::size_t d = 0; d < span_days; ++d) out.daily_repeat_purchases[d] += daily[d];
   }
-  out.before_days.resize(out.before_offsets[n]);
-  out.after_days.resize(out.after_offsets[n]);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    for (std::size_t i = block * kCustomerBlock; i < std::min(n, (block + 1) * kCustomerBlock);
-         ++i) {
-      const CustomerTable& before_table = before_tables[order[i].table];
-      before_table.copy_days(before_table[order[i].index],
-                             out.before_days.data() + out.before_offsets[i]);
-      if (after_index[i] != kNone) {
-        const CustomerTable& after_table = after_tables[order[i].table];
-        after_table.copy_days(after_table[after_index[i]],
-                              out.after_days.data() + out.after_offsets[i]);
-      }
-    }
-  });
   return out;
 }
 

@@ -23,14 +23,15 @@ struct SplitHistory {
   /// purchase day on either side), first_day and last_day span all used rows, as_of = split.
   /// `customers` may be empty.
   CustomerBase before;
-  /// Sorted distinct purchase days of before.customers[i] up to `split`:
-  /// before_days[before_offsets[i]] .. before_days[before_offsets[i + 1] - 1].
-  std::vector<Day> before_days;
-  std::vector<std::size_t> before_offsets;  ///< size before.customers.size() + 1
-  /// The same after `split`, and the net spend of all the customer's used rows after it.
-  std::vector<Day> after_days;
-  std::vector<std::size_t> after_offsets;  ///< size before.customers.size() + 1
-  std::vector<double> after_spend;         ///< per before.customers[i]
+  /// When before.customers is not empty: the earliest first purchase day among them, and for
+  /// each day from it to before.last_day, how many of them repeat-purchased on it (every
+  /// purchase day but a customer's first, on either side of `split`).
+  Day cohort_first_day = 0;
+  std::vector<std::int64_t> daily_repeat_purchases;
+  /// Per before.customers[i]: its purchase days after `split`, and the net spend of all its used
+  /// rows after it.
+  std::vector<std::int64_t> after_purchase_days;
+  std::vector<double> after_spend;
   /// Customers whose first purchase day is after `split`, and all their used rows (returns on
   /// or before `split` included).
   std::int64_t after_only_customers = 0;
