@@ -11,9 +11,9 @@
 #include <utility>
 #include <vector>
 
+#include "../io/mapped_file.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/util/parallel.hpp"
-#include "../io/mapped_file.hpp"
 #include "customer_order.hpp"
 #include "customer_table.hpp"
 #include "ingest_internal.hpp"
@@ -243,6 +243,57 @@ CustomerBase ingest_transactions_file(const std::string& path, const IngestOptio
 
 namespace detail {
 
+namespace {
+
+// The per-customer after-split figures and the daily repeat purchases of ingest_split (see
+// there), `order` not empty.
+void count_split_days(const std::vector<CustomerTable>& before_tables,
+                      const std::vector<CustomerTable>& after_tables,
+                      const std::vector<CustomerRef>& order, Day last_day, int threads,
+                      SplitHistory& out) {
+  const std::size_t n = order.size();
+  out.cohort_first_day = before_tables[order[0].table][order[0].index].first;
+  for (const CustomerRef& ref : order) {
+    out.cohort_first_day =
+        std::min(out.cohort_first_day, before_tables[ref.table][ref.index].first);
+  }
+  const auto span_days = static_cast<std::size_t>(last_day - out.cohort_first_day) + 1;
+  const std::size_t blocks = (n + kCustomerBlock - 1) / kCustomerBlock;
+  std::vector<std::vector<std::int64_t>> block_counts(blocks);
+  parallel_for(threads, blocks, [&](std::size_t block) {
+    std::vector<std::int64_t>& daily = block_counts[block];
+    daily.assign(span_days, 0);
+    std::vector<Day> days;
+    const auto count = [&](const CustomerTable& table, const detail::Accumulator& customer,
+                           std::size_t skip) {
+      days.resize(customer.days_count);
+      table.copy_days(customer, days.data());
+      for (std::size_t k = skip; k < days.size(); ++k) {
+        ++daily[static_cast<std::size_t>(days[k] - out.cohort_first_day)];
+      }
+    };
+    for (std::size_t i = block * kCustomerBlock; i < std::min(n, (block + 1) * kCustomerBlock);
+         ++i) {
+      const CustomerTable& before_table = before_tables[order[i].table];
+      const CustomerTable& after_table = after_tables[order[i].table];
+      const detail::Accumulator& customer = before_table[order[i].index];
+      count(before_table, customer, 1);  // the first purchase day is no repeat purchase
+      const std::string_view id = before_table.id(customer);
+      const std::uint32_t a = after_table.find(id, detail::hash_id(id));
+      if (a == kNone) continue;
+      count(after_table, after_table[a], 0);
+      out.after_purchase_days[i] = after_table[a].days_count;
+      out.after_spend[i] = static_cast<double>(after_table[a].total) / kUnitsPerCurrency;
+    }
+  });
+  out.daily_repeat_purchases.assign(span_days, 0);
+  for (const std::vector<std::int64_t>& daily : block_counts) {
+    for (std::size_t d = 0; d < span_days; ++d) out.daily_repeat_purchases[d] += daily[d];
+  }
+}
+
+}  // namespace
+
 SplitHistory ingest_split(const LogInput& input, const std::string& source,
                           const IngestOptions& options, Day split) {
   SplitHistory out;
@@ -318,6 +369,8 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
     without_purchase += count.without_purchase;
   }
   base.stats.customers_without_purchase = without_purchase;
+  std::vector<std::vector<std::int64_t>>().swap(before_rows);
+  std::vector<std::vector<std::int64_t>>().swap(after_rows);
   const std::vector<CustomerRef> order = output_order(before_tables, threads);
   if (order.empty() && out.after_only_customers == 0) {
     throw InputError(source +
@@ -327,52 +380,19 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
   base.as_of = split;
   base.first_day = scan.first_day;
   base.last_day = scan.last_day;
-  fill_summaries(before_tables, order, split, base.customers, threads);
 
   // Per customer in output order: its purchase days and spend after the split, and its repeat
   // purchase days on both sides counted by calendar day, in blocks on all threads, each with its
-  // own daily counts (integers, so their sum does not depend on the blocks).
+  // own daily counts (integers, so their sum does not depend on the blocks). Done before the
+  // summaries, so that the after-split tables and the day lists are freed before those fill
+  // memory.
   const std::size_t n = order.size();
   out.after_purchase_days.assign(n, 0);
   out.after_spend.assign(n, 0.0);
-  if (n == 0) return out;
-  out.cohort_first_day = base.customers.front().first_purchase;
-  for (const CustomerSummary& c : base.customers) {
-    out.cohort_first_day = std::min(out.cohort_first_day, c.first_purchase);
-  }
-  const auto span_days = static_cast<std::size_t>(base.last_day - out.cohort_first_day) + 1;
-  const std::size_t blocks = (n + kCustomerBlock - 1) / kCustomerBlock;
-  std::vector<std::vector<std::int64_t>> block_counts(blocks);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    std::vector<std::int64_t>& daily = block_counts[block];
-    daily.assign(span_days, 0);
-    std::vector<Day> days;
-    const auto count = [&](const CustomerTable& table, const detail::Accumulator& customer,
-                           std::size_t skip) {
-      days.resize(customer.days_count);
-      table.copy_days(customer, days.data());
-      for (std::size_t k = skip; k < days.size(); ++k) {
-        ++daily[static_cast<std::size_t>(days[k] - out.cohort_first_day)];
-      }
-    };
-    for (std::size_t i = block * kCustomerBlock; i < std::min(n, (block + 1) * kCustomerBlock);
-         ++i) {
-      const CustomerTable& before_table = before_tables[order[i].table];
-      const CustomerTable& after_table = after_tables[order[i].table];
-      const detail::Accumulator& customer = before_table[order[i].index];
-      count(before_table, customer, 1);  // the first purchase day is no repeat purchase
-      const std::string_view id = before_table.id(customer);
-      const std::uint32_t a = after_table.find(id, detail::hash_id(id));
-      if (a == kNone) continue;
-      count(after_table, after_table[a], 0);
-      out.after_purchase_days[i] = after_table[a].days_count;
-      out.after_spend[i] = static_cast<double>(after_table[a].total) / kUnitsPerCurrency;
-    }
-  });
-  out.daily_repeat_purchases.assign(span_days, 0);
-  for (const std::vector<std::int64_t>& daily : block_counts) {
-    for (std::size_t d = 0; d < span_days; ++d) out.daily_repeat_purchases[d] += daily[d];
-  }
+  if (n > 0) count_split_days(before_tables, after_tables, order, base.last_day, threads, out);
+  std::vector<CustomerTable>().swap(after_tables);
+  for (CustomerTable& table : before_tables) table.release_lookup_and_days();
+  fill_summaries(before_tables, order, split, base.customers, threads);
   return out;
 }
 
