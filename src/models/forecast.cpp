@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -536,8 +537,16 @@ void simulate_block(const Model& model, const std::vector<PreparedCustomer>& pre
 // slot still holds a block not yet added, so memory stays bounded by the ring.
 void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepared,
                   const std::vector<DrawParameters>& table, const DrawLogs& logs,
-                  std::uint64_t seed, int threads, DrawSums& total) {
+                  std::uint64_t seed, int threads, DrawSums& total,
+                  const std::function<void(std::int64_t)>& progress) {
   const std::int64_t block_count = block_count_of(prepared.size());
+  // Reports after every 64th block added, and after the last.
+  const auto report = [&](std::int64_t blocks_added) {
+    if (progress && (blocks_added % 64 == 0 || blocks_added == block_count)) {
+      progress(std::min<std::int64_t>(blocks_added * kForecastBlockCustomers,
+                                      static_cast<std::int64_t>(prepared.size())));
+    }
+  };
   const std::size_t sums_size = total.size();
   const std::int64_t workers = std::min<std::int64_t>(threads, block_count);
   // Room for the rows DrawLogs computes when they are not tabled, one per block in flight.
@@ -548,6 +557,7 @@ void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepa
     for (std::int64_t block = 0; block < block_count; ++block) {
       simulate_block(model, prepared, table, logs, seed, block, sums, scratch.data());
       total.add(sums);
+      report(block + 1);
     }
     return;
   }
@@ -611,6 +621,7 @@ void simulate_all(const Model& model, const std::vector<PreparedCustomer>& prepa
       added = block + 1;
     }
     changed.notify_all();
+    report(block + 1);
   }
   for (std::thread& thread : pool) thread.join();
 }
@@ -709,7 +720,7 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
                     .draws = options.draws};
   const auto draws = static_cast<std::size_t>(options.draws);
   DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
-  simulate_all(model, prepared, table, logs, options.seed, options.threads, sums);
+  simulate_all(model, prepared, table, logs, options.seed, options.threads, sums, options.progress);
 
   // The total of each draw is the sum of its groups in group order.
   std::vector<double> total_purchases(draws, 0.0);

@@ -210,3 +210,36 @@ TEST_CASE("segments --forecast gives per-segment intervals that agree with the a
   CHECK(no_model.exit_code == 1);
   CHECK(no_model.err.find("--forecast") != std::string::npos);
 }
+
+TEST_CASE("segments and report draw a progress line on a terminal, and only there",
+          "[cli][progress]") {
+  using Catch::Matchers::Contains;
+  // `script` (util-linux) runs the command on a pseudo-terminal, as a user's shell would.
+  TempDir dir;
+  const auto on_terminal = [&](const std::string& arguments) {
+    const std::string captured = dir.file("terminal.txt");
+    const std::string command = "script -qfec '\"" + std::string(CLVKIT_CLI_PATH) + "\" " +
+                                arguments + "' /dev/null > \"" + captured + "\" 2>&1";
+    REQUIRE(std::system(command.c_str()) == 0);
+    return read_text(captured);
+  };
+  const std::string segments = on_terminal(
+      "segments data/cdnow.csv --forecast --draws 200 "
+      "--format json -o " +
+      dir.file("s.json"));
+  CHECK_THAT(segments, Contains("clvkit segments: reading, 6919 rows"));
+  CHECK_THAT(segments, Contains("clvkit segments: fitting and predicting 2357 customers"));
+  CHECK_THAT(segments,
+             Contains("clvkit segments: forecasting: 100% of 2357 customers x 200 draws"));
+  const std::string report =
+      on_terminal("report data/cdnow.csv --forecast-draws 100 -o " + dir.file("r.html"));
+  CHECK_THAT(report, Contains("clvkit report: forecasting: 100% of 2357 customers x 100 draws"));
+  CHECK_THAT(report, Contains("clvkit report: writing " + dir.file("r.html")));
+  // --quiet on a terminal, and any run whose stderr is not a terminal, print nothing.
+  CHECK_THAT(on_terminal("segments data/cdnow.csv --quiet --format json -o " + dir.file("q.json")),
+             !Contains("clvkit segments:"));
+  const auto piped = run_cli(
+      "segments data/cdnow.csv --forecast --draws 50 --format json -o " + dir.file("p.json"), dir);
+  REQUIRE(piped.exit_code == 0);
+  CHECK(piped.err.empty());
+}

@@ -587,3 +587,20 @@ TEST_CASE("Forecast draws are the same whether the per-draw logarithms are table
   }
   CHECK(alone.total.purchases.mean > 0.0);
 }
+
+TEST_CASE("Forecast reports its progress in customers, in order, without changing the result",
+          "[forecast][property]") {
+  constexpr int kGroups = 3;
+  const auto customers = mixed_customers(40'000, kGroups);  // 157 blocks of 256
+  for (const int threads : {1, 3}) {
+    CAPTURE(threads);
+    ForecastOptions options = options_with(39.0, 20, 3, threads);
+    const auto quiet = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, options);
+    std::vector<std::int64_t> reports;
+    options.progress = [&reports](std::int64_t done) { reports.push_back(done); };
+    const auto reported = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, options);
+    CHECK(same_bits(quiet, reported));
+    // Every 64 blocks of 256 customers, then the end.
+    CHECK(reports == std::vector<std::int64_t>{64 * 256, 128 * 256, 40'000});
+  }
+}

@@ -54,6 +54,33 @@ IngestOptions InputOptions::to_ingest_options() const {
   return out;
 }
 
+void add_quiet_flag(CLI::App& command, bool& quiet) {
+  command
+      .add_flag("-q,--quiet", quiet,
+                "No progress line on stderr (it is only shown when stderr is a terminal)")
+      ->group("Output");
+}
+
+void report_reading(InputOptions& input, ProgressLine& line) {
+  input.progress = [&line](std::int64_t rows) { line.rows(rows); };
+  input.second_pass = [&line](std::int64_t customers) {
+    line.activity("reading again for the days of " +
+                  format_count(static_cast<double>(customers)) + " customers");
+  };
+}
+
+std::function<void(std::int64_t)> forecast_progress(ProgressLine& line, std::size_t customers,
+                                                    int draws) {
+  if (!line.enabled()) return {};
+  const std::string of = "% of " + format_count(static_cast<double>(customers)) +
+                         " customers x " + std::to_string(draws) + " draws";
+  return [&line, customers, of](std::int64_t done) {
+    const auto percent = static_cast<int>(100.0 * static_cast<double>(done) /
+                                          static_cast<double>(std::max<std::size_t>(customers, 1)));
+    line.stage("forecasting: " + std::to_string(percent) + of);
+  };
+}
+
 void add_input_options(CLI::App& command, InputOptions& options) {
   command.add_option("LOG", options.path, "Transaction log CSV with a header ('-' = stdin)")
       ->required();

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "clvkit/io/progress.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"
 
@@ -36,6 +37,17 @@ struct InputOptions {
 
 /// Registers LOG and the column, format and policy options on `command`.
 void add_input_options(CLI::App& command, InputOptions& options);
+
+/// Registers -q/--quiet: no progress line on stderr (shown only when stderr is a terminal).
+void add_quiet_flag(CLI::App& command, bool& quiet);
+
+/// Points `input`'s progress hooks at `line`: rows read, and a second pass announced.
+void report_reading(InputOptions& input, ProgressLine& line);
+
+/// A ForecastOptions::progress that shows "forecasting: 35% of 1.0M customers x 1000 draws" on
+/// `line`.
+std::function<void(std::int64_t)> forecast_progress(ProgressLine& line, std::size_t customers,
+                                                    int draws);
 
 struct ValueCliOptions {
   std::string time_unit = "week";

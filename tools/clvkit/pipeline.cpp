@@ -155,6 +155,7 @@ ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedMod
   forecast.seed = options.seed;
   forecast.threads = options.threads;
   forecast.margin = value.margin;
+  forecast.progress = options.progress;
   if (!options.fixed_parameters) {
     // Empty when a fit has no standard errors: those parameters are then held fixed.
     forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;

@@ -91,6 +91,7 @@ struct SegmentForecastOptions {
   std::uint64_t seed = 1;
   int threads = 1;
   bool fixed_parameters = false;  ///< leave out the fitted parameters' uncertainty
+  std::function<void(std::int64_t)> progress;  ///< ForecastOptions::progress
 };
 
 /// Simulates every customer's future over the value horizon (forecast_groups) with the

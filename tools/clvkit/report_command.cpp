@@ -9,6 +9,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/output_file.hpp"
+#include "clvkit/io/progress.hpp"
 #include "clvkit/models/forecast.hpp"
 #include "clvkit/models/validation.hpp"
 #include "clvkit/report/html_report.hpp"
@@ -33,6 +34,7 @@ struct ReportOptions {
   int threads = 0;  ///< 0 = one per hardware thread
   int top = 25;
   std::string out;
+  bool quiet = false;
 };
 
 // Calibration-fit buckets 0..6 and "7+", as in FHL 2005 and `clvkit validate`.
@@ -66,10 +68,15 @@ void run_report(const ReportOptions& options) {
   }
 
   const int threads = resolve_threads(options.threads);
+  ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit report");
   InputOptions input = options.input;
   input.threads = threads;
+  report_reading(input, progress);
   const SegmentedBase segmented = read_and_segment(input, options.segments);
   nlohmann::ordered_json metadata;
+  progress.stage("fitting and predicting " +
+                 format_count(static_cast<double>(segmented.base.customers.size())) +
+                 " customers");
   const ModelRun model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
   const auto& customers = segmented.base.customers;
 
@@ -91,18 +98,23 @@ void run_report(const ReportOptions& options) {
   data.models = model.models;
   data.value = value;
   data.predictions = model.predictions;
-  data.forecast = forecast_segments(segmented, model.models, value,
-                                    {options.draws, options.seed, threads, false});
+  data.forecast = forecast_segments(
+      segmented, model.models, value,
+      {options.draws, options.seed, threads, false,
+       forecast_progress(progress, customers.size(), options.draws)});
   data.forecast_draws = options.draws;
   data.forecast_seed = options.seed;
   data.top_customers = options.top;
   if (!options.calibration_end.empty()) {
+    progress.stage("validating on the holdout after " + options.calibration_end);
     data.validation = validate(options, segmented.ingest, unit);
   } else {
     data.calibration_fit =
         calibration_fit_check(customers, model.models.bgnbd.params, unit, kFitBuckets);
   }
+  progress.stage("writing " + options.out);
   write_file_atomically(options.out, report::render_html_report(data));
+  progress.finish();
 }
 
 }  // namespace
@@ -149,6 +161,7 @@ void setup_report(CLI::App& app) {
   command->add_option("-o,--output", options->out, "HTML file to write, atomically ('-' = stdout)")
       ->required()
       ->group("Output");
+  add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_report(*options); });
 }
 

@@ -33,11 +33,7 @@ void run_run(const RunOptions& options) {
   StageTimer timer;
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit run");
   InputOptions input = options.input;
-  input.progress = [&progress](std::int64_t rows) { progress.rows(rows); };
-  input.second_pass = [&progress](std::int64_t customers) {
-    progress.activity("reading again for the days of " +
-                      format_count(static_cast<double>(customers)) + " customers");
-  };
+  report_reading(input, progress);
   const int threads = resolve_threads(options.threads);
   input.threads = threads;
   const SegmentedBase segmented = read_and_segment(input, options.segments, &timer);
@@ -91,10 +87,7 @@ void setup_run(CLI::App& app) {
       ->add_flag("--timings", options->timings,
                  "Print the wall time of each stage on stderr as one JSON line")
       ->group("Output");
-  command
-      ->add_flag("-q,--quiet", options->quiet,
-                 "No progress line on stderr (it is only shown when stderr is a terminal)")
-      ->group("Output");
+  add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_run(*options); });
 }
 

@@ -12,6 +12,7 @@
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/metadata.hpp"
 #include "clvkit/io/output_file.hpp"
+#include "clvkit/io/progress.hpp"
 #include "clvkit/models/forecast.hpp"
 #include "clvkit/rfm/segment_summary.hpp"
 #include "commands.hpp"
@@ -32,6 +33,7 @@ struct SegmentsOptions {
   bool forecast = false;
   bool fixed_parameters = false;
   int draws = 2000;
+  bool quiet = false;
   std::uint64_t seed = 1;
   int threads = 0;  ///< 0 = one per hardware thread
 };
@@ -202,8 +204,10 @@ void run_segments(const SegmentsOptions& options) {
   const ValueOptions value = options.value.to_value_options();
   const TimeUnit unit = options.value.unit();
   const int threads = resolve_threads(options.threads);
+  ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit segments");
   InputOptions input = options.input;
   input.threads = threads;
+  report_reading(input, progress);
   const SegmentedBase segmented = read_and_segment(input, options.segments);
 
   nlohmann::ordered_json metadata = tool_metadata("segments");
@@ -211,6 +215,9 @@ void run_segments(const SegmentsOptions& options) {
   metadata["segmentation"] = segmentation_metadata(segmented);
   ModelRun model;
   if (!options.no_model) {
+    progress.stage("fitting and predicting " +
+                   format_count(static_cast<double>(segmented.base.customers.size())) +
+                   " customers");
     model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
   }
   const SegmentSummary summary =
@@ -218,8 +225,10 @@ void run_segments(const SegmentsOptions& options) {
                          *segmented.scheme, model.predictions);
   std::optional<ForecastResult> forecast;
   if (options.forecast) {
-    forecast = forecast_segments(segmented, model.models, value,
-                                 {options.draws, options.seed, threads, options.fixed_parameters});
+    forecast = forecast_segments(
+        segmented, model.models, value,
+        {options.draws, options.seed, threads, options.fixed_parameters,
+         forecast_progress(progress, segmented.base.customers.size(), options.draws)});
     nlohmann::ordered_json settings;
     settings["draws"] = options.draws;
     settings["seed"] = options.seed;
@@ -242,6 +251,7 @@ void run_segments(const SegmentsOptions& options) {
   } else {
     text = summary_text(summary, segmented, forecast ? &*forecast : nullptr);
   }
+  progress.finish();  // before the table, which may go to the terminal
   write_file_atomically(options.out, text);
 }
 
@@ -283,6 +293,7 @@ void setup_segments(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
+  add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_segments(*options); });
 }
 

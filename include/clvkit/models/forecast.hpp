@@ -67,6 +67,7 @@
 // in block order. The result is therefore bit-identical for any `threads`.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "clvkit/models/bgnbd.hpp"
@@ -96,6 +97,10 @@ struct ForecastOptions {
   std::vector<double> bgnbd_log_covariance;
   /// Likewise for the Gamma-Gamma log-parameters (log p, log q, log gamma), 3x3 row-major.
   std::vector<double> gamma_gamma_log_covariance;
+  /// Called from the calling thread as the simulation goes, with the number of customers whose
+  /// draws are all done (in input order; every 64 blocks and at the end), e.g. for a progress
+  /// line; must not throw. Empty = no reports. The result does not depend on it.
+  std::function<void(std::int64_t customers_done)> progress;
 };
 
 /// Mean, 90% prediction interval and spread of one simulated total. sd / sqrt(draws) is the
