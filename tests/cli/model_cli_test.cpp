@@ -211,7 +211,7 @@ TEST_CASE("segments --forecast gives per-segment intervals that agree with the a
   CHECK(no_model.err.find("--forecast") != std::string::npos);
 }
 
-TEST_CASE("segments and report draw a progress line on a terminal, and only there",
+TEST_CASE("segments, report and validate draw a progress line on a terminal, and only there",
           "[cli][progress]") {
   using Catch::Matchers::Contains;
   // `script` (util-linux) runs the command on a pseudo-terminal, as a user's shell would.
@@ -235,6 +235,11 @@ TEST_CASE("segments and report draw a progress line on a terminal, and only ther
       on_terminal("report data/cdnow.csv --forecast-draws 100 -o " + dir.file("r.html"));
   CHECK_THAT(report, Contains("clvkit report: forecasting: 100% of 2357 customers x 100 draws"));
   CHECK_THAT(report, Contains("clvkit report: writing " + dir.file("r.html")));
+  const std::string validate =
+      on_terminal("validate data/cdnow.csv --calibration-end 1997-09-30 --format json -o " +
+                  dir.file("v.json"));
+  CHECK_THAT(validate, Contains("clvkit validate: reading, 6919 rows"));
+  CHECK_THAT(validate, Contains("clvkit validate: fitting 2357 customers on the calibration"));
   // --quiet on a terminal, and any run whose stderr is not a terminal, print nothing.
   CHECK_THAT(on_terminal("segments data/cdnow.csv --quiet --format json -o " + dir.file("q.json")),
              !Contains("clvkit segments:"));

@@ -13,6 +13,7 @@
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/metadata.hpp"
 #include "clvkit/io/output_file.hpp"
+#include "clvkit/io/progress.hpp"
 #include "clvkit/models/validation.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "commands.hpp"
@@ -33,6 +34,7 @@ struct ValidateOptions {
   std::string format = "table";
   std::string out = "-";
   int threads = 0;  ///< 0 = one per hardware thread
+  bool quiet = false;
 };
 
 // Only finite numbers reach the JSON (nlohmann writes NaN as null without a word).
@@ -300,7 +302,10 @@ void run_validate(const ValidateOptions& options) {
   validation.time_unit = parse_time_unit(options.time_unit);
   validation.tracking_step_days = step_days;
   const Day calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
-  IngestOptions ingest = options.input.to_ingest_options();
+  ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit validate");
+  InputOptions input = options.input;
+  report_reading(input, progress);
+  IngestOptions ingest = input.to_ingest_options();
   ingest.threads = resolve_threads(options.threads);
   validation.fit.threads = ingest.threads;
   if (!options.holdout_end.empty()) {
@@ -319,7 +324,10 @@ void run_validate(const ValidateOptions& options) {
   const SegmentedBase segmented = segment_base(data.calibration, ingest, plan);
   std::vector<std::string> names;
   for (const Segment& segment : segmented.scheme->segments()) names.push_back(segment.name);
+  progress.stage("fitting " + format_count(static_cast<double>(data.calibration.customers.size())) +
+                 " customers on the calibration period and predicting the holdout");
   const ValidationResult result = validate_models(data, segmented.segment, names, validation);
+  progress.finish();  // before the summary, which may go to the terminal
 
   const std::string text =
       options.format == "json"
@@ -368,6 +376,7 @@ void setup_validate(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
+  add_quiet_flag(*command, options->quiet);
   add_threads_option(*command, options->threads, "reading the log, the fits and the predictions",
                      "Model");
   command->callback([options] { run_validate(*options); });
