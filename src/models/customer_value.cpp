@@ -220,8 +220,9 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
     std::uint32_t key_low;
     std::uint32_t customer;
   };
-  const auto by_risk_buffer = std::make_unique_for_overwrite<RankItem[]>(n);
-  std::span<RankItem> by_risk(by_risk_buffer.get(), n);
+  const std::size_t ranked = options.rank_churn ? n : 0;
+  const auto by_risk_buffer = std::make_unique_for_overwrite<RankItem[]>(ranked);
+  std::span<RankItem> by_risk(by_risk_buffer.get(), ranked);
   parallel_for(threads, blocks, [&](std::size_t block) {
     const std::vector<std::size_t>& rows = table_row[block];
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
@@ -242,6 +243,7 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
       for (double v : values) {
         if (!std::isfinite(v)) non_finite(i, c, v);
       }
+      if (ranked == 0) continue;
       const std::uint64_t key = descending_key(p.value_at_risk);
       by_risk[i] = {static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key),
                     static_cast<std::uint32_t>(i)};
@@ -251,6 +253,7 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   // churn_priority: by value_at_risk, largest first, ties in input order. A stable sort has one
   // result whatever the thread count; a comparison sort of 10M customers took 5 s.
   block_pair.reset();
+  if (ranked == 0) return predictions;
   const auto scratch_buffer = std::make_unique_for_overwrite<RankItem[]>(n);
   std::span<RankItem> scratch(scratch_buffer.get(), n);
   stable_radix_sort(

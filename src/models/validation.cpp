@@ -270,6 +270,7 @@ ValidationResult validate_fitted_models(const CalibrationHoldout& data, const Fi
   value.period_days = holdout_days;
   value.period_discount_rate = 0.0;
   value.margin = 1.0;
+  value.rank_churn = false;  // no churn ranking in a validation
   const std::vector<CustomerPrediction> predictions =
       predict_customer_value(customers, models.time_unit, models.bgnbd.params,
                              models.gamma_gamma.params, value, options.fit.threads);

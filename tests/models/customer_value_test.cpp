@@ -324,3 +324,27 @@ TEST_CASE("BG/NBD patterns from summaries are compress_patterns' of their (x, t_
   CHECK_THROWS_WITH(frequency_recency_patterns(invalid, TimeUnit::day),
                     Catch::Matchers::Contains("customer 8"));
 }
+
+TEST_CASE("predictions without the churn ranking are the same but for churn_priority",
+          "[clv][consistency]") {
+  const std::vector<CustomerSummary> base = simulated_base(20'000);
+  const FittedModels models = fit_customer_models(base, TimeUnit::week);
+  ValueOptions unranked;
+  unranked.rank_churn = false;
+  for (const int threads : {1, 3}) {
+    CAPTURE(threads);
+    const auto ranked = predict_customer_value(base, TimeUnit::week, models.bgnbd.params,
+                                               models.gamma_gamma.params, ValueOptions{}, threads);
+    const auto plain = predict_customer_value(base, TimeUnit::week, models.bgnbd.params,
+                                              models.gamma_gamma.params, unranked, threads);
+    REQUIRE(plain.size() == ranked.size());
+    for (std::size_t i = 0; i < plain.size(); ++i) {
+      CAPTURE(i);
+      CHECK(plain[i].churn_priority == 0);
+      CHECK(ranked[i].churn_priority > 0);
+      CustomerPrediction same = ranked[i];
+      same.churn_priority = 0;
+      REQUIRE(std::memcmp(&same, &plain[i], sizeof same) == 0);
+    }
+  }
+}
