@@ -5,9 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <csignal>
-
 #include <algorithm>
+#include <atomic>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <mutex>
@@ -26,28 +26,40 @@ std::uintptr_t page_size() noexcept {
 // read past its new end into SIGBUS. While a file is mapped, the signal is reported as the I/O
 // error it is, with the CLI's message format and exit code 4 (ExitCode::io), instead of a crash:
 // a message prepared beforehand, write(2) and _exit are all a signal handler may use. Ingest
-// maps one file at a time; the message names the last one mapped.
+// maps one file at a time; the handler claims a fault inside the last file mapped and leaves any
+// other SIGBUS to the default action.
 std::mutex bus_mutex;
 int mapped_count = 0;
 struct sigaction previous_bus_action {};
 char bus_message[1024];
 std::size_t bus_message_length = 0;
+std::atomic<std::uintptr_t> mapped_begin{0};
+std::atomic<std::uintptr_t> mapped_end{0};
 
-extern "C" void on_bus_error(int) {
+extern "C" void on_bus_error(int signal, siginfo_t* info, void*) {
+  const auto address = reinterpret_cast<std::uintptr_t>(info->si_addr);
+  if (address < mapped_begin.load() || address >= mapped_end.load()) {
+    ::signal(signal, SIG_DFL);  // not the mapped file's: the default action, as without us
+    raise(signal);
+    return;
+  }
   [[maybe_unused]] const ssize_t written = write(STDERR_FILENO, bus_message, bus_message_length);
   _exit(4);
 }
 
-void report_bus_errors_for(const std::string& path) {
+void report_bus_errors_for(const std::string& path, const char* data, std::size_t size) {
   const std::lock_guard lock(bus_mutex);
-  const std::string message =
-      "clvkit: error: '" + path + "' shrank while it was read (another process truncated or "
-      "rewrote it)\n";
+  mapped_begin = reinterpret_cast<std::uintptr_t>(data);
+  mapped_end = reinterpret_cast<std::uintptr_t>(data) + size;
+  const std::string message = "clvkit: error: '" + path +
+                              "' shrank while it was read (another process truncated or "
+                              "rewrote it)\n";
   bus_message_length = std::min(message.size(), sizeof bus_message);
   std::memcpy(bus_message, message.data(), bus_message_length);
   if (mapped_count++ > 0) return;
   struct sigaction action {};
-  action.sa_handler = on_bus_error;
+  action.sa_sigaction = on_bus_error;
+  action.sa_flags = SA_SIGINFO;
   sigemptyset(&action.sa_mask);
   sigaction(SIGBUS, &action, &previous_bus_action);
 }
@@ -71,7 +83,7 @@ std::optional<MappedFile> MappedFile::open(const std::string& path) {
   }
   ::close(fd);  // the mapping keeps the file
   if (memory == MAP_FAILED) return std::nullopt;
-  report_bus_errors_for(path);
+  report_bus_errors_for(path, static_cast<const char*>(memory), size);
   return MappedFile(static_cast<const char*>(memory), size);
 }
 

@@ -14,8 +14,9 @@ class MappedFile {
   /// The whole of `path` mapped read-only, or nothing when it is not a non-empty regular file or
   /// cannot be mapped (a pipe, a terminal, /dev/stdin, an empty file): the caller then reads it
   /// as a stream. A file that another process truncates while it is mapped raises SIGBUS on the
-  /// next read past its new end: while any file is mapped, the process then writes
-  /// "clvkit: error: 'PATH' shrank while it was read (...)" to stderr and exits with code 4.
+  /// next read past its new end: for a fault inside the file mapped last, the process then
+  /// writes "clvkit: error: 'PATH' shrank while it was read (...)" to stderr and exits with
+  /// code 4; any other SIGBUS keeps its default action.
   static std::optional<MappedFile> open(const std::string& path);
 
   MappedFile(MappedFile&& other) noexcept;

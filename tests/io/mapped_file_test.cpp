@@ -1,10 +1,12 @@
 #include "../../src/io/mapped_file.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -38,8 +40,8 @@ TEST_CASE("a regular file is mapped with its bytes; other files are left to the 
   write_file(path, "");
   CHECK_FALSE(MappedFile::open(path));  // an empty file cannot be mapped
   std::filesystem::remove(path);
-  CHECK_FALSE(MappedFile::open(path));                // missing
-  CHECK_FALSE(MappedFile::open(temp_path("none")));  // missing
+  CHECK_FALSE(MappedFile::open(path));                                             // missing
+  CHECK_FALSE(MappedFile::open(temp_path("none")));                                // missing
   CHECK_FALSE(MappedFile::open(std::filesystem::temp_directory_path().string()));  // directory
   int pipe_ends[2];
   REQUIRE(::pipe(pipe_ends) == 0);
@@ -93,9 +95,35 @@ TEST_CASE("released pages of a mapped file read the same bytes again", "[io][map
     const std::size_t first = clvkit::detail::release_mapped(bytes, 0, page + 10);
     CHECK(first == page);
     CHECK(clvkit::detail::release_mapped(bytes, first, page + 20) == page);
-    CHECK(clvkit::detail::release_mapped(bytes, first, bytes.size()) ==
-          bytes.size() / page * page);
+    CHECK(clvkit::detail::release_mapped(bytes, first, bytes.size()) == bytes.size() / page * page);
     CHECK(std::string(bytes.data(), bytes.size()) == text);
   }
   std::filesystem::remove(path);
+}
+
+TEST_CASE("a SIGBUS outside the mapped log keeps its default action", "[io][mapped]") {
+  // In a child: a log mapped by MappedFile, and another file mapped by hand, truncated and read.
+  // The fault is not in the log, so the handler must not report it as the log shrinking.
+  const std::string log = temp_path("log.csv");
+  const std::string other = temp_path("other.bin");
+  write_file(log, std::string(65536, 'x'));
+  write_file(other, std::string(3 * 65536, 'y'));
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::optional<MappedFile> mapped = MappedFile::open(log);
+    const int fd = ::open(other.c_str(), O_RDONLY);
+    if (!mapped || fd < 0) ::_exit(90);
+    void* bytes = ::mmap(nullptr, 3 * 65536, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (bytes == MAP_FAILED) ::_exit(91);
+    std::filesystem::resize_file(other, 0);
+    const volatile char last = static_cast<const char*>(bytes)[3 * 65536 - 1];
+    ::_exit(last == 'y' ? 92 : 93);  // not reached
+  }
+  int status = 0;
+  REQUIRE(::waitpid(child, &status, 0) == child);
+  std::filesystem::remove(log);
+  std::filesystem::remove(other);
+  CHECK(WIFSIGNALED(status));
+  CHECK(WTERMSIG(status) == SIGBUS);
 }
