@@ -216,6 +216,10 @@ TEST_CASE("segments, report and validate draw a progress line on a terminal, and
   using Catch::Matchers::Contains;
   // `script` (util-linux) runs the command on a pseudo-terminal, as a user's shell would.
   TempDir dir;
+  if (std::system("script -qec true /dev/null > /dev/null 2>&1") != 0) {
+    WARN("no pseudo-terminal here (script -qec true failed): the progress line is not checked");
+    return;
+  }
   const auto on_terminal = [&](const std::string& arguments) {
     const std::string captured = dir.file("terminal.txt");
     const std::string command = "script -qfec '\"" + std::string(CLVKIT_CLI_PATH) + "\" " +
