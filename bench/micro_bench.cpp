@@ -7,21 +7,23 @@
 #include <emmintrin.h>
 #endif
 
-#include <sstream>
 #include <algorithm>
+#include <sstream>
 #include <string>
 #include <vector>
 
-#include "clvkit/io/customer_records.hpp"
+#include "../src/summary/log_scan.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/output_file.hpp"
 #include "clvkit/models/bgnbd.hpp"
 #include "clvkit/models/bgnbd_fit.hpp"
+#include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/customer_value.hpp"
+#include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/simulate.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
+#include "clvkit/output/customer_records.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "clvkit/summary/ingest.hpp"
-#include "../src/summary/log_scan.hpp"
 
 namespace {
 
@@ -201,8 +203,9 @@ void BM_PredictCustomers(benchmark::State& state) {
   const auto customers = summaries(state.range(0));
   const ValueOptions value;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(
-        predict_customer_value(customers, TimeUnit::week, kCdnow, kSpend, value).data());
+    benchmark::DoNotOptimize(predict_customer_value(customers, TimeUnit::week, BgNbdModel(kCdnow),
+                                                    GammaGammaModel(kSpend), value)
+                                 .data());
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(customers.size()));
 }
@@ -223,8 +226,8 @@ BENCHMARK(BM_FitBgNbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
 void BM_FormatRecords(benchmark::State& state) {
   const auto format = static_cast<RecordFormat>(state.range(0));
   const auto customers = summaries(state.range(1));
-  const auto predictions =
-      predict_customer_value(customers, TimeUnit::week, kCdnow, kSpend, ValueOptions{});
+  const auto predictions = predict_customer_value(customers, TimeUnit::week, BgNbdModel(kCdnow),
+                                                  GammaGammaModel(kSpend), ValueOptions{});
   const std::vector<std::string> segments = {"Champions", "Loyal Customers", "Potential Loyalists",
                                              "At Risk", "Hibernating"};
   std::vector<CustomerRecord> records(customers.size());

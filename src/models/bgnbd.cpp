@@ -34,7 +34,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
 #include "clvkit/numerics/log_space.hpp"
-#include "../numerics/no_throw_policy.hpp"
+#include "clvkit/numerics/no_throw_policy.hpp"
 
 namespace clvkit {
 

@@ -16,8 +16,11 @@
 #include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
+#include "distinct_values.hpp"
 
 namespace clvkit {
+
+using detail::DistinctValues;
 
 namespace {
 
@@ -41,141 +44,6 @@ class CompensatedSum {
   double sum_ = 0.0;
   double compensation_ = 0.0;
 };
-
-// `what` is "bgnbd data: customer" or "bgnbd fit: pattern"; i is 0-based.
-[[noreturn]] void throw_bad_customer(const char* what, std::size_t i, double x, double t_x,
-                                     double T) {
-  const std::string where = std::string(what) + " " + std::to_string(i + 1) + " has ";
-  if (!(x >= 0.0) || !std::isfinite(x)) {
-    throw ModelError(where + "x = " + format_number(x) +
-                     ", but the number of repeat purchases must be non-negative and finite");
-  }
-  if (!(T >= 0.0) || !std::isfinite(T)) {
-    throw ModelError(where + "T = " + format_number(T) + ", but must be non-negative and finite");
-  }
-  throw ModelError(where + "t_x = " + format_number(t_x) +
-                   ", but must be in [0, T = " + format_number(T) + "]");
-}
-
-// Runs once per customer: the message is only built when the check fails.
-void check_customer(const char* what, std::size_t i, double x, double t_x, double T) {
-  const bool valid =
-      x >= 0.0 && std::isfinite(x) && T >= 0.0 && std::isfinite(T) && t_x >= 0.0 && t_x <= T;
-  if (!valid) throw_bad_customer(what, i, x, t_x, T);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Sorting customers into patterns.
-//
-// Sorting millions of (x, t_x, T) triples of doubles by comparison is slow, but each coordinate
-// takes few distinct values (purchase counts; times in whole days). So every value is replaced by
-// its rank among the distinct values of its coordinate, and the triples of ranks are sorted by
-// stable radix sorts, T first and x last: linear time, and the same order as sorting the values,
-// since ranks are monotone in them. With all values distinct it still works, at the cost of
-// sorting each coordinate's values.
-//
-// In parallel, over fixed blocks of customers: each block numbers the distinct values it sees;
-// the blocks' lists are merged and sorted (serially: they are short) into the ranks, which
-// replace the block-local numbers; the radix sorts and the final merge of equal triples run over
-// blocks too. 10M simulated customers (1.2M patterns) took 0.66 s with one hash table per
-// coordinate and counting sorts, 0.50 s this way on one thread and 0.31 s on two.
-
-// Customers per task: a constant, so the split of the work does not depend on the thread count.
-constexpr std::size_t kCustomerBlock = 1 << 16;
-
-// Dense indices of distinct values, numbered in order of first appearance. Open addressing on the
-// bit patterns: it is probed once per customer and coordinate, and std::unordered_map (a node per
-// value, a modulo per probe) took twice as long. Sorted input repeats the previous value most of
-// the time; that case skips the probe.
-class DistinctValues {
- public:
-  std::uint32_t index_of(double value) {
-    if (!values_.empty() && value == last_value_) return last_index_;
-    // + 0.0 maps -0 to +0, which compare equal and must share an entry.
-    value += 0.0;
-    last_value_ = value;
-    last_index_ = probe(value);
-    return last_index_;
-  }
-  const std::vector<double>& values() const noexcept { return values_; }
-  std::vector<double> take_values() noexcept { return std::move(values_); }
-
- private:
-  std::uint32_t probe(double value) {
-    const std::uint64_t key = std::bit_cast<std::uint64_t>(value);
-    // At most a quarter full: collisions cost mispredicted branches on this hot path.
-    if (4 * (values_.size() + 1) > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = slot_of(key);; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.index == 0) {
-        values_.push_back(value);
-        slot = {key, static_cast<std::uint32_t>(values_.size())};
-        return slot.index - 1;
-      }
-      if (slot.key == key) return slot.index - 1;
-    }
-  }
-
-  std::size_t slot_of(std::uint64_t key) const noexcept {
-    return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> shift_);
-  }
-
-  void grow() {
-    const std::size_t size = std::max<std::size_t>(64, 2 * slots_.size());
-    slots_.assign(size, Slot{});
-    shift_ = 64 - std::countr_zero(size);
-    for (std::size_t v = 0; v < values_.size(); ++v) {
-      const std::uint64_t key = std::bit_cast<std::uint64_t>(values_[v]);
-      std::size_t i = slot_of(key);
-      while (slots_[i].index != 0) i = (i + 1) & (size - 1);
-      slots_[i] = {key, static_cast<std::uint32_t>(v + 1)};
-    }
-  }
-
-  struct Slot {
-    std::uint64_t key = 0;
-    std::uint32_t index = 0;  // 1-based into values_; 0 = empty
-  };
-  std::vector<Slot> slots_;
-  std::vector<double> values_;
-  int shift_ = 64;
-  double last_value_ = 0.0;
-  std::uint32_t last_index_ = 0;
-};
-
-struct RankTriple {
-  std::uint32_t x;
-  std::uint32_t t_x;
-  std::uint32_t T;
-  bool operator==(const RankTriple&) const = default;
-};
-
-// One coordinate's distinct values in ascending order, from the blocks' lists of the values they
-// saw, and for each block the rank of each of its values.
-struct CoordinateRanks {
-  std::vector<double> values;
-  std::vector<std::vector<std::uint32_t>> rank_in_block;
-};
-
-CoordinateRanks merge_ranks(std::vector<std::vector<double>> block_values) {
-  CoordinateRanks ranks;
-  for (const std::vector<double>& seen : block_values) {
-    ranks.values.insert(ranks.values.end(), seen.begin(), seen.end());
-  }
-  std::sort(ranks.values.begin(), ranks.values.end());
-  ranks.values.erase(std::unique(ranks.values.begin(), ranks.values.end()), ranks.values.end());
-  ranks.rank_in_block.reserve(block_values.size());
-  for (const std::vector<double>& seen : block_values) {
-    std::vector<std::uint32_t>& rank = ranks.rank_in_block.emplace_back();
-    rank.reserve(seen.size());
-    for (const double v : seen) {
-      rank.push_back(static_cast<std::uint32_t>(
-          std::lower_bound(ranks.values.begin(), ranks.values.end(), v) - ranks.values.begin()));
-    }
-  }
-  return ranks;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Fast evaluation of the total log-likelihood.
@@ -371,77 +239,6 @@ double total_log_likelihood(const BgNbdParams& params, const PreparedPatterns& d
 
 }  // namespace
 
-std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>& x,
-                                                       const std::vector<double>& t_x,
-                                                       const std::vector<double>& T, int threads) {
-  if (x.size() != t_x.size() || x.size() != T.size()) {
-    throw ModelError("bgnbd data: x, t_x and T have different lengths (" +
-                     std::to_string(x.size()) + ", " + std::to_string(t_x.size()) + ", " +
-                     std::to_string(T.size()) + ")");
-  }
-  const std::size_t n = x.size();
-  if (n == 0) return {};
-  const std::size_t blocks = (n + kCustomerBlock - 1) / kCustomerBlock;
-  const auto block_end = [n](std::size_t block) {
-    return std::min(n, (block + 1) * kCustomerBlock);
-  };
-
-  // Block-local numbers of each coordinate's values first, ranks once all blocks are seen. The
-  // buffers are left uninitialised, for the parallel passes to touch first (zeroing them on one
-  // thread took a quarter of the time of compressing 10M customers on one).
-  const auto triples_buffer = std::make_unique_for_overwrite<RankTriple[]>(n);
-  const auto scratch_buffer = std::make_unique_for_overwrite<RankTriple[]>(n);
-  std::span<RankTriple> triples(triples_buffer.get(), n);
-  std::span<RankTriple> scratch(scratch_buffer.get(), n);
-  std::vector<std::vector<double>> x_seen(blocks);
-  std::vector<std::vector<double>> t_x_seen(blocks);
-  std::vector<std::vector<double>> T_seen(blocks);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    DistinctValues block_x;
-    DistinctValues block_t_x;
-    DistinctValues block_T;
-    for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
-      check_customer("bgnbd data: customer", i, x[i], t_x[i], T[i]);
-      triples[i] = {block_x.index_of(x[i]), block_t_x.index_of(t_x[i]), block_T.index_of(T[i])};
-    }
-    x_seen[block] = block_x.take_values();
-    t_x_seen[block] = block_t_x.take_values();
-    T_seen[block] = block_T.take_values();
-  });
-  const CoordinateRanks x_ranks = merge_ranks(std::move(x_seen));
-  const CoordinateRanks t_x_ranks = merge_ranks(std::move(t_x_seen));
-  const CoordinateRanks T_ranks = merge_ranks(std::move(T_seen));
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    const std::vector<std::uint32_t>& rank_x = x_ranks.rank_in_block[block];
-    const std::vector<std::uint32_t>& rank_t_x = t_x_ranks.rank_in_block[block];
-    const std::vector<std::uint32_t>& rank_T = T_ranks.rank_in_block[block];
-    for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
-      RankTriple& triple = triples[i];
-      triple = {rank_x[triple.x], rank_t_x[triple.t_x], rank_T[triple.T]};
-    }
-  });
-
-  const auto bits = [](const CoordinateRanks& ranks) {
-    return static_cast<int>(std::bit_width(ranks.values.size() - 1));
-  };
-  stable_radix_sort(
-      triples, scratch, bits(T_ranks), [](const RankTriple& r) { return r.T; }, threads);
-  stable_radix_sort(
-      triples, scratch, bits(t_x_ranks), [](const RankTriple& r) { return r.t_x; }, threads);
-  stable_radix_sort(
-      triples, scratch, bits(x_ranks), [](const RankTriple& r) { return r.x; }, threads);
-
-  // Merge exactly equal triples only: rounding them together would change the likelihood.
-  return collapse_equal_runs<FrequencyRecencyPattern>(
-      n, kCustomerBlock, threads,
-      [triples](std::size_t i, std::size_t j) { return triples[i] == triples[j]; },
-      [&](std::size_t first, std::size_t count) {
-        const RankTriple& t = triples[first];
-        return FrequencyRecencyPattern{x_ranks.values[t.x], t_x_ranks.values[t.t_x],
-                                       T_ranks.values[t.T], static_cast<double>(count)};
-      });
-}
-
 double bgnbd_total_log_likelihood(const BgNbdParams& params,
                                   const std::vector<FrequencyRecencyPattern>& data,
                                   std::array<double, 4>* gradient, int threads) noexcept {
@@ -460,7 +257,7 @@ BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data, const FitOp
       throw ModelError("bgnbd fit: pattern " + std::to_string(i + 1) + " has count " +
                        format_number(d.count) + ", but must be positive and finite");
     }
-    check_customer("bgnbd fit: pattern", i, d.x, d.t_x, d.T);
+    check_purchase_history("bgnbd fit: pattern", i, d.x, d.t_x, d.T);
     customers += d.count;
     if (d.x > 0.0) repeat_buyers += d.count;
     sum_x += d.count * d.x;

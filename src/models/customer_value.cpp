@@ -10,8 +10,6 @@
 #include <utility>
 
 #include "clvkit/error.hpp"
-#include "clvkit/models/bgnbd.hpp"
-#include "clvkit/models/gamma_gamma.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
 
@@ -152,16 +150,13 @@ class CustomerModelError : public ModelError {
 // block (0.18 distinct pairs per customer on simulated data, against 0.001 overall).
 template <class InputOf>
 std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, double unit_days,
-                                        const BgNbdParams& bgnbd,
-                                        const GammaGammaParams& gamma_gamma,
+                                        const PurchaseModel& purchase, const SpendModel& spend,
                                         const ValueOptions& options, int threads) {
-  check_bgnbd_params(bgnbd);
-  check_gamma_gamma_params(gamma_gamma);
   if (n > std::numeric_limits<std::uint32_t>::max()) {
     throw ModelError("predictions: " + std::to_string(n) +
                      " customers, but the churn ranking numbers at most 2^32 - 1");
   }
-  const double population_spend = gamma_gamma_population_mean(gamma_gamma);
+  const double population_spend = spend.population_mean();
   const Schedule schedule = make_schedule(unit_days, options);
   const std::size_t periods = schedule.ends.size();
   const std::size_t blocks = block_count(n, kCustomerBlock);
@@ -206,8 +201,8 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
     const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
     for (std::size_t row = block * kPairBlock; row < end; ++row) {
       for (std::size_t k = 0; k < periods; ++k) {
-        cumulative[row * periods + k] = bgnbd_expected_purchases_given_alive(
-            bgnbd, pairs[row].first, pairs[row].second, schedule.ends[k]);
+        cumulative[row * periods + k] = purchase.expected_purchases_if_alive(
+            pairs[row].first, pairs[row].second, schedule.ends[k]);
       }
     }
   });
@@ -228,10 +223,9 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
       const ModelInput c = input_of(i);
       CustomerPrediction& p = predictions[i];
-      p.p_alive = bgnbd_p_alive(bgnbd, c.x, c.t_x, c.T);
-      p.expected_avg_spend = (c.x > 0.0 && c.m > 0.0)
-                                 ? gamma_gamma_conditional_expected_spend(gamma_gamma, c.x, c.m)
-                                 : population_spend;
+      p.p_alive = purchase.p_alive({c.x, c.t_x, c.T});
+      p.expected_avg_spend =
+          (c.x > 0.0 && c.m > 0.0) ? spend.expected_spend(c.x, c.m) : population_spend;
       const double* cum = cumulative.data() + rows[block_pair[i]] * periods;
       p.expected_purchases = p.p_alive * cum[periods - 1];
       p.clv_if_alive = discounted_value(cum, static_cast<int>(periods), p.expected_avg_spend,
@@ -272,98 +266,15 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
 
 }  // namespace
 
-namespace {
-
-// A customer's (frequency, recency, T) as one integer, frequency above recency above T; recency
-// and T are days, below 2^21 (5,700 years) for any real log. The radix sort skips the bytes no
-// key sets, so the unused high bits of each field cost nothing.
-constexpr int kDayBits = 21;
-constexpr std::uint64_t kDayMask = (std::uint64_t{1} << kDayBits) - 1;
-constexpr int kFrequencyBits = 64 - 2 * kDayBits;
-
-}  // namespace
-
-std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
-    const std::vector<CustomerSummary>& customers, TimeUnit unit, int threads) {
-  const double days = unit_days(unit);
-  // Summaries count in whole days, so the patterns are those of the integer triples: one radix
-  // sort of 8-byte keys, whose order is that of (x, t_x, T) = (frequency, recency / days,
-  // T / days), gives compress_patterns' result (the same doubles, counts and order) without its
-  // three vectors of doubles and per-coordinate ranks: at 10M customers, 0.3 s less of the BG/NBD
-  // fit's 1.1 s on 2 threads. A summary outside the key's range (or invalid) takes that path.
-  const std::size_t n = customers.size();
-  const std::size_t blocks = block_count(n, kCustomerBlock);
-  const auto keys_buffer = std::make_unique_for_overwrite<std::uint64_t[]>(n);
-  const auto scratch_buffer = std::make_unique_for_overwrite<std::uint64_t[]>(n);
-  std::vector<char> block_fits(blocks, 1);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    const std::size_t end = std::min(n, (block + 1) * kCustomerBlock);
-    for (std::size_t i = block * kCustomerBlock; i < end; ++i) {
-      const CustomerSummary& c = customers[i];
-      if (c.frequency < 0 || (c.frequency >> kFrequencyBits) != 0 || c.recency < 0 ||
-          c.T < c.recency || static_cast<std::uint64_t>(c.T) > kDayMask) {
-        block_fits[block] = 0;
-        return;
-      }
-      keys_buffer[i] = (static_cast<std::uint64_t>(c.frequency) << (2 * kDayBits)) |
-                       (static_cast<std::uint64_t>(c.recency) << kDayBits) |
-                       static_cast<std::uint64_t>(c.T);
-    }
-  });
-  if (n > 0 && std::all_of(block_fits.begin(), block_fits.end(), [](char f) { return f != 0; })) {
-    std::span<std::uint64_t> keys(keys_buffer.get(), n);
-    std::span<std::uint64_t> scratch(scratch_buffer.get(), n);
-    stable_radix_sort(
-        keys, scratch, 64, [](std::uint64_t key) { return key; }, threads);
-    return collapse_equal_runs<FrequencyRecencyPattern>(
-        n, kCustomerBlock, threads,
-        [keys](std::size_t i, std::size_t j) { return keys[i] == keys[j]; },
-        [keys, days](std::size_t first, std::size_t count) {
-          const std::uint64_t key = keys[first];
-          return FrequencyRecencyPattern{
-              static_cast<double>(key >> (2 * kDayBits)),
-              static_cast<double>(static_cast<std::int32_t>((key >> kDayBits) & kDayMask)) / days,
-              static_cast<double>(static_cast<std::int32_t>(key & kDayMask)) / days,
-              static_cast<double>(count)};
-        });
-  }
-  std::vector<double> x(customers.size());
-  std::vector<double> t_x(customers.size());
-  std::vector<double> T(customers.size());
-  parallel_for(threads, block_count(customers.size(), kCustomerBlock), [&](std::size_t block) {
-    const std::size_t end = std::min(customers.size(), (block + 1) * kCustomerBlock);
-    for (std::size_t i = block * kCustomerBlock; i < end; ++i) {
-      x[i] = static_cast<double>(customers[i].frequency);
-      t_x[i] = customers[i].recency / days;
-      T[i] = customers[i].T / days;
-    }
-  });
-  return compress_patterns(x, t_x, T, threads);
-}
-
-std::vector<SpendObservation> spend_observations(const std::vector<CustomerSummary>& customers,
-                                                 std::int64_t* excluded) {
-  std::vector<SpendObservation> data;
-  data.reserve(customers.size());  // address space only: pages are touched as they fill
-  std::int64_t left_out = 0;
-  for (const CustomerSummary& c : customers) {
-    if (c.frequency == 0) continue;
-    if (c.monetary > 0.0) {
-      data.push_back({static_cast<double>(c.frequency), c.monetary});
-    } else {
-      ++left_out;
-    }
-  }
-  if (excluded != nullptr) *excluded = left_out;
-  return data;
-}
-
 FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, TimeUnit unit,
-                                 const FitOptions& options) {
+                                 const FitOptions& options, const ModelChoice& choice) {
+  const PurchaseModelFamily& purchase = purchase_model_family(choice.purchase);
+  const SpendModelFamily& spend = spend_model_family(choice.spend);
   FittedModels models;
   models.time_unit = unit;
-  models.bgnbd = fit_bgnbd(frequency_recency_patterns(customers, unit, options.threads), options);
-  models.gamma_gamma = fit_gamma_gamma(spend_observations(customers), options);
+  models.purchase =
+      purchase.fit(frequency_recency_patterns(customers, unit, options.threads), options);
+  models.spend = spend.fit(spend_observations(customers), options);
   return models;
 }
 
@@ -379,17 +290,17 @@ double discounted_value(const double* cumulative, int periods, double spend,
 }
 
 std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& customers,
-                                              double unit_days, const BgNbdParams& bgnbd,
-                                              const GammaGammaParams& gamma_gamma,
-                                              const ValueOptions& options, int threads) {
+                                              double unit_days, const PurchaseModel& purchase,
+                                              const SpendModel& spend, const ValueOptions& options,
+                                              int threads) {
   return predict(
-      customers.size(), [&customers](std::size_t i) { return customers[i]; }, unit_days, bgnbd,
-      gamma_gamma, options, threads);
+      customers.size(), [&customers](std::size_t i) { return customers[i]; }, unit_days, purchase,
+      spend, options, threads);
 }
 
 std::vector<CustomerPrediction> predict_customer_value(
-    const std::vector<CustomerSummary>& customers, TimeUnit unit, const BgNbdParams& bgnbd,
-    const GammaGammaParams& gamma_gamma, const ValueOptions& options, int threads) {
+    const std::vector<CustomerSummary>& customers, TimeUnit unit, const PurchaseModel& purchase,
+    const SpendModel& spend, const ValueOptions& options, int threads) {
   const double days = unit_days(unit);
   // Converted where they are used: a copy of 10M model inputs would cost 320 MB.
   const auto input_of = [&customers, days](std::size_t i) {
@@ -397,7 +308,7 @@ std::vector<CustomerPrediction> predict_customer_value(
     return ModelInput{static_cast<double>(c.frequency), c.recency / days, c.T / days, c.monetary};
   };
   try {
-    return predict(customers.size(), input_of, days, bgnbd, gamma_gamma, options, threads);
+    return predict(customers.size(), input_of, days, purchase, spend, options, threads);
   } catch (const CustomerModelError& e) {
     throw ModelError(std::string(e.what()) + " (customer id '" + customers[e.index].id + "')");
   }

@@ -5,6 +5,7 @@
 #include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <exception>
 #include <iomanip>
 #include <limits>
@@ -544,7 +545,6 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
   const RunResult& run = runs[static_cast<std::size_t>(reported)];
   summary.best_start = reported + 1;
   summary.termination = run.termination;
-  summary.converged = converged;
   summary.log_likelihood = run.at_solution.log_likelihood;
   summary.gradient_norm = gradient_max_norm(run.at_solution.gradient_theta);
   const double k = static_cast<double>(names.size());
@@ -622,6 +622,42 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
     summary.parameters.push_back(std::move(estimate));
   }
   return summary;
+}
+
+bool FitSummary::is_usable() const noexcept {
+  if (!converged() || !std::isfinite(log_likelihood)) return false;
+  for (const ParameterEstimate& p : parameters) {
+    if (!(p.value > 0.0) || !std::isfinite(p.value)) return false;
+  }
+  return true;
+}
+
+std::string FitSummary::brief_report() const {
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof line, "%s: %s after %d iterations, log-likelihood %.4f, AIC %.2f\n",
+                model.c_str(), converged() ? "converged" : "NOT converged", iterations,
+                log_likelihood, aic);
+  out += line;
+  for (const ParameterEstimate& p : parameters) {
+    if (standard_errors_available) {
+      std::snprintf(line, sizeof line, "  %-6s %12.6g  (SE %.4g, 95%% CI %.4g .. %.4g)\n",
+                    p.name.c_str(), p.value, p.standard_error, p.ci_low, p.ci_high);
+    } else {
+      std::snprintf(line, sizeof line, "  %-6s %12.6g\n", p.name.c_str(), p.value);
+    }
+    out += line;
+  }
+  if (!standard_errors_available) {
+    out += "  no standard errors: " + standard_errors_message + "\n";
+  }
+  return out;
+}
+
+std::string FitSummary::warning() const {
+  if (!converged()) return "the " + model + " fit did not converge: " + message;
+  if (!standard_errors_available) return model + ": " + standard_errors_message;
+  return {};
 }
 
 }  // namespace clvkit

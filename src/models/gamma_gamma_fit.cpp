@@ -434,8 +434,8 @@ GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
   fit.params = GammaGammaParams{estimates[0].value, estimates[1].value, estimates[2].value};
   if (!(fit.params.q > 1.0)) {
     throw ModelError("gamma-gamma fit: q = " + format_number(fit.params.q) + " <= 1 at the " +
-                     (fit.summary.converged ? "maximum-likelihood estimate"
-                                            : "best point found (the fit did not converge)") +
+                     (fit.summary.converged() ? "maximum-likelihood estimate"
+                                              : "best point found (the fit did not converge)") +
                      ": the data's spend is too "
                      "heavy-tailed for a finite mean spend, so E[M] and CLV do not exist");
   }

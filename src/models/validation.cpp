@@ -8,7 +8,6 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/models/bgnbd.hpp"
 
 namespace clvkit {
 namespace {
@@ -148,9 +147,8 @@ void check_inputs(const CalibrationHoldout& data, const std::vector<int>& segmen
 }  // namespace
 
 std::vector<TrackingPoint> repeat_purchase_tracking(const CalibrationHoldout& data,
-                                                    const BgNbdParams& params, TimeUnit unit,
+                                                    const PurchaseModel& model, TimeUnit unit,
                                                     double step_days) {
-  check_bgnbd_params(params);
   check_tracking_step(step_days);
   const auto step = static_cast<std::int64_t>(step_days);
   const double days = unit_days(unit);
@@ -176,8 +174,7 @@ std::vector<TrackingPoint> repeat_purchase_tracking(const CalibrationHoldout& da
   }
   std::vector<double> expected(static_cast<std::size_t>(span) + 1, 0.0);
   for (std::int64_t lag = 1; lag <= span; ++lag) {
-    const double value =
-        bgnbd_expected_purchases_new_customer(params, static_cast<double>(lag) / days);
+    const double value = model.expected_purchases_new_customer(static_cast<double>(lag) / days);
     if (!std::isfinite(value)) {
       throw ModelError("validation: non-finite E[X(t)] at t = " +
                        std::to_string(static_cast<double>(lag) / days));
@@ -214,9 +211,8 @@ std::vector<TrackingPoint> repeat_purchase_tracking(const CalibrationHoldout& da
 }
 
 std::vector<FrequencyCount> calibration_fit_check(const std::vector<CustomerSummary>& customers,
-                                                  const BgNbdParams& params, TimeUnit unit,
+                                                  const PurchaseModel& model, TimeUnit unit,
                                                   int max_bucket) {
-  check_bgnbd_params(params);
   check_max_bucket(max_bucket);
   const double days = unit_days(unit);
   const auto buckets = static_cast<std::size_t>(max_bucket) + 1;
@@ -233,7 +229,7 @@ std::vector<FrequencyCount> calibration_fit_check(const std::vector<CustomerSumm
   for (const auto& [T, n] : customers_by_T) {
     double below = 0.0;
     for (int k = 0; k < max_bucket; ++k) {
-      const double p = bgnbd_probability_of_purchases(params, T / days, k);
+      const double p = model.probability_of_purchases(T / days, k);
       if (!std::isfinite(p)) {
         throw ModelError("validation: non-finite P(X(T) = " + std::to_string(k) +
                          ") at T = " + std::to_string(T / days));
@@ -272,8 +268,8 @@ ValidationResult validate_fitted_models(const CalibrationHoldout& data, const Fi
   value.margin = 1.0;
   value.rank_churn = false;  // no churn ranking in a validation
   const std::vector<CustomerPrediction> predictions =
-      predict_customer_value(customers, models.time_unit, models.bgnbd.params,
-                             models.gamma_gamma.params, value, options.fit.threads);
+      predict_customer_value(customers, models.time_unit, *models.purchase.model,
+                             *models.spend.model, value, options.fit.threads);
 
   const int max_bucket = options.max_frequency_bucket;
   GroupSums total;
@@ -304,10 +300,10 @@ ValidationResult validate_fitted_models(const CalibrationHoldout& data, const Fi
   for (std::size_t s = 0; s < by_segment.size(); ++s) {
     result.by_segment.push_back(by_segment[s].row(segment_names[s]));
   }
-  result.tracking = repeat_purchase_tracking(data, models.bgnbd.params, models.time_unit,
+  result.tracking = repeat_purchase_tracking(data, *models.purchase.model, models.time_unit,
                                              options.tracking_step_days);
   result.calibration_fit =
-      calibration_fit_check(customers, models.bgnbd.params, models.time_unit, max_bucket);
+      calibration_fit_check(customers, *models.purchase.model, models.time_unit, max_bucket);
   return result;
 }
 
@@ -315,8 +311,8 @@ ValidationResult validate_models(const CalibrationHoldout& data, const std::vect
                                  const std::vector<std::string>& segment_names,
                                  const ValidationOptions& options) {
   check_inputs(data, segment, segment_names, options);
-  const FittedModels models =
-      fit_customer_models(data.calibration.customers, options.time_unit, options.fit);
+  const FittedModels models = fit_customer_models(data.calibration.customers, options.time_unit,
+                                                  options.fit, options.models);
   return validate_fitted_models(data, models, segment, segment_names, options);
 }
 

@@ -6,7 +6,7 @@
 #include <cmath>
 #include <limits>
 
-#include "no_throw_policy.hpp"
+#include "clvkit/numerics/no_throw_policy.hpp"
 
 namespace clvkit {
 

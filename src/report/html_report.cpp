@@ -9,7 +9,6 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/models/bgnbd.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 
@@ -490,7 +489,7 @@ HeatmapData grid_heatmap(const Context& ctx, const Grid& grid) {
 
 std::string activity_section(const Context& ctx) {
   const ReportData& data = ctx.data;
-  const BgNbdParams& params = data.models.bgnbd.params;
+  const PurchaseModel& model = *data.models.purchase.model;
   const Grid grid = model_grid(data);
   const std::string T_text = num(grid.T, 1) + " " + ctx.units;
   std::string out = section_start(
@@ -523,9 +522,9 @@ std::string activity_section(const Context& ctx) {
         expected_row.push_back(missing);
         continue;
       }
-      alive_row.push_back(bgnbd_p_alive(params, x, t_x, grid.T));
+      alive_row.push_back(model.p_alive({static_cast<double>(x), t_x, grid.T}));
       expected_row.push_back(
-          bgnbd_conditional_expected_purchases(params, x, t_x, grid.T, ctx.horizon_units));
+          model.expected_purchases({static_cast<double>(x), t_x, grid.T}, ctx.horizon_units));
     }
     alive.values.push_back(alive_row);
     expected.values.push_back(expected_row);
@@ -921,7 +920,7 @@ std::string convergence_table(const std::string& caption, const FitSummary& fit,
                               const std::vector<std::pair<std::string, std::string>>& extra) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {"Converged",
-       fit.converged ? "<span class=\"ok\">yes</span>" : "<span class=\"warn\">no</span>"},
+       fit.converged() ? "<span class=\"ok\">yes</span>" : "<span class=\"warn\">no</span>"},
       {"Termination", esc(fit_termination_key(fit.termination))},
       {"Iterations (all starts)", count(fit.iterations)},
       {"Starts tried (best)", count(fit.starts_tried) + " (" + count(fit.best_start) + ")"},
@@ -941,13 +940,13 @@ std::string convergence_table(const std::string& caption, const FitSummary& fit,
 std::string models_tables(const FittedModels& models, const std::string& period) {
   std::string out = "<div class=\"tables\">\n<div>\n";
   out += parameter_table("BG/NBD, " + period + " (" + unit_plural(models.time_unit) + ")",
-                         models.bgnbd.summary);
-  out += convergence_table("BG/NBD fit", models.bgnbd.summary, {});
+                         models.purchase.summary);
+  out += convergence_table("BG/NBD fit", models.purchase.summary, {});
   out += "</div>\n<div>\n";
-  out += parameter_table("Gamma-Gamma, " + period, models.gamma_gamma.summary);
-  out += convergence_table("Gamma-Gamma fit", models.gamma_gamma.summary,
+  out += parameter_table("Gamma-Gamma, " + period, models.spend.summary);
+  out += convergence_table("Gamma-Gamma fit", models.spend.summary,
                            {{"Correlation of frequency and spend",
-                             num(models.gamma_gamma.frequency_spend_correlation, 3) +
+                             num(models.spend.frequency_spend_correlation, 3) +
                                  " (the model assumes none; |r| above 0.3 is a warning sign)"}});
   out += "</div>\n</div>\n";
   return out;

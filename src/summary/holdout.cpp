@@ -8,7 +8,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "../io/mapped_file.hpp"
+#include "clvkit/io/mapped_file.hpp"
 #include "ingest_internal.hpp"
 
 namespace clvkit {

@@ -11,8 +11,8 @@
 #include <utility>
 #include <vector>
 
-#include "../io/mapped_file.hpp"
 #include "clvkit/error.hpp"
+#include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "customer_order.hpp"
 #include "customer_table.hpp"

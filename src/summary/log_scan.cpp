@@ -19,8 +19,8 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
-#include "../io/mapped_file.hpp"
 
 namespace clvkit::detail {
 namespace {
@@ -667,7 +667,7 @@ class BlockReader {
     return scanner.consumed();
   }
 
-  std::istream* in_;               ///< null for a mapped log
+  std::istream* in_;              ///< null for a mapped log
   std::span<const char> mapped_;  ///< the mapped log
   std::size_t copied_ = 0;        ///< mapped bytes read_more copied
   std::size_t position_ = 0;      ///< where the next mapped block starts

@@ -1,4 +1,4 @@
-#include "../../src/io/mapped_file.hpp"
+#include "clvkit/io/mapped_file.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>

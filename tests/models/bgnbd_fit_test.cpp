@@ -302,7 +302,7 @@ TEST_CASE("BG/NBD fit reproduces FHL 2005 CDNOW estimates", "[bgnbd][paper]") {
   const auto fit = clvkit::fit_bgnbd(clvkit::compress_patterns(c.x, c.t_x, c.T));
   const auto& s = fit.summary;
   CAPTURE(s.message, s.iterations, s.starts_tried, s.gradient_norm, s.standard_errors_message);
-  REQUIRE(s.converged);
+  REQUIRE(s.converged());
   CHECK(s.termination == clvkit::FitTermination::converged);
   CHECK(s.model == "bgnbd");
   CHECK(s.n_observations == 2357);

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/models/bgnbd_model.hpp"
+#include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/simulate.hpp"
 
 namespace {
@@ -133,12 +135,14 @@ TEST_CASE("an annual rate is applied monthly as (1 + d)^(1/12) - 1", "[clv]") {
   const std::vector<ModelInput> one{{3.0, 20.0, 30.0, 25.0}};
   ValueOptions undiscounted;
   undiscounted.annual_discount_rate = 0.0;
-  const auto flat = predict_value(one, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, undiscounted);
+  const auto flat = predict_value(one, 7.0, BgNbdModel(kLifetimesBgNbd),
+                                  GammaGammaModel(kLifetimesGammaGamma), undiscounted);
   CHECK(flat[0].clv ==
         Approx(flat[0].expected_purchases * flat[0].expected_avg_spend).epsilon(1e-12));
 
   ValueOptions discounted;  // 10% a year
-  const auto d = predict_value(one, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, discounted);
+  const auto d = predict_value(one, 7.0, BgNbdModel(kLifetimesBgNbd),
+                               GammaGammaModel(kLifetimesGammaGamma), discounted);
   CHECK(d[0].clv < flat[0].clv);
   // Bounded by discounting everything at the first and at the last month end.
   CHECK(d[0].clv > flat[0].clv * std::pow(1.1, -1.0));
@@ -152,7 +156,8 @@ TEST_CASE("CDNOW CLV matches lifetimes customer by customer under its convention
   std::vector<ModelInput> inputs;
   for (const auto& row : rows) inputs.push_back(row.input);
   const auto predictions =
-      predict_value(inputs, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, lifetimes_convention());
+      predict_value(inputs, 7.0, BgNbdModel(kLifetimesBgNbd), GammaGammaModel(kLifetimesGammaGamma),
+                    lifetimes_convention());
   double total = 0.0;
   for (std::size_t i = 0; i < rows.size(); ++i) {
     CAPTURE(i, rows[i].input.x, rows[i].input.t_x, rows[i].input.T, rows[i].input.m);
@@ -172,7 +177,8 @@ TEST_CASE("CLV grows with margin and falls with the discount rate", "[clv][prope
     ValueOptions o = base;
     o.margin = margin;
     o.annual_discount_rate = rate;
-    return predict_value(customers, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, o);
+    return predict_value(customers, 7.0, BgNbdModel(kLifetimesBgNbd),
+                         GammaGammaModel(kLifetimesGammaGamma), o);
   };
   for (std::size_t i = 0; i < customers.size(); ++i) {
     CAPTURE(i);
@@ -195,8 +201,8 @@ TEST_CASE("predictions stay finite and in range over extreme customers", "[clv][
   }
   for (const BgNbdParams& params :
        {kLifetimesBgNbd, BgNbdParams{0.01, 100.0, 0.01, 50.0}, BgNbdParams{50.0, 0.1, 5.0, 0.05}}) {
-    const auto predictions =
-        predict_value(customers, 7.0, params, kLifetimesGammaGamma, ValueOptions{});
+    const auto predictions = predict_value(customers, 7.0, BgNbdModel(params),
+                                           GammaGammaModel(kLifetimesGammaGamma), ValueOptions{});
     for (std::size_t i = 0; i < customers.size(); ++i) {
       const auto& p = predictions[i];
       CAPTURE(params.r, params.alpha, params.a, params.b, customers[i].x, customers[i].t_x,
@@ -217,7 +223,8 @@ TEST_CASE("predictions stay finite and in range over extreme customers", "[clv][
 TEST_CASE("churn priority ranks by value at risk, ties in input order", "[clv]") {
   const std::vector<ModelInput> customers{
       {1, 1, 39, 30}, {1, 1, 39, 30}, {10, 38, 39, 30}, {0, 0, 39, 0}};
-  const auto p = predict_value(customers, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma, {});
+  const auto p = predict_value(customers, 7.0, BgNbdModel(kLifetimesBgNbd),
+                               GammaGammaModel(kLifetimesGammaGamma), {});
   // Customers 0 and 1 are identical and early dropouts: most at risk, in input order.
   CHECK(p[0].churn_priority == 1);
   CHECK(p[1].churn_priority == 2);
@@ -227,7 +234,9 @@ TEST_CASE("churn priority ranks by value at risk, ties in input order", "[clv]")
 
 TEST_CASE("Gamma-Gamma with q <= 1 has no mean spend and is refused", "[clv][inputcheck]") {
   const std::vector<ModelInput> one{{1, 1, 2, 10}};
-  CHECK_THROWS_AS(predict_value(one, 7.0, kLifetimesBgNbd, {6.0, 0.9, 15.0}, {}), ModelError);
+  CHECK_THROWS_AS(
+      predict_value(one, 7.0, BgNbdModel(kLifetimesBgNbd), GammaGammaModel({6.0, 0.9, 15.0}), {}),
+      ModelError);
 }
 
 TEST_CASE("fits and predictions are bit-identical for any thread count",
@@ -241,15 +250,15 @@ TEST_CASE("fits and predictions are bit-identical for any thread count",
   four_threads.threads = 4;
   const FittedModels one = fit_customer_models(base, TimeUnit::week);
   const FittedModels four = fit_customer_models(base, TimeUnit::week, four_threads);
-  REQUIRE(one.bgnbd.summary.converged);
-  REQUIRE(one.gamma_gamma.summary.converged);
-  check_same_fit(one.bgnbd.summary, four.bgnbd.summary);
-  check_same_fit(one.gamma_gamma.summary, four.gamma_gamma.summary);
+  REQUIRE(one.purchase.summary.converged());
+  REQUIRE(one.spend.summary.converged());
+  check_same_fit(one.purchase.summary, four.purchase.summary);
+  check_same_fit(one.spend.summary, four.spend.summary);
 
-  const auto predicted_one = predict_customer_value(base, TimeUnit::week, one.bgnbd.params,
-                                                    one.gamma_gamma.params, ValueOptions{});
-  const auto predicted_four = predict_customer_value(base, TimeUnit::week, one.bgnbd.params,
-                                                     one.gamma_gamma.params, ValueOptions{}, 4);
+  const auto predicted_one = predict_customer_value(base, TimeUnit::week, *one.purchase.model,
+                                                    *one.spend.model, ValueOptions{});
+  const auto predicted_four = predict_customer_value(base, TimeUnit::week, *one.purchase.model,
+                                                     *one.spend.model, ValueOptions{}, 4);
   REQUIRE(predicted_one.size() == base.size());
   REQUIRE(predicted_four.size() == base.size());
   CHECK(std::memcmp(predicted_one.data(), predicted_four.data(),
@@ -277,8 +286,8 @@ TEST_CASE("the first customer with a non-finite prediction is named, whatever th
   customers[20'000].x = std::nan("");
   for (const int threads : {1, 4}) {
     CAPTURE(threads);
-    CHECK_THROWS_WITH(predict_value(customers, 7.0, kLifetimesBgNbd, kLifetimesGammaGamma,
-                                    ValueOptions{}, threads),
+    CHECK_THROWS_WITH(predict_value(customers, 7.0, BgNbdModel(kLifetimesBgNbd),
+                                    GammaGammaModel(kLifetimesGammaGamma), ValueOptions{}, threads),
                       Catch::Contains("for customer 20001 "));
   }
 }
@@ -333,10 +342,10 @@ TEST_CASE("predictions without the churn ranking are the same but for churn_prio
   unranked.rank_churn = false;
   for (const int threads : {1, 3}) {
     CAPTURE(threads);
-    const auto ranked = predict_customer_value(base, TimeUnit::week, models.bgnbd.params,
-                                               models.gamma_gamma.params, ValueOptions{}, threads);
-    const auto plain = predict_customer_value(base, TimeUnit::week, models.bgnbd.params,
-                                              models.gamma_gamma.params, unranked, threads);
+    const auto ranked = predict_customer_value(base, TimeUnit::week, *models.purchase.model,
+                                               *models.spend.model, ValueOptions{}, threads);
+    const auto plain = predict_customer_value(base, TimeUnit::week, *models.purchase.model,
+                                              *models.spend.model, unranked, threads);
     REQUIRE(plain.size() == ranked.size());
     for (std::size_t i = 0; i < plain.size(); ++i) {
       CAPTURE(i);

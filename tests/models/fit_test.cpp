@@ -75,7 +75,7 @@ TEST_CASE("driver finds the closed-form exponential MLE and its standard error",
     const FitSummary fit =
         maximize_log_likelihood("exponential", {"lambda"}, ll, {vec({start})}, x.size());
     const double lambda = n / s;
-    REQUIRE(fit.converged);
+    REQUIRE(fit.converged());
     CHECK(fit.termination == FitTermination::converged);
     CHECK(fit.starts_tried == 1);
     CHECK(fit.best_start == 1);
@@ -140,7 +140,7 @@ TEST_CASE("driver matches the gamma MLE and the inverse Fisher information", "[f
   const FitSummary fit =
       maximize_log_likelihood("gamma", {"k", "beta"}, ll, {vec({1.0, 1.0})}, x.size());
   CAPTURE(fit.message, fit.iterations);
-  REQUIRE(fit.converged);
+  REQUIRE(fit.converged());
   CHECK(fit.parameters[0].value == Approx(k).epsilon(1e-5));
   CHECK(fit.parameters[1].value == Approx(beta).epsilon(1e-5));
   REQUIRE(fit.standard_errors_available);
@@ -167,7 +167,7 @@ TEST_CASE("driver refuses standard errors along a flat direction and says why", 
   };
   const FitSummary fit = maximize_log_likelihood("ridge", {"a", "b"}, ll, {vec({0.3, 0.5})}, 100);
   CAPTURE(fit.message, fit.standard_errors_message);
-  REQUIRE(fit.converged);
+  REQUIRE(fit.converged());
   CHECK(fit.parameters[0].value * fit.parameters[1].value == Approx(std::exp(1.0)).epsilon(1e-6));
   CHECK_FALSE(fit.standard_errors_available);
   const std::string& why = fit.standard_errors_message;
@@ -195,7 +195,7 @@ TEST_CASE("driver refuses standard errors when the information is ill-conditione
   };
   const FitSummary fit = maximize_log_likelihood("ill", {"a", "b"}, ll, {vec({1.0, 1.0})}, 10);
   CAPTURE(fit.standard_errors_message);
-  REQUIRE(fit.converged);
+  REQUIRE(fit.converged());
   CHECK_FALSE(fit.standard_errors_available);
   CHECK_THAT(fit.standard_errors_message, Catch::Contains("condition number"));
   CHECK_THAT(fit.standard_errors_message, Catch::Contains("log b"));
@@ -213,7 +213,7 @@ TEST_CASE("driver retries from the next start when the first is in a NaN region"
   const FitSummary fit =
       maximize_log_likelihood("nan-region", {"lambda"}, ll, {vec({20.0}), vec({0.1})}, 50);
   CAPTURE(fit.message);
-  REQUIRE(fit.converged);
+  REQUIRE(fit.converged());
   CHECK(fit.starts_tried == 2);
   CHECK(fit.best_start == 2);
   CHECK(fit.parameters[0].value == Approx(2.0).epsilon(1e-6));
@@ -231,7 +231,7 @@ TEST_CASE("driver backtracks out of a NaN region met during the line search", "[
   const FitSummary fit =
       maximize_log_likelihood("nan-line-search", {"lambda"}, ll, {vec({0.5})}, 100);
   CAPTURE(fit.message);
-  REQUIRE(fit.converged);
+  REQUIRE(fit.converged());
   CHECK(fit.starts_tried == 1);
   CHECK(fit.parameters[0].value == Approx(9.9).epsilon(1e-6));
 }
@@ -247,7 +247,7 @@ TEST_CASE("driver reports non-convergence without trusting the optimiser", "[fit
     const FitSummary fit =
         maximize_log_likelihood("unbounded", {"p"}, ll, {vec({1.0})}, 1, options);
     CAPTURE(fit.message);
-    CHECK_FALSE(fit.converged);
+    CHECK_FALSE(fit.converged());
     CHECK(fit.termination != FitTermination::converged);
     CHECK(fit.starts_tried == 2);  // the given start plus one derived from the best point
     CHECK_THAT(fit.message, Catch::StartsWith("did not converge"));
@@ -271,7 +271,7 @@ TEST_CASE("driver reports non-convergence without trusting the optimiser", "[fit
     const FitSummary limited =
         maximize_log_likelihood("rosenbrock", {"x", "y"}, ll, {vec({0.2, 3.0})}, 1, options);
     CAPTURE(limited.message);
-    CHECK_FALSE(limited.converged);
+    CHECK_FALSE(limited.converged());
     CHECK(limited.termination == FitTermination::max_iterations);
     CHECK(limited.iterations == 3);
     CHECK_THAT(limited.message, Catch::Contains("iteration limit"));
@@ -279,7 +279,7 @@ TEST_CASE("driver reports non-convergence without trusting the optimiser", "[fit
     const FitSummary full =
         maximize_log_likelihood("rosenbrock", {"x", "y"}, ll, {vec({0.2, 3.0})}, 1);
     CAPTURE(full.message);
-    REQUIRE(full.converged);
+    REQUIRE(full.converged());
     CHECK(full.parameters[0].value == Approx(1.0).epsilon(1e-4));
     CHECK(full.parameters[1].value == Approx(1.0).epsilon(1e-4));
   }
@@ -294,7 +294,7 @@ TEST_CASE("driver flags a parameter that runs off to the edge of the parameter s
   };
   const FitSummary fit = maximize_log_likelihood("edge", {"p"}, ll, {vec({1.0})}, 1);
   CAPTURE(fit.message, fit.standard_errors_message);
-  CHECK(fit.converged);
+  CHECK(fit.converged());
   CHECK(fit.parameters[0].value > 3e6);
   CHECK_THAT(fit.message,
              Catch::Contains("note: p = ") && Catch::Contains("edge of the parameter space"));

@@ -8,14 +8,18 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/models/bgnbd.hpp"
+#include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/gamma_gamma.hpp"
+#include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/simulate.hpp"
 
 namespace {
 
+using clvkit::BgNbdModel;
 using clvkit::ForecastCustomer;
 using clvkit::ForecastOptions;
 using clvkit::ForecastResult;
+using clvkit::GammaGammaModel;
 using clvkit::GroupForecast;
 
 // CDNOW estimates: FHL 2005 (BG/NBD, weeks) and Fader & Hardie 2013 (Gamma-Gamma).
@@ -83,8 +87,9 @@ TEST_CASE("Forecast mean purchases and revenue match the analytic expectations p
   const auto customers = mixed_customers(90, kGroups);
   const double horizon = GENERATE(4.0, 39.0, 150.0);
   CAPTURE(horizon);
-  const auto result = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
-                                              options_with(horizon, kDraws, 7));
+  const auto result =
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options_with(horizon, kDraws, 7));
 
   REQUIRE(result.groups.size() == kGroups);
   std::vector<GroupForecast> all = result.groups;
@@ -130,8 +135,8 @@ TEST_CASE("Forecast of a single customer matches the analytic expectation over a
   constexpr int kDraws = 20000;
   for (const ForecastCustomer& c : grid) {
     CAPTURE(c.x, c.t_x, c.T, c.m);
-    const auto result =
-        clvkit::forecast_groups({c}, 1, kBgNbd, kGammaGamma, options_with(26.0, kDraws, 11));
+    const auto result = clvkit::forecast_groups(
+        {c}, 1, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma), options_with(26.0, kDraws, 11));
     const GroupForecast& f = result.groups[0];
     const double purchases_se = f.purchases.sd / std::sqrt(double{kDraws});
     const double revenue_se = f.revenue.sd / std::sqrt(double{kDraws});
@@ -149,7 +154,8 @@ TEST_CASE("Forecast intervals are ordered and contain the mean of a sizeable gro
   constexpr int kGroups = 4;
   const auto customers = mixed_customers(400, kGroups);
   const auto result =
-      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, options_with(39.0, 2000, 3));
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options_with(39.0, 2000, 3));
   std::vector<GroupForecast> all = result.groups;
   all.push_back(result.total);
   for (std::size_t g = 0; g < all.size(); ++g) {
@@ -175,24 +181,26 @@ TEST_CASE("Forecast is bit-identical for any thread count", "[forecast][property
   // 2,000 customers are 8 blocks: enough for three workers to finish out of order.
   constexpr int kGroups = 5;
   const auto customers = mixed_customers(2000, kGroups);
-  const auto one = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
-                                           options_with(39.0, 300, 5, 1));
+  const auto one =
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options_with(39.0, 300, 5, 1));
   for (const int threads : {2, 3, 8}) {
     CAPTURE(threads);
-    const auto many = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
-                                              options_with(39.0, 300, 5, threads));
+    const auto many =
+        clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                GammaGammaModel(kGammaGamma), options_with(39.0, 300, 5, threads));
     CHECK(same_bits(one, many));
   }
 }
 
 TEST_CASE("Forecast depends on the seed and only on it", "[forecast][property]") {
   const auto customers = mixed_customers(300, 2);
-  const auto a =
-      clvkit::forecast_groups(customers, 2, kBgNbd, kGammaGamma, options_with(20.0, 500, 42));
-  const auto b =
-      clvkit::forecast_groups(customers, 2, kBgNbd, kGammaGamma, options_with(20.0, 500, 42));
-  const auto c =
-      clvkit::forecast_groups(customers, 2, kBgNbd, kGammaGamma, options_with(20.0, 500, 43));
+  const auto a = clvkit::forecast_groups(customers, 2, BgNbdModel(kBgNbd),
+                                         GammaGammaModel(kGammaGamma), options_with(20.0, 500, 42));
+  const auto b = clvkit::forecast_groups(customers, 2, BgNbdModel(kBgNbd),
+                                         GammaGammaModel(kGammaGamma), options_with(20.0, 500, 42));
+  const auto c = clvkit::forecast_groups(customers, 2, BgNbdModel(kBgNbd),
+                                         GammaGammaModel(kGammaGamma), options_with(20.0, 500, 43));
   CHECK(same_bits(a, b));
   CHECK_FALSE(same_bits(a, c));
   CHECK(a.total.revenue.mean != c.total.revenue.mean);
@@ -203,9 +211,11 @@ TEST_CASE("Forecast depends on the seed and only on it", "[forecast][property]")
 TEST_CASE("Forecast revenue scales exactly with the margin", "[forecast][property]") {
   const auto customers = mixed_customers(200, 2);
   auto options = options_with(39.0, 400, 9);
-  const auto base = clvkit::forecast_groups(customers, 2, kBgNbd, kGammaGamma, options);
+  const auto base = clvkit::forecast_groups(customers, 2, BgNbdModel(kBgNbd),
+                                            GammaGammaModel(kGammaGamma), options);
   options.margin = 0.25;  // a power of two: the scaled sums are exact
-  const auto scaled = clvkit::forecast_groups(customers, 2, kBgNbd, kGammaGamma, options);
+  const auto scaled = clvkit::forecast_groups(customers, 2, BgNbdModel(kBgNbd),
+                                              GammaGammaModel(kGammaGamma), options);
   CHECK(same_bits(base.total.purchases, scaled.total.purchases));
   CHECK(scaled.total.revenue.mean == 0.25 * base.total.revenue.mean);
   CHECK(scaled.total.revenue.low == 0.25 * base.total.revenue.low);
@@ -223,7 +233,8 @@ TEST_CASE("A customer who is almost surely gone contributes nothing", "[forecast
   REQUIRE(p_alive < 1e-9);
   const ForecastCustomer active{0.0, 0.0, 30.0, 0.0, 0};
   const auto result =
-      clvkit::forecast_groups({active, gone}, 3, kBgNbd, kGammaGamma, options_with(52.0, 20000, 1));
+      clvkit::forecast_groups({active, gone}, 3, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options_with(52.0, 20000, 1));
   const GroupForecast& g1 = result.groups[1];
   CHECK(g1.customers == 1);
   CHECK(g1.purchases.mean == 0.0);
@@ -241,8 +252,8 @@ TEST_CASE("A customer who is almost surely gone contributes nothing", "[forecast
 }
 
 TEST_CASE("Forecast of no customers is all zeros", "[forecast][property]") {
-  const auto result =
-      clvkit::forecast_groups({}, 2, kBgNbd, kGammaGamma, options_with(10.0, 50, 1));
+  const auto result = clvkit::forecast_groups(
+      {}, 2, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma), options_with(10.0, 50, 1));
   REQUIRE(result.groups.size() == 2);
   CHECK(result.total.customers == 0);
   CHECK(result.total.purchases.mean == 0.0);
@@ -262,16 +273,18 @@ TEST_CASE("Forecast 90% intervals cover about 90% of futures drawn independently
   constexpr int kGroups = 2;
   constexpr int kFutures = 1000;
   const auto customers = mixed_customers(400, kGroups);
-  const auto forecast = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
-                                                options_with(26.0, 4000, 2024));
+  const auto forecast =
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options_with(26.0, 4000, 2024));
   std::vector<int> purchases_inside(kGroups + 1, 0);
   std::vector<int> revenue_inside(kGroups + 1, 0);
   const auto inside = [](const clvkit::Interval& interval, double value) {
     return interval.low <= value && value <= interval.high;
   };
   for (int j = 0; j < kFutures; ++j) {
-    const auto future = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
-                                                options_with(26.0, 1, 100000 + j));
+    const auto future =
+        clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                GammaGammaModel(kGammaGamma), options_with(26.0, 1, 100000 + j));
     for (int g = 0; g <= kGroups; ++g) {
       const GroupForecast& f = g < kGroups ? forecast.groups[g] : forecast.total;
       const GroupForecast& realised = g < kGroups ? future.groups[g] : future.total;
@@ -329,7 +342,8 @@ TEST_CASE("Forecast spread matches a literal simulation of the posterior process
       }
     }
     const auto result =
-        clvkit::forecast_groups({c}, 1, kBgNbd, kGammaGamma, options_with(kHorizon, kDraws, 17));
+        clvkit::forecast_groups({c}, 1, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                                options_with(kHorizon, kDraws, 17));
     const auto compare = [](const std::vector<double>& literal, const clvkit::Interval& fast) {
       const double n = static_cast<double>(literal.size());
       double mean = 0.0;
@@ -356,7 +370,8 @@ TEST_CASE("Forecast rejects bad options and names them", "[forecast][inputcheck]
                                 const std::string& token) {
     CAPTURE(token);
     try {
-      clvkit::forecast_groups(customers, n_groups, kBgNbd, kGammaGamma, options);
+      clvkit::forecast_groups(customers, n_groups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options);
       FAIL("no UsageError");
     } catch (const clvkit::UsageError& e) {
       CHECK_THAT(e.what(), Catch::Contains(token));
@@ -385,7 +400,8 @@ TEST_CASE("Forecast rejects bad parameters and customers and names them",
           const clvkit::GammaGammaParams& gamma_gamma, const std::string& token) {
         CAPTURE(token);
         try {
-          clvkit::forecast_groups(customers, 2, bgnbd, gamma_gamma, options);
+          clvkit::forecast_groups(customers, 2, BgNbdModel(bgnbd), GammaGammaModel(gamma_gamma),
+                                  options);
           FAIL("no ModelError");
         } catch (const clvkit::ModelError& e) {
           CHECK_THAT(e.what(), Catch::Contains(token));
@@ -416,8 +432,8 @@ const std::vector<double> kGammaGammaLogCovariance = {0.020,  -0.010, 0.000,  //
 
 ForecastOptions with_covariance(ForecastOptions options, std::vector<double> bgnbd,
                                 std::vector<double> gamma_gamma) {
-  options.bgnbd_log_covariance = std::move(bgnbd);
-  options.gamma_gamma_log_covariance = std::move(gamma_gamma);
+  options.purchase_log_covariance = std::move(bgnbd);
+  options.spend_log_covariance = std::move(gamma_gamma);
   return options;
 }
 
@@ -430,10 +446,10 @@ TEST_CASE("Forecast with parameter uncertainty has wider intervals than with fix
   constexpr int kGroups = 3;
   const auto customers = mixed_customers(1500, kGroups);
   const ForecastOptions fixed_options = options_with(39.0, 1000, 7);
-  const auto fixed =
-      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, fixed_options);
+  const auto fixed = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                             GammaGammaModel(kGammaGamma), fixed_options);
   const auto uncertain = clvkit::forecast_groups(
-      customers, kGroups, kBgNbd, kGammaGamma,
+      customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
       with_covariance(fixed_options, kBgNbdLogCovariance, kGammaGammaLogCovariance));
   CAPTURE(fixed.total.purchases.low, fixed.total.purchases.high, uncertain.total.purchases.low,
           uncertain.total.purchases.high, fixed.total.revenue.sd, uncertain.total.revenue.sd);
@@ -453,11 +469,11 @@ TEST_CASE("Forecast with parameter uncertainty has wider intervals than with fix
 
   // Only one model uncertain: still wider than fixed.
   const auto bgnbd_only =
-      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
                               with_covariance(fixed_options, kBgNbdLogCovariance, {}));
   CHECK(bgnbd_only.total.purchases.sd > 1.2 * fixed.total.purchases.sd);
   const auto spend_only =
-      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
                               with_covariance(fixed_options, {}, kGammaGammaLogCovariance));
   // The purchases do not depend on the spend parameters (the random numbers differ: the spend
   // variates consume a varying number of uniforms).
@@ -470,10 +486,10 @@ TEST_CASE("Forecast with a zero covariance equals the fixed-parameter forecast b
   constexpr int kGroups = 4;
   const auto customers = mixed_customers(700, kGroups);
   const ForecastOptions fixed_options = options_with(52.0, 400, 11);
-  const auto fixed =
-      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, fixed_options);
+  const auto fixed = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                             GammaGammaModel(kGammaGamma), fixed_options);
   const auto zero = clvkit::forecast_groups(
-      customers, kGroups, kBgNbd, kGammaGamma,
+      customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
       with_covariance(fixed_options, std::vector<double>(16, 0.0), std::vector<double>(9, 0.0)));
   CHECK(same_bits(fixed, zero));
 }
@@ -483,15 +499,15 @@ TEST_CASE("Forecast with parameter uncertainty is bit-identical for any thread c
   constexpr int kGroups = 5;
   const auto customers = mixed_customers(2000, kGroups);
   const auto one =
-      clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
+      clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
                               with_covariance(options_with(39.0, 300, 5, 1), kBgNbdLogCovariance,
                                               kGammaGammaLogCovariance));
   for (const int threads : {2, 3}) {
     CAPTURE(threads);
-    const auto many =
-        clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma,
-                                with_covariance(options_with(39.0, 300, 5, threads),
-                                                kBgNbdLogCovariance, kGammaGammaLogCovariance));
+    const auto many = clvkit::forecast_groups(
+        customers, kGroups, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+        with_covariance(options_with(39.0, 300, 5, threads), kBgNbdLogCovariance,
+                        kGammaGammaLogCovariance));
     CHECK(same_bits(one, many));
   }
 }
@@ -500,24 +516,24 @@ TEST_CASE("Forecast rejects malformed covariances and names them", "[forecast][i
   const std::vector<ForecastCustomer> customers = {{1.0, 2.0, 10.0, 30.0, 0}};
   const ForecastOptions base = options_with(10.0, 100, 1);
   try {
-    clvkit::forecast_groups(customers, 1, kBgNbd, kGammaGamma,
+    clvkit::forecast_groups(customers, 1, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
                             with_covariance(base, std::vector<double>(9, 0.0), {}));
     FAIL("no UsageError");
   } catch (const clvkit::UsageError& e) {
-    CHECK_THAT(e.what(), Catch::Contains("bgnbd_log_covariance has 9 values"));
+    CHECK_THAT(e.what(), Catch::Contains("purchase_log_covariance has 9 values"));
   }
   const auto expect_model_error = [&](const ForecastOptions& options, const std::string& token) {
     CAPTURE(token);
     try {
-      clvkit::forecast_groups(customers, 1, kBgNbd, kGammaGamma, options);
+      clvkit::forecast_groups(customers, 1, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              options);
       FAIL("no ModelError");
     } catch (const clvkit::ModelError& e) {
       CHECK_THAT(e.what(), Catch::Contains(token));
     }
   };
   std::vector<double> negative = {0.01, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, -0.01};
-  expect_model_error(with_covariance(base, {}, negative),
-                     "gamma_gamma_log_covariance has variance");
+  expect_model_error(with_covariance(base, {}, negative), "spend_log_covariance has variance");
   std::vector<double> indefinite = {0.01, 0.02, 0.0, 0.02, 0.01, 0.0, 0.0, 0.0, 0.01};
   expect_model_error(with_covariance(base, {}, indefinite), "not positive semidefinite");
   std::vector<double> asymmetric = {0.01, 0.005, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.01};
@@ -525,7 +541,7 @@ TEST_CASE("Forecast rejects malformed covariances and names them", "[forecast][i
   std::vector<double> not_finite(16, 0.0);
   not_finite[5] = std::nan("");
   expect_model_error(with_covariance(base, not_finite, {}),
-                     "bgnbd_log_covariance has entry (1, 1)");
+                     "purchase_log_covariance has entry (1, 1)");
 }
 
 TEST_CASE("Forecast redraws unusable parameter draws", "[forecast][property]") {
@@ -534,8 +550,9 @@ TEST_CASE("Forecast redraws unusable parameter draws", "[forecast][property]") {
   const clvkit::GammaGammaParams near_one{6.25, 1.0 + 1e-9, 15.44};
   const std::vector<double> q_only = {0.0, 0.0, 0.0, 0.0, 0.01, 0.0, 0.0, 0.0, 0.0};
   const auto customers = mixed_customers(200, 1);
-  const auto result = clvkit::forecast_groups(
-      customers, 1, kBgNbd, near_one, with_covariance(options_with(39.0, 500, 3), {}, q_only));
+  const auto result =
+      clvkit::forecast_groups(customers, 1, BgNbdModel(kBgNbd), GammaGammaModel(near_one),
+                              with_covariance(options_with(39.0, 500, 3), {}, q_only));
   CAPTURE(result.total.revenue.mean, result.total.revenue.high);
   CHECK(std::isfinite(result.total.revenue.mean));
   CHECK(std::isfinite(result.total.revenue.sd));
@@ -545,8 +562,9 @@ TEST_CASE("Forecast redraws unusable parameter draws", "[forecast][property]") {
   // and are redrawn; the forecast still finishes with finite totals.
   const std::vector<double> ridge = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,
                                      0.0, 0.0, 1e6, 1e6, 0.0, 0.0, 1e6, 1e6};
-  const auto flat = clvkit::forecast_groups(customers, 1, kBgNbd, kGammaGamma,
-                                            with_covariance(options_with(39.0, 500, 3), ridge, {}));
+  const auto flat =
+      clvkit::forecast_groups(customers, 1, BgNbdModel(kBgNbd), GammaGammaModel(kGammaGamma),
+                              with_covariance(options_with(39.0, 500, 3), ridge, {}));
   CHECK(std::isfinite(flat.total.purchases.mean));
   CHECK(std::isfinite(flat.total.revenue.sd));
 }
@@ -575,9 +593,10 @@ TEST_CASE("Forecast draws are the same whether the per-draw logarithms are table
   }
   const ForecastOptions options = with_covariance(options_with(39.0, 300, 17, 2),
                                                   kBgNbdLogCovariance, kGammaGammaLogCovariance);
-  const ForecastResult alone = clvkit::forecast_groups(first, kFirst, kBgNbd, kGammaGamma, options);
-  const ForecastResult mixed =
-      clvkit::forecast_groups(all, kFirst + 1, kBgNbd, kGammaGamma, options);
+  const ForecastResult alone = clvkit::forecast_groups(first, kFirst, BgNbdModel(kBgNbd),
+                                                       GammaGammaModel(kGammaGamma), options);
+  const ForecastResult mixed = clvkit::forecast_groups(all, kFirst + 1, BgNbdModel(kBgNbd),
+                                                       GammaGammaModel(kGammaGamma), options);
   for (int g = 0; g < kFirst; ++g) {
     CAPTURE(g);
     CHECK(same_bits(alone.groups[static_cast<std::size_t>(g)].purchases,
@@ -595,10 +614,12 @@ TEST_CASE("Forecast reports its progress in customers, in order, without changin
   for (const int threads : {1, 3}) {
     CAPTURE(threads);
     ForecastOptions options = options_with(39.0, 20, 3, threads);
-    const auto quiet = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, options);
+    const auto quiet = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                               GammaGammaModel(kGammaGamma), options);
     std::vector<std::int64_t> reports;
     options.progress = [&reports](std::int64_t done) { reports.push_back(done); };
-    const auto reported = clvkit::forecast_groups(customers, kGroups, kBgNbd, kGammaGamma, options);
+    const auto reported = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                                  GammaGammaModel(kGammaGamma), options);
     CHECK(same_bits(quiet, reported));
     // Every 64 blocks of 256 customers, then the end.
     CHECK(reports == std::vector<std::int64_t>{64 * 256, 128 * 256, 40'000});

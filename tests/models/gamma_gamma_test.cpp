@@ -14,10 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "../../src/models/spend_patterns.hpp"
 #include "../support/reference_data.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/models/gamma_gamma_fit.hpp"
-#include "../../src/models/spend_patterns.hpp"
 
 namespace {
 
@@ -334,7 +334,7 @@ TEST_CASE("Gamma-Gamma fit reproduces Fader & Hardie (2013) CDNOW estimates",
   const clvkit::GammaGammaFit fit = clvkit::fit_gamma_gamma(data);
   const auto& s = fit.summary;
   CAPTURE(s.message, s.iterations, s.starts_tried, s.gradient_norm, s.standard_errors_message);
-  REQUIRE(s.converged);
+  REQUIRE(s.converged());
   CHECK(s.termination == clvkit::FitTermination::converged);
   CHECK(s.model == "gamma-gamma");
   CHECK(fit.customers_used == 946);
@@ -397,7 +397,7 @@ TEST_CASE("Gamma-Gamma fit recovers simulated parameters", "[gammagamma][propert
   }
   const auto fit = clvkit::fit_gamma_gamma(data);
   CAPTURE(fit.summary.message);
-  REQUIRE(fit.summary.converged);
+  REQUIRE(fit.summary.converged());
   REQUIRE(fit.summary.standard_errors_available);
   const double values[] = {truth.p, truth.q, truth.gamma};
   for (std::size_t i = 0; i < 3; ++i) {

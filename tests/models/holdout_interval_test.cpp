@@ -54,10 +54,10 @@ HoldoutCheck simulate_and_forecast(std::uint64_t seed, std::int64_t customers, i
   options.draws = draws;
   options.seed = seed + 1000;
   // The fitted parameters are themselves uncertain: let each draw carry its own.
-  options.bgnbd_log_covariance = result.models.bgnbd.summary.log_parameter_covariance;
-  options.gamma_gamma_log_covariance = result.models.gamma_gamma.summary.log_parameter_covariance;
-  const ForecastResult forecast = forecast_groups(forecast_customers, 1, result.models.bgnbd.params,
-                                                  result.models.gamma_gamma.params, options);
+  options.purchase_log_covariance = result.models.purchase.summary.log_parameter_covariance;
+  options.spend_log_covariance = result.models.spend.summary.log_parameter_covariance;
+  const ForecastResult forecast = forecast_groups(
+      forecast_customers, 1, *result.models.purchase.model, *result.models.spend.model, options);
   return {result.actual_purchases, forecast.total.purchases};
 }
 

@@ -52,13 +52,13 @@ TEST_CASE("BG/NBD and Gamma-Gamma recover simulated parameters from a 100k-custo
   REQUIRE(base.customers.size() == 100'000u);
 
   const FittedModels models = fit_customer_models(base.customers, TimeUnit::month);
-  REQUIRE(models.bgnbd.summary.converged);
-  REQUIRE(models.gamma_gamma.summary.converged);
-  check_recovered(models.bgnbd.summary, "r", simulation.bgnbd.r);
-  check_recovered(models.bgnbd.summary, "alpha", simulation.bgnbd.alpha);
-  check_recovered(models.bgnbd.summary, "a", simulation.bgnbd.a);
-  check_recovered(models.bgnbd.summary, "b", simulation.bgnbd.b);
-  check_recovered(models.gamma_gamma.summary, "p", simulation.gamma_gamma.p);
-  check_recovered(models.gamma_gamma.summary, "q", simulation.gamma_gamma.q);
-  check_recovered(models.gamma_gamma.summary, "gamma", simulation.gamma_gamma.gamma);
+  REQUIRE(models.purchase.summary.converged());
+  REQUIRE(models.spend.summary.converged());
+  check_recovered(models.purchase.summary, "r", simulation.bgnbd.r);
+  check_recovered(models.purchase.summary, "alpha", simulation.bgnbd.alpha);
+  check_recovered(models.purchase.summary, "a", simulation.bgnbd.a);
+  check_recovered(models.purchase.summary, "b", simulation.bgnbd.b);
+  check_recovered(models.spend.summary, "p", simulation.gamma_gamma.p);
+  check_recovered(models.spend.summary, "q", simulation.gamma_gamma.q);
+  check_recovered(models.spend.summary, "gamma", simulation.gamma_gamma.gamma);
 }

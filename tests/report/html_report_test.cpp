@@ -12,11 +12,13 @@
 
 #include "../cli/cli_runner.hpp"
 #include "../support/matchers.hpp"
+#include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
-#include "clvkit/rfm/segment_summary.hpp"
+#include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/rfm/segments.hpp"
 
 namespace {
@@ -167,7 +169,6 @@ FitSummary fit_summary(const char* model, const std::vector<std::pair<const char
   FitSummary s;
   s.model = model;
   s.termination = FitTermination::converged;
-  s.converged = true;
   s.message = "converged";
   s.iterations = 20;
   s.function_evaluations = 25;
@@ -211,16 +212,16 @@ struct Fixture {
     scores = score_customers(customers, scheme);
     for (const RfmScore& score : scores) segment.push_back(scheme.segment_of(score));
     models.time_unit = TimeUnit::week;
-    models.bgnbd.params = {0.2426, 4.4136, 0.7929, 2.4259};
-    models.bgnbd.summary =
+    models.purchase.model =
+        std::make_shared<BgNbdModel>(BgNbdParams{0.2426, 4.4136, 0.7929, 2.4259});
+    models.purchase.summary =
         fit_summary("bgnbd", {{"r", 0.2426}, {"alpha", 4.4136}, {"a", 0.7929}, {"b", 2.4259}});
-    models.gamma_gamma.params = {6.25, 3.74, 15.44};
-    models.gamma_gamma.summary =
-        fit_summary("gamma_gamma", {{"p", 6.25}, {"q", 3.74}, {"gamma", 15.44}});
-    models.gamma_gamma.customers_used = 100;
-    models.gamma_gamma.frequency_spend_correlation = 0.11;
-    predictions = predict_customer_value(customers, TimeUnit::week, models.bgnbd.params,
-                                         models.gamma_gamma.params, value);
+    models.spend.model = std::make_shared<GammaGammaModel>(GammaGammaParams{6.25, 3.74, 15.44});
+    models.spend.summary = fit_summary("gamma_gamma", {{"p", 6.25}, {"q", 3.74}, {"gamma", 15.44}});
+    models.spend.customers_used = 100;
+    models.spend.frequency_spend_correlation = 0.11;
+    predictions = predict_customer_value(customers, TimeUnit::week, *models.purchase.model,
+                                         *models.spend.model, value);
     summary = summarize_segments(customers, scores, segment, scheme, predictions);
     std::vector<ForecastCustomer> future;
     for (std::size_t i = 0; i < customers.size(); ++i) {
@@ -232,7 +233,7 @@ struct Fixture {
     options.horizon = value.horizon_days / 7.0;
     options.draws = 200;
     forecast = forecast_groups(future, static_cast<int>(scheme.segments().size()),
-                               models.bgnbd.params, models.gamma_gamma.params, options);
+                               *models.purchase.model, *models.spend.model, options);
   }
 
   ReportData data() const {

@@ -7,9 +7,9 @@
 #include <functional>
 #include <string>
 
-#include "clvkit/io/progress.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"
+#include "progress.hpp"
 
 namespace clvkit::cli {
 

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <memory>
 
-#include "clvkit/io/output_file.hpp"
-#include "clvkit/models/model_file.hpp"
+#include "clvkit/output/model_file.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 
@@ -19,23 +19,6 @@ struct FitCommandOptions {
   int threads = 0;  ///< 0 = one per hardware thread
 };
 
-void print_fit(const FitSummary& fit) {
-  std::fprintf(stderr, "%s: %s after %d iterations, log-likelihood %.4f, AIC %.2f\n",
-               fit.model.c_str(), fit.converged ? "converged" : "NOT converged", fit.iterations,
-               fit.log_likelihood, fit.aic);
-  for (const ParameterEstimate& p : fit.parameters) {
-    if (fit.standard_errors_available) {
-      std::fprintf(stderr, "  %-6s %12.6g  (SE %.4g, 95%% CI %.4g .. %.4g)\n", p.name.c_str(),
-                   p.value, p.standard_error, p.ci_low, p.ci_high);
-    } else {
-      std::fprintf(stderr, "  %-6s %12.6g\n", p.name.c_str(), p.value);
-    }
-  }
-  if (!fit.standard_errors_available) {
-    std::fprintf(stderr, "  no standard errors: %s\n", fit.standard_errors_message.c_str());
-  }
-}
-
 void run_fit(const FitCommandOptions& options) {
   const TimeUnit unit = parse_time_unit(options.time_unit);
   FitOptions fit;
@@ -47,10 +30,10 @@ void run_fit(const FitCommandOptions& options) {
   const FittedModels models = fit_customer_models(base.customers, unit, fit);
   write_file_atomically(options.out, model_file_json(models, base, ingest).dump(2) + "\n");
   if (!options.quiet) {
-    print_fit(models.bgnbd.summary);
-    print_fit(models.gamma_gamma.summary);
+    std::fputs(models.purchase.summary.brief_report().c_str(), stderr);
+    std::fputs(models.spend.summary.brief_report().c_str(), stderr);
     std::fprintf(stderr, "  corr(frequency, spend) over repeat buyers: %.3f\n",
-                 models.gamma_gamma.frequency_spend_correlation);
+                 models.spend.frequency_spend_correlation);
   }
 }
 

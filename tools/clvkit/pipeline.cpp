@@ -8,8 +8,8 @@
 #include <utility>
 
 #include "clvkit/error.hpp"
-#include "clvkit/io/metadata.hpp"
-#include "clvkit/io/output_file.hpp"
+#include "clvkit/output/metadata.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "clvkit/util/parallel.hpp"
 
 namespace clvkit::cli {
@@ -131,8 +131,9 @@ ModelRun fit_and_predict(const SegmentedBase& segmented, TimeUnit unit, const Va
   fit.threads = threads;
   run.models = fit_customer_models(segmented.base.customers, unit, fit);
   if (timer != nullptr) timer->lap("fit");
-  run.predictions = predict_customer_value(segmented.base.customers, unit, run.models.bgnbd.params,
-                                           run.models.gamma_gamma.params, value, threads);
+  run.predictions =
+      predict_customer_value(segmented.base.customers, unit, *run.models.purchase.model,
+                             *run.models.spend.model, value, threads);
   if (timer != nullptr) timer->lap("predict");
   metadata["models"] = models_metadata(run.models);
   metadata["value"] = value_metadata(value);
@@ -158,11 +159,11 @@ ForecastResult forecast_segments(const SegmentedBase& segmented, const FittedMod
   forecast.progress = options.progress;
   if (!options.fixed_parameters) {
     // Empty when a fit has no standard errors: those parameters are then held fixed.
-    forecast.bgnbd_log_covariance = models.bgnbd.summary.log_parameter_covariance;
-    forecast.gamma_gamma_log_covariance = models.gamma_gamma.summary.log_parameter_covariance;
+    forecast.purchase_log_covariance = models.purchase.summary.log_parameter_covariance;
+    forecast.spend_log_covariance = models.spend.summary.log_parameter_covariance;
   }
   return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
-                         models.bgnbd.params, models.gamma_gamma.params, forecast);
+                         *models.purchase.model, *models.spend.model, forecast);
 }
 
 nlohmann::ordered_json tool_metadata(const std::string& command) {

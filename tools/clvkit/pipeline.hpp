@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "clvkit/io/customer_records.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
+#include "clvkit/output/customer_records.hpp"
 #include "clvkit/rfm/segments.hpp"
 #include "common_options.hpp"
 
@@ -90,7 +90,7 @@ struct SegmentForecastOptions {
   int draws = 2000;
   std::uint64_t seed = 1;
   int threads = 1;
-  bool fixed_parameters = false;  ///< leave out the fitted parameters' uncertainty
+  bool fixed_parameters = false;               ///< leave out the fitted parameters' uncertainty
   std::function<void(std::int64_t)> progress;  ///< ForecastOptions::progress
 };
 

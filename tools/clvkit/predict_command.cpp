@@ -3,8 +3,8 @@
 
 #include <memory>
 
-#include "clvkit/io/metadata.hpp"
-#include "clvkit/models/model_file.hpp"
+#include "clvkit/output/metadata.hpp"
+#include "clvkit/output/model_file.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
@@ -31,7 +31,7 @@ void run_predict(const PredictOptions& options) {
   input.threads = threads;
   const SegmentedBase segmented = read_and_segment(input, options.segments);
   const std::vector<CustomerPrediction> predictions = predict_customer_value(
-      segmented.base.customers, model.time_unit, model.bgnbd, model.gamma_gamma, value, threads);
+      segmented.base.customers, model.time_unit, *model.purchase, *model.spend, value, threads);
 
   nlohmann::ordered_json metadata = tool_metadata("predict");
   metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
@@ -40,8 +40,9 @@ void run_predict(const PredictOptions& options) {
   models["model_file"] = options.model;
   models["calibration"] = model.document["calibration"];
   models["time_unit"] = model.document["time_unit"];
-  models["bgnbd"] = model.document["bgnbd"];
-  models["gamma_gamma"] = model.document["gamma_gamma"];
+  for (const std::string_view key : {model.purchase->key(), model.spend->key()}) {
+    models[std::string(key)] = model.document[std::string(key)];
+  }
   metadata["models"] = models;
   metadata["value"] = value_metadata(value);
   write_records_with_metadata(options.out, format, segmented.base.customers.size(),

@@ -6,18 +6,18 @@
 #include <memory>
 #include <optional>
 
+#include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/output_file.hpp"
-#include "clvkit/io/progress.hpp"
 #include "clvkit/models/forecast.hpp"
 #include "clvkit/models/validation.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "clvkit/report/html_report.hpp"
-#include "clvkit/rfm/segment_summary.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
+#include "progress.hpp"
 
 namespace clvkit::cli {
 namespace {
@@ -75,8 +75,7 @@ void run_report(const ReportOptions& options) {
   const SegmentedBase segmented = read_and_segment(input, options.segments);
   nlohmann::ordered_json metadata;
   progress.stage("fitting and predicting " +
-                 format_count(static_cast<double>(segmented.base.customers.size())) +
-                 " customers");
+                 format_count(static_cast<double>(segmented.base.customers.size())) + " customers");
   const ModelRun model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
   const auto& customers = segmented.base.customers;
 
@@ -98,10 +97,9 @@ void run_report(const ReportOptions& options) {
   data.models = model.models;
   data.value = value;
   data.predictions = model.predictions;
-  data.forecast = forecast_segments(
-      segmented, model.models, value,
-      {options.draws, options.seed, threads, false,
-       forecast_progress(progress, customers.size(), options.draws)});
+  data.forecast = forecast_segments(segmented, model.models, value,
+                                    {options.draws, options.seed, threads, false,
+                                     forecast_progress(progress, customers.size(), options.draws)});
   data.forecast_draws = options.draws;
   data.forecast_seed = options.seed;
   data.top_customers = options.top;
@@ -110,7 +108,7 @@ void run_report(const ReportOptions& options) {
     data.validation = validate(options, segmented.ingest, unit);
   } else {
     data.calibration_fit =
-        calibration_fit_check(customers, model.models.bgnbd.params, unit, kFitBuckets);
+        calibration_fit_check(customers, *model.models.purchase.model, unit, kFitBuckets);
   }
   progress.stage("writing " + options.out);
   write_file_atomically(options.out, report::render_html_report(data));

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <memory>
 
-#include "clvkit/io/metadata.hpp"
-#include "clvkit/io/progress.hpp"
+#include "clvkit/output/metadata.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
+#include "progress.hpp"
 
 namespace clvkit::cli {
 namespace {

@@ -7,17 +7,17 @@
 #include <optional>
 #include <sstream>
 
+#include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/error.hpp"
-#include "clvkit/io/customer_records.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/metadata.hpp"
-#include "clvkit/io/output_file.hpp"
-#include "clvkit/io/progress.hpp"
 #include "clvkit/models/forecast.hpp"
-#include "clvkit/rfm/segment_summary.hpp"
+#include "clvkit/output/customer_records.hpp"
+#include "clvkit/output/metadata.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
+#include "progress.hpp"
 #include "text_table.hpp"
 
 namespace clvkit::cli {
@@ -234,8 +234,8 @@ void run_segments(const SegmentsOptions& options) {
     settings["seed"] = options.seed;
     settings["parameter_uncertainty"] =
         !options.fixed_parameters &&
-        (!model.models.bgnbd.summary.log_parameter_covariance.empty() ||
-         !model.models.gamma_gamma.summary.log_parameter_covariance.empty());
+        (!model.models.purchase.summary.log_parameter_covariance.empty() ||
+         !model.models.spend.summary.log_parameter_covariance.empty());
     settings["interval"] = "5% and 95% quantiles of the simulated totals (90% prediction interval)";
     metadata["forecast"] = settings;
   }

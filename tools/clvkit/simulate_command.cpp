@@ -10,9 +10,9 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/output_file.hpp"
 #include "clvkit/models/simulate.hpp"
 #include "clvkit/models/time_unit.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "commands.hpp"
 
 namespace clvkit::cli {

@@ -11,14 +11,14 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/metadata.hpp"
-#include "clvkit/io/output_file.hpp"
-#include "clvkit/io/progress.hpp"
 #include "clvkit/models/validation.hpp"
+#include "clvkit/output/metadata.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "pipeline.hpp"
+#include "progress.hpp"
 #include "text_table.hpp"
 
 namespace clvkit::cli {
@@ -201,11 +201,19 @@ std::vector<std::size_t> tracking_rows(const ValidationResult& result) {
   return rows;
 }
 
+// "BG/NBD r 0.2426, alpha 4.414, a 0.7929, b 2.426": a model's label and parameters.
+std::string parameters_text(std::string_view label, const std::vector<std::string>& names,
+                            const std::vector<double>& values) {
+  std::string out(label);
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    out += (i == 0 ? " " : ", ") + names[i] + " " + format_general(values[i]);
+  }
+  return out;
+}
+
 std::string result_text(const ValidationResult& result, const CalibrationHoldout& data,
                         const SegmentedBase& segmented, const ValidateOptions& options) {
   const char* unit = time_unit_key(result.models.time_unit);
-  const BgNbdParams& bg = result.models.bgnbd.params;
-  const GammaGammaParams& gg = result.models.gamma_gamma.params;
   std::ostringstream out;
   out << "Holdout validation of " << data.calibration.source << "\n"
       << "calibration " << format_day(data.cohort_first_day) << " to "
@@ -220,17 +228,14 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
     out << data.holdout_customers_new << " customers first seen in the holdout ("
         << data.holdout_rows_new_customers << " rows) are not part of the validation\n";
   }
-  out << "BG/NBD r " << format_general(bg.r) << ", alpha " << format_general(bg.alpha) << ", a "
-      << format_general(bg.a) << ", b " << format_general(bg.b) << " (per " << unit
-      << "); Gamma-Gamma p " << format_general(gg.p) << ", q " << format_general(gg.q) << ", gamma "
-      << format_general(gg.gamma) << "\n";
-  // A fit that stopped early or ran off to the edge of the parameter space makes every number
-  // below doubtful: say so before them (the JSON metadata has the whole fit summary).
-  for (const FitSummary* fit : {&result.models.bgnbd.summary, &result.models.gamma_gamma.summary}) {
-    if (!fit->converged) {
-      out << "warning: the " << fit->model << " fit did not converge: " << fit->message << "\n";
-    } else if (!fit->standard_errors_available) {
-      out << "warning: " << fit->model << ": " << fit->standard_errors_message << "\n";
+  const PurchaseModel& purchase = *result.models.purchase.model;
+  const SpendModel& spend = *result.models.spend.model;
+  out << parameters_text(purchase.label(), purchase.parameter_names(), purchase.parameters())
+      << " (per " << unit << "); "
+      << parameters_text(spend.label(), spend.parameter_names(), spend.parameters()) << "\n";
+  for (const FitSummary* fit : {&result.models.purchase.summary, &result.models.spend.summary}) {
+    if (const std::string warning = fit->warning(); !warning.empty()) {
+      out << "warning: " << warning << "\n";
     }
   }
   out << "\n";

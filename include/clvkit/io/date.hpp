@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "clvkit/summary/customer_summary.hpp"
+#include "clvkit/day.hpp"
 
 namespace clvkit {
 

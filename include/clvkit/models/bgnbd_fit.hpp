@@ -1,30 +1,13 @@
 #pragma once
-// Fitting BG/NBD by maximum likelihood over distinct (x, t_x, T) triples.
+// Fitting BG/NBD by maximum likelihood over distinct (x, t_x, T) patterns (patterns.hpp).
 
 #include <vector>
 
 #include "clvkit/models/bgnbd.hpp"
 #include "clvkit/models/fit.hpp"
+#include "clvkit/models/patterns.hpp"
 
 namespace clvkit {
-
-/// A distinct (x, t_x, T) pattern and how many customers share it, in the model's time unit.
-struct FrequencyRecencyPattern {
-  double x = 0.0;
-  double t_x = 0.0;
-  double T = 0.0;
-  double count = 1.0;
-};
-
-/// Collapses per-customer (x, t_x, T) into distinct patterns with counts, sorted by (x, t_x, T)
-/// so the summed likelihood is independent of input order. Only exactly equal triples are
-/// merged. Works on up to `threads` threads; the result does not depend on them. Throws
-/// ModelError naming the customer (1-based; the first invalid one) when the vectors differ in
-/// length, x or T is negative or not finite, or t_x is outside [0, T].
-std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>& x,
-                                                       const std::vector<double>& t_x,
-                                                       const std::vector<double>& T,
-                                                       int threads = 1);
 
 /// Total log-likelihood sum(count * LL_i) (FHL 2005 eq. 6 per pattern, summed in the order of
 /// `data`, compensated across blocks of 64 patterns) and, when `gradient` is non-null, its
@@ -47,7 +30,7 @@ struct BgNbdFit {
 /// r = 1, alpha = mean T / mean x, a = b = 1, then alternatives. Throws ModelError when it cannot
 /// succeed (no customers, no repeat buyers, every T = 0, a pattern with a non-positive count or
 /// an invalid triple) with a message that says why. A fit that does not converge is returned
-/// with summary.converged = false and the reason in summary.message. options.threads evaluate
+/// with summary.converged() == false and the reason in summary.message. options.threads evaluate
 /// the likelihood; the fit is bit-identical for any number.
 BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data,
                    const FitOptions& options = {});

@@ -1,13 +1,14 @@
 #pragma once
-// From customer summaries to model inputs, fitted models and per-customer value predictions:
-// the modelling layer between ingest (summary/) and presentation (io/).
+// From customer summaries to fitted models and per-customer value predictions, for any purchase
+// model (purchase_model.hpp) with any spend model (spend_model.hpp).
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
-#include "clvkit/models/bgnbd_fit.hpp"
-#include "clvkit/models/gamma_gamma_fit.hpp"
+#include "clvkit/models/purchase_model.hpp"
+#include "clvkit/models/spend_model.hpp"
 #include "clvkit/models/time_unit.hpp"
 #include "clvkit/summary/customer_summary.hpp"
 
@@ -17,35 +18,33 @@ namespace clvkit {
 struct CustomerPrediction {
   double p_alive = 0.0;
   double expected_purchases = 0.0;  ///< E[X(horizon) | x, t_x, T]
-  double expected_avg_spend = 0.0;  ///< Gamma-Gamma E[M | x, m]; population mean when x = 0
+  double expected_avg_spend = 0.0;  ///< spend model's E[M | x, m]; population mean when x = 0
   double clv = 0.0;                 ///< discounted horizon CLV (margin applied)
   double clv_if_alive = 0.0;        ///< the same given the customer is alive: clv / p_alive
   double value_at_risk = 0.0;       ///< (1 - p_alive) * clv_if_alive
   std::int64_t churn_priority = 0;  ///< rank by value_at_risk, 1 = largest (ties: output order)
 };
 
-/// Fitted BG/NBD and Gamma-Gamma with the time unit their parameters are in.
-struct FittedModels {
-  TimeUnit time_unit = TimeUnit::week;
-  BgNbdFit bgnbd;
-  GammaGammaFit gamma_gamma;
+/// Which registered models to fit (keys of purchase_model_families() and
+/// spend_model_families()).
+struct ModelChoice {
+  std::string purchase = "bgnbd";
+  std::string spend = "gamma_gamma";
 };
 
-/// BG/NBD input: distinct (x, t_x, T) patterns in `unit` (compress_patterns on `threads`
-/// threads; the result does not depend on them).
-std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
-    const std::vector<CustomerSummary>& customers, TimeUnit unit, int threads = 1);
+/// A fitted purchase model and spend model with the time unit their parameters are in.
+struct FittedModels {
+  TimeUnit time_unit = TimeUnit::week;
+  FittedPurchaseModel purchase;
+  FittedSpendModel spend;
+};
 
-/// Gamma-Gamma input: repeat buyers with a positive mean repeat spend (x = frequency,
-/// m = monetary). Customers with frequency > 0 but monetary <= 0 (returns netted away) are left
-/// out; `excluded` receives their number.
-std::vector<SpendObservation> spend_observations(const std::vector<CustomerSummary>& customers,
-                                                 std::int64_t* excluded = nullptr);
-
-/// Fits both models, on options.threads threads (the fits do not depend on them). Throws
-/// ModelError when either cannot be fitted (the message says why).
+/// Fits the chosen models (the purchase model on frequency_recency_patterns, the spend model on
+/// spend_observations), on options.threads threads (the fits do not depend on them). Throws
+/// UsageError for an unknown model key and ModelError when a model cannot be fitted (the message
+/// says why).
 FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, TimeUnit unit,
-                                 const FitOptions& options = {});
+                                 const FitOptions& options = {}, const ModelChoice& choice = {});
 
 /// How customer value is accumulated and discounted.
 struct ValueOptions {
@@ -83,14 +82,14 @@ struct ModelInput {
 /// bit-identical for any `threads`. Throws ModelError naming the customer's index when a value is
 /// not finite (the first such customer, whatever `threads`), and when Gamma-Gamma's q <= 1.
 std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& customers,
-                                              double unit_days, const BgNbdParams& bgnbd,
-                                              const GammaGammaParams& gamma_gamma,
-                                              const ValueOptions& options, int threads = 1);
+                                              double unit_days, const PurchaseModel& purchase,
+                                              const SpendModel& spend, const ValueOptions& options,
+                                              int threads = 1);
 
 /// predict_value for customer summaries (x = frequency, t_x = recency, T, m = monetary, converted
 /// to `unit`); errors name the customer id.
 std::vector<CustomerPrediction> predict_customer_value(
-    const std::vector<CustomerSummary>& customers, TimeUnit unit, const BgNbdParams& bgnbd,
-    const GammaGammaParams& gamma_gamma, const ValueOptions& options, int threads = 1);
+    const std::vector<CustomerSummary>& customers, TimeUnit unit, const PurchaseModel& purchase,
+    const SpendModel& spend, const ValueOptions& options, int threads = 1);
 
 }  // namespace clvkit

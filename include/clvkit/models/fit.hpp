@@ -40,11 +40,10 @@ enum class FitTermination { converged, max_iterations, line_search_failed, faile
 /// "converged", "max_iterations", "line_search_failed" or "failed" (stable JSON keys).
 const char* fit_termination_key(FitTermination termination) noexcept;
 
-/// Everything a fit reports (Ceres-style Summary).
+/// Everything a fit reports (Ceres-style Summary), and how to say it.
 struct FitSummary {
   std::string model;
   FitTermination termination = FitTermination::failed;
-  bool converged = false;
   std::string message;
   int iterations = 0;            ///< L-BFGS iterations, summed over every start tried
   int function_evaluations = 0;  ///< log-likelihood + gradient evaluations, all starts
@@ -61,6 +60,20 @@ struct FitSummary {
   /// cov(log theta) = inverse observed information, k*k row-major in the order of `parameters`;
   /// empty when standard errors are unavailable.
   std::vector<double> log_parameter_covariance;
+
+  /// Whether the reported run converged (termination is FitTermination::converged).
+  bool converged() const noexcept { return termination == FitTermination::converged; }
+  /// Whether the estimates may feed predictions: the fit converged and every parameter is
+  /// positive and finite. Callers that predict anyway say so (validate, report warn).
+  bool is_usable() const noexcept;
+  /// The fit for people, as `clvkit fit` prints it: a line with the model, convergence,
+  /// iterations, log-likelihood and AIC, then one line per parameter with its standard error and
+  /// 95% interval (or a line saying why there are no standard errors).
+  std::string brief_report() const;
+  /// One line for a fit that should not be trusted silently: "the <model> fit did not converge:
+  /// <message>", or "<model>: <why no standard errors>"; empty for a usable fit with standard
+  /// errors.
+  std::string warning() const;
 };
 
 /// Log-likelihood of natural (positive) parameters; fills `gradient` (same size) when non-null.

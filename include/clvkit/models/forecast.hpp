@@ -1,8 +1,11 @@
 #pragma once
 // Per-group forecast intervals for purchases and revenue over a future horizon, by simulating each
-// customer's future from the BG/NBD posterior (Fader, Hardie & Lee 2005, "Counting your customers
-// the easy way", Marketing Science 24(2)) with Gamma-Gamma spend (Fader & Hardie 2013, "The
-// Gamma-Gamma model of monetary value").
+// customer's future from the purchase model's posterior (PurchaseModel::future_simulator) and the
+// spend of those purchases from the spend model's (SpendModel::spend_simulator). The engine here
+// (draws of the population parameters, blocks, threads, reduction, intervals) is the same for
+// every model; below, the process is written out for its first models, BG/NBD (Fader, Hardie & Lee
+// 2005, "Counting your customers the easy way", Marketing Science 24(2)) with Gamma-Gamma spend
+// (Fader & Hardie 2013, "The Gamma-Gamma model of monetary value").
 //
 // The process, for each draw k = 0..draws-1 and each customer with summary (x, t_x, T, m):
 //  1. alive ~ Bernoulli(P(alive | x, t_x, T)) (bgnbd_p_alive). A customer who is not alive at T
@@ -70,8 +73,8 @@
 #include <functional>
 #include <vector>
 
-#include "clvkit/models/bgnbd.hpp"
-#include "clvkit/models/gamma_gamma.hpp"
+#include "clvkit/models/purchase_model.hpp"
+#include "clvkit/models/spend_model.hpp"
 
 namespace clvkit {
 
@@ -91,12 +94,13 @@ struct ForecastOptions {
   std::uint64_t seed = 1;  ///< the same seed gives bit-identical results
   int threads = 1;         ///< worker threads, >= 1; the result does not depend on it
   double margin = 1.0;     ///< revenue multiplier (e.g. a profit margin), finite and >= 0
-  /// Covariance of the BG/NBD log-parameters (log r, log alpha, log a, log b), 4x4 row-major, as
-  /// in the BG/NBD fit's FitSummary::log_parameter_covariance. Empty: the BG/NBD parameters are
-  /// held fixed. Otherwise each draw draws its own parameters (see the file comment).
-  std::vector<double> bgnbd_log_covariance;
-  /// Likewise for the Gamma-Gamma log-parameters (log p, log q, log gamma), 3x3 row-major.
-  std::vector<double> gamma_gamma_log_covariance;
+  /// Covariance of the purchase model's log-parameters (for BG/NBD log r, log alpha, log a,
+  /// log b: 4x4 row-major), as in its fit's FitSummary::log_parameter_covariance. Empty: the
+  /// purchase model's parameters are held fixed. Otherwise each draw draws its own parameters
+  /// (see the file comment).
+  std::vector<double> purchase_log_covariance;
+  /// Likewise for the spend model's log-parameters (Gamma-Gamma: log p, log q, log gamma, 3x3).
+  std::vector<double> spend_log_covariance;
   /// Called from the calling thread as the simulation goes, with the number of customers whose
   /// draws are all done (in input order; every 64 blocks and at the end), e.g. for a progress
   /// line; must not throw. Empty = no reports. The result does not depend on it.
@@ -144,16 +148,16 @@ inline constexpr std::uint64_t kForecastParameterStream = 0x9e3779b97f4a7c15ULL;
 /// (a few logs and exps more per customer and draw) and 8 draws doubles hold the parameters.
 ///
 /// Throws UsageError naming the option when horizon is not positive and finite, draws < 1,
-/// threads < 1, margin is negative or not finite, or n_groups < 1. Throws ModelError naming the
-/// parameter when a BG/NBD or Gamma-Gamma parameter is not positive and finite or q <= 1 (the
-/// mean spend, hence the mean revenue, does not exist), and naming the customer (0-based index)
+/// threads < 1, margin is negative or not finite, or n_groups < 1. Throws ModelError when the
+/// spend model has no population mean (Gamma-Gamma q <= 1: no mean revenue either), and naming
+/// the customer (0-based index)
 /// when its summary is invalid (x, t_x, T, m negative or not finite; t_x > T; m = 0 is allowed),
 /// its group is out of range, or its expected purchases in the horizon are not finite or exceed
 /// 1e6 (the simulation would not finish). Throws UsageError when a covariance has neither 0 nor
 /// k*k values, and ModelError when it is not finite, symmetric and positive semidefinite, or when
 /// 1000 parameter draws in a row are unusable (see the file comment).
 ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, int n_groups,
-                               const BgNbdParams& bgnbd, const GammaGammaParams& gamma_gamma,
+                               const PurchaseModel& purchase_model, const SpendModel& spend_model,
                                const ForecastOptions& options);
 
 }  // namespace clvkit

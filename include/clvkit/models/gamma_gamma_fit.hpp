@@ -6,14 +6,9 @@
 
 #include "clvkit/models/fit.hpp"
 #include "clvkit/models/gamma_gamma.hpp"
+#include "clvkit/models/patterns.hpp"
 
 namespace clvkit {
-
-/// A repeat buyer's spend summary: x >= 1 repeat purchases with mean spend m > 0.
-struct SpendObservation {
-  double x = 0.0;
-  double m = 0.0;
-};
 
 /// Total log-likelihood sum_i gamma_gamma_log_likelihood(params, x_i, m_i) and, when `gradient`
 /// is non-null, its gradient with respect to (p, q, gamma). Equal (x, m) pairs are merged and
@@ -40,7 +35,7 @@ struct GammaGammaFit {
 /// the mean spend does not exist, non-finite likelihood) with a message that says why.
 /// Equal (x, m) pairs are merged first, so the result does not depend on the input order.
 /// Starts: moment estimates for q = 3 and q = 5 (when they exist), (1, 2, mean m), (1, 1, 1).
-/// A fit that does not converge is returned with summary.converged = false. options.threads sort
+/// A fit that does not converge is returned with summary.converged() == false. options.threads sort
 /// the data and evaluate the likelihood; the fit is bit-identical for any number.
 GammaGammaFit fit_gamma_gamma(const std::vector<SpendObservation>& data,
                               const FitOptions& options = {});

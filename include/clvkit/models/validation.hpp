@@ -1,7 +1,7 @@
 #pragma once
-// Holdout validation of BG/NBD + Gamma-Gamma: fit on the calibration period, predict the holdout,
-// compare with what happened. The tables of FHL 2005 (conditional expectations by calibration
-// frequency, tracking plot, calibration fit histogram) plus error measures.
+// Holdout validation of a purchase model with a spend model: fit on the calibration period, predict
+// the holdout, compare with what happened. The tables of FHL 2005 (conditional expectations by
+// calibration frequency, tracking plot, calibration fit histogram) plus error measures.
 
 #include <cstdint>
 #include <string>
@@ -14,7 +14,8 @@ namespace clvkit {
 
 struct ValidationOptions {
   TimeUnit time_unit = TimeUnit::week;
-  FitOptions fit;  ///< fit.threads also runs the predictions (the results do not depend on it)
+  FitOptions fit;      ///< fit.threads also runs the predictions (the results do not depend on it)
+  ModelChoice models;  ///< which purchase and spend models to fit
   int max_frequency_bucket = 7;     ///< buckets 0, 1, ..., max-1 and "max+"
   double tracking_step_days = 7.0;  ///< the tracking series' period (a week by default)
 };
@@ -105,7 +106,7 @@ ValidationResult validate_fitted_models(const CalibrationHoldout& data, const Fi
                                         const std::vector<std::string>& segment_names,
                                         const ValidationOptions& options);
 
-/// Cumulative repeat purchases of the calibration cohort, actual vs BG/NBD, at the end of every
+/// Cumulative repeat purchases of the calibration cohort, actual vs the model, at the end of every
 /// step of `step_days` (a whole number of days >= 1) from data.cohort_first_day through
 /// data.holdout_end (the last step is cut short at holdout_end when the span is not a whole
 /// number of steps).
@@ -121,7 +122,7 @@ ValidationResult validate_fitted_models(const CalibrationHoldout& data, const Fi
 /// cumulative values). Throws UsageError when step_days is not a whole number >= 1, ModelError
 /// for invalid parameters.
 std::vector<TrackingPoint> repeat_purchase_tracking(const CalibrationHoldout& data,
-                                                    const BgNbdParams& params, TimeUnit unit,
+                                                    const PurchaseModel& model, TimeUnit unit,
                                                     double step_days);
 
 /// Calibration fit check (FHL 2005, section 4): customers with k = 0, 1, ..., max-1 and "max+"
@@ -129,7 +130,7 @@ std::vector<TrackingPoint> repeat_purchase_tracking(const CalibrationHoldout& da
 /// `unit`); the last bucket's expectation is sum_i (1 - sum_{k<max} P(X(T_i) = k)). Throws
 /// UsageError when max_bucket < 1, ModelError for invalid parameters.
 std::vector<FrequencyCount> calibration_fit_check(const std::vector<CustomerSummary>& customers,
-                                                  const BgNbdParams& params, TimeUnit unit,
+                                                  const PurchaseModel& model, TimeUnit unit,
                                                   int max_bucket);
 
 }  // namespace clvkit

@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
+#include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
 #include "clvkit/models/validation.hpp"
-#include "clvkit/rfm/segment_summary.hpp"
 #include "clvkit/rfm/segments.hpp"
 #include "clvkit/summary/ingest.hpp"
 

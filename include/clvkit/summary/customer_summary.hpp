@@ -5,11 +5,9 @@
 #include <string>
 #include <vector>
 
-namespace clvkit {
+#include "clvkit/day.hpp"
 
-/// Calendar day as a count of days since 1970-01-01 (proleptic Gregorian). Transactions are
-/// bucketed to calendar days: all of a customer's rows on one day are one purchase occasion.
-using Day = std::int32_t;
+namespace clvkit {
 
 /// One customer's purchase history, reduced to the statistics every model and score needs.
 /// All durations are whole days; see the README for the conventions.

@@ -1,6 +1,6 @@
 // The progress line: drawn in place when enabled, silent otherwise (pipelines never see it).
 
-#include "clvkit/io/progress.hpp"
+#include "progress.hpp"
 
 #include <catch2/catch.hpp>
 #include <cstdio>

@@ -1,4 +1,4 @@
-#include "clvkit/io/customer_records.hpp"
+#include "clvkit/output/customer_records.hpp"
 
 #include <algorithm>
 #include <array>

@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "clvkit/io/output_file.hpp"
 #include "clvkit/models/customer_value.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "clvkit/summary/customer_summary.hpp"
 
 namespace clvkit {

@@ -18,7 +18,8 @@ nlohmann::ordered_json ingest_metadata(const CustomerBase& base, const IngestOpt
 /// parameters {name: {value, standard_error, ci95: [lo, hi]}}, ... Only finite numbers.
 nlohmann::ordered_json fit_metadata(const FitSummary& summary);
 
-/// {"time_unit", "bgnbd": fit, "gamma_gamma": fit + frequency_spend_correlation}.
+/// {"time_unit", <purchase model key>: fit, <spend model key>: fit +
+/// frequency_spend_correlation + population_mean_spend}, e.g. "bgnbd" and "gamma_gamma".
 nlohmann::ordered_json models_metadata(const FittedModels& models);
 
 /// {"horizon_days", "margin", "discount": {...}} describing how CLV was computed.

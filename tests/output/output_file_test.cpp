@@ -1,7 +1,7 @@
 // Atomic output: a target appears only complete, a failed write leaves nothing behind, and
 // devices or pipes are written in place rather than replaced.
 
-#include "clvkit/io/output_file.hpp"
+#include "clvkit/output/output_file.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "clvkit/rfm/segment_summary.hpp"
+#include "clvkit/analysis/segment_summary.hpp"
 
 namespace clvkit {
 

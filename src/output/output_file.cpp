@@ -1,4 +1,4 @@
-#include "clvkit/io/output_file.hpp"
+#include "clvkit/output/output_file.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "clvkit/io/metadata.hpp"
+#include "clvkit/output/metadata.hpp"
 
 #include <cmath>
 #include <string>
@@ -57,7 +57,7 @@ nlohmann::ordered_json ingest_metadata(const CustomerBase& base, const IngestOpt
 
 nlohmann::ordered_json fit_metadata(const FitSummary& summary) {
   nlohmann::ordered_json fit;
-  fit["converged"] = summary.converged;
+  fit["converged"] = summary.converged();
   fit["termination"] = fit_termination_key(summary.termination);
   fit["message"] = summary.message;
   fit["iterations"] = summary.iterations;
@@ -90,13 +90,13 @@ nlohmann::ordered_json fit_metadata(const FitSummary& summary) {
 nlohmann::ordered_json models_metadata(const FittedModels& models) {
   nlohmann::ordered_json out;
   out["time_unit"] = time_unit_key(models.time_unit);
-  out["bgnbd"] = fit_metadata(models.bgnbd.summary);
-  nlohmann::ordered_json gg = fit_metadata(models.gamma_gamma.summary);
-  gg["frequency_spend_correlation"] =
-      finite(models.gamma_gamma.frequency_spend_correlation, "frequency-spend correlation");
-  gg["population_mean_spend"] =
-      finite(gamma_gamma_population_mean(models.gamma_gamma.params), "population mean spend");
-  out["gamma_gamma"] = gg;
+  out[std::string(models.purchase.model->key())] = fit_metadata(models.purchase.summary);
+  nlohmann::ordered_json spend = fit_metadata(models.spend.summary);
+  spend["frequency_spend_correlation"] =
+      finite(models.spend.frequency_spend_correlation, "frequency-spend correlation");
+  spend["population_mean_spend"] =
+      finite(models.spend.model->population_mean(), "population mean spend");
+  out[std::string(models.spend.model->key())] = spend;
   return out;
 }
 

@@ -2,6 +2,7 @@
 // Saved fitted models ("clvkit fit -o model.json"): parameters, standard errors, fit summaries,
 // time unit and calibration facts, so `clvkit predict` can score other data without refitting.
 
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -17,16 +18,24 @@ inline constexpr int kModelFileVersion = 1;
 nlohmann::ordered_json model_file_json(const FittedModels& models, const CustomerBase& calibration,
                                        const IngestOptions& ingest);
 
-/// What predicting needs from a model file.
+/// What predicting needs from a model file: the models it holds (one registered purchase model
+/// and one spend model, found by their keys) at their saved parameters.
 struct SavedModel {
   TimeUnit time_unit = TimeUnit::week;
-  BgNbdParams bgnbd;
-  GammaGammaParams gamma_gamma;
+  std::shared_ptr<const PurchaseModel> purchase;
+  std::shared_ptr<const SpendModel> spend;
   nlohmann::ordered_json document;  ///< the whole file, echoed into prediction metadata
 };
 
+/// The models of a saved file as FittedModels, their fit summaries left empty (a model file is
+/// not refitted); for the library calls that take fitted models.
+FittedModels saved_models(const SavedModel& saved);
+
 /// Reads and validates a model file. Throws IoError when it cannot be read and InputError
-/// naming the file and the field when it is not a valid clvkit model file.
+/// naming the file and the field when it is not a valid clvkit model file: not format
+/// "clvkit-model" version 1, no time unit or calibration object, not exactly one registered
+/// purchase model and one spend model, a parameter missing, not positive and finite, or outside
+/// the model's domain (e.g. Gamma-Gamma q <= 1, without a mean spend).
 SavedModel read_model_file(const std::string& path);
 
 }  // namespace clvkit

@@ -2,7 +2,7 @@
 // the documented field order, RFC 4180 quoting, JSON escapes) on awkward and random records, for
 // any thread count, and the JSON and CSV read back to the values written.
 
-#include "clvkit/io/customer_records.hpp"
+#include "clvkit/output/customer_records.hpp"
 
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -21,7 +21,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/output_file.hpp"
+#include "clvkit/output/output_file.hpp"
 
 namespace {
 

@@ -1,17 +1,22 @@
-#include "clvkit/models/model_file.hpp"
+#include "clvkit/output/model_file.hpp"
 
 #include <cmath>
 #include <fstream>
+#include <span>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
 #include "clvkit/error.hpp"
-#include "clvkit/io/metadata.hpp"
+#include "clvkit/output/metadata.hpp"
 
 namespace clvkit {
 namespace {
 
 double read_parameter(const nlohmann::ordered_json& document, const std::string& path,
-                      const char* model, const char* name) {
+                      std::string_view model_key, std::string_view parameter) {
+  const std::string model(model_key);
+  const std::string name(parameter);
   const auto fail = [&](const std::string& why) -> double {
     throw InputError(path + ": " + model + ".parameters." + name + ": " + why);
   };
@@ -26,6 +31,42 @@ double read_parameter(const nlohmann::ordered_json& document, const std::string&
   const double value = estimate["value"].get<double>();
   if (!std::isfinite(value) || value <= 0.0) return fail("must be positive and finite");
   return value;
+}
+
+// The one family of `families` whose key is a member of the document.
+template <class Family>
+const Family& saved_family(const nlohmann::ordered_json& document, const std::string& path,
+                           std::span<const Family> families, const char* what) {
+  const Family* found = nullptr;
+  std::string known;
+  for (const Family& family : families) {
+    known += (known.empty() ? "" : ", ") + std::string(family.key);
+    if (!document.contains(std::string(family.key))) continue;
+    if (found != nullptr) {
+      throw InputError(path + ": holds two " + what + "s ('" + std::string(found->key) + "' and '" +
+                       std::string(family.key) + "'); a model file holds one");
+    }
+    found = &family;
+  }
+  if (found == nullptr) {
+    throw InputError(path + ": no " + what + " (expected one of: " + known + ")");
+  }
+  return *found;
+}
+
+// The family's model at the parameters saved under its key.
+template <class Family>
+auto read_model(const nlohmann::ordered_json& document, const std::string& path,
+                const Family& family) {
+  std::vector<double> values;
+  for (std::string_view name : family.parameter_names) {
+    values.push_back(read_parameter(document, path, family.key, name));
+  }
+  try {
+    return family.make(values);
+  } catch (const ModelError& e) {
+    throw InputError(path + ": " + e.what());
+  }
 }
 
 }  // namespace
@@ -45,6 +86,14 @@ nlohmann::ordered_json model_file_json(const FittedModels& models, const Custome
   const nlohmann::ordered_json fitted = models_metadata(models);
   for (const auto& [key, value] : fitted.items()) out[key] = value;
   return out;
+}
+
+FittedModels saved_models(const SavedModel& saved) {
+  FittedModels models;
+  models.time_unit = saved.time_unit;
+  models.purchase.model = saved.purchase;
+  models.spend.model = saved.spend;
+  return models;
 }
 
 SavedModel read_model_file(const std::string& path) {
@@ -71,14 +120,17 @@ SavedModel read_model_file(const std::string& path) {
   } catch (const UsageError& e) {
     throw InputError(e.what());
   }
-  model.bgnbd = {read_parameter(doc, path, "bgnbd", "r"),
-                 read_parameter(doc, path, "bgnbd", "alpha"),
-                 read_parameter(doc, path, "bgnbd", "a"), read_parameter(doc, path, "bgnbd", "b")};
-  model.gamma_gamma = {read_parameter(doc, path, "gamma_gamma", "p"),
-                       read_parameter(doc, path, "gamma_gamma", "q"),
-                       read_parameter(doc, path, "gamma_gamma", "gamma")};
-  if (model.gamma_gamma.q <= 1.0) {
-    throw InputError(path + ": gamma_gamma.parameters.q must exceed 1 for the mean spend to exist");
+  if (!doc.contains("calibration") || !doc["calibration"].is_object()) {
+    throw InputError(path + ": missing object 'calibration'");
+  }
+  model.purchase =
+      read_model(doc, path, saved_family(doc, path, purchase_model_families(), "purchase model"));
+  model.spend =
+      read_model(doc, path, saved_family(doc, path, spend_model_families(), "spend model"));
+  try {
+    model.spend->population_mean();
+  } catch (const ModelError& e) {
+    throw InputError(path + ": " + std::string(model.spend->key()) + ": " + e.what());
   }
   return model;
 }

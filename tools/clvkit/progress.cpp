@@ -1,4 +1,4 @@
-#include "clvkit/io/progress.hpp"
+#include "progress.hpp"
 
 #include <unistd.h>
 

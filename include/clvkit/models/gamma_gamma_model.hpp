@@ -1,0 +1,49 @@
+#pragma once
+// Gamma-Gamma (Fader & Hardie 2013) as a SpendModel: the formulas of gamma_gamma.hpp and the fit
+// of gamma_gamma_fit.hpp behind the common interface.
+
+#include <memory>
+#include <span>
+
+#include "clvkit/models/gamma_gamma.hpp"
+#include "clvkit/models/spend_model.hpp"
+
+namespace clvkit {
+
+class GammaGammaModel final : public SpendModel {
+ public:
+  /// Throws ModelError naming the parameter when one is not positive and finite.
+  explicit GammaGammaModel(const GammaGammaParams& params);
+  const GammaGammaParams& params() const noexcept { return params_; }
+
+  std::string_view key() const noexcept override { return "gamma_gamma"; }
+  std::string_view label() const noexcept override { return "Gamma-Gamma"; }
+  std::vector<std::string> parameter_names() const override { return {"p", "q", "gamma"}; }
+  std::vector<double> parameters() const override;
+  std::unique_ptr<SpendModel> with_parameters(std::span<const double> params) const override;
+
+  double total_log_likelihood(const std::vector<SpendObservation>& data,
+                              std::vector<double>* gradient, int threads) const override;
+  /// p gamma / (q - 1); ModelError when q <= 1.
+  double population_mean() const override;
+  /// gamma_gamma_conditional_expected_spend for x > 0 and m > 0, else population_mean().
+  double expected_spend(double x, double m) const override;
+  /// q > 1.
+  bool has_mean(std::span<const double> params) const noexcept override;
+
+  /// Each future purchase spends z ~ Gamma(p, nu) with nu from its posterior given (x, m)
+  /// (forecast.hpp, step 4): the n spends are drawn at once as (gamma + x m) G_1 / G_2 with
+  /// G_1 ~ Gamma(n p, 1), G_2 ~ Gamma(q + p x, 1).
+  std::unique_ptr<SpendSimulator> spend_simulator(
+      const std::vector<SpendObservation>& customers,
+      const std::vector<std::vector<double>>& draw_parameters) const override;
+
+ private:
+  GammaGammaParams params_;
+};
+
+/// Gamma-Gamma's entry in the registry: key "gamma_gamma", fit_gamma_gamma, and GammaGammaModel
+/// from (p, q, gamma).
+SpendModelFamily gamma_gamma_family() noexcept;
+
+}  // namespace clvkit

@@ -1,0 +1,133 @@
+#pragma once
+// The purchase-model interface: what every consumer of a model of repeat purchases (predictions
+// and value, the per-segment forecast, holdout validation, the model file, metadata, the report
+// and the CLI) may ask of it. BG/NBD (bgnbd_model.hpp) is its first implementation; Pareto/NBD,
+// MBG/NBD and BG/BB are meant to follow as new files plus one line in model_registry.cpp (README,
+// "Adding a model").
+//
+// Why an abstract class and not a std::variant of the models:
+//  - a model is added without editing a type list every consumer compiles against, and a user
+//    can bring their own model from outside the library (Stan's distributions and Ceres'
+//    CostFunction are open the same way); a variant would close the family;
+//  - the hot loops do not suffer: a fit evaluates the likelihood over all patterns in one call,
+//    predictions tabulate E[X(t) | alive] per distinct (x, T) and cost a hypergeometric series per
+//    customer, against which one indirect call is noise (measured: bench/RESULTS.md, issue 11);
+//  - the Python bindings wrap one polymorphic type.
+//
+// Conventions: times are in the model's time unit (the unit of its rate parameters); a history is
+// (x, t_x, T): x repeat purchases, t_x the time of the last one and T the length of observation,
+// both from the first purchase, 0 <= t_x <= T. Parameters are natural (positive) values in the
+// paper's order and symbols; fits optimise their logarithms (fit.hpp).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clvkit/models/fit.hpp"
+#include "clvkit/models/patterns.hpp"
+
+namespace clvkit {
+
+class SimulationRng;
+
+/// One customer's purchase history in model time units (see the file comment).
+struct PurchaseHistory {
+  double x = 0.0;
+  double t_x = 0.0;
+  double T = 0.0;
+};
+
+/// Simulated futures of a fixed list of customers over a fixed horizon, for the forecast
+/// (forecast.hpp): made by PurchaseModel::future_simulator, then asked for one draw at a time.
+class FutureSimulator {
+ public:
+  virtual ~FutureSimulator() = default;
+  /// One draw of the purchases of customer `customer` (an index into the list the simulator was
+  /// made for) in (T, T + horizon], with the population parameters of draw `draw` (or the
+  /// model's own when it was made without parameter draws), from `rng`. Must consume the
+  /// stream the same way for the same inputs (results are reproducible bit for bit).
+  virtual double draw_purchases(std::size_t customer, int draw,
+                                SimulationRng& rng) const noexcept = 0;
+};
+
+class PurchaseModel {
+ public:
+  virtual ~PurchaseModel() = default;
+
+  /// Stable key of the model family, used in JSON, model files and options: "bgnbd".
+  virtual std::string_view key() const noexcept = 0;
+  /// Name for people: "BG/NBD".
+  virtual std::string_view label() const noexcept = 0;
+  /// Parameter names in the paper's order and symbols: "r", "alpha", "a", "b".
+  virtual std::vector<std::string> parameter_names() const = 0;
+  /// The natural parameters, in the order of parameter_names.
+  virtual std::vector<double> parameters() const = 0;
+  /// The same model at other natural parameters (the order of parameter_names). Throws
+  /// ModelError naming the parameter when one is outside the model's domain.
+  virtual std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const = 0;
+
+  /// Sum over patterns of count * log-likelihood of (x, t_x, T), and when `gradient` is non-null
+  /// its gradient with respect to the natural parameters (resized to their number). Computed on
+  /// up to `threads` threads with the same result for any number. Non-finite (never throws) when
+  /// the data cannot occur under the model.
+  virtual double total_log_likelihood(const std::vector<FrequencyRecencyPattern>& patterns,
+                                      std::vector<double>* gradient, int threads) const = 0;
+
+  /// P(alive at T | x, t_x, T).
+  virtual double p_alive(const PurchaseHistory& history) const noexcept = 0;
+  /// E[X(t) | x, t_x, T]: expected purchases in (T, T + t]. 0 at t = 0; NaN for t < 0.
+  virtual double expected_purchases(const PurchaseHistory& history, double t) const noexcept = 0;
+  /// E[X(t) | x, T, alive at T] = E[X(t) | x, t_x, T] / P(alive), computed without dividing by
+  /// a P(alive) that can underflow. Contract: it does not depend on t_x (true of the models of
+  /// this family: given alive at T the future depends on the history through x and T only), so
+  /// callers tabulate it per distinct (x, T).
+  virtual double expected_purchases_if_alive(double x, double T, double t) const noexcept = 0;
+  /// E[X(t)] of a customer just acquired (x = t_x = T = 0). 0 at t = 0; NaN for t < 0.
+  virtual double expected_purchases_new_customer(double t) const noexcept = 0;
+  /// P(X(t) = n) for a customer just acquired; 0 for n < 0, NaN for t < 0.
+  virtual double probability_of_purchases(double t, int n) const noexcept = 0;
+
+  /// A simulator of the futures of `customers` over (T, T + horizon] (horizon positive and
+  /// finite, histories valid). `draw_parameters` is empty (every draw at this model's parameters)
+  /// or holds one parameter vector per draw (natural parameters, each valid for the model). May
+  /// allocate tables shared by all draws.
+  virtual std::unique_ptr<FutureSimulator> future_simulator(
+      const std::vector<PurchaseHistory>& customers, double horizon,
+      const std::vector<std::vector<double>>& draw_parameters) const = 0;
+  /// A bound on the expected purchases per time unit of any alive customer with at most `x_max`
+  /// repeat purchases and at least `T_min` of observation, at natural parameters `params`; the
+  /// forecast refuses parameter draws whose bound times the horizon is implausibly large.
+  virtual double purchase_rate_bound(std::span<const double> params, double x_max,
+                                     double T_min) const noexcept = 0;
+};
+
+/// A fitted purchase model and how its fit went. `model` is shared so that results holding it
+/// can be copied; it is never null in a FittedPurchaseModel returned by the library.
+struct FittedPurchaseModel {
+  std::shared_ptr<const PurchaseModel> model;
+  FitSummary summary;  ///< parameters named as model->parameter_names()
+};
+
+/// A family of purchase models as the registry (model_registry.cpp) lists it.
+struct PurchaseModelFamily {
+  std::string_view key;                           ///< "bgnbd"
+  std::string_view label;                         ///< "BG/NBD"
+  std::vector<std::string_view> parameter_names;  ///< in the order of `make`
+  /// Fits by maximum likelihood on the patterns; throws ModelError when it cannot (the message
+  /// says why). A fit that did not converge is returned with summary.converged() == false.
+  FittedPurchaseModel (*fit)(const std::vector<FrequencyRecencyPattern>& patterns,
+                             const FitOptions& options);
+  /// The model at natural parameters in the family's order; throws ModelError naming a
+  /// parameter outside the domain, or when there are not as many values as parameters.
+  std::unique_ptr<PurchaseModel> (*make)(std::span<const double> params);
+};
+
+/// Every registered purchase-model family, in registration order (the first is the default).
+std::span<const PurchaseModelFamily> purchase_model_families() noexcept;
+/// The family with `key`; throws UsageError listing the known keys when there is none.
+const PurchaseModelFamily& purchase_model_family(std::string_view key);
+
+}  // namespace clvkit

@@ -1,0 +1,95 @@
+#pragma once
+// The spend-model interface: the mean spend per purchase of each customer, for value and the
+// forecast. Gamma-Gamma (gamma_gamma_model.hpp) is its first implementation; a new spend model is
+// new files plus one line in model_registry.cpp. An abstract class for the reasons given in
+// purchase_model.hpp.
+//
+// A customer's spend history is (x, m): x repeat purchases with mean spend m (m <= 0 or x = 0:
+// unknown, the population is used).
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "clvkit/models/fit.hpp"
+#include "clvkit/models/patterns.hpp"
+
+namespace clvkit {
+
+class SimulationRng;
+
+/// Simulated spend of the purchases a FutureSimulator draws, for a fixed list of customers: made
+/// by SpendModel::spend_simulator.
+class SpendSimulator {
+ public:
+  virtual ~SpendSimulator() = default;
+  /// The total spend of `purchases` (>= 1) future purchases of customer `customer` in draw
+  /// `draw` (parameters as in FutureSimulator::draw_purchases), from `rng`.
+  virtual double draw_spend(std::size_t customer, int draw, double purchases,
+                            SimulationRng& rng) const noexcept = 0;
+};
+
+class SpendModel {
+ public:
+  virtual ~SpendModel() = default;
+
+  /// Stable key: "gamma_gamma".
+  virtual std::string_view key() const noexcept = 0;
+  /// Name for people: "Gamma-Gamma".
+  virtual std::string_view label() const noexcept = 0;
+  /// Parameter names in the paper's order: "p", "q", "gamma".
+  virtual std::vector<std::string> parameter_names() const = 0;
+  virtual std::vector<double> parameters() const = 0;
+  /// The same model at other natural parameters; throws ModelError naming a parameter outside
+  /// the domain.
+  virtual std::unique_ptr<SpendModel> with_parameters(std::span<const double> params) const = 0;
+
+  /// Sum of the log-likelihoods of the observations (x >= 1, m > 0) and, when `gradient` is
+  /// non-null, its gradient in the natural parameters; the same for any `threads`.
+  virtual double total_log_likelihood(const std::vector<SpendObservation>& data,
+                                      std::vector<double>* gradient, int threads) const = 0;
+
+  /// E[M]: the population's mean spend per purchase. Throws ModelError when it does not exist
+  /// (e.g. Gamma-Gamma with q <= 1).
+  virtual double population_mean() const = 0;
+  /// E[M | x, m]: a customer's expected mean spend per purchase; the population mean when x = 0
+  /// or m <= 0. Throws ModelError when it does not exist.
+  virtual double expected_spend(double x, double m) const = 0;
+  /// Whether the population mean exists at natural parameters `params` (a forecast refuses
+  /// parameter draws without one).
+  virtual bool has_mean(std::span<const double> params) const noexcept = 0;
+
+  /// A simulator of the spend of `customers`' future purchases ((x, m) as SpendObservation, m <= 0
+  /// for unknown), with `draw_parameters` as in PurchaseModel::future_simulator.
+  virtual std::unique_ptr<SpendSimulator> spend_simulator(
+      const std::vector<SpendObservation>& customers,
+      const std::vector<std::vector<double>>& draw_parameters) const = 0;
+};
+
+/// A fitted spend model and how its fit went.
+struct FittedSpendModel {
+  std::shared_ptr<const SpendModel> model;
+  FitSummary summary;
+  /// Pearson correlation between x and m over the fitted customers: spend models assume spend
+  /// independent of frequency; a large |correlation| means that assumption fails on this data.
+  double frequency_spend_correlation = 0.0;
+  std::int64_t customers_used = 0;
+};
+
+/// A family of spend models as the registry (model_registry.cpp) lists it.
+struct SpendModelFamily {
+  std::string_view key;                           ///< "gamma_gamma"
+  std::string_view label;                         ///< "Gamma-Gamma"
+  std::vector<std::string_view> parameter_names;  ///< in the order of `make`
+  FittedSpendModel (*fit)(const std::vector<SpendObservation>& data, const FitOptions& options);
+  std::unique_ptr<SpendModel> (*make)(std::span<const double> params);
+};
+
+std::span<const SpendModelFamily> spend_model_families() noexcept;
+/// The family with `key`; throws UsageError listing the known keys when there is none.
+const SpendModelFamily& spend_model_family(std::string_view key);
+
+}  // namespace clvkit

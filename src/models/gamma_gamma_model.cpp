@@ -1,0 +1,125 @@
+#include "clvkit/models/gamma_gamma_model.hpp"
+
+#include <array>
+#include <string>
+
+#include "clvkit/error.hpp"
+#include "clvkit/models/gamma_gamma_fit.hpp"
+#include "clvkit/models/simulate.hpp"
+
+namespace clvkit {
+namespace {
+
+GammaGammaParams params_from(std::span<const double> params) {
+  if (params.size() != 3) {
+    throw ModelError("gamma_gamma: " + std::to_string(params.size()) +
+                     " parameters given, but the model has 3 (p, q, gamma)");
+  }
+  return GammaGammaParams{params[0], params[1], params[2]};
+}
+
+FittedSpendModel fit_model(const std::vector<SpendObservation>& data, const FitOptions& options) {
+  GammaGammaFit fit = fit_gamma_gamma(data, options);
+  return {std::make_shared<GammaGammaModel>(fit.params), std::move(fit.summary),
+          fit.frequency_spend_correlation, fit.customers_used};
+}
+
+std::unique_ptr<SpendModel> make_model(std::span<const double> params) {
+  return std::make_unique<GammaGammaModel>(params_from(params));
+}
+
+// A customer's spend history as the simulation uses it: without a usable mean spend (x = 0 or
+// m <= 0) the spend rate keeps its prior, as if x were 0.
+struct SpendCustomer {
+  double spend_x = 0.0;   // x, or 0 without a usable m
+  double spend_xm = 0.0;  // spend_x m
+  double nu_shape = 0.0;  // q + p spend_x at the model's parameters
+  double nu_rate = 0.0;   // gamma + spend_x m at the model's parameters
+};
+
+// nu ~ Gamma(nu_shape, nu_rate) and the n spends Gamma(p, nu) sum to Gamma(n p, nu); with
+// nu = G_2 / nu_rate, G_2 ~ Gamma(nu_shape, 1), the sum is nu_rate G_1 / G_2 with
+// G_1 ~ Gamma(n p, 1). G_2 > 0: nu_shape >= q > 1, and Marsaglia-Tsang never returns 0 for a shape
+// >= 1. (The expression is kept as one product so that the two variates are drawn in the order
+// the forecast has always drawn them.)
+class GammaGammaSpendSimulator final : public SpendSimulator {
+ public:
+  GammaGammaSpendSimulator(const GammaGammaParams& params,
+                           const std::vector<SpendObservation>& customers,
+                           const std::vector<std::vector<double>>& draw_parameters)
+      : params_(params) {
+    customers_.reserve(customers.size());
+    for (const SpendObservation& c : customers) {
+      const double spend_x = (c.x > 0.0 && c.m > 0.0) ? c.x : 0.0;
+      customers_.push_back(
+          {spend_x, spend_x * c.m, params.q + params.p * spend_x, params.gamma + spend_x * c.m});
+    }
+    draws_.reserve(draw_parameters.size());
+    for (const std::vector<double>& d : draw_parameters) draws_.push_back(params_from(d));
+  }
+
+  double draw_spend(std::size_t customer, int draw, double n,
+                    SimulationRng& rng) const noexcept override {
+    const SpendCustomer& c = customers_[customer];
+    if (draws_.empty()) {
+      return c.nu_rate * sample_gamma(rng, n * params_.p, 1.0) / sample_gamma(rng, c.nu_shape, 1.0);
+    }
+    const GammaGammaParams& d = draws_[static_cast<std::size_t>(draw)];
+    const double nu_shape = d.q + d.p * c.spend_x;
+    const double nu_rate = d.gamma + c.spend_xm;
+    return nu_rate * sample_gamma(rng, n * d.p, 1.0) / sample_gamma(rng, nu_shape, 1.0);
+  }
+
+ private:
+  GammaGammaParams params_;
+  std::vector<SpendCustomer> customers_;
+  std::vector<GammaGammaParams> draws_;
+};
+
+}  // namespace
+
+GammaGammaModel::GammaGammaModel(const GammaGammaParams& params) : params_(params) {
+  check_gamma_gamma_params(params);
+}
+
+std::vector<double> GammaGammaModel::parameters() const {
+  return {params_.p, params_.q, params_.gamma};
+}
+
+std::unique_ptr<SpendModel> GammaGammaModel::with_parameters(std::span<const double> params) const {
+  return make_model(params);
+}
+
+double GammaGammaModel::total_log_likelihood(const std::vector<SpendObservation>& data,
+                                             std::vector<double>* gradient, int threads) const {
+  if (gradient == nullptr) {
+    return gamma_gamma_total_log_likelihood(params_, data, nullptr, threads);
+  }
+  std::array<double, 3> g{};
+  const double value = gamma_gamma_total_log_likelihood(params_, data, &g, threads);
+  gradient->assign(g.begin(), g.end());
+  return value;
+}
+
+double GammaGammaModel::population_mean() const { return gamma_gamma_population_mean(params_); }
+
+double GammaGammaModel::expected_spend(double x, double m) const {
+  if (!(x > 0.0 && m > 0.0)) return population_mean();
+  return gamma_gamma_conditional_expected_spend(params_, x, m);
+}
+
+bool GammaGammaModel::has_mean(std::span<const double> params) const noexcept {
+  return params.size() == 3 && params[1] > 1.0;
+}
+
+std::unique_ptr<SpendSimulator> GammaGammaModel::spend_simulator(
+    const std::vector<SpendObservation>& customers,
+    const std::vector<std::vector<double>>& draw_parameters) const {
+  return std::make_unique<GammaGammaSpendSimulator>(params_, customers, draw_parameters);
+}
+
+SpendModelFamily gamma_gamma_family() noexcept {
+  return {"gamma_gamma", "Gamma-Gamma", {"p", "q", "gamma"}, &fit_model, &make_model};
+}
+
+}  // namespace clvkit
