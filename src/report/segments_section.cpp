@@ -1,0 +1,146 @@
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "clvkit/report/charts.hpp"
+#include "html_parts.hpp"
+
+namespace clvkit::report::detail {
+namespace {
+
+// Segment shown for each (R, F) cell of the map: the one most of its customers are in (ties:
+// the lower index); for a cell without customers, the one most of its M scores map to.
+std::vector<std::vector<int>> rf_segments(const ReportData& data) {
+  const int bins = data.summary.bins;
+  const std::size_t segments = data.scheme->segments().size();
+  std::vector<std::int64_t> tally(static_cast<std::size_t>(bins * bins) * segments, 0);
+  for (std::size_t i = 0; i < data.customers.size(); ++i) {
+    const RfmScore s = data.scores[i];
+    const std::size_t cell = static_cast<std::size_t>((s.r - 1) * bins + (s.f - 1));
+    ++tally[cell * segments + static_cast<std::size_t>(data.segment[i])];
+  }
+  std::vector<std::vector<int>> out;
+  for (int r = bins; r >= 1; --r) {
+    std::vector<int> row;
+    for (int f = 1; f <= bins; ++f) {
+      const std::size_t cell = static_cast<std::size_t>((r - 1) * bins + (f - 1));
+      std::vector<std::int64_t> votes(
+          tally.begin() + static_cast<std::ptrdiff_t>(cell * segments),
+          tally.begin() + static_cast<std::ptrdiff_t>((cell + 1) * segments));
+      if (std::all_of(votes.begin(), votes.end(), [](std::int64_t v) { return v == 0; })) {
+        for (int m = 1; m <= bins; ++m) {
+          const RfmScore score{static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(f),
+                               static_cast<std::uint8_t>(m)};
+          ++votes[static_cast<std::size_t>(data.scheme->segment_of(score))];
+        }
+      }
+      // max_element returns the first of equal maxima: ties go to the lower index.
+      row.push_back(static_cast<int>(std::max_element(votes.begin(), votes.end()) - votes.begin()));
+    }
+    out.push_back(row);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string segments_section(const Context& ctx) {
+  const ReportData& data = ctx.data;
+  const SegmentSummary& summary = data.summary;
+  std::string out = section_start(
+      "segments", "1. Segments",
+      "Customers are scored 1–" + std::to_string(summary.bins) +
+          " on recency (R), frequency (F) and monetary value (M) and assigned to the segments of "
+          "the scheme <b>" +
+          esc(data.scheme->name()) + "</b>. Revenue is net spend to date.");
+  out += "<div class=\"grid\">\n";
+
+  BarChartData sizes;
+  sizes.title = "Segment sizes and revenue shares";
+  sizes.category_label = "Segment";
+  sizes.value_label = "Share of all customers or of all revenue (%)";
+  sizes.orientation = Orientation::horizontal;
+  sizes.show_values = true;
+  sizes.value_decimals = 1;
+  sizes.width = half_chart;
+  BarSeries customers{"Customers", {}};
+  BarSeries revenue{"Revenue to date", {}};
+  for (const SegmentStats& s : summary.segments) {
+    sizes.categories.push_back(s.name);
+    customers.values.push_back(100.0 * s.share);
+    revenue.values.push_back(100.0 * s.revenue_share);
+  }
+  sizes.series = {customers, revenue};
+  out += figure("segment-sizes", Layout::half, bar_chart(sizes),
+                "Each segment's share of the customers (blue) and of the revenue to date "
+                "(orange). A segment whose orange bar is longer than its blue bar spends more "
+                "than the average customer; segments are listed in the scheme's order, empty "
+                "ones included.");
+
+  // R x F map: rows R = bins (top) .. 1, columns F = 1 .. bins.
+  HeatmapData rf;
+  rf.title = "Customers by recency and frequency score";
+  rf.row_label = "Recency score R (" + std::to_string(summary.bins) + " = most recent)";
+  rf.column_label = "Frequency score F (" + std::to_string(summary.bins) + " = most purchase days)";
+  rf.value_label = "Customers";
+  rf.width = half_chart;
+  const std::vector<std::vector<int>> cell_segment = rf_segments(data);
+  std::vector<int> compact(summary.segments.size(), -1);
+  for (const auto& row : cell_segment) {
+    for (int s : row) compact[static_cast<std::size_t>(s)] = 0;
+  }
+  for (std::size_t s = 0; s < compact.size(); ++s) {
+    if (compact[s] == 0) {
+      compact[s] = static_cast<int>(rf.segment_names.size());
+      rf.segment_names.push_back(summary.segments[s].name);
+    }
+  }
+  for (int r = summary.bins; r >= 1; --r) {
+    rf.row_labels.push_back("R " + std::to_string(r));
+    std::vector<double> row;
+    for (int f = 1; f <= summary.bins; ++f) {
+      row.push_back(static_cast<double>(
+          summary.r_by_f[static_cast<std::size_t>((r - 1) * summary.bins + f - 1)]));
+    }
+    rf.values.push_back(row);
+  }
+  for (int f = 1; f <= summary.bins; ++f) rf.column_labels.push_back("F " + std::to_string(f));
+  for (const auto& row : cell_segment) {
+    std::vector<int> mapped;
+    for (int s : row) mapped.push_back(compact[static_cast<std::size_t>(s)]);
+    rf.segments.push_back(mapped);
+  }
+  out += figure("rf-heatmap", Layout::half, heatmap(rf),
+                "Number of customers in each pair of R and F scores (darker = fewer, yellow = "
+                "more); recent, frequent buyers are top right. Thick lines separate segments. "
+                "Segments also depend on M, so a cell is labelled with the segment that most of "
+                "its customers belong to (ties: the one listed first; an empty cell: the segment "
+                "most of its M scores map to); the numbers in the cells' corners refer to the "
+                "list under the map.");
+  out += "</div>\n";
+
+  std::vector<std::vector<std::string>> rows;
+  for (const SegmentStats& s : summary.segments) {
+    rows.push_back(
+        {"<b>" + esc(s.name) + "</b><span class=\"desc\">" + esc(s.description) + "</span>",
+         count(s.customers), percent(s.share), num(s.revenue, 0), percent(s.revenue_share),
+         num(s.mean_days_since_last, 0), num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
+         num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
+  }
+  out += table("Segment table (means per customer, sums over the segment's customers)",
+               {{"Segment", ""},
+                {"Customers", "num"},
+                {"Share", "num"},
+                {"Revenue (" + esc(ctx.currency) + ")", "num"},
+                {"Revenue share", "num"},
+                {"Days since last purchase (mean)", "num"},
+                {"Purchase days (mean)", "num"},
+                {"P(alive) (mean)", "num"},
+                {"Expected purchases, " + esc(ctx.horizon), "num"},
+                {"CLV, " + esc(ctx.horizon) + " (" + esc(ctx.currency) + ")", "num"},
+                {"Value at risk (" + esc(ctx.currency) + ")", "num"}},
+               rows, "named");
+  return out + "</section>\n";
+}
+
+}  // namespace clvkit::report::detail
