@@ -131,17 +131,11 @@ BarFrame horizontal_frame(const BarChartData& data, const AxisTicks& axis, doubl
   const double last_tick_w = text_width(format_label(axis.hi, axis.decimals), text_font);
   f.right = width - std::max({16.0, last_tick_w / 2 + 8, value_w + 10});
   const double bottom_margin = 6 + 16 + 22 + 8;
-  f.band = std::max(24.0, series_n * 14.0 + 10);
-  f.height = data.height;
-  if (f.height == 0) {
-    f.height = static_cast<int>(std::ceil(f.top + n * f.band + bottom_margin));
-  } else {
-    f.band = (f.height - f.top - bottom_margin) / n;
-    if (f.band < 4) {
-      throw UsageError(chart_ref("bar chart", data.title) + ": height " + std::to_string(f.height) +
-                       " is too small for " + std::to_string(n) + " categories");
-    }
-  }
+  const RowBands bands =
+      fit_rows(chart_ref("bar chart", data.title), data.height, f.top, bottom_margin, n,
+               std::max(24.0, series_n * 14.0 + 10), 4, "categories");
+  f.band = bands.band;
+  f.height = bands.height;
   f.bottom = f.top + n * f.band;
   return f;
 }

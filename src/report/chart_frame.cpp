@@ -45,6 +45,21 @@ void check_finite(double value, const std::string& chart, const std::string& wha
   }
 }
 
+RowBands fit_rows(const std::string& ref, int height, double top, double bottom_margin,
+                  std::size_t n, double natural_band, double min_band, const char* what) {
+  RowBands rows{natural_band, height};
+  if (height == 0) {
+    rows.height = static_cast<int>(std::ceil(top + n * natural_band + bottom_margin));
+  } else {
+    rows.band = (height - top - bottom_margin) / n;
+    if (rows.band < min_band) {
+      throw UsageError(ref + ": height " + std::to_string(height) + " is too small for " +
+                       std::to_string(n) + " " + what);
+    }
+  }
+  return rows;
+}
+
 std::string point(double x, double y) { return format_fixed(x, 2) + "," + format_fixed(y, 2); }
 
 SvgElement text_at(double x, double y, std::string_view content, const char* anchor, double size) {

@@ -56,6 +56,19 @@ struct Range {
   bool empty() const { return lo > hi; }
 };
 
+/// Rows (or categories) stacked down from the top of the plot, `band` px each, in a chart
+/// `height` px high.
+struct RowBands {
+  double band = 0;
+  int height = 0;
+};
+
+/// With `height` 0, rows of `natural_band` px and the chart height that holds them between
+/// `top` and `bottom_margin`; otherwise the band that fills the given height. Throws UsageError
+/// "<ref>: height H is too small for N <what>" when that band is below `min_band` px.
+RowBands fit_rows(const std::string& ref, int height, double top, double bottom_margin,
+                  std::size_t n, double natural_band, double min_band, const char* what);
+
 // ---- Element builders -----------------------------------------------------------------------
 
 /// "x,y" with two decimals, for path data.

@@ -104,234 +104,296 @@ std::size_t label_stride(double needed, double extent) {
   return std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(needed / extent)));
 }
 
-}  // namespace
+// The colour scale of the cells: the given bounds, else the data range (an unset bound never
+// crosses a set one), else [0, 1] when there is no finite value at all.
+struct ColourScale {
+  double lo = 0.0;
+  double hi = 1.0;
+  bool any_missing = false;  // some cell has no value (NaN)
 
-std::string heatmap(const HeatmapData& data) {
-  check_frame("heatmap", data.title, data.width, data.height);
-  const std::string ref = chart_ref("heatmap", data.title);
-  check_heatmap_data(data, ref);
-  const std::size_t rows = data.row_labels.size();
-  const std::size_t cols = data.column_labels.size();
-  if (rows == 0 || cols == 0) return no_data_chart("heatmap", data.title, data.width, data.height);
+  std::string colour_of(double v) const {
+    return sequential_colour(hi > lo ? (v - lo) / (hi - lo) : 0.0);
+  }
+  std::string fill(double v) const { return std::isnan(v) ? missing_colour : colour_of(v); }
+};
 
+ColourScale colour_scale(const HeatmapData& data) {
   Range finite;
-  bool any_missing = false;
+  ColourScale scale;
   for (const auto& row : data.values) {
     for (double v : row) {
       if (std::isnan(v)) {
-        any_missing = true;
+        scale.any_missing = true;
       } else {
         finite.add(v);
       }
     }
   }
-  // Colour domain: the given bounds, else the data range (an unset bound never crosses a set
-  // one), else [0, 1] when there is no finite value at all.
-  double cmin = data.colour_min.value_or(finite.empty() ? 0.0 : finite.lo);
-  double cmax = data.colour_max.value_or(finite.empty() ? 1.0 : finite.hi);
-  if (!data.colour_max) cmax = std::max(cmax, cmin);
-  if (!data.colour_min) cmin = std::min(cmin, cmax);
-  const auto colour_of = [&](double v) {
-    return sequential_colour(cmax > cmin ? (v - cmin) / (cmax - cmin) : 0.0);
-  };
+  scale.lo = data.colour_min.value_or(finite.empty() ? 0.0 : finite.lo);
+  scale.hi = data.colour_max.value_or(finite.empty() ? 1.0 : finite.hi);
+  if (!data.colour_max) scale.hi = std::max(scale.hi, scale.lo);
+  if (!data.colour_min) scale.lo = std::min(scale.lo, scale.hi);
+  return scale;
+}
 
-  const double width = data.width;
-  const bool has_segments = !data.segments.empty();
-  std::vector<LegendItem> segment_items;
-  for (std::size_t s = 0; has_segments && s < data.segment_names.size(); ++s) {
-    segment_items.push_back({data.segment_names[s], "", Mark::key, "", std::to_string(s + 1)});
-  }
+// Colour legend ticks and the width the legend needs on the right.
+struct ColourTicks {
+  std::vector<double> values;
+  std::vector<std::string> labels;
+  double area = 0;
+};
 
-  // Colour legend ticks and the width they need on the right.
-  const std::vector<double> legend_ticks = nice_ticks(cmin, cmax, 5);
-  const int legend_decimals =
-      cmax > cmin ? step_decimals(nice_step(cmax - cmin, 5)) : data.value_decimals;
-  const std::vector<std::string> legend_labels = tick_labels(legend_ticks, legend_decimals);
+ColourTicks colour_ticks(const HeatmapData& data, const ColourScale& scale) {
+  ColourTicks ticks;
+  ticks.values = nice_ticks(scale.lo, scale.hi, 5);
+  const int decimals =
+      scale.hi > scale.lo ? step_decimals(nice_step(scale.hi - scale.lo, 5)) : data.value_decimals;
+  ticks.labels = tick_labels(ticks.values, decimals);
   const double legend_title_w = std::min(text_width(data.value_label, text_font), 150.0);
-  const double legend_area = std::max({14 + 6 + max_label_width(legend_labels, text_font),
-                                       legend_title_w, text_width("no data", text_font) + 30}) +
-                             24;
+  ticks.area = std::max({14 + 6 + max_label_width(ticks.labels, text_font), legend_title_w,
+                         text_width("no data", text_font) + 30}) +
+               24;
+  return ticks;
+}
 
-  const double top = title_h + 18;  // room for the colour legend title
-  const double row_label_cap = width * 0.25;
-  const double row_label_w = std::min(max_label_width(data.row_labels, text_font), row_label_cap);
-  const double left = pad + axis_title_w + 8 + row_label_w + 8;
-  const double right = width - pad - legend_area;
-  if (right - left < cols * 2.0) {
+// The segment legend under the map: each segment's number and name.
+std::vector<LegendItem> segment_legend(const HeatmapData& data) {
+  std::vector<LegendItem> items;
+  for (std::size_t s = 0; !data.segments.empty() && s < data.segment_names.size(); ++s) {
+    items.push_back({data.segment_names[s], "", Mark::key, "", std::to_string(s + 1)});
+  }
+  return items;
+}
+
+// The grid: row labels on the left, the colour legend on the right, cells as wide as the rest
+// allows and as high as the height allows (or 0.7 of their width, 16..56 px, when automatic).
+struct HeatmapLayout {
+  std::size_t rows = 0;
+  std::size_t cols = 0;
+  double top = 0, left = 0, right = 0, bottom = 0;
+  double cell_w = 0, cell_h = 0;
+  double row_label_cap = 0;
+  int height = 0;
+};
+
+HeatmapLayout heatmap_layout(const HeatmapData& data, const std::string& ref, double legend_area,
+                             double segment_legend_h) {
+  HeatmapLayout l;
+  const double width = data.width;
+  l.rows = data.row_labels.size();
+  l.cols = data.column_labels.size();
+  l.top = title_h + 18;  // room for the colour legend title
+  l.row_label_cap = width * 0.25;
+  const double row_label_w = std::min(max_label_width(data.row_labels, text_font), l.row_label_cap);
+  l.left = pad + axis_title_w + 8 + row_label_w + 8;
+  l.right = width - pad - legend_area;
+  if (l.right - l.left < l.cols * 2.0) {
     throw UsageError(ref + ": width " + std::to_string(data.width) + " is too small for " +
-                     std::to_string(cols) + " columns");
+                     std::to_string(l.cols) + " columns");
   }
-  const double cell_w = (right - left) / cols;
-  const double segment_legend_h = legend_rows(segment_items, width) * legend_row_h;
+  l.cell_w = (l.right - l.left) / l.cols;
   const double bottom_margin = 6 + 16 + 22 + (segment_legend_h > 0 ? segment_legend_h + 8 : 0) + 8;
-  double cell_h = std::clamp(cell_w * 0.7, 16.0, 56.0);
-  int height = data.height;
-  if (height == 0) {
-    height = static_cast<int>(std::ceil(top + rows * cell_h + bottom_margin));
-  } else {
-    cell_h = (height - top - bottom_margin) / rows;
-    if (cell_h < 2) {
-      throw UsageError(ref + ": height " + std::to_string(height) + " is too small for " +
-                       std::to_string(rows) + " rows");
-    }
-  }
-  const double bottom = top + rows * cell_h;
+  const RowBands bands = fit_rows(ref, data.height, l.top, bottom_margin, l.rows,
+                                  std::clamp(l.cell_w * 0.7, 16.0, 56.0), 2, "rows");
+  l.cell_h = bands.band;
+  l.height = bands.height;
+  l.bottom = l.top + l.rows * l.cell_h;
+  return l;
+}
 
-  SvgElement svg = chart_root(
-      "heatmap", data.title,
-      "Heatmap with " + std::to_string(rows) + " rows and " + std::to_string(cols) + " columns" +
-          (has_segments ? ", segment boundaries drawn as thick lines." : "."),
-      data.width, height);
-
-  // Value labels only when every one of them fits its cell, so the grid reads uniformly.
-  bool show_values = data.show_values && cell_h >= 16;
-  for (std::size_t r = 0; show_values && r < rows; ++r) {
+// Value labels only when every one of them fits its cell, so the grid reads uniformly.
+bool value_labels_fit(const HeatmapData& data, const HeatmapLayout& l) {
+  bool show_values = data.show_values && l.cell_h >= 16;
+  for (std::size_t r = 0; show_values && r < l.rows; ++r) {
     for (double v : data.values[r]) {
       if (!std::isnan(v) &&
-          text_width(format_label(v, data.value_decimals), text_font) > cell_w - 6) {
+          text_width(format_label(v, data.value_decimals), text_font) > l.cell_w - 6) {
         show_values = false;
       }
     }
   }
+  return show_values;
+}
 
+SvgElement heatmap_cell(const HeatmapData& data, const HeatmapLayout& l, const ColourScale& scale,
+                        std::size_t r, std::size_t c) {
+  const double v = data.values[r][c];
+  const bool missing = std::isnan(v);
+  SvgElement cell("rect");
+  cell.set("class", "cell").set("x", l.left + c * l.cell_w).set("y", l.top + r * l.cell_h);
+  cell.set("width", l.cell_w).set("height", l.cell_h).set("fill", scale.fill(v));
+  cell.set("stroke", "#ffffff").set("stroke-width", 1);
+  if (missing) {
+    cell.set("data-missing", "true");
+  } else {
+    cell.set("data-value", format_fixed(v, 6));
+  }
+  std::string tip = data.row_labels[r] + ", " + data.column_labels[c] + ": " +
+                    (missing ? "no data" : format_label(v, data.value_decimals));
+  if (!data.value_label.empty() && !missing) tip += " (" + data.value_label + ")";
+  if (!data.segments.empty()) tip += ", " + data.segment_names[data.segments[r][c]];
+  cell.add(tooltip(tip));
+  return cell;
+}
+
+// Cells (class="cell"), then their values (class="cell-label") when they fit.
+void add_cells(SvgElement& svg, const HeatmapData& data, const HeatmapLayout& l,
+               const ColourScale& scale) {
+  const bool show_values = value_labels_fit(data, l);
   SvgElement cells = group("cells");
   SvgElement value_labels = group("value-labels");
-  for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t c = 0; c < cols; ++c) {
+  for (std::size_t r = 0; r < l.rows; ++r) {
+    for (std::size_t c = 0; c < l.cols; ++c) {
+      cells.add(heatmap_cell(data, l, scale, r, c));
       const double v = data.values[r][c];
-      const bool missing = std::isnan(v);
-      const std::string fill = missing ? missing_colour : colour_of(v);
-      const double cx = left + c * cell_w;
-      const double cy = top + r * cell_h;
-      SvgElement cell("rect");
-      cell.set("class", "cell").set("x", cx).set("y", cy).set("width", cell_w);
-      cell.set("height", cell_h).set("fill", fill).set("stroke", "#ffffff").set("stroke-width", 1);
-      if (missing) {
-        cell.set("data-missing", "true");
-      } else {
-        cell.set("data-value", format_fixed(v, 6));
-      }
-      std::string tip = data.row_labels[r] + ", " + data.column_labels[c] + ": " +
-                        (missing ? "no data" : format_label(v, data.value_decimals));
-      if (!data.value_label.empty() && !missing) tip += " (" + data.value_label + ")";
-      if (has_segments) tip += ", " + data.segment_names[data.segments[r][c]];
-      cell.add(tooltip(tip));
-      cells.add(cell);
-      if (show_values && !missing) {
-        SvgElement t = text_at(cx + cell_w / 2, cy + cell_h / 2 + 4,
-                               format_label(v, data.value_decimals), "middle");
-        t.set("class", "cell-label").set("fill", contrasting_text_colour(fill));
+      if (show_values && !std::isnan(v)) {
+        SvgElement t =
+            text_at(l.left + c * l.cell_w + l.cell_w / 2, l.top + r * l.cell_h + l.cell_h / 2 + 4,
+                    format_label(v, data.value_decimals), "middle");
+        t.set("class", "cell-label").set("fill", contrasting_text_colour(scale.fill(v)));
         value_labels.add(t);
       }
     }
   }
   svg.add(cells);
   svg.add(value_labels);
+}
 
-  if (has_segments) {
-    // Boundary segments between neighbours of different segments, as one path, drawn twice:
-    // a wide white halo under a dark line, visible on both ends of the colour scale.
-    std::string d;
-    for (std::size_t r = 0; r < rows; ++r) {
-      for (std::size_t c = 0; c < cols; ++c) {
-        const double x1 = left + (c + 1) * cell_w;
-        const double y1 = top + (r + 1) * cell_h;
-        if (c + 1 < cols && data.segments[r][c] != data.segments[r][c + 1]) {
-          d += (d.empty() ? "M" : " M") + point(x1, top + r * cell_h) + " L" + point(x1, y1);
-        }
-        if (r + 1 < rows && data.segments[r][c] != data.segments[r + 1][c]) {
-          d += (d.empty() ? "M" : " M") + point(left + c * cell_w, y1) + " L" + point(x1, y1);
-        }
+// Boundary segments between neighbours of different segments, as one path, drawn twice: a wide
+// white halo under a dark line, visible on both ends of the colour scale.
+void add_segment_boundaries(SvgElement& svg, const HeatmapData& data, const HeatmapLayout& l) {
+  std::string d;
+  for (std::size_t r = 0; r < l.rows; ++r) {
+    for (std::size_t c = 0; c < l.cols; ++c) {
+      const double x1 = l.left + (c + 1) * l.cell_w;
+      const double y1 = l.top + (r + 1) * l.cell_h;
+      if (c + 1 < l.cols && data.segments[r][c] != data.segments[r][c + 1]) {
+        d += (d.empty() ? "M" : " M") + point(x1, l.top + r * l.cell_h) + " L" + point(x1, y1);
       }
-    }
-    if (!d.empty()) {
-      SvgElement halo("path");
-      halo.set("class", "boundary-halo").set("d", d).set("fill", "none");
-      halo.set("stroke", "#ffffff").set("stroke-width", 5).set("stroke-linecap", "square");
-      svg.add(halo);
-      SvgElement boundary("path");
-      boundary.set("class", "boundary").set("d", d).set("fill", "none");
-      boundary.set("stroke", "#111111").set("stroke-width", 2.5);
-      boundary.set("stroke-linecap", "square");
-      svg.add(boundary);
-    }
-    // Tag each connected region once, in its first cell, when cells have room for it.
-    if (cell_w >= 28 && cell_h >= 30) {
-      SvgElement tags = group("segment-tags");
-      for (const auto& [r, c] : region_anchors(data.segments)) {
-        const double v = data.values[r][c];
-        const std::string fill = std::isnan(v) ? missing_colour : colour_of(v);
-        SvgElement t = text_at(left + c * cell_w + 5, top + r * cell_h + 13,
-                               std::to_string(data.segments[r][c] + 1), "start", 11);
-        t.set("class", "segment-tag").set("font-weight", "700");
-        t.set("fill", contrasting_text_colour(fill));
-        t.add(tooltip(data.segment_names[data.segments[r][c]]));
-        tags.add(t);
+      if (r + 1 < l.rows && data.segments[r][c] != data.segments[r + 1][c]) {
+        d += (d.empty() ? "M" : " M") + point(l.left + c * l.cell_w, y1) + " L" + point(x1, y1);
       }
-      svg.add(tags);
     }
   }
+  if (d.empty()) return;
+  SvgElement halo("path");
+  halo.set("class", "boundary-halo").set("d", d).set("fill", "none");
+  halo.set("stroke", "#ffffff").set("stroke-width", 5).set("stroke-linecap", "square");
+  svg.add(halo);
+  SvgElement boundary("path");
+  boundary.set("class", "boundary").set("d", d).set("fill", "none");
+  boundary.set("stroke", "#111111").set("stroke-width", 2.5);
+  boundary.set("stroke-linecap", "square");
+  svg.add(boundary);
+}
 
-  // Row and column labels, thinned when there are too many to fit.
+// Each connected region's segment number, once, in its first cell.
+SvgElement segment_tags(const HeatmapData& data, const HeatmapLayout& l, const ColourScale& scale) {
+  SvgElement tags = group("segment-tags");
+  for (const auto& [r, c] : region_anchors(data.segments)) {
+    SvgElement t = text_at(l.left + c * l.cell_w + 5, l.top + r * l.cell_h + 13,
+                           std::to_string(data.segments[r][c] + 1), "start", 11);
+    t.set("class", "segment-tag").set("font-weight", "700");
+    t.set("fill", contrasting_text_colour(scale.fill(data.values[r][c])));
+    t.add(tooltip(data.segment_names[data.segments[r][c]]));
+    tags.add(t);
+  }
+  return tags;
+}
+
+// Row and column labels, thinned when there are too many to fit.
+SvgElement row_and_column_labels(const HeatmapData& data, const HeatmapLayout& l) {
   SvgElement labels = group("tick-labels");
-  const std::size_t row_stride = label_stride(16, cell_h);
-  for (std::size_t r = 0; r < rows; r += row_stride) {
-    const std::string text = truncate_text(data.row_labels[r], row_label_cap, text_font);
-    SvgElement t = text_at(left - 8, top + (r + 0.5) * cell_h + 4, text, "end");
+  const std::size_t row_stride = label_stride(16, l.cell_h);
+  for (std::size_t r = 0; r < l.rows; r += row_stride) {
+    const std::string text = truncate_text(data.row_labels[r], l.row_label_cap, text_font);
+    SvgElement t = text_at(l.left - 8, l.top + (r + 0.5) * l.cell_h + 4, text, "end");
     t.set("class", "tick-label");
     labels.add(t);
   }
   const std::size_t col_stride =
-      label_stride(std::min(max_label_width(data.column_labels, text_font), 120.0) + 8, cell_w);
-  for (std::size_t c = 0; c < cols; c += col_stride) {
+      label_stride(std::min(max_label_width(data.column_labels, text_font), 120.0) + 8, l.cell_w);
+  for (std::size_t c = 0; c < l.cols; c += col_stride) {
     const std::string text =
-        truncate_text(data.column_labels[c], cell_w * col_stride - 4, text_font);
-    SvgElement t = text_at(left + (c + 0.5) * cell_w, bottom + 16, text, "middle");
+        truncate_text(data.column_labels[c], l.cell_w * col_stride - 4, text_font);
+    SvgElement t = text_at(l.left + (c + 0.5) * l.cell_w, l.bottom + 16, text, "middle");
     t.set("class", "tick-label");
     labels.add(t);
   }
-  svg.add(labels);
-  svg.add(y_axis_title(data.row_label, top, bottom));
-  svg.add(x_axis_title(data.column_label, left, right, bottom + 16 + 22));
-  if (!segment_items.empty()) {
-    svg.add(legend(segment_items, width, bottom + 16 + 22 + 8));
-  }
+  return labels;
+}
 
-  // Colour legend: a vertical bar of 40 steps, high values at the top, with ticks.
-  SvgElement colour_legend = group("colour-legend");
-  const double lx = right + 24;
+// Colour legend: a vertical bar of 40 steps, high values at the top, with ticks, and a grey
+// "no data" swatch under it when some cell has no value.
+SvgElement colour_legend(const HeatmapData& data, const HeatmapLayout& l, const ColourScale& scale,
+                         const ColourTicks& ticks) {
+  SvgElement legend = group("colour-legend");
+  const double lx = l.right + 24;
   SvgElement legend_title =
-      text_at(lx, top - 8, truncate_text(data.value_label, legend_area - 8, text_font));
+      text_at(lx, l.top - 8, truncate_text(data.value_label, ticks.area - 8, text_font));
   legend_title.set("class", "legend-title");
-  colour_legend.add(legend_title);
+  legend.add(legend_title);
   const int steps = 40;
-  const double bar_h = bottom - top;
+  const double bar_h = l.bottom - l.top;
   for (int i = 0; i < steps; ++i) {
     const double t0 = static_cast<double>(i) / steps;
     SvgElement step("rect");
-    step.set("class", "legend-step").set("x", lx).set("y", bottom - (i + 1) * bar_h / steps);
+    step.set("class", "legend-step").set("x", lx).set("y", l.bottom - (i + 1) * bar_h / steps);
     // Overlap by half a pixel so no hairline gaps show between steps.
     step.set("width", 14).set("height", bar_h / steps + 0.5);
     step.set("fill", sequential_colour(t0 + 0.5 / steps));
-    colour_legend.add(step);
+    legend.add(step);
   }
-  const LinearScale legend_y(cmin, cmax, bottom, top);
-  for (std::size_t i = 0; i < legend_ticks.size(); ++i) {
-    const double ty = cmax > cmin ? legend_y(legend_ticks[i]) : bottom;
-    colour_legend.add(line(lx + 14, ty, lx + 18, ty, axis_colour, 1));
-    SvgElement t = text_at(lx + 21, ty + 4, legend_labels[i]);
+  const LinearScale legend_y(scale.lo, scale.hi, l.bottom, l.top);
+  for (std::size_t i = 0; i < ticks.values.size(); ++i) {
+    const double ty = scale.hi > scale.lo ? legend_y(ticks.values[i]) : l.bottom;
+    legend.add(line(lx + 14, ty, lx + 18, ty, axis_colour, 1));
+    SvgElement t = text_at(lx + 21, ty + 4, ticks.labels[i]);
     t.set("class", "tick-label");
-    colour_legend.add(t);
+    legend.add(t);
   }
-  if (any_missing) {
-    const double my = bottom + 10;
+  if (scale.any_missing) {
+    const double my = l.bottom + 10;
     SvgElement swatch("rect");
     swatch.set("x", lx).set("y", my).set("width", 14).set("height", 14);
     swatch.set("fill", missing_colour);
-    colour_legend.add(swatch);
-    colour_legend.add(text_at(lx + 20, my + 11, "no data"));
+    legend.add(swatch);
+    legend.add(text_at(lx + 20, my + 11, "no data"));
   }
-  svg.add(colour_legend);
+  return legend;
+}
+
+}  // namespace
+
+std::string heatmap(const HeatmapData& data) {
+  check_frame("heatmap", data.title, data.width, data.height);
+  const std::string ref = chart_ref("heatmap", data.title);
+  check_heatmap_data(data, ref);
+  if (data.row_labels.empty() || data.column_labels.empty()) {
+    return no_data_chart("heatmap", data.title, data.width, data.height);
+  }
+  const ColourScale scale = colour_scale(data);
+  const ColourTicks ticks = colour_ticks(data, scale);
+  const std::vector<LegendItem> segment_items = segment_legend(data);
+  const HeatmapLayout l =
+      heatmap_layout(data, ref, ticks.area, legend_rows(segment_items, data.width) * legend_row_h);
+  const bool has_segments = !data.segments.empty();
+  SvgElement svg = chart_root(
+      "heatmap", data.title,
+      "Heatmap with " + std::to_string(l.rows) + " rows and " + std::to_string(l.cols) +
+          " columns" + (has_segments ? ", segment boundaries drawn as thick lines." : "."),
+      data.width, l.height);
+  add_cells(svg, data, l, scale);
+  if (has_segments) {
+    add_segment_boundaries(svg, data, l);
+    // Tags only when cells have room for them.
+    if (l.cell_w >= 28 && l.cell_h >= 30) svg.add(segment_tags(data, l, scale));
+  }
+  svg.add(row_and_column_labels(data, l));
+  svg.add(y_axis_title(data.row_label, l.top, l.bottom));
+  svg.add(x_axis_title(data.column_label, l.left, l.right, l.bottom + 16 + 22));
+  if (!segment_items.empty()) svg.add(legend(segment_items, data.width, l.bottom + 16 + 22 + 8));
+  svg.add(colour_legend(data, l, scale, ticks));
   return svg.str();
 }
 
