@@ -19,6 +19,88 @@ int significant_decimals(double magnitude) {
   return std::clamp(2 - static_cast<int>(std::floor(std::log10(magnitude))), 0, 6);
 }
 
+void check_histogram_data(const HistogramData& data, const std::string& ref) {
+  if (!(data.edges.empty() && data.counts.empty()) && data.edges.size() != data.counts.size() + 1) {
+    throw UsageError(ref + ": " + std::to_string(data.edges.size()) + " edges for " +
+                     std::to_string(data.counts.size()) +
+                     " counts, but there must be one more "
+                     "edge than counts");
+  }
+  for (std::size_t i = 0; i < data.edges.size(); ++i) {
+    check_finite(data.edges[i], ref, "edge " + std::to_string(i));
+    if (i > 0 && !(data.edges[i] > data.edges[i - 1])) {
+      throw UsageError(ref + ": edge " + std::to_string(i) + " (" + describe_number(data.edges[i]) +
+                       ") is not greater than edge " + std::to_string(i - 1) + " (" +
+                       describe_number(data.edges[i - 1]) + ")");
+    }
+  }
+  for (std::size_t i = 0; i < data.counts.size(); ++i) {
+    check_finite(data.counts[i], ref, "count " + std::to_string(i));
+    if (data.counts[i] < 0) {
+      throw UsageError(ref + ": count " + std::to_string(i) + " is " +
+                       describe_number(data.counts[i]) + ", but must not be negative");
+    }
+  }
+  if (data.log_x && !data.edges.empty() && !(data.edges.front() > 0)) {
+    throw UsageError(ref + ": first edge is " + describe_number(data.edges.front()) +
+                     ", but a log x axis needs positive edges");
+  }
+}
+
+struct XTicks {
+  std::vector<double> values;
+  std::vector<std::string> labels;
+};
+
+XTicks x_ticks(const HistogramData& data) {
+  const double lo = data.edges.front();
+  const double hi = data.edges.back();
+  XTicks ticks;
+  if (data.log_x) {
+    // Log ticks are not evenly spaced: each is printed with the decimals it needs.
+    ticks.values = log_ticks(lo, hi);
+    for (double t : ticks.values) ticks.labels.push_back(format_label(t, shortest_decimals(t)));
+  } else {
+    ticks.values = nice_ticks(lo, hi, 6);
+    ticks.labels = tick_labels(ticks.values, step_decimals(nice_step(hi - lo, 6)));
+  }
+  return ticks;
+}
+
+// "[lo, hi): count", the last bin closed.
+std::string bin_tooltip(const HistogramData& data, std::size_t i) {
+  const double c = data.counts[i];
+  const int d = significant_decimals(data.edges[i + 1] - data.edges[i]);
+  const bool last = i + 1 == data.counts.size();
+  std::string tip = "[";
+  tip += format_label(data.edges[i], d) + ", " + format_label(data.edges[i + 1], d);
+  tip += (last ? "]: " : "): ") + format_label(c, c == std::floor(c) ? 0 : 2);
+  return tip;
+}
+
+// The x axis and the bars (class="bar"), from edges[i] to edges[i + 1]; `x` is a LinearScale
+// or a LogScale.
+template <class Scale>
+void add_x_axis_and_bars(SvgElement& svg, const HistogramData& data, const XTicks& ticks,
+                         const Scale& x, const LinearScale& y, double top, double bottom) {
+  svg.add(bottom_value_axis(ticks.values, ticks.labels, x, top, bottom));
+  SvgElement bars = group("bars");
+  for (std::size_t i = 0; i < data.counts.size(); ++i) {
+    const double x0 = x(data.edges[i]);
+    const double x1 = x(data.edges[i + 1]);
+    const double c = data.counts[i];
+    // A 1 px gap between bars unless they are thinner than 3 px.
+    const double w = x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0;
+    SvgElement r("rect");
+    r.set("class", "bar").set("x", x0).set("y", y(c)).set("width", std::max(w, 0.0));
+    r.set("height", bottom - y(c)).set("fill", categorical_colour(0));
+    r.set("data-value", format_fixed(c, 6));
+    r.add(tooltip(bin_tooltip(data, i)));
+    bars.add(r);
+  }
+  svg.add(bars);
+}
+
 }  // namespace
 
 Bins bin_values(std::span<const double> values, int bins, BinScale scale) {
@@ -94,31 +176,7 @@ Bins bin_values(std::span<const double> values, int bins, BinScale scale) {
 std::string histogram(const HistogramData& data) {
   check_frame("histogram", data.title, data.width, data.height);
   const std::string ref = chart_ref("histogram", data.title);
-  if (!(data.edges.empty() && data.counts.empty()) && data.edges.size() != data.counts.size() + 1) {
-    throw UsageError(ref + ": " + std::to_string(data.edges.size()) + " edges for " +
-                     std::to_string(data.counts.size()) +
-                     " counts, but there must be one more "
-                     "edge than counts");
-  }
-  for (std::size_t i = 0; i < data.edges.size(); ++i) {
-    check_finite(data.edges[i], ref, "edge " + std::to_string(i));
-    if (i > 0 && !(data.edges[i] > data.edges[i - 1])) {
-      throw UsageError(ref + ": edge " + std::to_string(i) + " (" + describe_number(data.edges[i]) +
-                       ") is not greater than edge " + std::to_string(i - 1) + " (" +
-                       describe_number(data.edges[i - 1]) + ")");
-    }
-  }
-  for (std::size_t i = 0; i < data.counts.size(); ++i) {
-    check_finite(data.counts[i], ref, "count " + std::to_string(i));
-    if (data.counts[i] < 0) {
-      throw UsageError(ref + ": count " + std::to_string(i) + " is " +
-                       describe_number(data.counts[i]) + ", but must not be negative");
-    }
-  }
-  if (data.log_x && !data.edges.empty() && !(data.edges.front() > 0)) {
-    throw UsageError(ref + ": first edge is " + describe_number(data.edges.front()) +
-                     ", but a log x axis needs positive edges");
-  }
+  check_histogram_data(data, ref);
   if (data.counts.empty()) return no_data_chart("histogram", data.title, data.width, data.height);
 
   const double width = data.width;
@@ -128,16 +186,7 @@ std::string histogram(const HistogramData& data) {
   double max_count = 0;
   for (double c : data.counts) max_count = std::max(max_count, c);
   const AxisTicks y_axis = nice_axis(0.0, max_count, 5);
-  std::vector<double> x_ticks;
-  std::vector<std::string> x_labels;
-  if (data.log_x) {
-    // Log ticks are not evenly spaced: each is printed with the decimals it needs.
-    x_ticks = log_ticks(lo, hi);
-    for (double t : x_ticks) x_labels.push_back(format_label(t, shortest_decimals(t)));
-  } else {
-    x_ticks = nice_ticks(lo, hi, 6);
-    x_labels = tick_labels(x_ticks, step_decimals(nice_step(hi - lo, 6)));
-  }
+  const XTicks ticks = x_ticks(data);
   const std::vector<std::string> y_ticks = tick_labels(y_axis.values, y_axis.decimals);
   const double top = title_h + 10;
   const double left = pad + axis_title_w + 8 + max_label_width(y_ticks, text_font) + 6;
@@ -150,34 +199,10 @@ std::string histogram(const HistogramData& data) {
                               data.width, height);
   const LinearScale y(y_axis.lo, y_axis.hi, bottom, top);
   svg.add(left_value_axis(y_axis.values, y_axis.decimals, y, left, right));
-
-  const auto draw = [&](const auto& x) {
-    svg.add(bottom_value_axis(x_ticks, x_labels, x, top, bottom));
-    SvgElement bars = group("bars");
-    for (std::size_t i = 0; i < data.counts.size(); ++i) {
-      const double x0 = x(data.edges[i]);
-      const double x1 = x(data.edges[i + 1]);
-      const double c = data.counts[i];
-      // A 1 px gap between bars unless they are thinner than 3 px.
-      const double w = x1 - x0 > 3 ? x1 - x0 - 1 : x1 - x0;
-      SvgElement r("rect");
-      r.set("class", "bar").set("x", x0).set("y", y(c)).set("width", std::max(w, 0.0));
-      r.set("height", bottom - y(c)).set("fill", categorical_colour(0));
-      r.set("data-value", format_fixed(c, 6));
-      const int d = significant_decimals(data.edges[i + 1] - data.edges[i]);
-      const bool last = i + 1 == data.counts.size();
-      std::string tip = "[";
-      tip += format_label(data.edges[i], d) + ", " + format_label(data.edges[i + 1], d);
-      tip += (last ? "]: " : "): ") + format_label(c, c == std::floor(c) ? 0 : 2);
-      r.add(tooltip(tip));
-      bars.add(r);
-    }
-    svg.add(bars);
-  };
   if (data.log_x) {
-    draw(LogScale(lo, hi, left, right));
+    add_x_axis_and_bars(svg, data, ticks, LogScale(lo, hi, left, right), y, top, bottom);
   } else {
-    draw(LinearScale(lo, hi, left, right));
+    add_x_axis_and_bars(svg, data, ticks, LinearScale(lo, hi, left, right), y, top, bottom);
   }
   svg.add(axis_line(left, bottom, right, bottom));
   svg.add(axis_line(left, top, left, bottom));
