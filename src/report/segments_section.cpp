@@ -42,19 +42,9 @@ std::vector<std::vector<int>> rf_segments(const ReportData& data) {
   return out;
 }
 
-}  // namespace
-
-std::string segments_section(const Context& ctx) {
-  const ReportData& data = ctx.data;
-  const SegmentSummary& summary = data.summary;
-  std::string out = section_start(
-      "segments", "1. Segments",
-      "Customers are scored 1–" + std::to_string(summary.bins) +
-          " on recency (R), frequency (F) and monetary value (M) and assigned to the segments of "
-          "the scheme <b>" +
-          esc(data.scheme->name()) + "</b>. Revenue is net spend to date.");
-  out += "<div class=\"grid\">\n";
-
+// Each segment's share of the customers and of the revenue to date.
+std::string segment_sizes_figure(const Context& ctx) {
+  const SegmentSummary& summary = ctx.data.summary;
   BarChartData sizes;
   sizes.title = "Segment sizes and revenue shares";
   sizes.category_label = "Segment";
@@ -71,19 +61,17 @@ std::string segments_section(const Context& ctx) {
     revenue.values.push_back(100.0 * s.revenue_share);
   }
   sizes.series = {customers, revenue};
-  out += figure("segment-sizes", Layout::half, bar_chart(sizes),
+  return figure("segment-sizes", Layout::half, bar_chart(sizes),
                 "Each segment's share of the customers (blue) and of the revenue to date "
                 "(orange). A segment whose orange bar is longer than its blue bar spends more "
                 "than the average customer; segments are listed in the scheme's order, empty "
                 "ones included.");
+}
 
-  // R x F map: rows R = bins (top) .. 1, columns F = 1 .. bins.
-  HeatmapData rf;
-  rf.title = "Customers by recency and frequency score";
-  rf.row_label = "Recency score R (" + std::to_string(summary.bins) + " = most recent)";
-  rf.column_label = "Frequency score F (" + std::to_string(summary.bins) + " = most purchase days)";
-  rf.value_label = "Customers";
-  rf.width = half_chart;
+// The segments of the R x F map: a legend lists only the segments some cell shows, so the map's
+// segment indices are renumbered over those.
+void add_map_segments(HeatmapData& rf, const ReportData& data) {
+  const SegmentSummary& summary = data.summary;
   const std::vector<std::vector<int>> cell_segment = rf_segments(data);
   std::vector<int> compact(summary.segments.size(), -1);
   for (const auto& row : cell_segment) {
@@ -95,6 +83,15 @@ std::string segments_section(const Context& ctx) {
       rf.segment_names.push_back(summary.segments[s].name);
     }
   }
+  for (const auto& row : cell_segment) {
+    std::vector<int> mapped;
+    for (int s : row) mapped.push_back(compact[static_cast<std::size_t>(s)]);
+    rf.segments.push_back(mapped);
+  }
+}
+
+// Customers per (R, F) cell: rows R = bins (top) .. 1, columns F = 1 .. bins.
+void add_map_counts(HeatmapData& rf, const SegmentSummary& summary) {
   for (int r = summary.bins; r >= 1; --r) {
     rf.row_labels.push_back("R " + std::to_string(r));
     std::vector<double> row;
@@ -105,20 +102,31 @@ std::string segments_section(const Context& ctx) {
     rf.values.push_back(row);
   }
   for (int f = 1; f <= summary.bins; ++f) rf.column_labels.push_back("F " + std::to_string(f));
-  for (const auto& row : cell_segment) {
-    std::vector<int> mapped;
-    for (int s : row) mapped.push_back(compact[static_cast<std::size_t>(s)]);
-    rf.segments.push_back(mapped);
-  }
-  out += figure("rf-heatmap", Layout::half, heatmap(rf),
+}
+
+// The R x F map: customers per cell, with the segment boundaries drawn.
+std::string rf_map_figure(const Context& ctx) {
+  const SegmentSummary& summary = ctx.data.summary;
+  HeatmapData rf;
+  rf.title = "Customers by recency and frequency score";
+  rf.row_label = "Recency score R (" + std::to_string(summary.bins) + " = most recent)";
+  rf.column_label = "Frequency score F (" + std::to_string(summary.bins) + " = most purchase days)";
+  rf.value_label = "Customers";
+  rf.width = half_chart;
+  add_map_counts(rf, summary);
+  add_map_segments(rf, ctx.data);
+  return figure("rf-heatmap", Layout::half, heatmap(rf),
                 "Number of customers in each pair of R and F scores (darker = fewer, yellow = "
                 "more); recent, frequent buyers are top right. Thick lines separate segments. "
                 "Segments also depend on M, so a cell is labelled with the segment that most of "
                 "its customers belong to (ties: the one listed first; an empty cell: the segment "
                 "most of its M scores map to); the numbers in the cells' corners refer to the "
                 "list under the map.");
-  out += "</div>\n";
+}
 
+// One row per segment: sizes, revenue, means per customer and sums of the predictions.
+std::string segment_table(const Context& ctx) {
+  const SegmentSummary& summary = ctx.data.summary;
   std::vector<std::vector<std::string>> rows;
   for (const SegmentStats& s : summary.segments) {
     rows.push_back(
@@ -127,7 +135,7 @@ std::string segments_section(const Context& ctx) {
          num(s.mean_days_since_last, 0), num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
          num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
   }
-  out += table("Segment table (means per customer, sums over the segment's customers)",
+  return table("Segment table (means per customer, sums over the segment's customers)",
                {{"Segment", ""},
                 {"Customers", "num"},
                 {"Share", "num"},
@@ -140,6 +148,24 @@ std::string segments_section(const Context& ctx) {
                 {"CLV, " + esc(ctx.horizon) + " (" + esc(ctx.currency) + ")", "num"},
                 {"Value at risk (" + esc(ctx.currency) + ")", "num"}},
                rows, "named");
+}
+
+}  // namespace
+
+std::string segments_section(const Context& ctx) {
+  const ReportData& data = ctx.data;
+  const SegmentSummary& summary = data.summary;
+  std::string out = section_start(
+      "segments", "1. Segments",
+      "Customers are scored 1–" + std::to_string(summary.bins) +
+          " on recency (R), frequency (F) and monetary value (M) and assigned to the segments of "
+          "the scheme <b>" +
+          esc(data.scheme->name()) + "</b>. Revenue is net spend to date.");
+  out += "<div class=\"grid\">\n";
+  out += segment_sizes_figure(ctx);
+  out += rf_map_figure(ctx);
+  out += "</div>\n";
+  out += segment_table(ctx);
   return out + "</section>\n";
 }
 
