@@ -246,8 +246,7 @@ AxisTicks bar_value_axis(const BarChartData& data) {
 }  // namespace
 
 std::string bar_chart(const BarChartData& data) {
-  check_frame("bar chart", data.title, data.width, data.height);
-  const std::string ref = chart_ref("bar chart", data.title);
+  const std::string ref = check_frame("bar chart", data.title, data.width, data.height);
   check_bar_data(data, ref);
   if (data.categories.empty() || data.series.empty()) {
     return no_data_chart("bar", data.title, data.width, data.height);

@@ -23,7 +23,7 @@ std::string chart_ref(const char* kind, const std::string& title) {
   return std::string(kind) + " '" + title + "'";
 }
 
-void check_frame(const char* kind, const std::string& title, int width, int height) {
+std::string check_frame(const char* kind, const std::string& title, int width, int height) {
   if (title.empty()) {
     throw UsageError(std::string(kind) +
                      ": the title is empty, but every chart needs one (its accessible name)");
@@ -36,6 +36,7 @@ void check_frame(const char* kind, const std::string& title, int width, int heig
     throw UsageError(chart_ref(kind, title) + ": height is " + std::to_string(height) +
                      ", but must be 0 (automatic) or 160..8192");
   }
+  return chart_ref(kind, title);
 }
 
 void check_finite(double value, const std::string& chart, const std::string& what) {

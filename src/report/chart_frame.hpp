@@ -39,8 +39,8 @@ inline constexpr const char* missing_colour = "#d4d4d4";
 std::string chart_ref(const char* kind, const std::string& title);
 
 /// Throws UsageError for an empty title, a width outside 320..4096 or a height neither 0 nor
-/// 160..8192 (the contract in charts.hpp).
-void check_frame(const char* kind, const std::string& title, int width, int height);
+/// 160..8192 (the contract in charts.hpp); returns chart_ref(kind, title) for further messages.
+std::string check_frame(const char* kind, const std::string& title, int width, int height);
 
 /// Throws UsageError "<chart>: <what> is <value>, but must be finite" for a NaN or infinity.
 void check_finite(double value, const std::string& chart, const std::string& what);

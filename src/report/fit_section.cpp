@@ -162,14 +162,11 @@ std::string holdout_tables(const Context& ctx, const ValidationResult& v) {
                       num(row.predicted_purchases, 2), num(row.actual_revenue, 2),
                       num(row.predicted_revenue, 2)});
     }
-    out += table("Holdout by calibration-period segment (means per customer)",
-                 {{"Segment", ""},
-                  {"Customers", "num"},
-                  {"Actual purchases", "num"},
-                  {"Predicted purchases", "num"},
-                  {"Actual revenue", "num"},
-                  {"Predicted revenue", "num"}},
-                 rows, "named");
+    out += table(
+        "Holdout by calibration-period segment (means per customer)",
+        named_number_columns("Segment", {"Customers", "Actual purchases", "Predicted purchases",
+                                         "Actual revenue", "Predicted revenue"}),
+        rows, "named");
   }
   return out;
 }

@@ -366,12 +366,11 @@ SvgElement colour_legend(const HeatmapData& data, const HeatmapLayout& l, const 
 }  // namespace
 
 std::string heatmap(const HeatmapData& data) {
-  check_frame("heatmap", data.title, data.width, data.height);
-  const std::string ref = chart_ref("heatmap", data.title);
+  const std::string ref = check_frame("heatmap", data.title, data.width, data.height);
   check_heatmap_data(data, ref);
-  if (data.row_labels.empty() || data.column_labels.empty()) {
-    return no_data_chart("heatmap", data.title, data.width, data.height);
-  }
+  const std::size_t rows = data.row_labels.size();
+  const std::size_t cols = data.column_labels.size();
+  if (rows == 0 || cols == 0) return no_data_chart("heatmap", data.title, data.width, data.height);
   const ColourScale scale = colour_scale(data);
   const ColourTicks ticks = colour_ticks(data, scale);
   const std::vector<LegendItem> segment_items = segment_legend(data);
@@ -380,8 +379,8 @@ std::string heatmap(const HeatmapData& data) {
   const bool has_segments = !data.segments.empty();
   SvgElement svg = chart_root(
       "heatmap", data.title,
-      "Heatmap with " + std::to_string(l.rows) + " rows and " + std::to_string(l.cols) +
-          " columns" + (has_segments ? ", segment boundaries drawn as thick lines." : "."),
+      "Heatmap with " + std::to_string(rows) + " rows and " + std::to_string(cols) + " columns" +
+          (has_segments ? ", segment boundaries drawn as thick lines." : "."),
       data.width, l.height);
   add_cells(svg, data, l, scale);
   if (has_segments) {

@@ -174,8 +174,7 @@ Bins bin_values(std::span<const double> values, int bins, BinScale scale) {
 }
 
 std::string histogram(const HistogramData& data) {
-  check_frame("histogram", data.title, data.width, data.height);
-  const std::string ref = chart_ref("histogram", data.title);
+  const std::string ref = check_frame("histogram", data.title, data.width, data.height);
   check_histogram_data(data, ref);
   if (data.counts.empty()) return no_data_chart("histogram", data.title, data.width, data.height);
 

@@ -1,7 +1,9 @@
 #include "html_parts.hpp"
 
 #include <string_view>
+#include <utility>
 
+#include "clvkit/models/time_unit.hpp"
 #include "clvkit/report/svg.hpp"
 
 namespace clvkit::report::detail {
@@ -28,16 +30,12 @@ std::string money(double value, const ReportData& data, int decimals) {
   return num(value, decimals) + unit;
 }
 
-const char* unit_plural(TimeUnit unit) {
-  switch (unit) {
-    case TimeUnit::day:
-      return "days";
-    case TimeUnit::week:
-      return "weeks";
-    case TimeUnit::month:
-      return "months";
-  }
-  return "units";
+std::string unit_plural(TimeUnit unit) { return std::string(time_unit_key(unit)) + "s"; }
+
+std::vector<Column> named_number_columns(std::string first, std::vector<std::string> numbers) {
+  std::vector<Column> columns = {{std::move(first), ""}};
+  for (std::string& label : numbers) columns.push_back({std::move(label), "num"});
+  return columns;
 }
 
 std::string table(const std::string& caption, const std::vector<Column>& columns,

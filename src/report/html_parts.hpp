@@ -37,7 +37,7 @@ std::string percent(double share, int decimals = 1);
 std::string money(double value, const ReportData& data, int decimals = 2);
 
 /// "days", "weeks" or "months".
-const char* unit_plural(TimeUnit unit);
+std::string unit_plural(TimeUnit unit);
 
 // ---- HTML building blocks -------------------------------------------------------------------
 
@@ -45,6 +45,10 @@ struct Column {
   std::string label;     // HTML
   const char* cls = "";  // "num" (right-aligned number), "id" (customer id) or ""
 };
+
+/// Columns of a table of named rows: a text column headed `first`, then right-aligned number
+/// columns headed `numbers` (HTML).
+std::vector<Column> named_number_columns(std::string first, std::vector<std::string> numbers);
 
 /// A table with a header row; cells are HTML (the caller escapes user text).
 std::string table(const std::string& caption, const std::vector<Column>& columns,
@@ -73,7 +77,7 @@ struct Context {
   std::string currency;      // for axis labels
   std::string horizon;       // "12 months"
   double horizon_units = 0;  // in model units
-  const char* units = "";    // "weeks"
+  std::string units;         // "weeks"
   double days_per_unit = 1;
 };
 

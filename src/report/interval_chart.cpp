@@ -119,8 +119,7 @@ SvgElement row_labels(const IntervalChartData& data, const IntervalLayout& l) {
 }  // namespace
 
 std::string interval_chart(const IntervalChartData& data) {
-  check_frame("interval chart", data.title, data.width, data.height);
-  const std::string ref = chart_ref("interval chart", data.title);
+  const std::string ref = check_frame("interval chart", data.title, data.width, data.height);
   const Range range = checked_range(data, ref);
   if (data.rows.empty()) {
     return no_data_chart("interval", data.title, data.width, data.height);

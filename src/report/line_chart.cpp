@@ -131,8 +131,7 @@ void add_lines(SvgElement& svg, const LineChartData& data, const LinearScale& x,
 }  // namespace
 
 std::string line_chart(const LineChartData& data) {
-  check_frame("line chart", data.title, data.width, data.height);
-  const std::string ref = chart_ref("line chart", data.title);
+  const std::string ref = check_frame("line chart", data.title, data.width, data.height);
   const auto [xr, yr] = checked_ranges(data, ref);
   if (xr.empty()) return no_data_chart("line", data.title, data.width, data.height);
 

@@ -135,19 +135,15 @@ std::string segment_table(const Context& ctx) {
          num(s.mean_days_since_last, 0), num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
          num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
   }
-  return table("Segment table (means per customer, sums over the segment's customers)",
-               {{"Segment", ""},
-                {"Customers", "num"},
-                {"Share", "num"},
-                {"Revenue (" + esc(ctx.currency) + ")", "num"},
-                {"Revenue share", "num"},
-                {"Days since last purchase (mean)", "num"},
-                {"Purchase days (mean)", "num"},
-                {"P(alive) (mean)", "num"},
-                {"Expected purchases, " + esc(ctx.horizon), "num"},
-                {"CLV, " + esc(ctx.horizon) + " (" + esc(ctx.currency) + ")", "num"},
-                {"Value at risk (" + esc(ctx.currency) + ")", "num"}},
-               rows, "named");
+  return table(
+      "Segment table (means per customer, sums over the segment's customers)",
+      named_number_columns(
+          "Segment", {"Customers", "Share", "Revenue (" + esc(ctx.currency) + ")", "Revenue share",
+                      "Days since last purchase (mean)", "Purchase days (mean)", "P(alive) (mean)",
+                      "Expected purchases, " + esc(ctx.horizon),
+                      "CLV, " + esc(ctx.horizon) + " (" + esc(ctx.currency) + ")",
+                      "Value at risk (" + esc(ctx.currency) + ")"}),
+      rows, "named");
 }
 
 }  // namespace

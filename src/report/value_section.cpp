@@ -162,15 +162,12 @@ std::string forecast_table(const Context& ctx) {
     rows.push_back(row(esc(summary.segments[s].name), f.groups[s]));
   }
   rows.push_back(row("<b>All customers</b>", f.total));
-  return table("Per-segment forecast, next " + esc(ctx.horizon),
-               {{"Segment", ""},
-                {"Customers", "num"},
-                {"Purchases (mean)", "num"},
-                {"Purchases, 90% interval", "num"},
-                {"Revenue (mean)", "num"},
-                {"Revenue, 90% interval", "num"},
-                {"Revenue (analytic mean)", "num"}},
-               rows, "named");
+  return table(
+      "Per-segment forecast, next " + esc(ctx.horizon),
+      named_number_columns(
+          "Segment", {"Customers", "Purchases (mean)", "Purchases, 90% interval", "Revenue (mean)",
+                      "Revenue, 90% interval", "Revenue (analytic mean)"}),
+      rows, "named");
 }
 
 }  // namespace
