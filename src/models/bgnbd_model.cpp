@@ -35,6 +35,17 @@ std::vector<double> BgNbdModel::parameters() const {
   return {params_.r, params_.alpha, params_.a, params_.b};
 }
 
+std::string BgNbdModel::description(std::string_view unit) const {
+  return "purchase rate λ ~ Gamma(r, α) per " + std::string(unit) +
+         " while active, dropout after each repeat purchase with probability p ~ Beta(a, b) "
+         "(Fader, Hardie & Lee 2005)";
+}
+
+std::string BgNbdModel::p_alive_remark() const {
+  return "Customers with no repeat purchase (x = 0) count as alive in BG/NBD, which lets "
+         "customers drop out only after a repeat purchase.";
+}
+
 std::unique_ptr<PurchaseModel> BgNbdModel::with_parameters(std::span<const double> params) const {
   return make_model(params);
 }

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "clvkit/error.hpp"
-#include "clvkit/util/format.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit {
 

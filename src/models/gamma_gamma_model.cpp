@@ -86,6 +86,10 @@ std::vector<double> GammaGammaModel::parameters() const {
   return {params_.p, params_.q, params_.gamma};
 }
 
+std::string GammaGammaModel::description() const {
+  return "spend per purchase z ~ Gamma(p, ν), ν ~ Gamma(q, γ)";
+}
+
 std::unique_ptr<SpendModel> GammaGammaModel::with_parameters(std::span<const double> params) const {
   return make_model(params);
 }

@@ -20,6 +20,8 @@ class BgNbdModel final : public PurchaseModel {
   std::string_view label() const noexcept override { return "BG/NBD"; }
   std::vector<std::string> parameter_names() const override { return {"r", "alpha", "a", "b"}; }
   std::vector<double> parameters() const override;
+  std::string description(std::string_view unit) const override;
+  std::string p_alive_remark() const override;
   std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const override;
 
   /// bgnbd_total_log_likelihood.

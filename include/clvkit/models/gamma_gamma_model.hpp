@@ -20,6 +20,7 @@ class GammaGammaModel final : public SpendModel {
   std::string_view label() const noexcept override { return "Gamma-Gamma"; }
   std::vector<std::string> parameter_names() const override { return {"p", "q", "gamma"}; }
   std::vector<double> parameters() const override;
+  std::string description() const override;
   std::unique_ptr<SpendModel> with_parameters(std::span<const double> params) const override;
 
   double total_log_likelihood(const std::vector<SpendObservation>& data,

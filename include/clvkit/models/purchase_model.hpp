@@ -65,6 +65,12 @@ class PurchaseModel {
   virtual std::vector<std::string> parameter_names() const = 0;
   /// The natural parameters, in the order of parameter_names.
   virtual std::vector<double> parameters() const = 0;
+  /// The model's assumptions for people, in one plain-text clause with its source, rates per
+  /// `unit` ("week"): "purchase rate λ ~ Gamma(r, α) per week while active, ...".
+  virtual std::string description(std::string_view unit) const = 0;
+  /// What a reader of P(alive) must know about this model, one plain-text sentence, or empty:
+  /// BG/NBD counts every customer without a repeat purchase as alive.
+  virtual std::string p_alive_remark() const { return {}; }
   /// The same model at other natural parameters (the order of parameter_names). Throws
   /// ModelError naming the parameter when one is outside the model's domain.
   virtual std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const = 0;

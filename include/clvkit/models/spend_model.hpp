@@ -43,6 +43,8 @@ class SpendModel {
   /// Parameter names in the paper's order: "p", "q", "gamma".
   virtual std::vector<std::string> parameter_names() const = 0;
   virtual std::vector<double> parameters() const = 0;
+  /// The model's assumptions for people, one plain-text clause: "spend per purchase z ~ ...".
+  virtual std::string description() const = 0;
   /// The same model at other natural parameters; throws ModelError naming a parameter outside
   /// the domain.
   virtual std::unique_ptr<SpendModel> with_parameters(std::span<const double> params) const = 0;

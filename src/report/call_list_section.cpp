@@ -1,0 +1,68 @@
+#include <algorithm>
+#include <cstdint>
+#include <numeric>
+#include <vector>
+
+#include "clvkit/io/date.hpp"
+#include "html_parts.hpp"
+
+namespace clvkit::report::detail {
+namespace {
+
+// Customer indices by value at risk, largest first (ties: input order), at most `n`.
+std::vector<std::size_t> call_list(const ReportData& data, std::size_t n) {
+  std::vector<std::size_t> order(data.customers.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  const auto by_risk = [&](std::size_t a, std::size_t b) {
+    const double ra = data.predictions[a].value_at_risk;
+    const double rb = data.predictions[b].value_at_risk;
+    return ra != rb ? ra > rb : a < b;
+  };
+  n = std::min(n, order.size());
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                    by_risk);
+  order.resize(n);
+  return order;
+}
+
+}  // namespace
+
+std::string call_list_section(const Context& ctx) {
+  const ReportData& data = ctx.data;
+  const std::vector<std::size_t> top =
+      call_list(data, static_cast<std::size_t>(data.top_customers));
+  std::string out = section_start(
+      "call-list", "5. Retention call list",
+      "The " + count(static_cast<std::int64_t>(top.size())) +
+          " customers with the largest value at risk: worth a lot if they are still active, "
+          "but probably not. Call them first. P(alive) is the model's probability that the "
+          "customer is still active; CLV if alive is what they are worth over the next " +
+          esc(ctx.horizon) + " if they are.");
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t k = 0; k < top.size(); ++k) {
+    const std::size_t i = top[k];
+    const CustomerSummary& c = data.customers[i];
+    const CustomerPrediction& p = data.predictions[i];
+    const std::string& segment =
+        data.scheme->segments()[static_cast<std::size_t>(data.segment[i])].name;
+    rows.push_back({std::to_string(k + 1), esc(c.id), esc(segment), num(p.p_alive, 3),
+                    num(p.clv_if_alive, 2), num(p.value_at_risk, 2),
+                    esc(format_day(c.last_purchase)), count(c.days_since_last), count(c.frequency),
+                    num(c.total_spend, 2)});
+  }
+  out += table("",
+               {{"#", "num"},
+                {"Customer", "id"},
+                {"Segment", ""},
+                {"P(alive)", "num"},
+                {"CLV if alive (" + esc(ctx.currency) + ")", "num"},
+                {"Value at risk (" + esc(ctx.currency) + ")", "num"},
+                {"Last purchase", ""},
+                {"Days since", "num"},
+                {"Repeat purchases", "num"},
+                {"Spend to date (" + esc(ctx.currency) + ")", "num"}},
+               rows);
+  return out + "</section>\n";
+}
+
+}  // namespace clvkit::report::detail
