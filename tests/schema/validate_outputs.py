@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+"""ctest "schema: real outputs validate against schema/*.json".
+
+Runs the built CLI on data/cdnow.csv (and on logs derived from it) in every output variant, in a
+temporary directory that is removed afterwards, and validates what it writes against the JSON
+Schemas (draft 2020-12) in schema/: each JSON document, every NDJSON line, every CSV row (typed
+by the schema's field types) and the CSV header, every OUT.meta.json, the model files. It then
+checks what the schemas cannot say (row accounting, scores within the bins, churn_priority a
+permutation, fields in the documented order), and that deliberately broken documents are
+rejected, so the test cannot pass with schemas that accept anything.
+
+    tests/schema/validate_outputs.py CLVKIT
+
+Needs Debian's python3-jsonschema (tools/setup installs it); fails, rather than skips, without.
+"""
+
+import copy
+import csv
+import importlib.metadata
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+import tempfile
+
+try:
+    import jsonschema
+except ImportError:
+    sys.exit("schema: python module jsonschema missing; install python3-jsonschema "
+             "(tools/setup does)")
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SCHEMA_DIR = ROOT / "schema"
+BASE_URI = "https://clvkit.dev/schema/"
+Validator = jsonschema.Draft202012Validator
+
+failures = []
+validated = []
+
+
+def load_schemas():
+    schemas = {}
+    for path in sorted(SCHEMA_DIR.glob("*.schema.json")):
+        schema = json.loads(path.read_text())
+        Validator.check_schema(schema)
+        if schema.get("$id") != BASE_URI + path.name:
+            failures.append(f"{path.name}: $id is {schema.get('$id')!r}, expected "
+                            f"{BASE_URI + path.name!r}")
+        schemas[schema["$id"]] = schema
+    return schemas
+
+
+SCHEMAS = load_schemas()
+
+
+def validator(name, pointer=""):
+    """A validator for schema/NAME, or for the subschema at the JSON pointer in it."""
+    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema",
+              "$ref": BASE_URI + name + ("#" + pointer if pointer else "")}
+    formats = jsonschema.FormatChecker()
+    try:  # jsonschema >= 4.18 resolves references through a registry
+        import referencing
+        registry = referencing.Registry().with_resources(
+            (uri, referencing.Resource.from_contents(s)) for uri, s in SCHEMAS.items())
+        return Validator(schema, registry=registry, format_checker=formats)
+    except ImportError:  # Debian 12's 4.10
+        resolver = jsonschema.RefResolver(BASE_URI, schema, store=dict(SCHEMAS))
+        return Validator(schema, resolver=resolver, format_checker=formats)
+
+
+DOCUMENT = validator("customer-records.schema.json")
+RECORD = validator("customer-records.schema.json", "/$defs/customer_record")
+RECORD_WITH_MODEL = validator("customer-records.schema.json", "/$defs/customer_record_with_model")
+RECORD_WITHOUT_MODEL = validator("customer-records.schema.json",
+                                 "/$defs/customer_record_without_model")
+METADATA = validator("metadata.schema.json")
+MODEL_FILE = validator("model-file.schema.json")
+
+RECORD_DEF = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"]["customer_record"]
+FIELDS = list(RECORD_DEF["properties"])  # in the order they are written
+MODEL_FIELDS = FIELDS[FIELDS.index("p_alive"):]
+BASE_FIELDS = FIELDS[:FIELDS.index("p_alive")]
+
+
+def fail(what, message):
+    failures.append(f"{what}: {message}")
+
+
+def check(what, validator_, instance):
+    errors = sorted(validator_.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    for error in errors[:5]:
+        where = "/".join(str(p) for p in error.absolute_path)
+        fail(what, f"at /{where}: {error.message[:300]}")
+    if len(errors) > 5:
+        fail(what, f"{len(errors) - 5} more errors")
+    return not errors
+
+
+# ---------------------------------------------------------------------------------------------
+# Checks the schemas cannot express.
+
+def check_metadata_semantics(what, meta, records):
+    rows = meta["input"]["rows"]
+    if rows["read"] != rows["used"] + rows["rejected_total"] + rows["after_as_of"]:
+        fail(what, f"rows do not reconcile: {rows}")
+    if rows["rejected_total"] != sum(rows["rejected"].values()):
+        fail(what, "rows.rejected_total is not the sum of rows.rejected")
+    if meta["input"]["customers"] != len(records):
+        fail(what, f"input.customers {meta['input']['customers']} != {len(records)} records")
+    counts = meta["segmentation"]["counts"]
+    if sum(counts.values()) != len(records):
+        fail(what, "segmentation.counts do not sum to the number of records")
+    if not meta["input"]["first_day"] <= meta["input"]["last_day"] <= meta["input"]["as_of"]:
+        fail(what, "input days out of order (first_day <= last_day <= as_of)")
+    bins = meta["segmentation"]["bins"]
+    has_model = "models" in meta
+    seen = {}
+    for i, r in enumerate(records):
+        fields = list(r)
+        if fields != (FIELDS if has_model else BASE_FIELDS):
+            fail(what, f"record {i}: fields {fields} not in the schema's order")
+            return
+        if not all(1 <= r[k] <= bins for k in ("r_score", "f_score", "m_score")):
+            fail(what, f"record {i}: a score outside 1..{bins}")
+        if r["rfm_cell"] != f"{r['r_score']}{r['f_score']}{r['m_score']}":
+            fail(what, f"record {i}: rfm_cell {r['rfm_cell']} does not match the scores")
+        if r["segment"] not in counts:
+            fail(what, f"record {i}: segment {r['segment']!r} not in segmentation.counts")
+        seen[r["segment"]] = seen.get(r["segment"], 0) + 1
+        if not (r["frequency"] == r["purchase_days"] - 1 and r["recency"] <= r["T"]
+                and r["days_since_last"] == r["T"] - r["recency"]
+                and r["first_purchase"] <= r["last_purchase"] <= meta["input"]["as_of"]):
+            fail(what, f"record {i}: inconsistent summary {r}")
+    if any(seen.get(name, 0) != n for name, n in counts.items()):
+        fail(what, "segmentation.counts differ from the records' segments")
+    if has_model:
+        ranks = sorted(r["churn_priority"] for r in records)
+        if ranks != list(range(1, len(records) + 1)):
+            fail(what, "churn_priority is not a permutation of 1..N")
+
+
+def check_records_document(what, path):
+    document = json.loads(path.read_text())
+    check(what, DOCUMENT, document)
+    check_metadata_semantics(what, document["metadata"], document["customers"])
+    validated.append(what)
+    return document
+
+
+def check_meta_file(what, path):
+    meta = json.loads(path.read_text())
+    check(what + " (.meta.json)", METADATA, meta)
+    return meta
+
+
+def check_ndjson(what, path, meta):
+    record_validator = RECORD_WITH_MODEL if "models" in meta else RECORD_WITHOUT_MODEL
+    records = []
+    for n, line in enumerate(path.read_text().splitlines(), 1):
+        record = json.loads(line)
+        if not check(f"{what} line {n}", record_validator, record):
+            break
+        records.append(record)
+    check_metadata_semantics(what, meta, records)
+    validated.append(what)
+    return records
+
+
+def field_type(field):
+    """The JSON type of a record field, following references within customer-records."""
+    schema = RECORD_DEF["properties"][field]
+    while "type" not in schema and schema.get("$ref", "").startswith("#/$defs/"):
+        schema = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"][
+            schema["$ref"][len("#/$defs/"):]]
+    return schema.get("type")
+
+
+def typed(field, text):
+    kind = field_type(field)
+    if kind == "integer":
+        return int(text)
+    if kind == "number":
+        return float(text)
+    return text
+
+
+def check_csv(what, path, meta):
+    with path.open(newline="") as f:
+        rows = list(csv.reader(f))
+    header, rows = rows[0], rows[1:]
+    expected = FIELDS if "models" in meta else BASE_FIELDS
+    if header != expected:
+        fail(what, f"CSV header {header} is not the record's properties {expected}")
+        return []
+    record_validator = RECORD_WITH_MODEL if "models" in meta else RECORD_WITHOUT_MODEL
+    records = []
+    for n, row in enumerate(rows, 2):
+        record = {field: typed(field, value) for field, value in zip(header, row)}
+        if len(row) != len(header):
+            fail(what, f"line {n} has {len(row)} fields, the header {len(header)}")
+            break
+        if not check(f"{what} line {n}", record_validator, record):
+            break
+        records.append(record)
+    check_metadata_semantics(what, meta, records)
+    validated.append(what)
+    return records
+
+
+def check_model_file(what, path):
+    model = json.loads(path.read_text())
+    check(what, MODEL_FILE, model)
+    validated.append(what)
+    return model
+
+
+# ---------------------------------------------------------------------------------------------
+# Running the CLI.
+
+def run(cli, *args):
+    result = subprocess.run([cli, *map(str, args)], cwd=ROOT, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"schema: clvkit {' '.join(map(str, args))} failed ({result.returncode}):\n"
+                 f"{result.stderr}")
+    return result
+
+
+def write_bad_log(path):
+    """CDNOW plus a row of every rejection reason, a customer with only returns, a return and a
+    zero amount, and an id that needs CSV quoting and JSON escaping."""
+    lines = (ROOT / "data/cdnow.csv").read_text().splitlines()
+    lines += [
+        "1,1997-02-01",                    # wrong_field_count
+        "1,1997-02-01,3.00,extra",         # wrong_field_count
+        " ,1997-02-01,3.00",               # empty_id
+        "1,1997-02-30,3.00",               # bad_date
+        "1,01/02/1997,3.00",               # bad_date
+        "1,1997-02-01,abc",                # bad_amount
+        "1,1997-02-01,1e13",               # bad_amount
+        "1,1997-03-01,-5.00",              # a return, netted
+        "2,1997-03-01,0",                  # a zero amount, kept
+        "only-returns,1997-03-01,-10.00",  # a customer without a purchase day
+        '"Smith, J ""VIP""",1997-03-02,12.50',
+        '"Smith, J ""VIP""",1997-04-02,7.25',
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def produce_and_validate(cli, work):
+    cdnow = "data/cdnow.csv"
+    documents = {}
+
+    # run: json, ndjson, csv; with and without the models.
+    for model_args, tag in (((), "run"), (("--no-model",), "run --no-model")):
+        out = work / f"{tag.replace(' ', '')}.json"
+        run(cli, "run", cdnow, *model_args, "-q", "-o", out)
+        documents[tag] = check_records_document(f"{tag} --format json", out)
+        for fmt in ("ndjson", "csv"):
+            out = work / f"{tag.replace(' ', '')}.{fmt}"
+            run(cli, "run", cdnow, *model_args, "-q", "--format", fmt, "-o", out)
+            meta = check_meta_file(f"{tag} --format {fmt}", pathlib.Path(f"{out}.meta.json"))
+            if meta != documents[tag]["metadata"]:
+                fail(f"{tag} --format {fmt}", ".meta.json differs from the JSON output's metadata")
+            (check_ndjson if fmt == "ndjson" else check_csv)(f"{tag} --format {fmt}", out, meta)
+
+    # ndjson to standard output: the metadata is one JSON line on standard error.
+    result = run(cli, "run", cdnow, "-q", "--format", "ndjson", "-o", "-")
+    (work / "stdout.ndjson").write_text(result.stdout)
+    meta = json.loads(result.stderr.strip().splitlines()[-1])
+    check("run --format ndjson -o - (stderr metadata)", METADATA, meta)
+    check_ndjson("run --format ndjson -o -", work / "stdout.ndjson", meta)
+
+    # Segment schemes, time units, discounting, horizon, margin, as-of.
+    variants = {
+        "run --segments rfm8": ("--segments", "rfm8"),
+        "run --segments rfm11-thresholds --monetary average":
+            ("--segments", "rfm11-thresholds", "--monetary", "average"),
+        "run --time-unit day --monthly-discount-rate 0.01 --horizon 39w --margin 0.3":
+            ("--time-unit", "day", "--monthly-discount-rate", "0.01", "--horizon", "39w",
+             "--margin", "0.3"),
+        "run --time-unit month --discount-rate 0": ("--time-unit", "month", "--discount-rate", "0"),
+        "run --as-of 1997-09-30": ("--as-of", "1997-09-30"),
+        "run --no-model --segments rfm8 --as-of 1997-06-30":
+            ("--no-model", "--segments", "rfm8", "--as-of", "1997-06-30"),
+    }
+    for n, (tag, args) in enumerate(variants.items()):
+        out = work / f"variant{n}.json"
+        run(cli, "run", cdnow, *args, "-q", "-o", out)
+        documents[tag] = check_records_document(tag, out)
+    if documents["run --as-of 1997-09-30"]["metadata"]["input"]["rows"]["after_as_of"] == 0:
+        fail("run --as-of 1997-09-30", "excluded no rows; the variant tests nothing")
+    thresholds = documents["run --segments rfm11-thresholds --monetary average"]["metadata"]
+    if thresholds["segmentation"]["method"] != "threshold":
+        fail("run --segments rfm11-thresholds", "method is not threshold")
+
+    # A log with bad rows, skipped and counted by reason; returns and zero amounts dropped.
+    bad = work / "bad rows.csv"
+    write_bad_log(bad)
+    out = work / "bad-skip.json"
+    run(cli, "run", bad, "--on-bad-row", "skip", "-q", "-o", out)
+    document = check_records_document("run --on-bad-row skip (bad rows)", out)
+    rows = document["metadata"]["input"]["rows"]
+    for reason in ("wrong_field_count", "empty_id", "bad_date", "bad_amount"):
+        if rows["rejected"][reason] != 2 - (reason == "empty_id"):
+            fail("run --on-bad-row skip", f"rejected.{reason} = {rows['rejected'][reason]}")
+    if not (rows["returns_netted"] >= 2 and rows["zero_amount_rows"] >= 1
+            and document["metadata"]["input"]["customers_without_purchase"] == 1):
+        fail("run --on-bad-row skip", f"returns or zero amounts not counted: {rows}")
+    for fmt in ("csv", "ndjson"):
+        out = work / f"bad-drop.{fmt}"
+        run(cli, "run", bad, "--on-bad-row", "skip", "--returns", "drop", "--zero-amounts", "drop",
+            "--format", fmt, "-q", "-o", out)
+        tag = f"run --on-bad-row skip --returns drop --zero-amounts drop --format {fmt}"
+        meta = check_meta_file(tag, pathlib.Path(f"{out}.meta.json"))
+        (check_ndjson if fmt == "ndjson" else check_csv)(tag, out, meta)
+        rejected = meta["input"]["rows"]["rejected"]
+        if rejected["negative_amount"] == 0 or rejected["zero_amount"] == 0:
+            fail(tag, f"nothing dropped: {rejected}")
+
+    # A tab-separated log: the delimiter is written as the two characters \t.
+    tsv = work / "cdnow.tsv"
+    tsv.write_text((ROOT / cdnow).read_text().replace(",", "\t"))
+    out = work / "tsv.json"
+    run(cli, "run", tsv, "--no-model", "-q", "-o", out)
+    document = check_records_document("run on a tab-separated log", out)
+    if document["metadata"]["input"]["delimiter"] != "\\t":
+        fail("run on a tab-separated log", "delimiter is not written as \\t")
+
+    # Model files, and predict with them in every format.
+    model = work / "model.json"
+    run(cli, "fit", cdnow, "--as-of", "1997-09-30", "-q", "-o", model)
+    documents["model"] = check_model_file("fit -o model.json", model)
+    run(cli, "fit", cdnow, "--time-unit", "month", "-q", "-o", work / "model-month.json")
+    check_model_file("fit --time-unit month -o model.json", work / "model-month.json")
+    check_model_file("models/cdnow-calibration-1997-09-30.json",
+                     ROOT / "models/cdnow-calibration-1997-09-30.json")
+    out = work / "predict.json"
+    run(cli, "predict", cdnow, "--model", model, "-o", out)
+    documents["predict"] = check_records_document("predict --format json", out)
+    for fmt in ("ndjson", "csv"):
+        out = work / f"predict.{fmt}"
+        run(cli, "predict", cdnow, "--model", work / "model-month.json", "--segments", "rfm8",
+            "--horizon", "90d", "--format", fmt, "-o", out)
+        tag = f"predict --format {fmt} (month model, rfm8, 90d)"
+        meta = check_meta_file(tag, pathlib.Path(f"{out}.meta.json"))
+        (check_ndjson if fmt == "ndjson" else check_csv)(tag, out, meta)
+    return documents
+
+
+# ---------------------------------------------------------------------------------------------
+# Broken documents must be rejected.
+
+def rejects(what, validator_, instance, mutate):
+    broken = copy.deepcopy(instance)
+    mutate(broken)
+    if validator_.is_valid(broken):
+        fail("negative case", f"{what}: accepted, but must be rejected")
+    return 1
+
+
+def set_path(*path_and_value):
+    *path, value = path_and_value
+
+    def mutate(doc):
+        for key in path[:-1]:
+            doc = doc[key]
+        doc[path[-1]] = value
+    return mutate
+
+
+def delete_path(*path):
+    def mutate(doc):
+        for key in path[:-1]:
+            doc = doc[key]
+        del doc[path[-1]]
+    return mutate
+
+
+def check_negative_cases(documents):
+    run_doc = documents["run"]
+    no_model = documents["run --no-model"]
+    predict = documents["predict"]
+    model = documents["model"]
+    record = run_doc["customers"][0]
+    plain = no_model["customers"][0]
+    meta = run_doc["metadata"]
+    for what, v, doc in (("record", RECORD_WITH_MODEL, record),
+                         ("record without model", RECORD_WITHOUT_MODEL, plain),
+                         ("metadata", METADATA, meta), ("model file", MODEL_FILE, model)):
+        if not v.is_valid(doc):
+            fail("negative case", f"the unbroken {what} does not validate")
+
+    # A variant CDNOW does not produce: a fit whose standard errors were refused.
+    refused = copy.deepcopy(model)
+    refused["bgnbd"].update(standard_errors_available=False,
+                            standard_errors_message="standard errors not computed: ill-conditioned")
+    for estimate in refused["bgnbd"]["parameters"].values():
+        del estimate["standard_error"], estimate["ci95"]
+    check("model file whose BG/NBD standard errors were refused", MODEL_FILE, refused)
+
+    cases = 0
+    for what, mutate in (
+            ("p_alive 1.5", set_path("p_alive", 1.5)),
+            ("p_alive -0.1", set_path("p_alive", -0.1)),
+            ("missing segment", delete_path("segment")),
+            ("unknown key", set_path("loyalty", 1)),
+            ("r_score 0", set_path("r_score", 0)),
+            ("f_score 10", set_path("f_score", 10)),
+            ("frequency -1", set_path("frequency", -1)),
+            ("purchase_days 1.5", set_path("purchase_days", 1.5)),
+            ("rfm_cell of two digits", set_path("rfm_cell", "51")),
+            ("date 1997-13-01", set_path("first_purchase", "1997-13-01")),
+            ("date 1997/01/01", set_path("last_purchase", "1997/01/01")),
+            ("date 1997-02-30 (format)", set_path("last_purchase", "1997-02-30")),
+            ("customer_id a number", set_path("customer_id", 1)),
+            ("empty customer_id", set_path("customer_id", "")),
+            ("clv negative", set_path("clv", -1.0)),
+            ("churn_priority 0", set_path("churn_priority", 0)),
+            ("a model field missing", delete_path("value_at_risk")),
+            ("total_spend a string", set_path("total_spend", "12.5"))):
+        cases += rejects(f"record with {what}", RECORD, record, mutate)
+    cases += rejects("record of a model run without p_alive", RECORD_WITH_MODEL, record,
+                     lambda r: [r.pop(k) for k in MODEL_FIELDS])
+    cases += rejects("record of --no-model with p_alive", RECORD_WITHOUT_MODEL, plain,
+                     set_path("p_alive", 0.5))
+    cases += rejects("record with p_alive only", RECORD, plain, set_path("p_alive", 0.5))
+
+    small = {"metadata": meta, "customers": run_doc["customers"][:3]}
+    small_plain = {"metadata": no_model["metadata"], "customers": no_model["customers"][:3]}
+    for what, doc, mutate in (
+            ("model metadata, records without model fields", small,
+             set_path("customers", small_plain["customers"])),
+            ("no-model metadata, records with model fields", small_plain,
+             set_path("customers", small["customers"])),
+            ("missing customers", small, delete_path("customers")),
+            ("customers not an array", small, set_path("customers", {})),
+            ("extra top-level key", small, set_path("summary", {}))):
+        cases += rejects(f"document with {what}", DOCUMENT, doc, mutate)
+
+    for what, doc, mutate in (
+            ("reconciles false", meta, set_path("input", "rows", "reconciles", False)),
+            ("a reject reason missing", meta, delete_path("input", "rows", "rejected", "bad_date")),
+            ("an unknown reject reason", meta, set_path("input", "rows", "rejected", "other", 0)),
+            ("negative rows.read", meta, set_path("input", "rows", "read", -1)),
+            ("as_of not a date", meta, set_path("input", "as_of", "30/09/1997")),
+            ("delimiter of two characters", meta, set_path("input", "delimiter", ";;")),
+            ("command fit", meta, set_path("command", "fit")),
+            ("schema_version 2", meta, set_path("schema_version", 2)),
+            ("bins 10", meta, set_path("segmentation", "bins", 10)),
+            ("method kmeans", meta, set_path("segmentation", "method", "kmeans")),
+            ("a negative segment count", meta,
+             set_path("segmentation", "counts", next(iter(meta["segmentation"]["counts"])), -1)),
+            ("models without value", meta, delete_path("value")),
+            ("value without models", no_model["metadata"], set_path("value", meta["value"])),
+            ("time_unit year", meta, set_path("models", "time_unit", "year")),
+            ("bgnbd without b", meta, delete_path("models", "bgnbd", "parameters", "b")),
+            ("an extra bgnbd parameter", meta,
+             set_path("models", "bgnbd", "parameters", "c", {"value": 1.0})),
+            ("an extra key in a fit", meta, set_path("models", "bgnbd", "note", "x")),
+            ("gamma_gamma without population_mean_spend", meta,
+             delete_path("models", "gamma_gamma", "population_mean_spend")),
+            ("correlation 1.2", meta,
+             set_path("models", "gamma_gamma", "frequency_spend_correlation", 1.2)),
+            ("standard errors available but missing", meta,
+             delete_path("models", "bgnbd", "parameters", "r", "standard_error")),
+            ("standard errors unavailable but present", meta,
+             lambda m: m["models"]["bgnbd"].update(standard_errors_available=False,
+                                                   standard_errors_message="refused")),
+            ("standard errors unavailable without a reason", meta,
+             lambda m: [m["models"]["bgnbd"].update(standard_errors_available=False)]
+             + [e.pop(k) for e in m["models"]["bgnbd"]["parameters"].values()
+                for k in ("standard_error", "ci95")]),
+            ("a ci95 of three numbers", meta,
+             set_path("models", "bgnbd", "parameters", "r", "ci95", [0.1, 0.2, 0.3])),
+            ("termination unknown", meta, set_path("models", "bgnbd", "termination", "done")),
+            ("both discount rates", meta, set_path("value", "discount", "rate_per_period", 0.01)),
+            ("no discount rate", meta, delete_path("value", "discount", "annual_rate")),
+            ("horizon 0", meta, set_path("value", "horizon_days", 0)),
+            ("negative margin", meta, set_path("value", "margin", -0.5)),
+            ("predict with run's models", predict["metadata"],
+             delete_path("models", "model_file")),
+            ("run with predict's models", meta,
+             set_path("models", "model_file", "model.json")),
+            ("predict without models", predict["metadata"], delete_path("models"))):
+        cases += rejects(f"metadata with {what}", METADATA, doc, mutate)
+
+    for what, mutate in (
+            ("negative alpha", set_path("bgnbd", "parameters", "alpha", "value", -1.0)),
+            ("zero r", set_path("bgnbd", "parameters", "r", "value", 0)),
+            ("q <= 1", set_path("gamma_gamma", "parameters", "q", "value", 0.9)),
+            ("a negative interval end", set_path("gamma_gamma", "parameters", "p", "ci95",
+                                                 [-1.0, 2.0])),
+            ("format clvkit-mode", set_path("format", "clvkit-mode")),
+            ("format_version 2", set_path("format_version", 2)),
+            ("no calibration", delete_path("calibration")),
+            ("calibration as_of not a date", set_path("calibration", "as_of", "1997-09")),
+            ("an unknown top-level key", set_path("segments", {})),
+            ("an extra key in gamma_gamma", set_path("gamma_gamma", "extra", 1)),
+            ("time_unit missing", delete_path("time_unit"))):
+        cases += rejects(f"model file with {what}", MODEL_FILE, model, mutate)
+    return cases
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit("usage: validate_outputs.py CLVKIT")
+    cli = str(pathlib.Path(sys.argv[1]).resolve())
+    work = pathlib.Path(tempfile.mkdtemp(prefix="clvkit-schema-"))
+    try:
+        documents = produce_and_validate(cli, work)
+        cases = check_negative_cases(documents)
+    finally:
+        shutil.rmtree(work)
+    for failure in failures:
+        print("schema: FAIL " + failure, file=sys.stderr)
+    if failures:
+        return 1
+    print(f"schema: {len(validated)} outputs validate (jsonschema "
+          f"{importlib.metadata.version('jsonschema')}, {jsonschema.__file__}):")
+    for what in validated:
+        print("  " + what)
+    print(f"schema: {cases} broken documents rejected")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
