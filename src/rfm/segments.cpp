@@ -2,19 +2,29 @@
 
 #include <algorithm>
 #include <cstdint>
-#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <initializer_list>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <span>
 #include <sstream>
-#include <system_error>
 #include <utility>
 
 #include "clvkit/error.hpp"
 
 namespace clvkit {
+namespace detail {
+
+/// The built-in schemes as {name, JSON text}, one per models/segments/NAME.json, compiled in:
+/// defined in the source the build generates (cmake/embed_segment_schemes.cmake), so that a
+/// scheme loads by name wherever the binary is, with no path into the source tree.
+std::span<const std::pair<std::string_view, std::string_view>>
+builtin_segment_scheme_texts() noexcept;
+
+}  // namespace detail
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -307,11 +317,6 @@ std::string read_file(const fs::path& path) {
   return std::move(content).str();
 }
 
-bool is_file(const fs::path& path) {
-  std::error_code ec;
-  return fs::is_regular_file(path, ec);
-}
-
 }  // namespace
 
 const std::string& Segment::label_or_name(std::string_view language) const {
@@ -463,53 +468,25 @@ SegmentScheme parse_segment_scheme(std::string_view json_text, const std::string
                        std::move(segments), source);
 }
 
-std::vector<fs::path> segment_scheme_search_path() {
-  std::vector<fs::path> dirs;
-  if (const char* env = std::getenv("CLVKIT_SEGMENTS_DIR"); env != nullptr && *env != '\0') {
-    dirs.emplace_back(env);
-  }
-  std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec && !exe.empty()) {
-    dirs.push_back((exe.parent_path() / ".." / "share" / "clvkit" / "segments").lexically_normal());
-  }
-#ifdef CLVKIT_SOURCE_DIR
-  dirs.push_back((fs::path(CLVKIT_SOURCE_DIR) / "models" / "segments").lexically_normal());
-#endif
-  return dirs;
-}
-
 std::vector<std::string> available_segment_schemes() {
-  std::set<std::string> names;
-  for (const fs::path& dir : segment_scheme_search_path()) {
-    std::error_code ec;
-    for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-      if (it->path().extension() == ".json" && is_file(it->path())) {
-        names.insert(it->path().stem().string());
-      }
-    }
+  std::vector<std::string> names;
+  for (const auto& [name, text] : detail::builtin_segment_scheme_texts()) {
+    names.emplace_back(name);
   }
-  return {names.begin(), names.end()};
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 SegmentScheme load_segment_scheme(const std::string& name_or_path) {
   if (name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json")) {
     return parse_segment_scheme(read_file(name_or_path), name_or_path);
   }
-  const std::vector<fs::path> dirs = segment_scheme_search_path();
-  if (!name_or_path.empty()) {
-    for (const fs::path& dir : dirs) {
-      const fs::path file = dir / (name_or_path + ".json");
-      if (is_file(file)) return parse_segment_scheme(read_file(file), file.string());
-    }
+  for (const auto& [name, text] : detail::builtin_segment_scheme_texts()) {
+    if (name == name_or_path) return parse_segment_scheme(text, "built-in:" + name_or_path);
   }
-  std::vector<std::string> searched;
-  for (const fs::path& dir : dirs) searched.push_back(dir.string());
-  const std::vector<std::string> available = available_segment_schemes();
-  throw UsageError("unknown segment scheme '" + name_or_path + "'; available: " +
-                   (available.empty() ? std::string("none") : join(available, ", ")) +
-                   " (searched " + join(searched, ", ") +
-                   "; a path containing '/' or ending in .json loads that file)");
+  throw UsageError("unknown segment scheme '" + name_or_path +
+                   "'; available: " + join(available_segment_schemes(), ", ") +
+                   " (built in; a path containing '/' or ending in .json loads that file)");
 }
 
 std::vector<RfmScore> score_customers(const std::vector<CustomerSummary>& customers,

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -189,6 +191,32 @@ TEST_CASE("usage errors exit with code 1 and name the option", "[cli][inputcheck
   result = run_cli("run no/such/file.csv", dir);
   CHECK(result.exit_code == 4);
   CHECK(result.err.find("no/such/file.csv") != std::string::npos);
+}
+
+TEST_CASE("a copy of the binary run from another directory uses the compiled-in schemes", "[cli]") {
+  // Nothing is looked up next to the executable or in the source tree: a copy of clvkit in a
+  // temporary directory, run there, still knows rfm11 (the default) and rfm8 by name.
+  TempDir dir;
+  const std::filesystem::path copy = dir.path() / "clvkit";
+  std::filesystem::copy_file(CLVKIT_CLI_PATH, copy);
+  std::filesystem::permissions(copy, std::filesystem::perms::owner_exec,
+                               std::filesystem::perm_options::add);
+  const std::string log = CLVKIT_TEST_SOURCE_DIR "/data/cdnow.csv";
+  for (const char* scheme : {"", "rfm8"}) {
+    CAPTURE(scheme);
+    const std::string command = "cd \"" + dir.path().string() + "\" && ./clvkit segments \"" + log +
+                                "\" -q --format json --no-model" +
+                                (*scheme ? std::string(" --segments ") + scheme : "") +
+                                " -o s.json 2>err.txt";
+    const int status = std::system(command.c_str());
+    INFO(read_text(dir.file("err.txt")));
+    REQUIRE(status == 0);
+    const json doc = json::parse(read_text(dir.file("s.json")));
+    const json& segmentation = doc["metadata"]["segmentation"];
+    const std::string name = *scheme ? scheme : "rfm11";
+    CHECK(segmentation["scheme"] == name);
+    CHECK(segmentation["source"] == "built-in:" + name);
+  }
 }
 
 TEST_CASE("help reads like a familiar tool", "[cli]") {

@@ -55,8 +55,8 @@ const CalibrationHoldout& cdnow() {
   static const CalibrationHoldout data = [] {
     clvkit::IngestOptions options;
     options.as_of = day("1998-06-30");
-    return clvkit::ingest_calibration_holdout(std::string(CLVKIT_SOURCE_DIR) + "/data/cdnow.csv",
-                                              options, day("1997-09-30"));
+    return clvkit::ingest_calibration_holdout(
+        std::string(CLVKIT_TEST_SOURCE_DIR) + "/data/cdnow.csv", options, day("1997-09-30"));
   }();
   return data;
 }

@@ -26,7 +26,7 @@ using clvkit::SegmentScheme;
 using clvkit::UsageError;
 
 const std::string data_dir = CLVKIT_TEST_DATA_DIR "/segments";
-const std::string shipped_dir = CLVKIT_SOURCE_DIR "/models/segments";
+const std::string shipped_dir = CLVKIT_TEST_SOURCE_DIR "/models/segments";
 
 RfmScore score(int r, int f, int m) {
   return RfmScore{static_cast<std::uint8_t>(r), static_cast<std::uint8_t>(f),
@@ -411,10 +411,9 @@ TEST_CASE("quantile rfm11 gives every customer exactly one segment and reaches a
 }
 
 TEST_CASE("segment schemes load by name and by path", "[rfm]") {
-  SECTION("by name, from the source tree") {
+  SECTION("by name, compiled in") {
     const SegmentScheme scheme = clvkit::load_segment_scheme("rfm11");
-    CHECK(scheme.source() ==
-          (std::filesystem::path(shipped_dir) / "rfm11.json").lexically_normal().string());
+    CHECK(scheme.source() == "built-in:rfm11");
     CHECK(scheme.scoring().method == clvkit::ScoringMethod::quantile);
     CHECK(scheme.scoring().monetary_basis == clvkit::MonetaryBasis::total);
   }
@@ -435,14 +434,61 @@ TEST_CASE("segment schemes load by name and by path", "[rfm]") {
     CHECK(scheme.scoring().frequency_edges == std::vector<double>{1, 2, 3, 5});
     CHECK(scheme.scoring().monetary_edges == std::vector<double>{25, 50, 100, 250});
   }
-  SECTION("CLVKIT_SEGMENTS_DIR is searched first") {
+  SECTION("a name is never looked up in a directory, not even $CLVKIT_SEGMENTS_DIR") {
+    // Names were once looked up in $CLVKIT_SEGMENTS_DIR, next to the executable and in the
+    // source tree; an installed binary must depend on none of them, so names are built-in only.
     const EnvGuard env("CLVKIT_SEGMENTS_DIR", data_dir);
-    CHECK(clvkit::segment_scheme_search_path().front() == std::filesystem::path(data_dir));
-    CHECK(clvkit::load_segment_scheme("tiny").name() == "tiny");
-    CHECK(clvkit::load_segment_scheme("rfm8").name() == "rfm8");  // falls through
-    const std::vector<std::string> names = clvkit::available_segment_schemes();
-    CHECK(std::find(names.begin(), names.end(), "tiny") != names.end());
-    CHECK(std::find(names.begin(), names.end(), "rfm11") != names.end());
+    CHECK_THROWS_AS(clvkit::load_segment_scheme("tiny"), UsageError);
+    CHECK(clvkit::load_segment_scheme("rfm8").source() == "built-in:rfm8");
+  }
+}
+
+TEST_CASE("every built-in scheme equals its file in models/segments", "[rfm][consistency]") {
+  // The compiled-in text is generated from models/segments/*.json at build time: the list of
+  // built-in names is the list of files, and each scheme parses to the same segments, labels,
+  // scoring and assignment of every score cell as the file loaded by path.
+  std::vector<std::string> files;
+  for (const auto& entry : std::filesystem::directory_iterator(shipped_dir)) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path().stem().string());
+  }
+  std::sort(files.begin(), files.end());
+  CHECK(clvkit::available_segment_schemes() == files);
+  CHECK(files == std::vector<std::string>{"rfm11", "rfm11-thresholds", "rfm8"});
+
+  for (const std::string& name : files) {
+    CAPTURE(name);
+    const std::string path = shipped_dir + "/" + name + ".json";
+    const SegmentScheme built_in = clvkit::load_segment_scheme(name);
+    const SegmentScheme from_file = clvkit::load_segment_scheme(path);
+    CHECK(built_in.source() == "built-in:" + name);
+    CHECK(from_file.source() == path);
+    CHECK(built_in.name() == from_file.name());
+    CHECK(built_in.description() == from_file.description());
+    REQUIRE(built_in.bins() == from_file.bins());
+    CHECK(built_in.scoring().method == from_file.scoring().method);
+    CHECK(built_in.scoring().monetary_basis == from_file.scoring().monetary_basis);
+    CHECK(built_in.scoring().recency_edges == from_file.scoring().recency_edges);
+    CHECK(built_in.scoring().frequency_edges == from_file.scoring().frequency_edges);
+    CHECK(built_in.scoring().monetary_edges == from_file.scoring().monetary_edges);
+    REQUIRE(built_in.segments().size() == from_file.segments().size());
+    for (std::size_t i = 0; i < built_in.segments().size(); ++i) {
+      const clvkit::Segment& a = built_in.segments()[i];
+      const clvkit::Segment& b = from_file.segments()[i];
+      CAPTURE(i, b.name);
+      CHECK(a.name == b.name);
+      CHECK(a.description == b.description);
+      CHECK(a.labels == b.labels);  // UTF-8 labels (zh) survive the embedding byte for byte
+      CHECK(a.rules.size() == b.rules.size());
+    }
+    const int bins = built_in.bins();
+    for (int r = 1; r <= bins; ++r) {
+      for (int f = 1; f <= bins; ++f) {
+        for (int m = 1; m <= bins; ++m) {
+          CAPTURE(r, f, m);
+          CHECK(built_in.segment_of(score(r, f, m)) == from_file.segment_of(score(r, f, m)));
+        }
+      }
+    }
   }
 }
 
@@ -609,7 +655,7 @@ TEST_CASE("the READMEs show the current rule tables and maps", "[rfm][consistenc
   // CLVKIT_UPDATE_DOCS=1 to rewrite them after editing a scheme. models/segments/README.md
   // holds both schemes, the project README the rfm11 map.
   for (const std::string& path :
-       {shipped_dir + "/README.md", std::string(CLVKIT_SOURCE_DIR) + "/README.md"}) {
+       {shipped_dir + "/README.md", std::string(CLVKIT_TEST_SOURCE_DIR) + "/README.md"}) {
     CAPTURE(path);
     std::string text;
     {

@@ -351,7 +351,7 @@ TEST_CASE("holdout ingest matches a naive split on random logs in any row order"
 
 TEST_CASE("holdout ingest of CDNOW: 2357 customers and FHL 2005's 1882 holdout repeat purchases",
           "[holdout][paper]") {
-  const std::string path = std::string(CLVKIT_SOURCE_DIR) + "/data/cdnow.csv";
+  const std::string path = std::string(CLVKIT_TEST_SOURCE_DIR) + "/data/cdnow.csv";
   IngestOptions options;
   options.as_of = day("1998-06-30");
   const CalibrationHoldout data =

@@ -1,10 +1,10 @@
 #pragma once
 // Named RFM segment schemes: an ordered list of segments, each a union of boxes in R x F x M
-// score space, read from JSON files an analyst edits (models/segments/*.json, format in
-// models/segments/README.md). The first matching rule wins; every cell must be covered and
-// every segment reachable, both checked when a scheme is built.
+// score space, read from JSON files an analyst edits (format in models/segments/README.md; the
+// files in models/segments/ are compiled in as the built-in schemes). The first matching rule
+// wins; every cell must be covered and every segment reachable, both checked when a scheme is
+// built.
 
-#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -55,7 +55,8 @@ class SegmentScheme {
   int bins() const noexcept { return bins_; }
   const ScoringSpec& scoring() const noexcept { return scoring_; }
   const std::vector<Segment>& segments() const noexcept { return segments_; }
-  /// Where the scheme came from: the file path it was loaded from, or the name given.
+  /// Where the scheme came from: the file path it was loaded from, "built-in:NAME" for a
+  /// built-in scheme, or the name given to the constructor.
   const std::string& source() const noexcept { return source_; }
 
   /// Index into segments() of the first segment with a rule matching `score`, O(1).
@@ -83,17 +84,14 @@ class SegmentScheme {
 /// "rfm11.json: segment 'Champions' rule 1: unknown field 'x'".
 SegmentScheme parse_segment_scheme(std::string_view json_text, const std::string& source);
 
-/// Directories searched for NAME.json, in order: $CLVKIT_SEGMENTS_DIR (when set and not
-/// empty), <directory of the running executable>/../share/clvkit/segments, and the source
-/// tree's models/segments (CLVKIT_SOURCE_DIR). Directories that do not exist are included.
-std::vector<std::filesystem::path> segment_scheme_search_path();
-
-/// Names (file stems) of the *.json files in the search path, sorted, without duplicates.
+/// Names of the built-in schemes, sorted: one per models/segments/NAME.json in the source tree,
+/// whose text is compiled into the library (rfm11, rfm11-thresholds, rfm8).
 std::vector<std::string> available_segment_schemes();
 
-/// Loads a scheme by file path, when the argument contains '/' or ends in ".json", or else by
-/// name from the first search-path directory holding NAME.json.
-/// Throws UsageError for an unknown name (listing the available names), IoError when the file
+/// Loads a scheme from a file when the argument contains '/' or ends in ".json" (source(): the
+/// path), or else the built-in scheme of that name (source(): "built-in:NAME"). Built-in
+/// schemes need no file at run time.
+/// Throws UsageError for an unknown name (listing the built-in names), IoError when the file
 /// cannot be read, InputError when its content is invalid (see parse_segment_scheme).
 SegmentScheme load_segment_scheme(const std::string& name_or_path);
 
