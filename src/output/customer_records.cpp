@@ -4,6 +4,7 @@
 #include <array>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -418,6 +419,35 @@ void write_customer_records(OutputFile& out, RecordFormat format,
   write_customer_records(
       out, format, records.size(), [&records](std::size_t i) { return records[i]; }, metadata,
       threads);
+}
+
+RecordSource record_source(const CustomerAnalysis& analysis) {
+  return [&analysis](std::size_t i) {
+    const SegmentedBase& segmented = analysis.segmented;
+    CustomerRecord record;
+    record.summary = &segmented.base.customers[i];
+    record.r_score = segmented.scores[i].r;
+    record.f_score = segmented.scores[i].f;
+    record.m_score = segmented.scores[i].m;
+    record.segment = &analysis.segment_name(i);
+    record.prediction = analysis.predictions.empty() ? nullptr : &analysis.predictions[i];
+    return record;
+  };
+}
+
+void write_customer_records(const std::string& path, RecordFormat format,
+                            const CustomerAnalysis& analysis,
+                            const nlohmann::ordered_json& metadata, int threads) {
+  OutputFile out(path);
+  write_customer_records(out, format, analysis.size(), record_source(analysis), metadata, threads);
+  if (format != RecordFormat::json) {
+    if (path == "-") {
+      std::fprintf(stderr, "%s\n", metadata.dump().c_str());
+    } else {
+      write_file_atomically(path + ".meta.json", metadata.dump(2) + "\n");
+    }
+  }
+  out.commit();
 }
 
 }  // namespace clvkit

@@ -116,4 +116,41 @@ nlohmann::ordered_json value_metadata(const ValueOptions& options) {
   return out;
 }
 
+nlohmann::ordered_json tool_metadata(const std::string& command) {
+  nlohmann::ordered_json out;
+  out["tool"] = "clvkit";
+  out["version"] = CLVKIT_VERSION;
+  out["command"] = command;
+  out["schema_version"] = 1;
+  return out;
+}
+
+nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented) {
+  const SegmentScheme& scheme = *segmented.scheme;
+  nlohmann::ordered_json out;
+  out["scheme"] = scheme.name();
+  out["source"] = scheme.source();
+  out["method"] = scheme.scoring().method == ScoringMethod::quantile ? "quantile" : "threshold";
+  out["bins"] = scheme.bins();
+  out["monetary"] = segmented.spec.monetary_basis == MonetaryBasis::total ? "total" : "average";
+  std::vector<std::int64_t> counts(scheme.segments().size(), 0);
+  for (int s : segmented.segment) ++counts[static_cast<std::size_t>(s)];
+  nlohmann::ordered_json by_segment = nlohmann::ordered_json::object();
+  for (std::size_t i = 0; i < counts.size(); ++i) by_segment[scheme.segments()[i].name] = counts[i];
+  out["counts"] = by_segment;
+  return out;
+}
+
+nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
+                                         const std::string& command) {
+  nlohmann::ordered_json out = tool_metadata(command);
+  out["input"] = ingest_metadata(analysis.segmented.base, analysis.segmented.ingest);
+  out["segmentation"] = segmentation_metadata(analysis.segmented);
+  if (analysis.models) {
+    out["models"] = models_metadata(*analysis.models);
+    out["value"] = value_metadata(analysis.value);
+  }
+  return out;
+}
+
 }  // namespace clvkit

@@ -88,6 +88,17 @@ nlohmann::ordered_json model_file_json(const FittedModels& models, const Custome
   return out;
 }
 
+nlohmann::ordered_json saved_model_metadata(const std::string& path, const SavedModel& saved) {
+  nlohmann::ordered_json out;
+  out["model_file"] = path;
+  out["calibration"] = saved.document.at("calibration");
+  out["time_unit"] = saved.document.at("time_unit");
+  for (const std::string_view key : {saved.purchase->key(), saved.spend->key()}) {
+    out[std::string(key)] = saved.document.at(std::string(key));
+  }
+  return out;
+}
+
 FittedModels saved_models(const SavedModel& saved) {
   FittedModels models;
   models.time_unit = saved.time_unit;

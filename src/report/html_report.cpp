@@ -217,4 +217,40 @@ std::string render_html_report(const ReportData& data) {
   return out;
 }
 
+ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& settings,
+                       std::optional<ValidationResult> validation) {
+  if (!analysis.models) throw UsageError("the report needs the models: fit them first");
+  const CustomerBase& base = analysis.segmented.base;
+  ReportData data;
+  data.metadata.title = settings.title;
+  data.metadata.source = base.source;
+  data.metadata.version = CLVKIT_VERSION;
+  data.metadata.currency = settings.currency;
+  data.metadata.as_of = base.as_of;
+  data.metadata.first_day = base.first_day;
+  data.metadata.last_day = base.last_day;
+  data.metadata.rows = base.stats;
+  data.scheme = &*analysis.segmented.scheme;
+  data.summary = summarize_segments(analysis);
+  data.customers = base.customers;
+  data.scores = analysis.segmented.scores;
+  data.segment = analysis.segmented.segment;
+  data.models = *analysis.models;
+  data.value = analysis.value;
+  data.predictions = analysis.predictions;
+  data.forecast = forecast_segments(analysis, {settings.forecast_draws, settings.forecast_seed,
+                                               false, settings.forecast_progress});
+  data.forecast_draws = settings.forecast_draws;
+  data.forecast_seed = settings.forecast_seed;
+  data.top_customers = settings.top_customers;
+  if (validation) {
+    data.validation = std::move(validation);
+  } else {
+    constexpr int kFitBuckets = 7;  // 0..6 and "7+", as in FHL 2005 and `clvkit validate`
+    data.calibration_fit = calibration_fit_check(base.customers, *analysis.models->purchase.model,
+                                                 analysis.models->time_unit, kFitBuckets);
+  }
+  return data;
+}
+
 }  // namespace clvkit::report

@@ -2,16 +2,19 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <span>
+#include <sstream>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
 #include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "customer_order.hpp"
@@ -228,6 +231,51 @@ CustomerBase ingest(const detail::LogInput& input, const std::string& source,
 CustomerBase ingest_transactions(std::istream& in, const std::string& source,
                                  const IngestOptions& options) {
   return ingest(detail::LogInput{&in, {}}, source, options);
+}
+
+namespace {
+
+// `text` as one CSV field: quoted (quotes doubled) when it holds a delimiter, quote or line end.
+void append_csv_field(std::string& out, std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += text;
+    return;
+  }
+  out += '"';
+  for (const char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+}
+
+}  // namespace
+
+CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::string& source,
+                                 const IngestOptions& options) {
+  IngestOptions csv = options;
+  csv.delimiter = ',';
+  csv.date_format.clear();
+  std::string text;
+  append_csv_field(text, options.customer_col);
+  text += ',';
+  append_csv_field(text, options.date_col);
+  text += ',';
+  append_csv_field(text, options.amount_col);
+  text += '\n';
+  char amount[64];
+  for (const Transaction& row : rows) {
+    append_csv_field(text, row.customer_id);
+    text += ',';
+    text += format_day(row.day);
+    text += ',';
+    // Shortest round-trip form: the amount the ingest reads back is the double given.
+    const auto written = std::to_chars(amount, amount + sizeof amount, row.amount);
+    text.append(amount, written.ptr);
+    text += '\n';
+  }
+  std::istringstream in(std::move(text));
+  return ingest_transactions(in, source, csv);
 }
 
 CustomerBase ingest_transactions_file(const std::string& path, const IngestOptions& options) {

@@ -64,16 +64,16 @@ void add_quiet_flag(CLI::App& command, bool& quiet) {
 void report_reading(InputOptions& input, ProgressLine& line) {
   input.progress = [&line](std::int64_t rows) { line.rows(rows); };
   input.second_pass = [&line](std::int64_t customers) {
-    line.activity("reading again for the days of " +
-                  format_count(static_cast<double>(customers)) + " customers");
+    line.activity("reading again for the days of " + format_count(static_cast<double>(customers)) +
+                  " customers");
   };
 }
 
 std::function<void(std::int64_t)> forecast_progress(ProgressLine& line, std::size_t customers,
                                                     int draws) {
   if (!line.enabled()) return {};
-  const std::string of = "% of " + format_count(static_cast<double>(customers)) +
-                         " customers x " + std::to_string(draws) + " draws";
+  const std::string of = "% of " + format_count(static_cast<double>(customers)) + " customers x " +
+                         std::to_string(draws) + " draws";
   return [&line, customers, of](std::int64_t done) {
     const auto percent = static_cast<int>(100.0 * static_cast<double>(done) /
                                           static_cast<double>(std::max<std::size_t>(customers, 1)));
@@ -186,6 +186,35 @@ CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used
   const IngestOptions ingest = options.to_ingest_options();
   if (used != nullptr) *used = ingest;
   return ingest_transactions_file(options.path, ingest);
+}
+
+void add_segment_options(CLI::App& command, SegmentationOptions& options) {
+  command
+      .add_option(
+          "--segments", options.scheme,
+          "Segment scheme: a built-in name (rfm11, rfm8, rfm11-thresholds) or a JSON file path")
+      ->capture_default_str()
+      ->group("Segments");
+  command
+      .add_option("--bins", options.bins,
+                  "Scores per dimension (default: the scheme's, 5 for rfm11 and rfm8)")
+      ->group("Segments");
+  command
+      .add_option("--monetary", options.monetary,
+                  "M score from total spend (total) or mean spend per purchase day (average) "
+                  "(default: the scheme's, total)")
+      ->group("Segments");
+}
+
+AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOptions& segments,
+                                 const ValueCliOptions& value, int threads) {
+  AnalysisOptions options;
+  options.input = input.to_ingest_options();
+  options.segmentation = segments;
+  options.model.time_unit = value.unit();
+  options.model.value = value.to_value_options();
+  options.threads = resolve_threads(threads);
+  return options;
 }
 
 }  // namespace clvkit::cli

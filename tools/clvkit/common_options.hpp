@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"
 #include "progress.hpp"
@@ -75,5 +76,14 @@ void add_threads_option(CLI::App& command, int& threads, const std::string& work
 
 /// Reads the log named in `options` (ingest layer).
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used = nullptr);
+
+/// Registers --segments, --bins and --monetary.
+void add_segment_options(CLI::App& command, SegmentationOptions& options);
+
+/// The library's options of an analysis from the command line's: the input (with its progress
+/// hooks), the segmentation, the value settings and the model's time unit, on `threads`
+/// (0 = one per hardware thread).
+AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOptions& segments,
+                                 const ValueCliOptions& value, int threads);
 
 }  // namespace clvkit::cli

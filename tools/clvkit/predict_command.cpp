@@ -3,18 +3,19 @@
 
 #include <memory>
 
+#include "clvkit/analysis.hpp"
+#include "clvkit/output/customer_records.hpp"
 #include "clvkit/output/metadata.hpp"
 #include "clvkit/output/model_file.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
-#include "pipeline.hpp"
 
 namespace clvkit::cli {
 namespace {
 
 struct PredictOptions {
   InputOptions input;
-  SegmentOptions segments;
+  SegmentationOptions segments;
   ValueCliOptions value;
   std::string model;
   std::string format = "json";
@@ -24,29 +25,14 @@ struct PredictOptions {
 
 void run_predict(const PredictOptions& options) {
   const RecordFormat format = parse_record_format(options.format);
-  const ValueOptions value = options.value.to_value_options();
   const SavedModel model = read_model_file(options.model);
-  const int threads = resolve_threads(options.threads);
-  InputOptions input = options.input;
-  input.threads = threads;
-  const SegmentedBase segmented = read_and_segment(input, options.segments);
-  const std::vector<CustomerPrediction> predictions = predict_customer_value(
-      segmented.base.customers, model.time_unit, *model.purchase, *model.spend, value, threads);
-
-  nlohmann::ordered_json metadata = tool_metadata("predict");
-  metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
-  metadata["segmentation"] = segmentation_metadata(segmented);
-  nlohmann::ordered_json models;
-  models["model_file"] = options.model;
-  models["calibration"] = model.document["calibration"];
-  models["time_unit"] = model.document["time_unit"];
-  for (const std::string_view key : {model.purchase->key(), model.spend->key()}) {
-    models[std::string(key)] = model.document[std::string(key)];
-  }
-  metadata["models"] = models;
-  metadata["value"] = value_metadata(value);
-  write_records_with_metadata(options.out, format, segmented.base.customers.size(),
-                              record_source(segmented, predictions), metadata, threads);
+  AnalysisOptions analysis =
+      analysis_options(options.input, options.segments, options.value, options.threads);
+  analysis.given_models = saved_models(model);
+  const CustomerAnalysis result = analyze(options.input.path, analysis);
+  nlohmann::ordered_json metadata = analysis_metadata(result, "predict");
+  metadata["models"] = saved_model_metadata(options.model, model);
+  write_customer_records(options.out, format, result, metadata, result.threads);
 }
 
 }  // namespace

@@ -16,7 +16,6 @@
 #include "clvkit/summary/holdout.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
-#include "pipeline.hpp"
 #include "progress.hpp"
 
 namespace clvkit::cli {
@@ -24,7 +23,7 @@ namespace {
 
 struct ReportOptions {
   InputOptions input;
-  SegmentOptions segments;
+  SegmentationOptions segments;
   ValueCliOptions value;
   std::string calibration_end;
   std::string title = "Customer base report";
@@ -37,79 +36,45 @@ struct ReportOptions {
   bool quiet = false;
 };
 
-// Calibration-fit buckets 0..6 and "7+", as in FHL 2005 and `clvkit validate`.
-constexpr int kFitBuckets = 7;
-
-// Refits on the calibration period and compares with the holdout, which ends where the report's
-// observation period ends (--as-of, else the last transaction day). Calibration customers are
-// scored and segmented on their calibration-period histories.
-ValidationResult validate(const ReportOptions& options, const IngestOptions& ingest,
-                          TimeUnit unit) {
-  const Day calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
-  const SegmentPlan plan = plan_segments(options.segments);
-  const CalibrationHoldout data =
-      ingest_calibration_holdout(options.input.path, ingest, calibration_end);
-  IngestOptions holdout_ingest = ingest;
-  holdout_ingest.as_of = data.holdout_end;
-  const SegmentedBase segmented = segment_base(data.calibration, holdout_ingest, plan);
-  std::vector<std::string> names;
-  for (const Segment& segment : segmented.scheme->segments()) names.push_back(segment.name);
-  ValidationOptions validation;
-  validation.time_unit = unit;
-  validation.max_frequency_bucket = kFitBuckets;
-  return validate_models(data, segmented.segment, names, validation);
-}
-
 void run_report(const ReportOptions& options) {
-  const ValueOptions value = options.value.to_value_options();
-  const TimeUnit unit = options.value.unit();
   if (!options.calibration_end.empty() && options.input.path == "-") {
     throw UsageError("--calibration-end reads the log twice, so LOG cannot be '-' (stdin)");
   }
-
-  const int threads = resolve_threads(options.threads);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit report");
   InputOptions input = options.input;
-  input.threads = threads;
   report_reading(input, progress);
-  const SegmentedBase segmented = read_and_segment(input, options.segments);
-  nlohmann::ordered_json metadata;
-  progress.stage("fitting and predicting " +
-                 format_count(static_cast<double>(segmented.base.customers.size())) + " customers");
-  const ModelRun model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
-  const auto& customers = segmented.base.customers;
+  AnalysisOptions analysis =
+      analysis_options(input, options.segments, options.value, options.threads);
+  analysis.stage_done = [&](std::string_view stage, std::size_t customers) {
+    if (stage == "segment") {
+      progress.stage("fitting and predicting " + format_count(static_cast<double>(customers)) +
+                     " customers");
+    }
+  };
+  const CustomerAnalysis result = analyze(input.path, analysis);
 
-  report::ReportData data;
-  data.metadata.title = options.title;
-  data.metadata.source = segmented.base.source;
-  data.metadata.version = CLVKIT_VERSION;
-  data.metadata.currency = options.currency;
-  data.metadata.as_of = segmented.base.as_of;
-  data.metadata.first_day = segmented.base.first_day;
-  data.metadata.last_day = segmented.base.last_day;
-  data.metadata.rows = segmented.base.stats;
-  data.scheme = &*segmented.scheme;
-  data.summary = summarize_segments(customers, segmented.scores, segmented.segment,
-                                    *segmented.scheme, model.predictions);
-  data.customers = customers;
-  data.scores = segmented.scores;
-  data.segment = segmented.segment;
-  data.models = model.models;
-  data.value = value;
-  data.predictions = model.predictions;
-  data.forecast = forecast_segments(segmented, model.models, value,
-                                    {options.draws, options.seed, threads, false,
-                                     forecast_progress(progress, customers.size(), options.draws)});
-  data.forecast_draws = options.draws;
-  data.forecast_seed = options.seed;
-  data.top_customers = options.top;
+  std::optional<ValidationResult> validation;
   if (!options.calibration_end.empty()) {
+    // Refit on the calibration period and compare with the holdout, which ends where the
+    // report's observation period ends; calibration customers are segmented on their
+    // calibration-period histories.
     progress.stage("validating on the holdout after " + options.calibration_end);
-    data.validation = validate(options, segmented.ingest, unit);
-  } else {
-    data.calibration_fit =
-        calibration_fit_check(customers, *model.models.purchase.model, unit, kFitBuckets);
+    HoldoutOptions holdout;
+    holdout.input = result.segmented.ingest;
+    holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
+    holdout.segmentation = options.segments;
+    holdout.validation.time_unit = analysis.model.time_unit;
+    holdout.threads = result.threads;
+    validation = validate_holdout(options.input.path, holdout).result;
   }
+  report::ReportSettings settings;
+  settings.title = options.title;
+  settings.currency = options.currency;
+  settings.top_customers = options.top;
+  settings.forecast_draws = options.draws;
+  settings.forecast_seed = options.seed;
+  settings.forecast_progress = forecast_progress(progress, result.size(), options.draws);
+  const report::ReportData data = report::report_data(result, settings, std::move(validation));
   progress.stage("writing " + options.out);
   write_file_atomically(options.out, report::render_html_report(data));
   progress.finish();

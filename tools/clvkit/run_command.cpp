@@ -4,18 +4,20 @@
 #include <cstdio>
 #include <memory>
 
+#include "clvkit/analysis.hpp"
+#include "clvkit/output/customer_records.hpp"
 #include "clvkit/output/metadata.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
-#include "pipeline.hpp"
 #include "progress.hpp"
+#include "stage_timer.hpp"
 
 namespace clvkit::cli {
 namespace {
 
 struct RunOptions {
   InputOptions input;
-  SegmentOptions segments;
+  SegmentationOptions segments;
   ValueCliOptions value;
   std::string format = "json";
   std::string out = "-";
@@ -27,30 +29,24 @@ struct RunOptions {
 
 void run_run(const RunOptions& options) {
   const RecordFormat format = parse_record_format(options.format);
-  const ValueOptions value = options.value.to_value_options();
-  const TimeUnit unit = options.value.unit();
-
   StageTimer timer;
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit run");
   InputOptions input = options.input;
   report_reading(input, progress);
-  const int threads = resolve_threads(options.threads);
-  input.threads = threads;
-  const SegmentedBase segmented = read_and_segment(input, options.segments, &timer);
-  nlohmann::ordered_json metadata = tool_metadata("run");
-  metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
-  metadata["segmentation"] = segmentation_metadata(segmented);
-
-  ModelRun model;
-  if (!options.no_model) {
-    progress.stage("fitting and predicting " +
-                   format_count(static_cast<double>(segmented.base.customers.size())) +
-                   " customers");
-    model = fit_and_predict(segmented, unit, value, metadata, &timer, threads);
-  }
+  AnalysisOptions analysis =
+      analysis_options(input, options.segments, options.value, options.threads);
+  analysis.fit_models = !options.no_model;
+  analysis.stage_done = [&](std::string_view stage, std::size_t customers) {
+    timer.lap(stage);
+    if (stage == "segment" && analysis.fit_models) {
+      progress.stage("fitting and predicting " + format_count(static_cast<double>(customers)) +
+                     " customers");
+    }
+  };
+  const CustomerAnalysis result = analyze(input.path, analysis);
   progress.stage("writing " + options.out);
-  write_records_with_metadata(options.out, format, segmented.base.customers.size(),
-                              record_source(segmented, model.predictions), metadata, threads);
+  write_customer_records(options.out, format, result, analysis_metadata(result, "run"),
+                         result.threads);
   timer.lap("write");
   progress.finish();
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());

@@ -7,6 +7,7 @@
 #include <optional>
 #include <sstream>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -14,9 +15,9 @@
 #include "clvkit/output/customer_records.hpp"
 #include "clvkit/output/metadata.hpp"
 #include "clvkit/output/output_file.hpp"
+#include "clvkit/output/segments_json.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
-#include "pipeline.hpp"
 #include "progress.hpp"
 #include "text_table.hpp"
 
@@ -25,7 +26,7 @@ namespace {
 
 struct SegmentsOptions {
   InputOptions input;
-  SegmentOptions segments;
+  SegmentationOptions segments;
   ValueCliOptions value;
   std::string format = "table";
   std::string out = "-";
@@ -37,85 +38,6 @@ struct SegmentsOptions {
   std::uint64_t seed = 1;
   int threads = 0;  ///< 0 = one per hardware thread
 };
-
-double finite_number(double value, const char* what) {
-  if (!std::isfinite(value)) {
-    throw ModelError(std::string("non-finite ") + what + " in the segment table");
-  }
-  return value;
-}
-
-nlohmann::ordered_json cross_table_json(const std::vector<std::int64_t>& cells, int bins,
-                                        const char* rows, const char* columns) {
-  nlohmann::ordered_json table;
-  table["rows"] = rows;
-  table["columns"] = columns;
-  nlohmann::ordered_json counts = nlohmann::ordered_json::array();
-  for (int i = 0; i < bins; ++i) {
-    nlohmann::ordered_json row = nlohmann::ordered_json::array();
-    for (int j = 0; j < bins; ++j) row.push_back(cells[static_cast<std::size_t>(i * bins + j)]);
-    counts.push_back(row);
-  }
-  table["counts"] = counts;
-  return table;
-}
-
-nlohmann::ordered_json interval_json(const Interval& interval, const char* what) {
-  nlohmann::ordered_json out;
-  out["mean"] = finite_number(interval.mean, what);
-  out["low"] = finite_number(interval.low, what);
-  out["high"] = finite_number(interval.high, what);
-  out["sd"] = finite_number(interval.sd, what);
-  return out;
-}
-
-nlohmann::ordered_json group_forecast_json(const GroupForecast& forecast) {
-  nlohmann::ordered_json out;
-  out["purchases"] = interval_json(forecast.purchases, "forecast purchases");
-  out["revenue"] = interval_json(forecast.revenue, "forecast revenue");
-  out["expected_purchases_analytic"] =
-      finite_number(forecast.expected_purchases_analytic, "expected purchases");
-  out["expected_revenue_analytic"] =
-      finite_number(forecast.expected_revenue_analytic, "expected revenue");
-  return out;
-}
-
-nlohmann::ordered_json summary_json(const SegmentSummary& summary, const ForecastResult* forecast) {
-  nlohmann::ordered_json segments = nlohmann::ordered_json::array();
-  for (const SegmentStats& s : summary.segments) {
-    nlohmann::ordered_json row;
-    row["segment"] = s.name;
-    row["description"] = s.description;
-    row["customers"] = s.customers;
-    row["share"] = finite_number(s.share, "share");
-    row["mean_days_since_last"] = finite_number(s.mean_days_since_last, "mean recency");
-    row["mean_purchase_days"] = finite_number(s.mean_purchase_days, "mean frequency");
-    row["mean_total_spend"] = finite_number(s.mean_total_spend, "mean spend");
-    row["mean_r_score"] = finite_number(s.mean_r_score, "mean R score");
-    row["mean_f_score"] = finite_number(s.mean_f_score, "mean F score");
-    row["mean_m_score"] = finite_number(s.mean_m_score, "mean M score");
-    row["revenue"] = finite_number(s.revenue, "revenue");
-    row["revenue_share"] = finite_number(s.revenue_share, "revenue share");
-    if (summary.has_predictions) {
-      row["expected_purchases"] = finite_number(s.expected_purchases, "expected purchases");
-      row["mean_p_alive"] = finite_number(s.mean_p_alive, "mean P(alive)");
-      row["clv"] = finite_number(s.clv, "CLV");
-      row["value_at_risk"] = finite_number(s.value_at_risk, "value at risk");
-    }
-    if (forecast != nullptr) {
-      row["forecast"] = group_forecast_json(forecast->groups[segments.size()]);
-    }
-    segments.push_back(row);
-  }
-  nlohmann::ordered_json out;
-  out["segments"] = segments;
-  if (forecast != nullptr) out["forecast_total"] = group_forecast_json(forecast->total);
-  out["cross_tables"] = {
-      {"r_by_f", cross_table_json(summary.r_by_f, summary.bins, "r_score", "f_score")},
-      {"f_by_m", cross_table_json(summary.f_by_m, summary.bins, "f_score", "m_score")},
-      {"r_by_m", cross_table_json(summary.r_by_m, summary.bins, "r_score", "m_score")}};
-  return out;
-}
 
 std::string cross_table_text(const std::vector<std::int64_t>& cells, int bins, char rows,
                              char columns) {
@@ -201,56 +123,39 @@ void run_segments(const SegmentsOptions& options) {
   if (options.format != "table" && options.format != "json") {
     throw UsageError("--format: expected table or json, got '" + options.format + "'");
   }
-  const ValueOptions value = options.value.to_value_options();
-  const TimeUnit unit = options.value.unit();
-  const int threads = resolve_threads(options.threads);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit segments");
   InputOptions input = options.input;
-  input.threads = threads;
   report_reading(input, progress);
-  const SegmentedBase segmented = read_and_segment(input, options.segments);
-
-  nlohmann::ordered_json metadata = tool_metadata("segments");
-  metadata["input"] = ingest_metadata(segmented.base, segmented.ingest);
-  metadata["segmentation"] = segmentation_metadata(segmented);
-  ModelRun model;
-  if (!options.no_model) {
-    progress.stage("fitting and predicting " +
-                   format_count(static_cast<double>(segmented.base.customers.size())) +
-                   " customers");
-    model = fit_and_predict(segmented, unit, value, metadata, nullptr, threads);
-  }
-  const SegmentSummary summary =
-      summarize_segments(segmented.base.customers, segmented.scores, segmented.segment,
-                         *segmented.scheme, model.predictions);
+  AnalysisOptions analysis =
+      analysis_options(input, options.segments, options.value, options.threads);
+  analysis.fit_models = !options.no_model;
+  analysis.stage_done = [&](std::string_view stage, std::size_t customers) {
+    if (stage == "segment" && analysis.fit_models) {
+      progress.stage("fitting and predicting " + format_count(static_cast<double>(customers)) +
+                     " customers");
+    }
+  };
+  const CustomerAnalysis result = analyze(input.path, analysis);
+  nlohmann::ordered_json metadata = analysis_metadata(result, "segments");
+  const SegmentSummary summary = summarize_segments(result);
   std::optional<ForecastResult> forecast;
   if (options.forecast) {
-    forecast = forecast_segments(
-        segmented, model.models, value,
-        {options.draws, options.seed, threads, options.fixed_parameters,
-         forecast_progress(progress, segmented.base.customers.size(), options.draws)});
-    nlohmann::ordered_json settings;
-    settings["draws"] = options.draws;
-    settings["seed"] = options.seed;
-    settings["parameter_uncertainty"] =
-        !options.fixed_parameters &&
-        (!model.models.purchase.summary.log_parameter_covariance.empty() ||
-         !model.models.spend.summary.log_parameter_covariance.empty());
-    settings["interval"] = "5% and 95% quantiles of the simulated totals (90% prediction interval)";
-    metadata["forecast"] = settings;
+    const SegmentForecastOptions settings{
+        options.draws, options.seed, options.fixed_parameters,
+        forecast_progress(progress, result.size(), options.draws)};
+    forecast = forecast_segments(result, settings);
+    nlohmann::ordered_json described;
+    described["draws"] = options.draws;
+    described["seed"] = options.seed;
+    described["parameter_uncertainty"] = forecast_draws_parameters(result, settings);
+    described["interval"] =
+        "5% and 95% quantiles of the simulated totals (90% prediction interval)";
+    metadata["forecast"] = described;
   }
-  std::string text;
-  if (options.format == "json") {
-    nlohmann::ordered_json out;
-    out["metadata"] = metadata;
-    nlohmann::ordered_json body = summary_json(summary, forecast ? &*forecast : nullptr);
-    out["segments"] = std::move(body["segments"]);
-    if (forecast) out["forecast_total"] = std::move(body["forecast_total"]);
-    out["cross_tables"] = std::move(body["cross_tables"]);
-    text = out.dump(2) + "\n";
-  } else {
-    text = summary_text(summary, segmented, forecast ? &*forecast : nullptr);
-  }
+  const ForecastResult* forecasted = forecast ? &*forecast : nullptr;
+  const std::string text = options.format == "json"
+                               ? segments_json(metadata, summary, forecasted).dump(2) + "\n"
+                               : summary_text(summary, result.segmented, forecasted);
   progress.finish();  // before the table, which may go to the terminal
   write_file_atomically(options.out, text);
 }

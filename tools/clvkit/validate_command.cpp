@@ -9,15 +9,16 @@
 #include <memory>
 #include <sstream>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/models/validation.hpp"
 #include "clvkit/output/metadata.hpp"
 #include "clvkit/output/output_file.hpp"
+#include "clvkit/output/validation_json.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
-#include "pipeline.hpp"
 #include "progress.hpp"
 #include "text_table.hpp"
 
@@ -26,7 +27,7 @@ namespace {
 
 struct ValidateOptions {
   InputOptions input;
-  SegmentOptions segments;
+  SegmentationOptions segments;
   std::string calibration_end;
   std::string holdout_end;  // empty: the last transaction day
   std::string time_unit = "week";
@@ -36,121 +37,6 @@ struct ValidateOptions {
   int threads = 0;  ///< 0 = one per hardware thread
   bool quiet = false;
 };
-
-// Only finite numbers reach the JSON (nlohmann writes NaN as null without a word).
-double finite_number(double value, const char* what) {
-  if (!std::isfinite(value)) throw ModelError(std::string("non-finite ") + what + " in validation");
-  return value;
-}
-
-nlohmann::ordered_json error_stats_json(const ErrorStats& errors, const char* what) {
-  nlohmann::ordered_json out;
-  out["mae"] = finite_number(errors.mae, what);
-  out["rmse"] = finite_number(errors.rmse, what);
-  out["correlation"] = finite_number(errors.correlation, what);
-  return out;
-}
-
-// {actual, predicted, error_pct}; error_pct is left out when the actual total is 0.
-nlohmann::ordered_json total_json(double actual, double predicted, double error_pct,
-                                  const char* what) {
-  nlohmann::ordered_json out;
-  out["actual"] = finite_number(actual, what);
-  out["predicted"] = finite_number(predicted, what);
-  if (std::isfinite(error_pct)) out["error_pct"] = error_pct;
-  return out;
-}
-
-nlohmann::ordered_json comparison_json(const std::vector<ComparisonRow>& rows, const char* key) {
-  nlohmann::ordered_json out = nlohmann::ordered_json::array();
-  for (const ComparisonRow& row : rows) {
-    nlohmann::ordered_json item;
-    item[key] = row.label;
-    item["customers"] = row.customers;
-    item["actual_purchases_mean"] = finite_number(row.actual_purchases, "mean purchases");
-    item["predicted_purchases_mean"] = finite_number(row.predicted_purchases, "mean purchases");
-    item["actual_revenue_mean"] = finite_number(row.actual_revenue, "mean revenue");
-    item["predicted_revenue_mean"] = finite_number(row.predicted_revenue, "mean revenue");
-    item["purchase_errors"] = error_stats_json(row.purchase_errors, "purchase errors");
-    out.push_back(item);
-  }
-  return out;
-}
-
-nlohmann::ordered_json result_json(const ValidationResult& result, const CalibrationHoldout& data,
-                                   const SegmentedBase& segmented, const IngestOptions& ingest,
-                                   const ValidateOptions& options, double step_days) {
-  nlohmann::ordered_json metadata = tool_metadata("validate");
-  metadata["calibration_end"] = format_day(result.calibration_end);
-  metadata["holdout_end"] = format_day(result.holdout_end);
-  metadata["holdout_days"] = result.holdout_end - result.calibration_end;
-  metadata["holdout_length"] = finite_number(result.holdout_length, "holdout length");
-  metadata["time_unit"] = time_unit_key(result.models.time_unit);
-  metadata["input"] = ingest_metadata(data.calibration, ingest);
-  nlohmann::ordered_json customers;
-  customers["calibration"] = result.customers;
-  customers["first_seen_in_holdout"] = data.holdout_customers_new;
-  customers["first_seen_in_holdout_rows"] = data.holdout_rows_new_customers;
-  customers["cohort_first_day"] = format_day(data.cohort_first_day);
-  metadata["customers"] = customers;
-  metadata["segmentation"] = segmentation_metadata(segmented);
-  metadata["models"] = models_metadata(result.models);
-  metadata["definitions"] = {
-      {"actual_purchases", "distinct purchase days in the holdout (repeat purchases)"},
-      {"predicted_purchases", "BG/NBD E[X(holdout_length) | x, t_x, T] per customer"},
-      {"actual_revenue", "net spend in the holdout"},
-      {"predicted_revenue",
-       "E[X(holdout_length) | x, t_x, T] * Gamma-Gamma E[M | x, m], margin 1, undiscounted"},
-      {"error_pct", "100 * (predicted - actual) / actual"},
-      {"tracking",
-       "step k ends with day cohort_first_day + k * step_days - 1; predicted = sum "
-       "over customers acquired by then of E[X(t)], t from the start of their first "
-       "purchase day to the end of the step's last day"}};
-
-  nlohmann::ordered_json out;
-  out["metadata"] = metadata;
-  nlohmann::ordered_json totals;
-  totals["customers"] = result.customers;
-  totals["purchases"] = total_json(result.actual_purchases, result.predicted_purchases,
-                                   result.purchases_error_pct, "holdout purchases");
-  totals["revenue"] = total_json(result.actual_revenue, result.predicted_revenue,
-                                 result.revenue_error_pct, "holdout revenue");
-  out["totals"] = totals;
-  out["per_customer"] = {{"purchases", error_stats_json(result.purchase_errors, "purchase errors")},
-                         {"revenue", error_stats_json(result.revenue_errors, "revenue errors")}};
-  out["by_frequency"] = comparison_json(result.by_frequency, "calibration_repeat_purchases");
-  out["by_segment"] = comparison_json(result.by_segment, "segment");
-
-  nlohmann::ordered_json tracking;
-  tracking["step"] = options.tracking_step;
-  tracking["step_days"] = static_cast<int>(step_days);
-  nlohmann::ordered_json points = nlohmann::ordered_json::array();
-  for (std::size_t k = 0; k < result.tracking.size(); ++k) {
-    const TrackingPoint& p = result.tracking[k];
-    nlohmann::ordered_json point;
-    point["step"] = k + 1;
-    point["day"] = format_day(p.day);
-    point["time"] = finite_number(p.time, "tracking time");
-    point["actual_cumulative"] = finite_number(p.actual_cumulative, "tracking actual");
-    point["predicted_cumulative"] = finite_number(p.predicted_cumulative, "tracking prediction");
-    point["actual_incremental"] = finite_number(p.actual_incremental, "tracking actual");
-    point["predicted_incremental"] = finite_number(p.predicted_incremental, "tracking prediction");
-    points.push_back(point);
-  }
-  tracking["points"] = points;
-  out["tracking"] = tracking;
-
-  nlohmann::ordered_json fit = nlohmann::ordered_json::array();
-  for (const FrequencyCount& count : result.calibration_fit) {
-    nlohmann::ordered_json item;
-    item["calibration_repeat_purchases"] = count.label;
-    item["actual"] = finite_number(count.actual, "calibration fit count");
-    item["expected"] = finite_number(count.expected, "calibration fit expectation");
-    fit.push_back(item);
-  }
-  out["calibration_fit"] = fit;
-  return out;
-}
 
 // Four significant digits: model parameters span many orders of magnitude.
 std::string format_general(double value) {
@@ -303,41 +189,29 @@ void run_validate(const ValidateOptions& options) {
   } else {
     throw UsageError("--tracking-step: expected week or day, got '" + options.tracking_step + "'");
   }
-  ValidationOptions validation;
-  validation.time_unit = parse_time_unit(options.time_unit);
-  validation.tracking_step_days = step_days;
-  const Day calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
+  HoldoutOptions holdout;
+  holdout.validation.time_unit = parse_time_unit(options.time_unit);
+  holdout.validation.tracking_step_days = step_days;
+  holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit validate");
   InputOptions input = options.input;
   report_reading(input, progress);
-  IngestOptions ingest = input.to_ingest_options();
-  ingest.threads = resolve_threads(options.threads);
-  validation.fit.threads = ingest.threads;
+  holdout.input = input.to_ingest_options();
   if (!options.holdout_end.empty()) {
-    ingest.as_of = parse_iso_date_or_throw(options.holdout_end, "--holdout-end");
-    if (*ingest.as_of <= calibration_end) {
-      throw UsageError("--calibration-end " + options.calibration_end +
-                       " must be before --holdout-end " + options.holdout_end);
-    }
+    holdout.input.as_of = parse_iso_date_or_throw(options.holdout_end, "--holdout-end");
   }
-  const SegmentPlan plan = plan_segments(options.segments);
-
-  const CalibrationHoldout data =
-      ingest_calibration_holdout(options.input.path, ingest, calibration_end);
-  ingest.as_of = data.holdout_end;
-  // The copy keeps `data` whole for the validation; the segments need their own base.
-  const SegmentedBase segmented = segment_base(data.calibration, ingest, plan);
-  std::vector<std::string> names;
-  for (const Segment& segment : segmented.scheme->segments()) names.push_back(segment.name);
-  progress.stage("fitting " + format_count(static_cast<double>(data.calibration.customers.size())) +
-                 " customers on the calibration period and predicting the holdout");
-  const ValidationResult result = validate_models(data, segmented.segment, names, validation);
+  holdout.segmentation = options.segments;
+  holdout.threads = resolve_threads(options.threads);
+  holdout.stage_done = [&](std::string_view, std::size_t customers) {
+    progress.stage("fitting " + format_count(static_cast<double>(customers)) +
+                   " customers on the calibration period and predicting the holdout");
+  };
+  const HoldoutAnalysis result = validate_holdout(options.input.path, holdout);
   progress.finish();  // before the summary, which may go to the terminal
-
   const std::string text =
       options.format == "json"
-          ? result_json(result, data, segmented, ingest, options, step_days).dump(2) + "\n"
-          : result_text(result, data, segmented, options);
+          ? validation_json(result, options.tracking_step, step_days).dump(2) + "\n"
+          : result_text(result.result, result.data, result.calibration, options);
   write_file_atomically(options.out, text);
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/output/output_file.hpp"
 #include "clvkit/summary/customer_summary.hpp"
@@ -56,5 +57,17 @@ void append_json_string(std::string& out, std::string_view value);
 /// "non-finite <field> of customer '<customer>'" (the message is built only on that cold path).
 void append_number(std::string& out, double value, std::string_view field,
                    std::string_view customer);
+
+/// Record i of an analysis, pointing into it (it must outlive the source); records are made as
+/// they are written, never stored all at once.
+RecordSource record_source(const CustomerAnalysis& analysis);
+
+/// Writes the analysis's records to `path` ("-" = stdout) in `format`, atomically; NDJSON and
+/// CSV get `metadata` in a side file "<path>.meta.json" (written atomically too), or on stderr
+/// when `path` is "-". Records are formatted on `threads` threads (the bytes do not depend on
+/// it).
+void write_customer_records(const std::string& path, RecordFormat format,
+                            const CustomerAnalysis& analysis,
+                            const nlohmann::ordered_json& metadata, int threads);
 
 }  // namespace clvkit

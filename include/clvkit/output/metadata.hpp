@@ -3,11 +3,25 @@
 // nlohmann::ordered_json keeps keys in insertion order so the bytes are reproducible.
 
 #include <nlohmann/json.hpp>
+#include <string>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"
 
 namespace clvkit {
+
+/// {"tool": "clvkit", "version", "command", "schema_version"}: the first keys of every metadata
+/// block.
+nlohmann::ordered_json tool_metadata(const std::string& command);
+
+/// {"scheme", "source", "method", "bins", "monetary", "counts": {segment: n}}.
+nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented);
+
+/// The metadata of an analysis's records: tool_metadata(command), "input", "segmentation", and
+/// with models "models" and "value".
+nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
+                                         const std::string& command);
 
 /// {"source", "delimiter", "columns", "as_of", "first_day", "last_day", "rows": {read, used,
 /// rejected: {reason: n}, rejected_total, after_as_of, returns_netted, zero_amount_rows},

@@ -27,6 +27,10 @@ struct SavedModel {
   nlohmann::ordered_json document;  ///< the whole file, echoed into prediction metadata
 };
 
+/// What prediction metadata says of the models used: {"model_file": path, "calibration",
+/// "time_unit", and the file's own block of each model (its key: fit summary as saved)}.
+nlohmann::ordered_json saved_model_metadata(const std::string& path, const SavedModel& saved);
+
 /// The models of a saved file as FittedModels, their fit summaries left empty (a model file is
 /// not refitted); for the library calls that take fitted models.
 FittedModels saved_models(const SavedModel& saved);

@@ -13,11 +13,13 @@
 // how to read it; the names are listed by report_figure_names.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
@@ -74,6 +76,24 @@ struct ReportData {
   /// Length of the retention call list (top customers by value at risk), >= 1.
   int top_customers = 25;
 };
+
+/// What a report adds to an analysis, and how it is labelled.
+struct ReportSettings {
+  std::string title = "Customer base report";
+  std::string currency;  ///< see ReportMetadata::currency
+  int top_customers = 25;
+  int forecast_draws = 1000;  ///< per-segment forecast (forecast_segments)
+  std::uint64_t forecast_seed = 1;
+  std::function<void(std::int64_t)> forecast_progress;  ///< ForecastOptions::progress
+};
+
+/// Everything the report shows for an analysis with models: the segment summary, the
+/// per-segment forecast (with the fits' parameter uncertainty), and the holdout validation when
+/// `validation` is given (e.g. validate_holdout(...).result), else the calibration fit check of
+/// the analysis's models (buckets 0..6 and 7+). The result points into `analysis`, which must
+/// outlive it. Throws UsageError when the analysis has no models.
+ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& settings,
+                       std::optional<ValidationResult> validation = std::nullopt);
 
 /// The names of the <figure data-figure="..."> elements the report holds for `data`, in page
 /// order: "segment-sizes", "rf-heatmap", "p-alive-matrix", "expected-purchases-matrix",

@@ -5,7 +5,9 @@
 #include <functional>
 #include <istream>
 #include <optional>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "clvkit/summary/customer_summary.hpp"
@@ -132,6 +134,22 @@ struct CustomerBase {
 /// customer with a purchase day (the message then gives the row accounting). Throws UsageError
 /// for an invalid date format or delimiter, IoError when the stream fails.
 CustomerBase ingest_transactions(std::istream& in, const std::string& source,
+                                 const IngestOptions& options);
+
+/// One transaction held in memory: a customer id, the day and the amount (negative: a return).
+struct Transaction {
+  std::string_view customer_id;
+  Day day = 0;
+  double amount = 0.0;
+};
+
+/// Ingests transactions held in memory with the same checks, conventions and row accounting as a
+/// CSV log (they are handed to ingest_transactions as one, so the two cannot diverge): an empty
+/// id, a non-finite amount or |amount| >= 1e12 is a bad row, named by its 1-based position in
+/// `rows` plus one (the line it would have in the CSV text). The options' column names are used;
+/// their delimiter and date format are not (the rows have none). `source` names the rows in
+/// messages and metadata.
+CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::string& source,
                                  const IngestOptions& options);
 
 /// Opens `path` ("-" = stdin) and ingests it; throws IoError when it cannot be opened.

@@ -1,0 +1,214 @@
+#include "clvkit/analysis.hpp"
+
+#include <algorithm>
+#include <utility>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
+#include "clvkit/util/parallel.hpp"
+
+namespace clvkit {
+namespace {
+
+// The segment of every score, in blocks on up to `threads` threads. Fresh memory: its pages are
+// faulted in on every thread before resize writes them.
+std::vector<int> segments_of(const std::vector<RfmScore>& scores, const SegmentScheme& scheme,
+                             int threads) {
+  constexpr std::size_t kBlock = 1 << 16;
+  const std::size_t n = scores.size();
+  std::vector<int> segment;
+  segment.reserve(n);
+  populate_pages(segment.data(), n * sizeof(int), threads);
+  segment.resize(n);
+  parallel_for(threads, (n + kBlock - 1) / kBlock, [&](std::size_t block) {
+    for (std::size_t i = block * kBlock; i < std::min(n, (block + 1) * kBlock); ++i) {
+      segment[i] = scheme.segment_of(scores[i]);
+    }
+  });
+  return segment;
+}
+
+void report_stage(const AnalysisOptions& options, std::string_view stage, std::size_t customers) {
+  if (options.stage_done) options.stage_done(stage, customers);
+}
+
+IngestOptions ingest_options(const AnalysisOptions& options) {
+  IngestOptions ingest = options.input;
+  ingest.threads = resolve_thread_count(options.threads);
+  return ingest;
+}
+
+// Every stage after ingest; `plan` was made before the log was read.
+CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
+                              const SegmentPlan& plan, const AnalysisOptions& options) {
+  CustomerAnalysis out;
+  out.threads = ingest.threads;
+  out.value = options.model.value;
+  out.segmented = segment_base(std::move(base), ingest, plan, out.threads);
+  report_stage(options, "segment", out.size());
+  if (options.given_models) {
+    ModelRun run =
+        predict_with(out.segmented, *options.given_models, options.model.value, out.threads);
+    out.models = std::move(run.models);
+    out.predictions = std::move(run.predictions);
+    report_stage(options, "predict", out.size());
+  } else if (options.fit_models) {
+    ModelOptions model = options.model;
+    model.fit.threads = out.threads;
+    FittedModels fitted =
+        fit_customer_models(out.segmented.base.customers, model.time_unit, model.fit, model.choice);
+    report_stage(options, "fit", out.size());
+    ModelRun run = predict_with(out.segmented, fitted, options.model.value, out.threads);
+    out.models = std::move(run.models);
+    out.predictions = std::move(run.predictions);
+    report_stage(options, "predict", out.size());
+  }
+  return out;
+}
+
+}  // namespace
+
+SegmentPlan plan_segments(const SegmentationOptions& options) {
+  SegmentPlan plan{load_segment_scheme(options.scheme), {}};
+  plan.spec = plan.scheme.scoring();
+  if (options.monetary == "total") {
+    plan.spec.monetary_basis = MonetaryBasis::total;
+  } else if (options.monetary == "average") {
+    plan.spec.monetary_basis = MonetaryBasis::average;
+  } else if (!options.monetary.empty()) {
+    throw UsageError("--monetary: expected total or average, got '" + options.monetary + "'");
+  }
+  if (options.bins != 0 && options.bins != plan.scheme.bins()) {
+    throw UsageError("segment scheme '" + plan.scheme.name() + "' is defined for " +
+                     std::to_string(plan.scheme.bins()) + " bins, but --bins " +
+                     std::to_string(options.bins) + " was requested");
+  }
+  return plan;
+}
+
+SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest, const SegmentPlan& plan,
+                           int threads) {
+  threads = resolve_thread_count(threads);
+  SegmentedBase out;
+  out.base = std::move(base);
+  out.ingest = ingest;
+  out.scheme.emplace(plan.scheme);
+  out.spec = plan.spec;
+  out.scores = score_customers(out.base.customers, plan.spec, plan.scheme.bins(), threads);
+  out.segment = segments_of(out.scores, plan.scheme, threads);
+  return out;
+}
+
+ModelRun fit_and_predict(const SegmentedBase& segmented, const ModelOptions& options, int threads) {
+  FitOptions fit = options.fit;
+  fit.threads = resolve_thread_count(threads);
+  const FittedModels models =
+      fit_customer_models(segmented.base.customers, options.time_unit, fit, options.choice);
+  return predict_with(segmented, models, options.value, fit.threads);
+}
+
+ModelRun predict_with(const SegmentedBase& segmented, const FittedModels& models,
+                      const ValueOptions& value, int threads) {
+  ModelRun run;
+  run.models = models;
+  run.predictions =
+      predict_customer_value(segmented.base.customers, models.time_unit, *models.purchase.model,
+                             *models.spend.model, value, resolve_thread_count(threads));
+  return run;
+}
+
+CustomerAnalysis analyze(const std::string& path, const AnalysisOptions& options) {
+  // Plan first: a typo in the scheme should not cost a pass over a large log.
+  const SegmentPlan plan = plan_segments(options.segmentation);
+  const IngestOptions ingest = ingest_options(options);
+  CustomerBase base = ingest_transactions_file(path, ingest);
+  report_stage(options, "ingest", base.customers.size());
+  return analyze_read(std::move(base), ingest, plan, options);
+}
+
+CustomerAnalysis analyze(std::istream& in, const std::string& source,
+                         const AnalysisOptions& options) {
+  const SegmentPlan plan = plan_segments(options.segmentation);
+  const IngestOptions ingest = ingest_options(options);
+  CustomerBase base = ingest_transactions(in, source, ingest);
+  report_stage(options, "ingest", base.customers.size());
+  return analyze_read(std::move(base), ingest, plan, options);
+}
+
+CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options) {
+  const SegmentPlan plan = plan_segments(options.segmentation);
+  const IngestOptions ingest = ingest_options(options);
+  CustomerBase base = ingest_transactions(rows, "rows", ingest);
+  report_stage(options, "ingest", base.customers.size());
+  return analyze_read(std::move(base), ingest, plan, options);
+}
+
+CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options) {
+  const SegmentPlan plan = plan_segments(options.segmentation);
+  return analyze_read(std::move(base), ingest_options(options), plan, options);
+}
+
+SegmentSummary summarize_segments(const CustomerAnalysis& analysis) {
+  const SegmentedBase& s = analysis.segmented;
+  return summarize_segments(s.base.customers, s.scores, s.segment, *s.scheme, analysis.predictions);
+}
+
+bool forecast_draws_parameters(const CustomerAnalysis& analysis,
+                               const SegmentForecastOptions& options) noexcept {
+  return analysis.models && !options.fixed_parameters &&
+         (!analysis.models->purchase.summary.log_parameter_covariance.empty() ||
+          !analysis.models->spend.summary.log_parameter_covariance.empty());
+}
+
+ForecastResult forecast_segments(const CustomerAnalysis& analysis,
+                                 const SegmentForecastOptions& options) {
+  if (!analysis.models) throw UsageError("a per-segment forecast needs the models");
+  const FittedModels& models = *analysis.models;
+  const SegmentedBase& segmented = analysis.segmented;
+  const double days = unit_days(models.time_unit);
+  std::vector<ForecastCustomer> customers;
+  customers.reserve(segmented.base.customers.size());
+  for (std::size_t i = 0; i < segmented.base.customers.size(); ++i) {
+    const CustomerSummary& c = segmented.base.customers[i];
+    customers.push_back({static_cast<double>(c.frequency), c.recency / days, c.T / days,
+                         c.monetary > 0.0 ? c.monetary : 0.0, segmented.segment[i]});
+  }
+  ForecastOptions forecast;
+  forecast.horizon = analysis.value.horizon_days / days;
+  forecast.draws = options.draws;
+  forecast.seed = options.seed;
+  forecast.threads = analysis.threads;
+  forecast.margin = analysis.value.margin;
+  forecast.progress = options.progress;
+  if (!options.fixed_parameters) {
+    // Empty when a fit has no standard errors: those parameters are then held fixed.
+    forecast.purchase_log_covariance = models.purchase.summary.log_parameter_covariance;
+    forecast.spend_log_covariance = models.spend.summary.log_parameter_covariance;
+  }
+  return forecast_groups(customers, static_cast<int>(segmented.scheme->segments().size()),
+                         *models.purchase.model, *models.spend.model, forecast);
+}
+
+HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
+  IngestOptions ingest = options.input;
+  ingest.threads = resolve_thread_count(options.threads);
+  if (ingest.as_of && *ingest.as_of <= options.calibration_end) {
+    throw UsageError("--calibration-end " + format_day(options.calibration_end) +
+                     " must be before --holdout-end " + format_day(*ingest.as_of));
+  }
+  const SegmentPlan plan = plan_segments(options.segmentation);
+  HoldoutAnalysis out;
+  out.data = ingest_calibration_holdout(path, ingest, options.calibration_end);
+  if (options.stage_done) options.stage_done("ingest", out.data.calibration.customers.size());
+  ingest.as_of = out.data.holdout_end;
+  // A copy: `data` stays whole for the validation; the segments need their own base.
+  out.calibration = segment_base(out.data.calibration, ingest, plan, ingest.threads);
+  std::vector<std::string> names;
+  for (const Segment& segment : out.calibration.scheme->segments()) names.push_back(segment.name);
+  ValidationOptions validation = options.validation;
+  validation.fit.threads = ingest.threads;
+  out.result = validate_models(out.data, out.calibration.segment, names, validation);
+  return out;
+}
+
+}  // namespace clvkit
