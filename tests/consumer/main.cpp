@@ -1,21 +1,19 @@
-// A library user's program: a log's customers, their rfm11 segments and the BG/NBD parameters.
+// The README's library example: a log in, every customer's segment and value out.
 #include <cstdio>
-#include <vector>
 
-#include "clvkit/models/customer_value.hpp"
-#include "clvkit/rfm/segments.hpp"
-#include "clvkit/summary/ingest.hpp"
+#include "clvkit/analysis.hpp"
 
 int main(int argc, char** argv) {
-  const auto base = clvkit::ingest_transactions_file(argc > 1 ? argv[1] : "data/cdnow.csv", {});
-  const clvkit::SegmentScheme scheme = clvkit::load_segment_scheme("rfm11");
-  std::vector<int> counts(scheme.segments().size());
-  for (clvkit::RfmScore s : clvkit::score_customers(base.customers, scheme))
-    ++counts[scheme.segment_of(s)];
-  std::printf("customers %zu, scheme %s\n", base.customers.size(), scheme.source().c_str());
-  for (std::size_t i = 0; i < counts.size(); ++i)
-    std::printf("  %s %d\n", scheme.segments()[i].name.c_str(), counts[i]);
-  const auto m = clvkit::fit_customer_models(base.customers, clvkit::TimeUnit::week).purchase.model;
-  const auto p = m->parameters();
-  std::printf("BG/NBD r %.4f alpha %.4f a %.4f b %.4f\n", p[0], p[1], p[2], p[3]);
+  clvkit::AnalysisOptions options;  // rfm11 segments, BG/NBD + Gamma-Gamma, 12-month CLV
+  options.threads = 0;              // every hardware thread; no result depends on it
+  const clvkit::CustomerAnalysis a = clvkit::analyze(argc > 1 ? argv[1] : "orders.csv", options);
+  const clvkit::PurchaseModel& model = *a.models->purchase.model;
+  std::printf("%zu customers, %lld rows read; %s fit: %s\n", a.size(),
+              static_cast<long long>(a.rows().rows_read), model.label().data(),
+              a.models->purchase.summary.converged() ? "converged" : "NOT converged");
+  for (std::size_t i = 0; i < 3; ++i) {
+    const clvkit::CustomerPrediction& p = a.predictions[i];
+    std::printf("%s %-20s p_alive %.3f  CLV %.2f  at risk %.2f\n", a.customers()[i].id.c_str(),
+                a.segment_name(i).c_str(), p.p_alive, p.clv, p.value_at_risk);
+  }
 }
