@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
 
@@ -23,7 +24,7 @@ struct Schedule {
 };
 
 Schedule make_schedule(double unit, const ValueOptions& options) {
-  if (!(options.horizon_days > 0.0) || !std::isfinite(options.horizon_days)) {
+  if (!is_positive_finite(options.horizon_days)) {
     throw UsageError("horizon must be positive and finite");
   }
   if (!(options.period_days > 0.0)) throw UsageError("discount period must be positive");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 
 namespace clvkit {
@@ -464,8 +465,8 @@ void check_arguments(const std::string& model, const std::vector<std::string>& n
     throw ModelError(where + "n_observations is " + std::to_string(n_observations) +
                      ", but must be at least 1");
   }
-  if (options.max_iterations < 1 || options.max_starts < 1 || !(options.gradient_tolerance > 0.0) ||
-      !std::isfinite(options.gradient_tolerance)) {
+  if (options.max_iterations < 1 || options.max_starts < 1 ||
+      !is_positive_finite(options.gradient_tolerance)) {
     throw ModelError(where +
                      "max_iterations and max_starts must be at least 1 and "
                      "gradient_tolerance positive and finite");
@@ -478,9 +479,9 @@ void check_arguments(const std::string& model, const std::vector<std::string>& n
     }
     for (std::size_t i = 0; i < names.size(); ++i) {
       const double v = starts[s][static_cast<Eigen::Index>(i)];
-      if (!(v > 0.0) || !std::isfinite(v)) {
-        throw ModelError(where + "start " + std::to_string(s + 1) + ": " + names[i] + " is " +
-                         format_number(v) + ", but must be positive and finite");
+      if (!is_positive_finite(v)) {
+        throw ModelError(
+            not_positive_finite_message(where + "start " + std::to_string(s + 1), names[i], v));
       }
     }
   }
@@ -627,7 +628,7 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
 bool FitSummary::is_usable() const noexcept {
   if (!converged() || !std::isfinite(log_likelihood)) return false;
   for (const ParameterEstimate& p : parameters) {
-    if (!(p.value > 0.0) || !std::isfinite(p.value)) return false;
+    if (!is_positive_finite(p.value)) return false;
   }
   return true;
 }
