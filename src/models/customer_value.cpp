@@ -5,14 +5,13 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <span>
 #include <string>
 #include <utility>
 
 #include "clvkit/error.hpp"
+#include "clvkit/models/churn_ranking.hpp"
 #include "clvkit/util/checks.hpp"
 #include "clvkit/util/parallel.hpp"
-#include "clvkit/util/radix_sort.hpp"
 
 namespace clvkit {
 namespace {
@@ -115,14 +114,6 @@ class PairIndex {
   int shift_ = 64;
 };
 
-// An unsigned key that sorts like -v: IEEE bit patterns read as integers sort non-negative
-// doubles; negative ones need every bit flipped, and + 0.0 makes -0 and +0 one key.
-std::uint64_t descending_key(double v) noexcept {
-  const std::uint64_t bits = std::bit_cast<std::uint64_t>(v + 0.0);
-  const std::uint64_t ascending = (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
-  return ~ascending;
-}
-
 // Carries the customer's position so the caller can name the customer by id.
 class CustomerModelError : public ModelError {
  public:
@@ -208,17 +199,6 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
     }
   });
 
-  // The churn ranking's sort items are filled on the way, so it needs no pass of its own. They
-  // take 12 bytes, not 16: at 10M customers the two sort buffers are most of what predicting adds
-  // to the memory peak besides the predictions themselves.
-  struct RankItem {
-    std::uint32_t key_high;  // descending_key(value_at_risk), in two halves
-    std::uint32_t key_low;
-    std::uint32_t customer;
-  };
-  const std::size_t ranked = options.rank_churn ? n : 0;
-  const auto by_risk_buffer = std::make_unique_for_overwrite<RankItem[]>(ranked);
-  std::span<RankItem> by_risk(by_risk_buffer.get(), ranked);
   parallel_for(threads, blocks, [&](std::size_t block) {
     const std::vector<std::size_t>& rows = table_row[block];
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
@@ -238,28 +218,6 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
       for (double v : values) {
         if (!std::isfinite(v)) non_finite(i, c, v);
       }
-      if (ranked == 0) continue;
-      const std::uint64_t key = descending_key(p.value_at_risk);
-      by_risk[i] = {static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key),
-                    static_cast<std::uint32_t>(i)};
-    }
-  });
-
-  // churn_priority: by value_at_risk, largest first, ties in input order. A stable sort has one
-  // result whatever the thread count; a comparison sort of 10M customers took 5 s.
-  block_pair.reset();
-  if (ranked == 0) return predictions;
-  const auto scratch_buffer = std::make_unique_for_overwrite<RankItem[]>(n);
-  std::span<RankItem> scratch(scratch_buffer.get(), n);
-  stable_radix_sort(
-      by_risk, scratch, 64,
-      [](const RankItem& item) {
-        return (static_cast<std::uint64_t>(item.key_high) << 32) | item.key_low;
-      },
-      threads);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    for (std::size_t rank = block * kCustomerBlock; rank < block_end(block); ++rank) {
-      predictions[by_risk[rank].customer].churn_priority = static_cast<std::int64_t>(rank + 1);
     }
   });
   return predictions;
@@ -294,9 +252,11 @@ std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& cus
                                               double unit_days, const PurchaseModel& purchase,
                                               const SpendModel& spend, const ValueOptions& options,
                                               int threads) {
-  return predict(
+  std::vector<CustomerPrediction> predictions = predict(
       customers.size(), [&customers](std::size_t i) { return customers[i]; }, unit_days, purchase,
       spend, options, threads);
+  if (options.rank_churn) rank_churn(predictions, threads);
+  return predictions;
 }
 
 std::vector<CustomerPrediction> predict_customer_value(
@@ -308,11 +268,14 @@ std::vector<CustomerPrediction> predict_customer_value(
     const CustomerSummary& c = customers[i];
     return ModelInput{static_cast<double>(c.frequency), c.recency / days, c.T / days, c.monetary};
   };
+  std::vector<CustomerPrediction> predictions;
   try {
-    return predict(customers.size(), input_of, days, purchase, spend, options, threads);
+    predictions = predict(customers.size(), input_of, days, purchase, spend, options, threads);
   } catch (const CustomerModelError& e) {
     throw ModelError(std::string(e.what()) + " (customer id '" + customers[e.index].id + "')");
   }
+  if (options.rank_churn) rank_churn(predictions, threads);
+  return predictions;
 }
 
 }  // namespace clvkit
