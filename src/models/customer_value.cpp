@@ -130,6 +130,40 @@ class CustomerModelError : public ModelError {
                                       ")");
 }
 
+// Numbers the distinct pairs of all blocks in one index (`all_pairs`), block after block, and
+// returns per block the row in it of each of the block's pairs; frees the block lists.
+std::vector<std::vector<std::size_t>> merge_block_pairs(
+    std::vector<std::vector<std::pair<double, double>>>& pairs_of_block, PairIndex& all_pairs) {
+  std::vector<std::vector<std::size_t>> table_row(pairs_of_block.size());
+  for (std::size_t block = 0; block < pairs_of_block.size(); ++block) {
+    table_row[block].reserve(pairs_of_block[block].size());
+    for (const auto& [x, T] : pairs_of_block[block]) {
+      table_row[block].push_back(all_pairs.index_of(x, T));
+    }
+    pairs_of_block[block] = {};
+  }
+  return table_row;
+}
+
+// E[X(t_k) | alive, x, T] for every distinct (x, T) pair and period end t_k: a row per pair, a
+// column per period, filled in blocks of pairs on up to `threads` threads.
+std::vector<double> tabulate_if_alive(const std::vector<std::pair<double, double>>& pairs,
+                                      const Schedule& schedule, const PurchaseModel& purchase,
+                                      int threads) {
+  const std::size_t periods = schedule.ends.size();
+  std::vector<double> cumulative(pairs.size() * periods);
+  parallel_for(threads, block_count(pairs.size(), kPairBlock), [&](std::size_t block) {
+    const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
+    for (std::size_t row = block * kPairBlock; row < end; ++row) {
+      for (std::size_t k = 0; k < periods; ++k) {
+        cumulative[row * periods + k] = purchase.expected_purchases_if_alive(
+            pairs[row].first, pairs[row].second, schedule.ends[k]);
+      }
+    }
+  });
+  return cumulative;
+}
+
 // Predictions for customers 0..n-1, input_of(i) giving customer i's ModelInput.
 //
 // E[X(t) | x, t_x, T] = P(alive) * E[X(t) | alive, x, T], and the second factor does not depend
@@ -179,25 +213,11 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   });
 
   PairIndex all_pairs;
-  std::vector<std::vector<std::size_t>> table_row(blocks);  // block's pair number -> table row
-  for (std::size_t block = 0; block < blocks; ++block) {
-    table_row[block].reserve(pairs_of_block[block].size());
-    for (const auto& [x, T] : pairs_of_block[block]) {
-      table_row[block].push_back(all_pairs.index_of(x, T));
-    }
-    pairs_of_block[block] = {};
-  }
-  const std::vector<std::pair<double, double>>& pairs = all_pairs.pairs();
-  std::vector<double> cumulative(pairs.size() * periods);  // row per pair, column per period
-  parallel_for(threads, block_count(pairs.size(), kPairBlock), [&](std::size_t block) {
-    const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
-    for (std::size_t row = block * kPairBlock; row < end; ++row) {
-      for (std::size_t k = 0; k < periods; ++k) {
-        cumulative[row * periods + k] = purchase.expected_purchases_if_alive(
-            pairs[row].first, pairs[row].second, schedule.ends[k]);
-      }
-    }
-  });
+  // A block's pair number -> its row in the table.
+  const std::vector<std::vector<std::size_t>> table_row =
+      merge_block_pairs(pairs_of_block, all_pairs);
+  const std::vector<double> cumulative =
+      tabulate_if_alive(all_pairs.pairs(), schedule, purchase, threads);
 
   parallel_for(threads, blocks, [&](std::size_t block) {
     const std::vector<std::size_t>& rows = table_row[block];

@@ -295,6 +295,18 @@ void simulate_block(const Model& model, std::size_t customers, std::uint64_t see
   }
 }
 
+// simulate_all on the calling thread alone: block after block, each added as soon as it is done.
+template <class Report>
+void simulate_serially(const Model& model, std::size_t customers, std::uint64_t seed,
+                       std::int64_t block_count, DrawSums& total, const Report& report) {
+  DrawSums sums(total.size());
+  for (std::int64_t block = 0; block < block_count; ++block) {
+    simulate_block(model, customers, seed, block, sums);
+    total.add(sums);
+    report(block + 1);
+  }
+}
+
 // Simulates every block and adds the block sums into `total` in block order, whatever the thread
 // count. With several threads, workers claim blocks in order from a counter and fill a ring of
 // 2 * workers slots; the calling thread adds the slots in block order. A worker waits while its
@@ -312,12 +324,7 @@ void simulate_all(const Model& model, std::size_t customers, std::uint64_t seed,
   const std::size_t sums_size = total.size();
   const std::int64_t workers = std::min<std::int64_t>(threads, block_count);
   if (workers <= 1) {
-    DrawSums sums(sums_size);
-    for (std::int64_t block = 0; block < block_count; ++block) {
-      simulate_block(model, customers, seed, block, sums);
-      total.add(sums);
-      report(block + 1);
-    }
+    simulate_serially(model, customers, seed, block_count, total, report);
     return;
   }
 
