@@ -28,13 +28,13 @@
 #include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <string>
 
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
 #include "clvkit/numerics/log_space.hpp"
 #include "clvkit/numerics/no_throw_policy.hpp"
+#include "clvkit/util/checks.hpp"
 
 namespace clvkit {
 
@@ -44,17 +44,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kEps = std::numeric_limits<double>::epsilon();
 
 using detail::NoThrowPolicy;
-
-[[noreturn]] void throw_bad_parameter(const char* name, double value) {
-  std::ostringstream msg;
-  msg.precision(17);
-  msg << "bgnbd: " << name << " is " << value << ", but must be positive and finite";
-  throw ModelError(msg.str());
-}
-
-void check_positive(const char* name, double value) {
-  if (!(value > 0.0) || !std::isfinite(value)) throw_bad_parameter(name, value);
-}
 
 // The shared pieces of eq. 6: L1 = log of the alive-at-T term, d = log-ratio of the second term
 // to the first (only meaningful for x > 0), ell = log((alpha+T)/(alpha+t_x)).
@@ -162,10 +151,10 @@ double expected_given_alive(double r, double a, double b, double x, double alpha
 }  // namespace
 
 void check_bgnbd_params(const BgNbdParams& params) {
-  check_positive("r", params.r);
-  check_positive("alpha", params.alpha);
-  check_positive("a", params.a);
-  check_positive("b", params.b);
+  require_positive_finite("bgnbd", "r", params.r);
+  require_positive_finite("bgnbd", "alpha", params.alpha);
+  require_positive_finite("bgnbd", "a", params.a);
+  require_positive_finite("bgnbd", "b", params.b);
 }
 
 double bgnbd_log_likelihood(const BgNbdParams& params, double x, double t_x, double T) noexcept {

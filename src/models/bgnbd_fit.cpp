@@ -13,6 +13,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
@@ -253,7 +254,7 @@ BgNbdFit fit_bgnbd(const std::vector<FrequencyRecencyPattern>& data, const FitOp
   double max_T = 0.0;
   for (std::size_t i = 0; i < data.size(); ++i) {
     const FrequencyRecencyPattern& d = data[i];
-    if (!(d.count > 0.0) || !std::isfinite(d.count)) {
+    if (!is_positive_finite(d.count)) {
       throw ModelError("bgnbd fit: pattern " + std::to_string(i + 1) + " has count " +
                        format_number(d.count) + ", but must be positive and finite");
     }

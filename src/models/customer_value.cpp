@@ -5,13 +5,13 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <span>
 #include <string>
 #include <utility>
 
 #include "clvkit/error.hpp"
+#include "clvkit/models/churn_ranking.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/parallel.hpp"
-#include "clvkit/util/radix_sort.hpp"
 
 namespace clvkit {
 namespace {
@@ -23,7 +23,7 @@ struct Schedule {
 };
 
 Schedule make_schedule(double unit, const ValueOptions& options) {
-  if (!(options.horizon_days > 0.0) || !std::isfinite(options.horizon_days)) {
+  if (!is_positive_finite(options.horizon_days)) {
     throw UsageError("horizon must be positive and finite");
   }
   if (!(options.period_days > 0.0)) throw UsageError("discount period must be positive");
@@ -114,14 +114,6 @@ class PairIndex {
   int shift_ = 64;
 };
 
-// An unsigned key that sorts like -v: IEEE bit patterns read as integers sort non-negative
-// doubles; negative ones need every bit flipped, and + 0.0 makes -0 and +0 one key.
-std::uint64_t descending_key(double v) noexcept {
-  const std::uint64_t bits = std::bit_cast<std::uint64_t>(v + 0.0);
-  const std::uint64_t ascending = (bits >> 63) != 0 ? ~bits : bits | (std::uint64_t{1} << 63);
-  return ~ascending;
-}
-
 // Carries the customer's position so the caller can name the customer by id.
 class CustomerModelError : public ModelError {
  public:
@@ -136,6 +128,40 @@ class CustomerModelError : public ModelError {
                                       std::to_string(c.x) + ", t_x " + std::to_string(c.t_x) +
                                       ", T " + std::to_string(c.T) + ", m " + std::to_string(c.m) +
                                       ")");
+}
+
+// Numbers the distinct pairs of all blocks in one index (`all_pairs`), block after block, and
+// returns per block the row in it of each of the block's pairs; frees the block lists.
+std::vector<std::vector<std::size_t>> merge_block_pairs(
+    std::vector<std::vector<std::pair<double, double>>>& pairs_of_block, PairIndex& all_pairs) {
+  std::vector<std::vector<std::size_t>> table_row(pairs_of_block.size());
+  for (std::size_t block = 0; block < pairs_of_block.size(); ++block) {
+    table_row[block].reserve(pairs_of_block[block].size());
+    for (const auto& [x, T] : pairs_of_block[block]) {
+      table_row[block].push_back(all_pairs.index_of(x, T));
+    }
+    pairs_of_block[block] = {};
+  }
+  return table_row;
+}
+
+// E[X(t_k) | alive, x, T] for every distinct (x, T) pair and period end t_k: a row per pair, a
+// column per period, filled in blocks of pairs on up to `threads` threads.
+std::vector<double> tabulate_if_alive(const std::vector<std::pair<double, double>>& pairs,
+                                      const Schedule& schedule, const PurchaseModel& purchase,
+                                      int threads) {
+  const std::size_t periods = schedule.ends.size();
+  std::vector<double> cumulative(pairs.size() * periods);
+  parallel_for(threads, block_count(pairs.size(), kPairBlock), [&](std::size_t block) {
+    const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
+    for (std::size_t row = block * kPairBlock; row < end; ++row) {
+      for (std::size_t k = 0; k < periods; ++k) {
+        cumulative[row * periods + k] = purchase.expected_purchases_if_alive(
+            pairs[row].first, pairs[row].second, schedule.ends[k]);
+      }
+    }
+  });
+  return cumulative;
 }
 
 // Predictions for customers 0..n-1, input_of(i) giving customer i's ModelInput.
@@ -187,37 +213,12 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   });
 
   PairIndex all_pairs;
-  std::vector<std::vector<std::size_t>> table_row(blocks);  // block's pair number -> table row
-  for (std::size_t block = 0; block < blocks; ++block) {
-    table_row[block].reserve(pairs_of_block[block].size());
-    for (const auto& [x, T] : pairs_of_block[block]) {
-      table_row[block].push_back(all_pairs.index_of(x, T));
-    }
-    pairs_of_block[block] = {};
-  }
-  const std::vector<std::pair<double, double>>& pairs = all_pairs.pairs();
-  std::vector<double> cumulative(pairs.size() * periods);  // row per pair, column per period
-  parallel_for(threads, block_count(pairs.size(), kPairBlock), [&](std::size_t block) {
-    const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
-    for (std::size_t row = block * kPairBlock; row < end; ++row) {
-      for (std::size_t k = 0; k < periods; ++k) {
-        cumulative[row * periods + k] = purchase.expected_purchases_if_alive(
-            pairs[row].first, pairs[row].second, schedule.ends[k]);
-      }
-    }
-  });
+  // A block's pair number -> its row in the table.
+  const std::vector<std::vector<std::size_t>> table_row =
+      merge_block_pairs(pairs_of_block, all_pairs);
+  const std::vector<double> cumulative =
+      tabulate_if_alive(all_pairs.pairs(), schedule, purchase, threads);
 
-  // The churn ranking's sort items are filled on the way, so it needs no pass of its own. They
-  // take 12 bytes, not 16: at 10M customers the two sort buffers are most of what predicting adds
-  // to the memory peak besides the predictions themselves.
-  struct RankItem {
-    std::uint32_t key_high;  // descending_key(value_at_risk), in two halves
-    std::uint32_t key_low;
-    std::uint32_t customer;
-  };
-  const std::size_t ranked = options.rank_churn ? n : 0;
-  const auto by_risk_buffer = std::make_unique_for_overwrite<RankItem[]>(ranked);
-  std::span<RankItem> by_risk(by_risk_buffer.get(), ranked);
   parallel_for(threads, blocks, [&](std::size_t block) {
     const std::vector<std::size_t>& rows = table_row[block];
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
@@ -237,28 +238,6 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
       for (double v : values) {
         if (!std::isfinite(v)) non_finite(i, c, v);
       }
-      if (ranked == 0) continue;
-      const std::uint64_t key = descending_key(p.value_at_risk);
-      by_risk[i] = {static_cast<std::uint32_t>(key >> 32), static_cast<std::uint32_t>(key),
-                    static_cast<std::uint32_t>(i)};
-    }
-  });
-
-  // churn_priority: by value_at_risk, largest first, ties in input order. A stable sort has one
-  // result whatever the thread count; a comparison sort of 10M customers took 5 s.
-  block_pair.reset();
-  if (ranked == 0) return predictions;
-  const auto scratch_buffer = std::make_unique_for_overwrite<RankItem[]>(n);
-  std::span<RankItem> scratch(scratch_buffer.get(), n);
-  stable_radix_sort(
-      by_risk, scratch, 64,
-      [](const RankItem& item) {
-        return (static_cast<std::uint64_t>(item.key_high) << 32) | item.key_low;
-      },
-      threads);
-  parallel_for(threads, blocks, [&](std::size_t block) {
-    for (std::size_t rank = block * kCustomerBlock; rank < block_end(block); ++rank) {
-      predictions[by_risk[rank].customer].churn_priority = static_cast<std::int64_t>(rank + 1);
     }
   });
   return predictions;
@@ -293,9 +272,11 @@ std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& cus
                                               double unit_days, const PurchaseModel& purchase,
                                               const SpendModel& spend, const ValueOptions& options,
                                               int threads) {
-  return predict(
+  std::vector<CustomerPrediction> predictions = predict(
       customers.size(), [&customers](std::size_t i) { return customers[i]; }, unit_days, purchase,
       spend, options, threads);
+  if (options.rank_churn) rank_churn(predictions, threads);
+  return predictions;
 }
 
 std::vector<CustomerPrediction> predict_customer_value(
@@ -307,11 +288,14 @@ std::vector<CustomerPrediction> predict_customer_value(
     const CustomerSummary& c = customers[i];
     return ModelInput{static_cast<double>(c.frequency), c.recency / days, c.T / days, c.monetary};
   };
+  std::vector<CustomerPrediction> predictions;
   try {
-    return predict(customers.size(), input_of, days, purchase, spend, options, threads);
+    predictions = predict(customers.size(), input_of, days, purchase, spend, options, threads);
   } catch (const CustomerModelError& e) {
     throw ModelError(std::string(e.what()) + " (customer id '" + customers[e.index].id + "')");
   }
+  if (options.rank_churn) rank_churn(predictions, threads);
+  return predictions;
 }
 
 }  // namespace clvkit

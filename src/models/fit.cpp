@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 
 namespace clvkit {
@@ -464,8 +465,8 @@ void check_arguments(const std::string& model, const std::vector<std::string>& n
     throw ModelError(where + "n_observations is " + std::to_string(n_observations) +
                      ", but must be at least 1");
   }
-  if (options.max_iterations < 1 || options.max_starts < 1 || !(options.gradient_tolerance > 0.0) ||
-      !std::isfinite(options.gradient_tolerance)) {
+  if (options.max_iterations < 1 || options.max_starts < 1 ||
+      !is_positive_finite(options.gradient_tolerance)) {
     throw ModelError(where +
                      "max_iterations and max_starts must be at least 1 and "
                      "gradient_tolerance positive and finite");
@@ -478,11 +479,113 @@ void check_arguments(const std::string& model, const std::vector<std::string>& n
     }
     for (std::size_t i = 0; i < names.size(); ++i) {
       const double v = starts[s][static_cast<Eigen::Index>(i)];
-      if (!(v > 0.0) || !std::isfinite(v)) {
-        throw ModelError(where + "start " + std::to_string(s + 1) + ": " + names[i] + " is " +
-                         format_number(v) + ", but must be positive and finite");
+      if (!is_positive_finite(v)) {
+        throw ModelError(
+            not_positive_finite_message(where + "start " + std::to_string(s + 1), names[i], v));
       }
     }
+  }
+}
+
+// Every run from the starts, in order: the given starts, then starts derived from the best run
+// while none has converged, up to options.max_starts; without try_all_starts it stops at the first
+// run that converges. `chosen` is the converged run with the highest log-likelihood and
+// `best_any` the started run with the highest one (-1 when there is none).
+struct StartRuns {
+  std::vector<RunResult> runs;
+  int chosen = -1;
+  int best_any = -1;
+};
+
+StartRuns run_starts(const LogLikelihoodFunction& log_likelihood,
+                     const std::vector<Eigen::VectorXd>& starts, double scale,
+                     const FitOptions& options) {
+  StartRuns result;
+  std::vector<RunResult>& runs = result.runs;
+  int& chosen = result.chosen;
+  int& best_any = result.best_any;
+  int derived = 0;
+  for (int s = 0; s < options.max_starts; ++s) {
+    VectorXd theta0;
+    if (static_cast<std::size_t>(s) < starts.size()) {
+      theta0 = starts[static_cast<std::size_t>(s)].array().log().matrix();
+    } else if (chosen < 0 && best_any >= 0) {
+      theta0 = derived_start(runs[static_cast<std::size_t>(best_any)].theta, derived++);
+    } else {
+      break;
+    }
+    runs.push_back(run_from(log_likelihood, theta0, scale, options));
+    const RunResult& run = runs.back();
+    const int index = static_cast<int>(runs.size()) - 1;
+    if (!run.started) continue;
+    const double ll = run.at_solution.log_likelihood;
+    if (best_any < 0 || ll > runs[static_cast<std::size_t>(best_any)].at_solution.log_likelihood) {
+      best_any = index;
+    }
+    if (run.termination == FitTermination::converged) {
+      if (chosen < 0 || ll > runs[static_cast<std::size_t>(chosen)].at_solution.log_likelihood) {
+        chosen = index;
+      }
+      if (!options.try_all_starts) break;
+    }
+  }
+  return result;
+}
+
+// FitSummary::message for the reported run, without the note on parameters at the edge.
+std::string convergence_message(const FitSummary& summary, const RunResult& run, bool converged,
+                                double threshold, const FitOptions& options) {
+  if (converged) {
+    return "converged from start " + std::to_string(summary.best_start) + " of " +
+           std::to_string(summary.starts_tried) + " in " + std::to_string(run.iterations) +
+           " iterations: max |dLL/dlog theta| = " + format_number(summary.gradient_norm, 3) +
+           " <= " + format_number(threshold, 3);
+  }
+  std::string reason;
+  switch (run.termination) {
+    case FitTermination::max_iterations:
+      reason = "reached the iteration limit (" + std::to_string(options.max_iterations) + ")";
+      break;
+    case FitTermination::line_search_failed:
+      reason = "line search failed (" + run.detail + ")";
+      break;
+    default:
+      reason = "stopped making progress (" + run.detail + ")";
+      break;
+  }
+  return "did not converge: none of " + std::to_string(summary.starts_tried) +
+         " starts met the gradient test; the best (start " + std::to_string(summary.best_start) +
+         ") " + reason + " with max |dLL/dlog theta| = " + format_number(summary.gradient_norm, 3) +
+         " > " + format_number(threshold, 3);
+}
+
+// The natural parameters exp(theta) with, when `se` is available, their delta-method standard
+// errors, 95% intervals and the covariance of the log-parameters.
+void add_parameters(const std::vector<std::string>& names, const VectorXd& theta,
+                    const StandardErrors& se, FitSummary& summary) {
+  summary.standard_errors_available = se.available;
+  summary.standard_errors_message = se.message;
+  if (se.available) {
+    const Eigen::Index k = se.covariance.rows();
+    summary.log_parameter_covariance.resize(static_cast<std::size_t>(k * k));
+    for (Eigen::Index i = 0; i < k; ++i) {
+      for (Eigen::Index j = 0; j < k; ++j) {
+        summary.log_parameter_covariance[static_cast<std::size_t>(i * k + j)] = se.covariance(i, j);
+      }
+    }
+  }
+  summary.parameters.reserve(names.size());
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    const Eigen::Index j = static_cast<Eigen::Index>(i);
+    ParameterEstimate estimate;
+    estimate.name = names[i];
+    estimate.value = std::exp(theta[j]);
+    if (se.available) {
+      estimate.standard_error = estimate.value * se.se_theta[j];
+      estimate.ci_low = std::exp(theta[j] - 1.96 * se.se_theta[j]);
+      estimate.ci_high = std::exp(theta[j] + 1.96 * se.se_theta[j]);
+    }
+    summary.parameters.push_back(std::move(estimate));
   }
 }
 
@@ -503,35 +606,13 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
   summary.model = model;
   summary.n_observations = n_observations;
 
-  std::vector<RunResult> runs;
-  int chosen = -1;  // index into runs
-  int best_any = -1;
-  int derived = 0;
-  for (int s = 0; s < options.max_starts; ++s) {
-    VectorXd theta0;
-    if (static_cast<std::size_t>(s) < starts.size()) {
-      theta0 = starts[static_cast<std::size_t>(s)].array().log().matrix();
-    } else if (chosen < 0 && best_any >= 0) {
-      theta0 = derived_start(runs[static_cast<std::size_t>(best_any)].theta, derived++);
-    } else {
-      break;
-    }
-    runs.push_back(run_from(log_likelihood, theta0, scale, options));
-    const RunResult& run = runs.back();
-    const int index = static_cast<int>(runs.size()) - 1;
+  const StartRuns started = run_starts(log_likelihood, starts, scale, options);
+  const std::vector<RunResult>& runs = started.runs;
+  const int chosen = started.chosen;
+  const int best_any = started.best_any;
+  for (const RunResult& run : runs) {
     summary.iterations += run.iterations;
     summary.function_evaluations += run.evaluations;
-    if (!run.started) continue;
-    const double ll = run.at_solution.log_likelihood;
-    if (best_any < 0 || ll > runs[static_cast<std::size_t>(best_any)].at_solution.log_likelihood) {
-      best_any = index;
-    }
-    if (run.termination == FitTermination::converged) {
-      if (chosen < 0 || ll > runs[static_cast<std::size_t>(chosen)].at_solution.log_likelihood) {
-        chosen = index;
-      }
-      if (!options.try_all_starts) break;
-    }
   }
   summary.starts_tried = static_cast<int>(runs.size());
 
@@ -552,31 +633,7 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
   summary.bic = k * std::log(static_cast<double>(n_observations)) - 2.0 * summary.log_likelihood;
 
   const double threshold = gradient_threshold(summary.log_likelihood, options.gradient_tolerance);
-  if (converged) {
-    summary.message =
-        "converged from start " + std::to_string(summary.best_start) + " of " +
-        std::to_string(summary.starts_tried) + " in " + std::to_string(run.iterations) +
-        " iterations: max |dLL/dlog theta| = " + format_number(summary.gradient_norm, 3) +
-        " <= " + format_number(threshold, 3);
-  } else {
-    std::string reason;
-    switch (run.termination) {
-      case FitTermination::max_iterations:
-        reason = "reached the iteration limit (" + std::to_string(options.max_iterations) + ")";
-        break;
-      case FitTermination::line_search_failed:
-        reason = "line search failed (" + run.detail + ")";
-        break;
-      default:
-        reason = "stopped making progress (" + run.detail + ")";
-        break;
-    }
-    summary.message = "did not converge: none of " + std::to_string(summary.starts_tried) +
-                      " starts met the gradient test; the best (start " +
-                      std::to_string(summary.best_start) + ") " + reason +
-                      " with max |dLL/dlog theta| = " + format_number(summary.gradient_norm, 3) +
-                      " > " + format_number(threshold, 3);
-  }
+  summary.message = convergence_message(summary, run, converged, threshold, options);
   int at_edge = 0;
   const std::string edge = parameters_at_edge(names, run.theta, starts, at_edge);
   if (at_edge > 0) {
@@ -597,37 +654,14 @@ FitSummary maximize_log_likelihood(const std::string& model, const std::vector<s
   } else {
     se = standard_errors(log_likelihood, names, run.theta, summary.function_evaluations);
   }
-  summary.standard_errors_available = se.available;
-  summary.standard_errors_message = se.message;
-  if (se.available) {
-    const Eigen::Index k = se.covariance.rows();
-    summary.log_parameter_covariance.resize(static_cast<std::size_t>(k * k));
-    for (Eigen::Index i = 0; i < k; ++i) {
-      for (Eigen::Index j = 0; j < k; ++j) {
-        summary.log_parameter_covariance[static_cast<std::size_t>(i * k + j)] = se.covariance(i, j);
-      }
-    }
-  }
-  summary.parameters.reserve(names.size());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    const Eigen::Index j = static_cast<Eigen::Index>(i);
-    ParameterEstimate estimate;
-    estimate.name = names[i];
-    estimate.value = std::exp(run.theta[j]);
-    if (se.available) {
-      estimate.standard_error = estimate.value * se.se_theta[j];
-      estimate.ci_low = std::exp(run.theta[j] - 1.96 * se.se_theta[j]);
-      estimate.ci_high = std::exp(run.theta[j] + 1.96 * se.se_theta[j]);
-    }
-    summary.parameters.push_back(std::move(estimate));
-  }
+  add_parameters(names, run.theta, se, summary);
   return summary;
 }
 
 bool FitSummary::is_usable() const noexcept {
   if (!converged() || !std::isfinite(log_likelihood)) return false;
   for (const ParameterEstimate& p : parameters) {
-    if (!(p.value > 0.0) || !std::isfinite(p.value)) return false;
+    if (!is_positive_finite(p.value)) return false;
   }
   return true;
 }

@@ -14,6 +14,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/models/simulate.hpp"
 #include "clvkit/models/spend_model.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 
 namespace clvkit {
@@ -26,14 +27,8 @@ constexpr double kMaxExpectedPurchasesPerCustomer = 1.0e6;
 // Parameters per model that the parameter draws support.
 constexpr std::size_t kMaxParameters = 8;
 
-bool positive_finite(double v) { return v > 0.0 && std::isfinite(v); }
-bool non_negative_finite(double v) { return v >= 0.0 && std::isfinite(v); }
-
 void check_options(const ForecastOptions& options, int n_groups) {
-  if (!positive_finite(options.horizon)) {
-    throw UsageError("forecast: horizon is " + format_number(options.horizon) +
-                     ", but must be positive and finite");
-  }
+  require_positive_finite<UsageError>("forecast", "horizon", options.horizon);
   if (options.draws < 1) {
     throw UsageError("forecast: draws is " + std::to_string(options.draws) +
                      ", but must be at least 1");
@@ -42,7 +37,7 @@ void check_options(const ForecastOptions& options, int n_groups) {
     throw UsageError("forecast: threads is " + std::to_string(options.threads) +
                      ", but must be at least 1");
   }
-  if (!non_negative_finite(options.margin)) {
+  if (!is_non_negative_finite(options.margin)) {
     throw UsageError("forecast: margin is " + format_number(options.margin) +
                      ", but must be non-negative and finite");
   }
@@ -58,7 +53,7 @@ void check_options(const ForecastOptions& options, int n_groups) {
 
 void check_customer(const ForecastCustomer& c, std::size_t index, int n_groups) {
   const auto field = [&](const char* name, double value) {
-    if (!non_negative_finite(value)) {
+    if (!is_non_negative_finite(value)) {
       throw_bad_customer(index, std::string("has ") + name + " = " + format_number(value) +
                                     ", but it must be non-negative and finite");
     }
@@ -157,7 +152,7 @@ void perturb_log_scale(const std::vector<double>& lower, std::size_t k, Simulati
 
 bool all_positive_finite(const std::vector<double>& theta) noexcept {
   for (const double v : theta) {
-    if (!positive_finite(v)) return false;
+    if (!is_positive_finite(v)) return false;
   }
   return true;
 }
@@ -300,6 +295,18 @@ void simulate_block(const Model& model, std::size_t customers, std::uint64_t see
   }
 }
 
+// simulate_all on the calling thread alone: block after block, each added as soon as it is done.
+template <class Report>
+void simulate_serially(const Model& model, std::size_t customers, std::uint64_t seed,
+                       std::int64_t block_count, DrawSums& total, const Report& report) {
+  DrawSums sums(total.size());
+  for (std::int64_t block = 0; block < block_count; ++block) {
+    simulate_block(model, customers, seed, block, sums);
+    total.add(sums);
+    report(block + 1);
+  }
+}
+
 // Simulates every block and adds the block sums into `total` in block order, whatever the thread
 // count. With several threads, workers claim blocks in order from a counter and fill a ring of
 // 2 * workers slots; the calling thread adds the slots in block order. A worker waits while its
@@ -317,12 +324,7 @@ void simulate_all(const Model& model, std::size_t customers, std::uint64_t seed,
   const std::size_t sums_size = total.size();
   const std::int64_t workers = std::min<std::int64_t>(threads, block_count);
   if (workers <= 1) {
-    DrawSums sums(sums_size);
-    for (std::int64_t block = 0; block < block_count; ++block) {
-      simulate_block(model, customers, seed, block, sums);
-      total.add(sums);
-      report(block + 1);
-    }
+    simulate_serially(model, customers, seed, block_count, total, report);
     return;
   }
 

@@ -6,23 +6,16 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 
 namespace clvkit {
 
 namespace {
 
-bool positive_finite(double v) { return v > 0.0 && std::isfinite(v); }
-
 bool valid(const GammaGammaParams& params) {
-  return positive_finite(params.p) && positive_finite(params.q) && positive_finite(params.gamma);
-}
-
-void check_parameter(const char* name, double value) {
-  if (!positive_finite(value)) {
-    throw ModelError(std::string("gamma-gamma: ") + name + " is " + format_number(value) +
-                     ", but must be positive and finite");
-  }
+  return is_positive_finite(params.p) && is_positive_finite(params.q) &&
+         is_positive_finite(params.gamma);
 }
 
 void check_mean_exists(const GammaGammaParams& params) {
@@ -36,9 +29,9 @@ void check_mean_exists(const GammaGammaParams& params) {
 }  // namespace
 
 void check_gamma_gamma_params(const GammaGammaParams& params) {
-  check_parameter("p", params.p);
-  check_parameter("q", params.q);
-  check_parameter("gamma", params.gamma);
+  require_positive_finite("gamma-gamma", "p", params.p);
+  require_positive_finite("gamma-gamma", "q", params.q);
+  require_positive_finite("gamma-gamma", "gamma", params.gamma);
 }
 
 // Fader & Hardie (2013) eq. 3. Given nu, the mean m of x Gamma(p, nu) spends is
@@ -50,7 +43,7 @@ void check_gamma_gamma_params(const GammaGammaParams& params) {
 // -q log1p(xm/gamma) - px log1p(gamma/(xm)) - log m, which has no cancellation between large
 // logs when xm and gamma differ a lot.
 double gamma_gamma_log_likelihood(const GammaGammaParams& params, double x, double m) noexcept {
-  if (!valid(params) || !positive_finite(x) || !positive_finite(m)) {
+  if (!valid(params) || !is_positive_finite(x) || !is_positive_finite(m)) {
     return std::numeric_limits<double>::quiet_NaN();
   }
   const double px = params.p * x;
@@ -64,7 +57,7 @@ double gamma_gamma_log_likelihood(const GammaGammaParams& params, double x, doub
 // dLL/dgamma = q / gamma - (px + q) / (xm + gamma)
 double gamma_gamma_log_likelihood_gradient(const GammaGammaParams& params, double x, double m,
                                            std::array<double, 3>& gradient) noexcept {
-  if (!valid(params) || !positive_finite(x) || !positive_finite(m)) {
+  if (!valid(params) || !is_positive_finite(x) || !is_positive_finite(m)) {
     const double nan = std::numeric_limits<double>::quiet_NaN();
     gradient = {nan, nan, nan};
     return nan;
@@ -94,12 +87,12 @@ double gamma_gamma_population_mean(const GammaGammaParams& params) {
 double gamma_gamma_conditional_expected_spend(const GammaGammaParams& params, double x, double m) {
   check_gamma_gamma_params(params);
   check_mean_exists(params);
-  if (!(x >= 0.0) || !std::isfinite(x)) {
+  if (!is_non_negative_finite(x)) {
     throw ModelError("gamma-gamma: x is " + format_number(x) +
                      ", but must be a non-negative, finite number of repeat purchases");
   }
   if (x == 0.0) return params.p * params.gamma / (params.q - 1.0);
-  if (!(m > 0.0) || !std::isfinite(m)) {
+  if (!is_positive_finite(m)) {
     throw ModelError("gamma-gamma: m is " + format_number(m) +
                      ", but the mean spend of a repeat buyer must be positive and finite");
   }

@@ -13,6 +13,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
@@ -301,8 +302,8 @@ double total_log_likelihood(const GammaGammaParams& params, const PreparedSpendD
 }
 
 bool valid(const GammaGammaParams& params) {
-  const auto positive_finite = [](double v) { return v > 0.0 && std::isfinite(v); };
-  return positive_finite(params.p) && positive_finite(params.q) && positive_finite(params.gamma);
+  return is_positive_finite(params.p) && is_positive_finite(params.q) &&
+         is_positive_finite(params.gamma);
 }
 
 double total_log_likelihood(const GammaGammaParams& params, const PreparedSpendData& data,
@@ -329,7 +330,7 @@ void check_data(const std::vector<SpendObservation>& data) {
                        " has x = " + format_number(o.x) +
                        ", but must have at least 1 repeat purchase (filter out one-time buyers)");
     }
-    if (!(o.m > 0.0) || !std::isfinite(o.m)) {
+    if (!is_positive_finite(o.m)) {
       throw ModelError("gamma-gamma fit: observation " + std::to_string(i + 1) + " has m = " +
                        format_number(o.m) + ", but the mean spend must be positive and finite");
     }
@@ -391,7 +392,7 @@ std::vector<Eigen::VectorXd> starting_values(const std::vector<SpendPattern>& pa
     if (!(ratio > k * 1.0001)) continue;
     const double p = k * mean_inv_x / (ratio - k);
     const double gamma = mean_m * (q - 1.0) / p;
-    if (p > 0.0 && std::isfinite(p) && gamma > 0.0 && std::isfinite(gamma)) {
+    if (is_positive_finite(p) && is_positive_finite(gamma)) {
       starts.push_back(Eigen::Vector3d(p, q, gamma));
     }
   }

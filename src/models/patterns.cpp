@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "clvkit/util/radix_sort.hpp"
@@ -25,11 +26,11 @@ namespace {
 [[noreturn]] void throw_bad_history(const char* what, std::size_t i, double x, double t_x,
                                     double T) {
   const std::string where = std::string(what) + " " + std::to_string(i + 1) + " has ";
-  if (!(x >= 0.0) || !std::isfinite(x)) {
+  if (!is_non_negative_finite(x)) {
     throw ModelError(where + "x = " + format_number(x) +
                      ", but the number of repeat purchases must be non-negative and finite");
   }
-  if (!(T >= 0.0) || !std::isfinite(T)) {
+  if (!is_non_negative_finite(T)) {
     throw ModelError(where + "T = " + format_number(T) + ", but must be non-negative and finite");
   }
   throw ModelError(where + "t_x = " + format_number(t_x) +
@@ -92,7 +93,7 @@ CoordinateRanks merge_ranks(std::vector<std::vector<double>> block_values) {
 
 void check_purchase_history(const char* what, std::size_t i, double x, double t_x, double T) {
   const bool valid =
-      x >= 0.0 && std::isfinite(x) && T >= 0.0 && std::isfinite(T) && t_x >= 0.0 && t_x <= T;
+      is_non_negative_finite(x) && is_non_negative_finite(T) && t_x >= 0.0 && t_x <= T;
   if (!valid) throw_bad_history(what, i, x, t_x, T);
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "clvkit/error.hpp"
+#include "clvkit/util/checks.hpp"
 
 namespace clvkit {
 
@@ -48,7 +49,7 @@ double parse_horizon_days(std::string_view text, std::string_view what) {
   double count = 0.0;
   const char* end = text.data() + text.size() - 1;
   const auto [ptr, ec] = std::from_chars(text.data(), end, count);
-  if (ec != std::errc() || ptr != end || !std::isfinite(count) || count <= 0.0) fail();
+  if (ec != std::errc() || ptr != end || !is_positive_finite(count)) fail();
   switch (text.back()) {
     case 'd':
       return count;

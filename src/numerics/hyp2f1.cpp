@@ -220,6 +220,8 @@ double log_r1_coefficient(double c, double ca, double cb, double d, int* sign) n
   return v;
 }
 
+// Long on purpose: one derivation whose two cases (m >= 1, m = 0) share a dozen intermediates and
+// the recurrence; split, every piece would take them all as arguments.
 ConnectionParts connection_parts(double a, double b, double c, double s, int max_terms) noexcept {
   ConnectionParts p;
   const double delta = c - a - b;
@@ -580,6 +582,118 @@ Hyp2f1Result hyp2f1(double a, double b, double c, double z) noexcept {
   return out;
 }
 
+// hyp2f1_deficit's three ways to D = (1 - (1-z)^b F(a, b; c; z)) / b: each returns false when
+// it does not apply or does not converge within `cap` terms.
+namespace {
+
+// (a) The z-series: D = lead - s^b J, J = (F - 1)/b = sum_{n>=1} (a)_n (1+b)_{n-1} z^n/((c)_n n!)
+//     = (a z / c) sum_k (a+1)_k (1+b)_k (1)_k / ((c+1)_k (2)_k k!) z^k.
+bool deficit_by_series(double a, double b, double c, double z, double lead, double sb, int cap,
+                       Hyp2f1Result* res) noexcept {
+  double t = 1.0, sum = 1.0, abs_sum = 1.0;
+  const double settle = std::max({0.0, -(a + 1.0), -(b + 1.0), -(c + 1.0)});
+  double ratio = z * (a + 1.0) * (b + 1.0) / ((c + 1.0) * 2.0);
+  int terms = 1;
+  bool converged = false;
+  double truncation = 0.0;
+  for (int k = 0; k < cap; ++k) {
+    t *= ratio;
+    sum += t;
+    abs_sum += std::fabs(t);
+    ++terms;
+    if (t == 0.0) {
+      converged = true;
+      break;
+    }
+    if (!std::isfinite(abs_sum)) return false;
+    const double k1 = k + 1.0;
+    ratio = z * (a + 1.0 + k1) * (b + 1.0 + k1) / ((c + 1.0 + k1) * (k1 + 2.0));
+    if (k1 > settle) {
+      const double rho = std::max(std::fabs(ratio), z);
+      if (rho < 1.0 && std::fabs(t) * rho / (1.0 - rho) <= kTol * std::fabs(sum)) {
+        truncation = std::fabs(t) * rho / (1.0 - rho);
+        converged = true;
+        break;
+      }
+    }
+  }
+  if (!converged) return false;
+  const double j = a * z / c * sum;
+  const double value = lead - sb * j;
+  const double j_err =
+      std::fabs(a * z / c) *
+      (kEps * abs_sum * (2.0 + std::sqrt(static_cast<double>(terms))) + truncation);
+  res->value = value;
+  res->error = value == 0.0 ? kInf
+                            : (kEps * 4.0 * (std::fabs(lead) + std::fabs(sb * j)) + sb * j_err) /
+                                  std::fabs(value);
+  res->method = Hyp2f1Method::series;
+  res->terms = terms;
+  return true;
+}
+
+// (b) Connection with b divided out: F = R1 + b Rest, D = (1 - s^b R1)/b - s^b Rest, where
+//     log(s^b R1) = b [log s + Lg(c-b, b) - Lg(c-a-b, b)] is O(b), so D has no 1/b anywhere.
+//     Needs c, c-a, c-b, c-a-b > 0 (true in BG/NBD when |b| = |a_model - 1| < 1/4).
+bool deficit_by_connection(double a, double b, double c, double s, double log_s, int cap,
+                           Hyp2f1Result* res) noexcept {
+  const double delta = c - a - b;
+  if (!(c > 0.0 && c - a > 0.0 && c - b > 0.0 && delta > 0.0)) return false;
+  const ConnectionParts p = connection_parts(a, b, c, s, cap);
+  if (!p.ok) return false;
+  const double xi =
+      log_s + lgamma_difference_quotient(c - b, b, c) - lgamma_difference_quotient(delta, b, c - a);
+  const double first = -xi * exprel(b * xi);  // (1 - s^b R1)/b
+  const double sbr1 = std::exp(b * xi);       // s^b R1 (R1 > 0 here)
+  double rest_rel;                            // Rest / R1
+  double abs_rel;
+  if (p.m >= 1) {
+    rest_rel = p.fin_hat + p.tail_rel;
+    abs_rel = p.fin_abs + p.tail_abs;
+  } else {
+    // Rest = R1 [-g0_hat + eta * tail_hat] (R1 = scale / eta); the only 1/eta-type
+    // cancellation left, between `first` and this, is for c - a - b -> 0 (A -> b in BG/NBD).
+    rest_rel = -p.g0_hat + p.eta * p.tail_hat;
+    abs_rel = std::fabs(p.g0_hat) + std::fabs(p.eta) * p.tail_abs;
+  }
+  const double value = first - sbr1 * rest_rel;
+  res->value = value;
+  res->error =
+      value == 0.0
+          ? kInf
+          : (kEps * (std::fabs(first) * (4.0 + std::fabs(xi)) + sbr1 * abs_rel * (4.0 + p.terms)) +
+             (std::fabs(first) + sbr1 * std::fabs(rest_rel)) * p.log_error) /
+                std::fabs(value);
+  res->method = Hyp2f1Method::connection;
+  res->terms = p.terms;
+  return true;
+}
+
+// (c) Plain: D = (1 - s^b F)/b with F from log_hyp2f1; fine once |b| is not small.
+bool deficit_by_plain(double a, double b, double c, double z, double s, double log_s,
+                      Hyp2f1Result* res) noexcept {
+  if (b == 0.0) return false;
+  const LogHyp2f1Result f = log_hyp2f1(a, b, c, z, s);
+  if (f.method == Hyp2f1Method::invalid) return false;
+  const double lg = b * log_s + f.log_abs;  // log |s^b F|
+  double value;
+  if (f.sign > 0) {
+    value = -std::expm1(lg) / b;
+  } else {
+    value = (1.0 + std::exp(lg)) / b;
+  }
+  const double g = std::exp(lg);
+  res->value = value;
+  res->error = value == 0.0
+                   ? kInf
+                   : (g * (f.error + kEps * (2.0 + std::fabs(lg)))) / std::fabs(b * value) + kEps;
+  res->method = f.method;
+  res->terms = f.terms;
+  return true;
+}
+
+}  // namespace
+
 Hyp2f1Result hyp2f1_deficit(double a, double b, double c, double z, double one_minus_z) noexcept {
   Hyp2f1Result out;
   out.value = kNaN;
@@ -605,108 +719,6 @@ Hyp2f1Result hyp2f1_deficit(double a, double b, double c, double z, double one_m
   const double lead = -log_s * exprel(b * log_s);
   const double sb = std::exp(b * log_s);
 
-  // (a) The z-series: D = lead - s^b J, J = (F - 1)/b = sum_{n>=1} (a)_n (1+b)_{n-1} z^n/((c)_n n!)
-  //     = (a z / c) sum_k (a+1)_k (1+b)_k (1)_k / ((c+1)_k (2)_k k!) z^k.
-  const auto by_series = [&](int cap, Hyp2f1Result* res) {
-    double t = 1.0, sum = 1.0, abs_sum = 1.0;
-    const double settle = std::max({0.0, -(a + 1.0), -(b + 1.0), -(c + 1.0)});
-    double ratio = z * (a + 1.0) * (b + 1.0) / ((c + 1.0) * 2.0);
-    int terms = 1;
-    bool converged = false;
-    double truncation = 0.0;
-    for (int k = 0; k < cap; ++k) {
-      t *= ratio;
-      sum += t;
-      abs_sum += std::fabs(t);
-      ++terms;
-      if (t == 0.0) {
-        converged = true;
-        break;
-      }
-      if (!std::isfinite(abs_sum)) return false;
-      const double k1 = k + 1.0;
-      ratio = z * (a + 1.0 + k1) * (b + 1.0 + k1) / ((c + 1.0 + k1) * (k1 + 2.0));
-      if (k1 > settle) {
-        const double rho = std::max(std::fabs(ratio), z);
-        if (rho < 1.0 && std::fabs(t) * rho / (1.0 - rho) <= kTol * std::fabs(sum)) {
-          truncation = std::fabs(t) * rho / (1.0 - rho);
-          converged = true;
-          break;
-        }
-      }
-    }
-    if (!converged) return false;
-    const double j = a * z / c * sum;
-    const double value = lead - sb * j;
-    const double j_err =
-        std::fabs(a * z / c) *
-        (kEps * abs_sum * (2.0 + std::sqrt(static_cast<double>(terms))) + truncation);
-    res->value = value;
-    res->error = value == 0.0 ? kInf
-                              : (kEps * 4.0 * (std::fabs(lead) + std::fabs(sb * j)) + sb * j_err) /
-                                    std::fabs(value);
-    res->method = Hyp2f1Method::series;
-    res->terms = terms;
-    return true;
-  };
-
-  // (b) Connection with b divided out: F = R1 + b Rest, D = (1 - s^b R1)/b - s^b Rest, where
-  //     log(s^b R1) = b [log s + Lg(c-b, b) - Lg(c-a-b, b)] is O(b), so D has no 1/b anywhere.
-  //     Needs c, c-a, c-b, c-a-b > 0 (true in BG/NBD when |b| = |a_model - 1| < 1/4).
-  const auto by_connection = [&](int cap, Hyp2f1Result* res) {
-    const double delta = c - a - b;
-    if (!(c > 0.0 && c - a > 0.0 && c - b > 0.0 && delta > 0.0)) return false;
-    const ConnectionParts p = connection_parts(a, b, c, s, cap);
-    if (!p.ok) return false;
-    const double xi = log_s + lgamma_difference_quotient(c - b, b, c) -
-                      lgamma_difference_quotient(delta, b, c - a);
-    const double first = -xi * exprel(b * xi);  // (1 - s^b R1)/b
-    const double sbr1 = std::exp(b * xi);       // s^b R1 (R1 > 0 here)
-    double rest_rel;                            // Rest / R1
-    double abs_rel;
-    if (p.m >= 1) {
-      rest_rel = p.fin_hat + p.tail_rel;
-      abs_rel = p.fin_abs + p.tail_abs;
-    } else {
-      // Rest = R1 [-g0_hat + eta * tail_hat] (R1 = scale / eta); the only 1/eta-type
-      // cancellation left, between `first` and this, is for c - a - b -> 0 (A -> b in BG/NBD).
-      rest_rel = -p.g0_hat + p.eta * p.tail_hat;
-      abs_rel = std::fabs(p.g0_hat) + std::fabs(p.eta) * p.tail_abs;
-    }
-    const double value = first - sbr1 * rest_rel;
-    res->value = value;
-    res->error = value == 0.0 ? kInf
-                              : (kEps * (std::fabs(first) * (4.0 + std::fabs(xi)) +
-                                         sbr1 * abs_rel * (4.0 + p.terms)) +
-                                 (std::fabs(first) + sbr1 * std::fabs(rest_rel)) * p.log_error) /
-                                    std::fabs(value);
-    res->method = Hyp2f1Method::connection;
-    res->terms = p.terms;
-    return true;
-  };
-
-  // (c) Plain: D = (1 - s^b F)/b with F from log_hyp2f1; fine once |b| is not small.
-  const auto by_plain = [&](Hyp2f1Result* res) {
-    if (b == 0.0) return false;
-    const LogHyp2f1Result f = log_hyp2f1(a, b, c, z, s);
-    if (f.method == Hyp2f1Method::invalid) return false;
-    const double lg = b * log_s + f.log_abs;  // log |s^b F|
-    double value;
-    if (f.sign > 0) {
-      value = -std::expm1(lg) / b;
-    } else {
-      value = (1.0 + std::exp(lg)) / b;
-    }
-    const double g = std::exp(lg);
-    res->value = value;
-    res->error = value == 0.0
-                     ? kInf
-                     : (g * (f.error + kEps * (2.0 + std::fabs(lg)))) / std::fabs(b * value) + kEps;
-    res->method = f.method;
-    res->terms = f.terms;
-    return true;
-  };
-
   const double series_cost = estimate_terms(a + 1.0, b + 1.0, c + 1.0, z);
   const bool small_b = std::fabs(b) < 0.25;
   const double conn_cost = estimate_connection(a, b, c, s);
@@ -716,19 +728,21 @@ Hyp2f1Result hyp2f1_deficit(double a, double b, double c, double z, double one_m
     if (ok && std::isfinite(r.value) && r.error < best.error) best = r;
   };
   if (series_cost <= conn_cost || z <= 0.5) {
-    consider(by_series(
+    consider(deficit_by_series(
+        a, b, c, z, lead, sb,
         static_cast<int>(std::min<double>(kDefaultMaxTerms, 4.0 * series_cost + 200.0)), &r));
     if (best.error < 1e-13) return best;
   }
   if (small_b) {
-    consider(by_connection(
+    consider(deficit_by_connection(
+        a, b, c, s, log_s,
         static_cast<int>(std::min<double>(kDefaultMaxTerms, 4.0 * conn_cost + 200.0)), &r));
     if (best.error < 1e-13) return best;
   }
-  consider(by_plain(&r));
+  consider(deficit_by_plain(a, b, c, z, s, log_s, &r));
   if (best.error < 1e-12) return best;
   if (!(series_cost <= conn_cost || z <= 0.5)) {
-    consider(by_series(kDefaultMaxTerms, &r));
+    consider(deficit_by_series(a, b, c, z, lead, sb, kDefaultMaxTerms, &r));
   }
   return best;
 }

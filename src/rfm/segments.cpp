@@ -317,6 +317,71 @@ std::string read_file(const fs::path& path) {
   return std::move(content).str();
 }
 
+// ---------------------------------------------------------------------------------------------
+// Checks of a whole scheme.
+
+// Every segment named (uniquely) and described, with rules whose ranges lie in 1..bins.
+void check_segments(const Where& top, const std::vector<Segment>& segments, int bins) {
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const Segment& segment = segments[i];
+    const Where where = top.in(segment_where(segment.name, i));
+    if (segment.name.empty()) where.fail("name is empty");
+    for (std::size_t k = 0; k < i; ++k) {
+      if (segments[k].name == segment.name) {
+        where.fail("duplicate segment name (segments " + std::to_string(k + 1) + " and " +
+                   std::to_string(i + 1) + ")");
+      }
+    }
+    if (segment.description.empty()) where.fail("description is empty");
+    if (segment.rules.empty()) where.fail("no rules");
+    for (std::size_t k = 0; k < segment.rules.size(); ++k) {
+      const Where rule_at = top.in(rule_where(segment.name, i, k));
+      const SegmentRule& rule = segment.rules[k];
+      for (const auto& [key, range] :
+           {std::pair{"r", rule.r}, std::pair{"f", rule.f}, std::pair{"m", rule.m}}) {
+        if (!range) continue;
+        const std::string shown = std::string("'") + key + "' [" + std::to_string(range->lo) +
+                                  ", " + std::to_string(range->hi) + "]";
+        if (range->lo > range->hi) rule_at.fail("range " + shown + " is empty (lo > hi)");
+        if (range->lo < 1 || range->hi > bins) {
+          rule_at.fail("range " + shown + " is outside 1.." + std::to_string(bins));
+        }
+      }
+    }
+  }
+}
+
+// Every cell of `lookup` (segment per R-F-M cell, -1 = none) covered, and every segment and rule
+// given at least one cell (`rule_cells`: the cells each rule of each segment took).
+void check_coverage(const Where& top, const std::vector<Segment>& segments, int bins,
+                    const std::vector<int>& lookup,
+                    const std::vector<std::vector<int>>& rule_cells) {
+  const auto uncovered = std::count(lookup.begin(), lookup.end(), -1);
+  if (uncovered > 0) {
+    const auto first =
+        static_cast<int>(std::find(lookup.begin(), lookup.end(), -1) - lookup.begin());
+    const int r = first / (bins * bins) + 1;
+    const int f = first / bins % bins + 1;
+    const int m = first % bins + 1;
+    top.fail("no rule covers cell " + cell_name(r, f, m) + " (R-F-M; " + std::to_string(uncovered) +
+             " of " + std::to_string(lookup.size()) +
+             " cells uncovered; add a rule, e.g. a last catch-all segment with rule {})");
+  }
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    const std::vector<int>& taken = rule_cells[i];
+    if (std::all_of(taken.begin(), taken.end(), [](int n) { return n == 0; })) {
+      top.fail(segment_where(segments[i].name, i) +
+               " is unreachable: every cell it covers is taken by earlier rules");
+    }
+    for (std::size_t k = 0; k < taken.size(); ++k) {
+      if (taken[k] == 0) {
+        top.fail(rule_where(segments[i].name, i, k) +
+                 " is unreachable: every cell it covers is taken by earlier rules");
+      }
+    }
+  }
+}
+
 }  // namespace
 
 const std::string& Segment::label_or_name(std::string_view language) const {
@@ -343,34 +408,7 @@ SegmentScheme::SegmentScheme(std::string name, std::string description, int bins
     top.in("scoring").fail(e.what());
   }
   if (segments_.empty()) top.fail("no segments");
-
-  for (std::size_t i = 0; i < segments_.size(); ++i) {
-    const Segment& segment = segments_[i];
-    const Where where = top.in(segment_where(segment.name, i));
-    if (segment.name.empty()) where.fail("name is empty");
-    for (std::size_t k = 0; k < i; ++k) {
-      if (segments_[k].name == segment.name) {
-        where.fail("duplicate segment name (segments " + std::to_string(k + 1) + " and " +
-                   std::to_string(i + 1) + ")");
-      }
-    }
-    if (segment.description.empty()) where.fail("description is empty");
-    if (segment.rules.empty()) where.fail("no rules");
-    for (std::size_t k = 0; k < segment.rules.size(); ++k) {
-      const Where rule_at = top.in(rule_where(segment.name, i, k));
-      const SegmentRule& rule = segment.rules[k];
-      for (const auto& [key, range] :
-           {std::pair{"r", rule.r}, std::pair{"f", rule.f}, std::pair{"m", rule.m}}) {
-        if (!range) continue;
-        const std::string shown = std::string("'") + key + "' [" + std::to_string(range->lo) +
-                                  ", " + std::to_string(range->hi) + "]";
-        if (range->lo > range->hi) rule_at.fail("range " + shown + " is empty (lo > hi)");
-        if (range->lo < 1 || range->hi > bins_) {
-          rule_at.fail("range " + shown + " is outside 1.." + std::to_string(bins_));
-        }
-      }
-    }
-  }
+  check_segments(top, segments_, bins_);
 
   // First match wins: walk the rules in order and give each cell to the first rule covering it.
   // A rule (and so a segment) that gets no cell can never be assigned.
@@ -398,31 +436,7 @@ SegmentScheme::SegmentScheme(std::string name, std::string description, int bins
       rule_cells[i].push_back(taken);
     }
   }
-
-  const auto uncovered = std::count(lookup_.begin(), lookup_.end(), -1);
-  if (uncovered > 0) {
-    const auto first =
-        static_cast<int>(std::find(lookup_.begin(), lookup_.end(), -1) - lookup_.begin());
-    const int r = first / (bins_ * bins_) + 1;
-    const int f = first / bins_ % bins_ + 1;
-    const int m = first % bins_ + 1;
-    top.fail("no rule covers cell " + cell_name(r, f, m) + " (R-F-M; " + std::to_string(uncovered) +
-             " of " + std::to_string(cells) +
-             " cells uncovered; add a rule, e.g. a last catch-all segment with rule {})");
-  }
-  for (std::size_t i = 0; i < segments_.size(); ++i) {
-    const std::vector<int>& taken = rule_cells[i];
-    if (std::all_of(taken.begin(), taken.end(), [](int n) { return n == 0; })) {
-      top.fail(segment_where(segments_[i].name, i) +
-               " is unreachable: every cell it covers is taken by earlier rules");
-    }
-    for (std::size_t k = 0; k < taken.size(); ++k) {
-      if (taken[k] == 0) {
-        top.fail(rule_where(segments_[i].name, i, k) +
-                 " is unreachable: every cell it covers is taken by earlier rules");
-      }
-    }
-  }
+  check_coverage(top, segments_, bins_, lookup_, rule_cells);
 }
 
 std::size_t SegmentScheme::cell_index(RfmScore score) const noexcept {

@@ -8,14 +8,13 @@
 #include <cstring>
 #include <limits>
 #include <memory>
-#include <new>
 #include <span>
 #include <string_view>
-#include <type_traits>
 #include <vector>
 
 #include "clvkit/error.hpp"
 #include "clvkit/summary/customer_summary.hpp"
+#include "clvkit/util/huge_buffer.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "log_scan.hpp"
 
@@ -33,34 +32,10 @@ inline void prefetch_line(const void* address) noexcept {
 #endif
 }
 
-/// Unmaps what allocate_huge mapped.
-struct FreeHugeBuffer {
-  std::size_t bytes = 0;
-  void operator()(void* memory) const noexcept;
-};
-
-/// Room for `count` T in fresh memory aligned to 2 MiB and offered to the kernel for
-/// transparent huge pages. Arrays of hundreds of megabytes read at random (hash slots,
-/// accumulators) otherwise miss the TLB on nearly every access. The memory is mapped, not taken
-/// from the heap, so freeing it returns it to the system at once (the heap would keep it in the
-/// process). Nothing is constructed: the kernel's zero bytes are the value of an integer array,
-/// and ChunkedArray constructs its elements as it hands them out, so a page is first touched
-/// when it is used (a fault on fresh memory costs more than filling it, and small tables touch
-/// a few pages of a 4 MiB chunk, not all of them).
-void* map_huge(std::size_t bytes);
-
-template <class T>
-std::unique_ptr<T[], FreeHugeBuffer> allocate_huge(std::size_t count) {
-  static_assert(std::is_trivially_destructible_v<T> && std::is_trivially_copyable_v<T>);
-  constexpr std::size_t kHugePage = std::size_t{2} << 20;
-  const std::size_t bytes = (count * sizeof(T) + kHugePage - 1) / kHugePage * kHugePage;
-  return std::unique_ptr<T[], FreeHugeBuffer>(static_cast<T*>(map_huge(bytes)),
-                                              FreeHugeBuffer{bytes});
-}
-
 /// Storage in fixed chunks of 2^Shift elements (allocate_huge) that never move: growing costs
 /// no copy of what is already there (a vector of 10M accumulators would copy 640 MB while
-/// doubling).
+/// doubling). Elements are constructed as append hands them out, so a chunk's pages are first
+/// touched when used (small tables touch a few pages of a 4 MiB chunk, not all of them).
 template <class T, unsigned Shift>
 class ChunkedArray {
  public:
@@ -95,9 +70,9 @@ class ChunkedArray {
   }
 
  private:
-  static std::unique_ptr<T[], FreeHugeBuffer> allocate_chunk() { return allocate_huge<T>(kChunk); }
+  static HugeBuffer<T> allocate_chunk() { return allocate_huge<T>(kChunk); }
 
-  std::vector<std::unique_ptr<T[], FreeHugeBuffer>> chunks_;
+  std::vector<HugeBuffer<T>> chunks_;
   std::size_t size_ = 0;
 };
 
@@ -397,7 +372,7 @@ class CustomerTable {
   // before any insert writes it, and a first read of fresh memory maps the shared zero page,
   // which the first write then has to replace (two faults a page instead of one; a profile at
   // 10M customers showed the second at ~7% of the run).
-  static std::unique_ptr<std::uint64_t[], FreeHugeBuffer> allocate_slots(unsigned bits) {
+  static HugeBuffer<std::uint64_t> allocate_slots(unsigned bits) {
     const std::size_t count = std::size_t{1} << bits;
     auto slots = allocate_huge<std::uint64_t>(count);
     populate_pages(slots.get(), count * sizeof(std::uint64_t), 1);
@@ -536,7 +511,7 @@ class CustomerTable {
   ChunkedArray<Accumulator, 16> customers_;  ///< 4 MiB chunks
   std::vector<char> id_bytes_;               ///< the arena of ids longer than kInlineId
   /// 2^slot_bits_ slots: 0 = empty, else hash high 32 bits << 32 | index + 1
-  std::unique_ptr<std::uint64_t[], FreeHugeBuffer> slots_;
+  HugeBuffer<std::uint64_t> slots_;
   unsigned slot_bits_;
   DayPool days_;  ///< sorted day lists, one power-of-two region per customer
   std::vector<std::uint32_t> free_days_;  ///< per log2 size: first freed region, kNone = none

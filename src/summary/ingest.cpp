@@ -340,6 +340,54 @@ void count_split_days(const std::vector<CustomerTable>& before_tables,
   }
 }
 
+// Counts, over the tables of both sides, the customers who only buy after the split (with all
+// their rows) into `out` and returns those with no purchase day at all; one partition per task.
+std::int64_t count_customers_by_side(const std::vector<CustomerTable>& before_tables,
+                                     const std::vector<CustomerTable>& after_tables,
+                                     const std::vector<std::vector<std::int64_t>>& before_rows,
+                                     const std::vector<std::vector<std::int64_t>>& after_rows,
+                                     int threads, SplitHistory& out) {
+  struct SideCounts {
+    std::int64_t after_only_customers = 0;
+    std::int64_t after_only_rows = 0;
+    std::int64_t without_purchase = 0;
+  };
+  std::vector<SideCounts> counts(before_tables.size());
+  parallel_for(threads, before_tables.size(), [&](std::size_t p) {
+    const CustomerTable& before_table = before_tables[p];
+    const CustomerTable& after_table = after_tables[p];
+    SideCounts& count = counts[p];
+    for (std::uint32_t b = 0; b < before_table.size(); ++b) {
+      if (before_table[b].days_count > 0) continue;
+      const std::string_view id = before_table.id(before_table[b]);
+      const std::uint32_t a = after_table.find(id, detail::hash_id(id));
+      if (a != kNone && after_table[a].days_count > 0) {
+        ++count.after_only_customers;
+        count.after_only_rows += before_rows[p][b] + after_rows[p][a];
+      } else {
+        ++count.without_purchase;
+      }
+    }
+    for (std::uint32_t a = 0; a < after_table.size(); ++a) {
+      const std::string_view id = after_table.id(after_table[a]);
+      if (before_table.find(id, detail::hash_id(id)) != kNone) continue;  // counted above
+      if (after_table[a].days_count > 0) {
+        ++count.after_only_customers;
+        count.after_only_rows += after_rows[p][a];
+      } else {
+        ++count.without_purchase;
+      }
+    }
+  });
+  std::int64_t without_purchase = 0;
+  for (const SideCounts& count : counts) {
+    out.after_only_customers += count.after_only_customers;
+    out.after_only_rows += count.after_only_rows;
+    without_purchase += count.without_purchase;
+  }
+  return without_purchase;
+}
+
 }  // namespace
 
 SplitHistory ingest_split(const LogInput& input, const std::string& source,
@@ -376,47 +424,8 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
         }
       });
 
-  // Customers by side, per partition: those who only buy after the split (with all their rows)
-  // and those with no purchase day at all.
-  struct SideCounts {
-    std::int64_t after_only_customers = 0;
-    std::int64_t after_only_rows = 0;
-    std::int64_t without_purchase = 0;
-  };
-  std::vector<SideCounts> counts(partitions);
-  parallel_for(threads, partitions, [&](std::size_t p) {
-    const CustomerTable& before_table = before_tables[p];
-    const CustomerTable& after_table = after_tables[p];
-    SideCounts& count = counts[p];
-    for (std::uint32_t b = 0; b < before_table.size(); ++b) {
-      if (before_table[b].days_count > 0) continue;
-      const std::string_view id = before_table.id(before_table[b]);
-      const std::uint32_t a = after_table.find(id, detail::hash_id(id));
-      if (a != kNone && after_table[a].days_count > 0) {
-        ++count.after_only_customers;
-        count.after_only_rows += before_rows[p][b] + after_rows[p][a];
-      } else {
-        ++count.without_purchase;
-      }
-    }
-    for (std::uint32_t a = 0; a < after_table.size(); ++a) {
-      const std::string_view id = after_table.id(after_table[a]);
-      if (before_table.find(id, detail::hash_id(id)) != kNone) continue;  // counted above
-      if (after_table[a].days_count > 0) {
-        ++count.after_only_customers;
-        count.after_only_rows += after_rows[p][a];
-      } else {
-        ++count.without_purchase;
-      }
-    }
-  });
-  std::int64_t without_purchase = 0;
-  for (const SideCounts& count : counts) {
-    out.after_only_customers += count.after_only_customers;
-    out.after_only_rows += count.after_only_rows;
-    without_purchase += count.without_purchase;
-  }
-  base.stats.customers_without_purchase = without_purchase;
+  base.stats.customers_without_purchase =
+      count_customers_by_side(before_tables, after_tables, before_rows, after_rows, threads, out);
   std::vector<std::vector<std::int64_t>>().swap(before_rows);
   std::vector<std::vector<std::int64_t>>().swap(after_rows);
   const std::vector<CustomerRef> order = output_order(before_tables, threads);

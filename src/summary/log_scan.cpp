@@ -710,6 +710,62 @@ RowOrderProbe probe_row_order(const std::vector<Block>& blocks, std::size_t coun
   return probe;
 }
 
+// The header: the first record of the first bytes, read on until it is whole. The reader is left
+// at the first byte after it.
+struct Header {
+  Columns columns;
+  std::size_t fields = 0;
+  char delimiter = ',';
+  std::int64_t next_line = 0;  ///< the line number of the first data row
+};
+
+Header read_header(BlockReader& reader, const std::string& source, const IngestOptions& options) {
+  Bytes& head = reader.carry();
+  reader.read_more(head, reader.block_bytes());
+  std::size_t skip = 0;
+  std::optional<CsvReader> header;
+  for (;;) {
+    skip = head.size() >= 3 && std::memcmp(head.data(), "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    const bool complete = reader.at_end();
+    header.emplace(std::span<char>(head.data() + skip, head.size() - skip), source,
+                   options.delimiter, complete, 1);
+    if (header->next()) break;
+    if (complete) throw InputError(source + ":1:0: empty log: no header line");
+    reader.read_more(head, std::max(head.size(), reader.block_bytes()));
+  }
+  Header result{locate_columns(*header, options), header->size(), header->delimiter(),
+                header->next_line()};
+  const std::size_t header_bytes = skip + header->consumed();
+  header.reset();
+  reader.skip(header_bytes);
+  return result;
+}
+
+// Adds the results of a parsed batch's blocks in file order: statistics, day range and line
+// count (`next_line`, the line of the batch's first row, moves past the batch). Throws the
+// InputError of the first bad row.
+void merge_batch(const Batch& batch, const std::string& source, std::int64_t& next_line,
+                 IngestStats& stats, Day& first_day, Day& last_day) {
+  for (std::size_t b = 0; b < batch.count; ++b) {
+    const BlockResult& result = batch.blocks[b].result;
+    if (result.error) {
+      throw InputError(source + ":" + std::to_string(next_line + result.error->line - 1) + ":" +
+                       std::to_string(result.error->column) + ": " + result.error->reason);
+    }
+    next_line += result.line_ends;
+    stats.rows_read += result.stats.rows_read;
+    stats.rows_used += result.stats.rows_used;
+    stats.rows_after_as_of += result.stats.rows_after_as_of;
+    for (int reason = 0; reason < static_cast<int>(RejectReason::count_); ++reason) {
+      stats.rejected[reason] += result.stats.rejected[reason];
+    }
+    stats.returns_netted += result.stats.returns_netted;
+    stats.zero_amount_rows += result.stats.zero_amount_rows;
+    first_day = std::min(first_day, result.first_day);
+    last_day = std::max(last_day, result.last_day);
+  }
+}
+
 }  // namespace
 
 std::string describe_stats(const IngestStats& stats) {
@@ -733,32 +789,15 @@ LogScan scan_log(const LogInput& input, const std::string& source, const IngestO
   const DateParser dates(options.date_format);
   BlockReader reader(input, source,
                      options.block_bytes == 0 ? kDefaultBlockBytes : options.block_bytes);
-
-  // The header: the first record of the first bytes, read on until it is whole.
-  Bytes& head = reader.carry();
-  reader.read_more(head, reader.block_bytes());
-  std::size_t skip = 0;
-  std::optional<CsvReader> header;
-  for (;;) {
-    skip = head.size() >= 3 && std::memcmp(head.data(), "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
-    const bool complete = reader.at_end();
-    header.emplace(std::span<char>(head.data() + skip, head.size() - skip), source,
-                   options.delimiter, complete, 1);
-    if (header->next()) break;
-    if (complete) throw InputError(source + ":1:0: empty log: no header line");
-    reader.read_more(head, std::max(head.size(), reader.block_bytes()));
-  }
+  const Header header = read_header(reader, source, options);
   RowRules rules{options,
                  dates,
-                 locate_columns(*header, options),
-                 header->size(),
-                 header->delimiter(),
+                 header.columns,
+                 header.fields,
+                 header.delimiter,
                  std::max<std::size_t>(partitions, 1),
                  false};
-  std::int64_t next_line = header->next_line();
-  const std::size_t header_bytes = skip + header->consumed();
-  header.reset();
-  reader.skip(header_bytes);
+  std::int64_t next_line = header.next_line;
 
   LogScan scan;
   scan.delimiter = rules.delimiter;
@@ -810,24 +849,7 @@ LogScan scan_log(const LogInput& input, const std::string& source, const IngestO
     if (input.stream == nullptr && apply_count > 0) {
       released = release_mapped(input.mapped, released, applying.mapped_end);
     }
-    for (std::size_t b = 0; b < parsing.count; ++b) {
-      const BlockResult& result = parsing.blocks[b].result;
-      if (result.error) {
-        throw InputError(source + ":" + std::to_string(next_line + result.error->line - 1) + ":" +
-                         std::to_string(result.error->column) + ": " + result.error->reason);
-      }
-      next_line += result.line_ends;
-      stats.rows_read += result.stats.rows_read;
-      stats.rows_used += result.stats.rows_used;
-      stats.rows_after_as_of += result.stats.rows_after_as_of;
-      for (int reason = 0; reason < static_cast<int>(RejectReason::count_); ++reason) {
-        stats.rejected[reason] += result.stats.rejected[reason];
-      }
-      stats.returns_netted += result.stats.returns_netted;
-      stats.zero_amount_rows += result.stats.zero_amount_rows;
-      first_day = std::min(first_day, result.first_day);
-      last_day = std::max(last_day, result.last_day);
-    }
+    merge_batch(parsing, source, next_line, stats, first_day, last_day);
     if (step == 0 && choose_runs) {
       rules.merge_runs = choose_runs(probe_row_order(parsing.blocks, parsing.count));
     }

@@ -54,8 +54,9 @@ struct ValueOptions {
   /// When set, used per discount period instead of the annual rate (lifetimes' convention).
   std::optional<double> period_discount_rate;
   double period_days = kDaysPerMonth;  ///< length of one discount period (a month)
-  /// When false, churn_priority stays 0 and its ranking (a sort with two buffers of 12 bytes a
-  /// customer) is skipped: for callers that only use the expectations, such as validation.
+  /// When false, churn_priority stays 0 and its ranking (rank_churn in churn_ranking.hpp: a sort
+  /// with two buffers of 12 bytes a customer) is skipped: for callers that only use the
+  /// expectations, such as validation.
   bool rank_churn = true;
 };
 
@@ -76,7 +77,8 @@ struct ModelInput {
 };
 
 /// Predictions at fixed parameters; `unit_days` converts the horizon and discount period of
-/// `options` into model units. churn_priority ranks by value_at_risk (ties: input order).
+/// `options` into model units. churn_priority ranks by value_at_risk (ties: input order) when
+/// options.rank_churn is set (rank_churn, after every customer is predicted).
 /// Customers are predicted in fixed blocks on up to `threads` threads; every prediction is a
 /// function of its customer alone and the ranking is a stable sort, so the result is
 /// bit-identical for any `threads`. Throws ModelError naming the customer's index when a value is

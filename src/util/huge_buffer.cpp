@@ -1,11 +1,11 @@
-#include "customer_table.hpp"
+#include "clvkit/util/huge_buffer.hpp"
 
 #include <sys/mman.h>
 
 #include <cstdint>
 #include <new>
 
-namespace clvkit::detail {
+namespace clvkit {
 
 void* map_huge(std::size_t bytes) {
   constexpr std::size_t kHugePage = std::size_t{2} << 20;
@@ -29,4 +29,4 @@ void FreeHugeBuffer::operator()(void* memory) const noexcept {
   if (memory != nullptr) munmap(memory, bytes);
 }
 
-}  // namespace clvkit::detail
+}  // namespace clvkit
