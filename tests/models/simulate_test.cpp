@@ -492,3 +492,45 @@ TEST_CASE("simulation passes on errors thrown by the sink, with and without thre
                   clvkit::IoError);
   CHECK(pieces == 3);
 }
+
+TEST_CASE("BG/NBD and Gamma-Gamma draw simulated customers in the documented order",
+          "[simulate][consistency]") {
+  // The interface's draws must consume a stream exactly as the documented variates do, call for
+  // call (the log's bytes depend on it): compared bit for bit with the free samplers.
+  const BgNbdParams bg{0.243, 4.414, 0.793, 2.426};
+  const GammaGammaParams gg{6.25, 3.74, 15.44};
+  const BgNbdModel purchase(bg);
+  const GammaGammaModel spend(gg);
+  const std::uint64_t index = GENERATE(0u, 1u, 17u, 123456u);
+  const double time_scale = 7.0;
+  CAPTURE(index);
+  SimulationRng model_rng = SimulationRng::for_customer(5, index);
+  SimulationRng free_rng = SimulationRng::for_customer(5, index);
+
+  clvkit::LatentState state;
+  purchase.draw_customer(model_rng, time_scale, state);
+  const double lambda = clvkit::sample_gamma(free_rng, bg.r, 1.0) / bg.alpha;
+  const double p = clvkit::sample_beta(free_rng, bg.a, bg.b);
+  CHECK(state.values[BgNbdModel::kLatentLambda] == lambda);
+  CHECK(state.values[BgNbdModel::kLatentDropout] == p);
+  CHECK(purchase.latent_names() == std::vector<std::string>{"lambda", "p"});
+
+  clvkit::LatentState spend_state;
+  spend.draw_customer_spend(model_rng, spend_state);
+  const double nu = clvkit::sample_gamma(free_rng, gg.q, 1.0) / gg.gamma;
+  CHECK(spend_state.values[GammaGammaModel::kLatentNu] == nu);
+  CHECK(spend.draw_purchase_spend(spend_state, model_rng) ==
+        clvkit::sample_gamma(free_rng, gg.p, 1.0) / nu);
+
+  // After the first purchase: a waiting time only. After a repeat purchase: the dropout uniform,
+  // then (if still active) the waiting time.
+  const double t1 = purchase.next_purchase_time(state, 0, 2.0, model_rng);
+  CHECK(t1 == 2.0 + clvkit::sample_exponential(free_rng) * (time_scale / lambda));
+  const double t2 = purchase.next_purchase_time(state, 1, t1, model_rng);
+  if (clvkit::sample_uniform(free_rng) < p) {
+    CHECK(t2 == std::numeric_limits<double>::infinity());
+  } else {
+    CHECK(t2 == t1 + clvkit::sample_exponential(free_rng) * (time_scale / lambda));
+  }
+  CHECK(model_rng.next() == free_rng.next());  // the same number of words consumed
+}
