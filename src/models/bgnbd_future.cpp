@@ -9,7 +9,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
-#include "clvkit/models/simulate.hpp"
+#include "clvkit/models/simulation_rng.hpp"
 #include "clvkit/util/format.hpp"
 
 namespace clvkit {

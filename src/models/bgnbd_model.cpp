@@ -29,7 +29,10 @@ std::unique_ptr<PurchaseModel> make_model(std::span<const double> params) {
 
 }  // namespace
 
-BgNbdModel::BgNbdModel(const BgNbdParams& params) : params_(params) { check_bgnbd_params(params); }
+BgNbdModel::BgNbdModel(const BgNbdParams& params)
+    : params_(params), r_sampler_(params.r), a_sampler_(params.a), b_sampler_(params.b) {
+  check_bgnbd_params(params);
+}
 
 std::vector<double> BgNbdModel::parameters() const {
   return {params_.r, params_.alpha, params_.a, params_.b};

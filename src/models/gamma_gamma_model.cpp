@@ -5,7 +5,8 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/models/gamma_gamma_fit.hpp"
-#include "clvkit/models/simulate.hpp"
+#include "clvkit/models/simulation_rng.hpp"
+#include "clvkit/util/format.hpp"
 
 namespace clvkit {
 namespace {
@@ -78,7 +79,8 @@ class GammaGammaSpendSimulator final : public SpendSimulator {
 
 }  // namespace
 
-GammaGammaModel::GammaGammaModel(const GammaGammaParams& params) : params_(params) {
+GammaGammaModel::GammaGammaModel(const GammaGammaParams& params)
+    : params_(params), q_sampler_(params.q), p_sampler_(params.p) {
   check_gamma_gamma_params(params);
 }
 
@@ -120,6 +122,19 @@ std::unique_ptr<SpendSimulator> GammaGammaModel::spend_simulator(
     const std::vector<SpendObservation>& customers,
     const std::vector<std::vector<double>>& draw_parameters) const {
   return std::make_unique<GammaGammaSpendSimulator>(params_, customers, draw_parameters);
+}
+
+void GammaGammaModel::draw_customer_spend(SimulationRng& rng, LatentState& state) const noexcept {
+  state.values[kLatentNu] = q_sampler_.draw(rng) / params_.gamma;
+}
+
+double GammaGammaModel::draw_purchase_spend(const LatentState& state,
+                                            SimulationRng& rng) const noexcept {
+  return p_sampler_.draw(rng) / state.values[kLatentNu];
+}
+
+LatentDescription GammaGammaModel::describe_latent(const LatentState& state) const {
+  return {"spend rate nu = " + format_number(state.values[kLatentNu]), "q and gamma"};
 }
 
 SpendModelFamily gamma_gamma_family() noexcept {

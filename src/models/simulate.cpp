@@ -1,13 +1,14 @@
 #include "clvkit/models/simulate.hpp"
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
-#include <cstdio>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -18,59 +19,6 @@
 namespace clvkit {
 namespace {
 
-constexpr std::uint64_t kGolden = 0x9E3779B97F4A7C15ULL;  // 2^64 / golden ratio, odd
-
-// Marsaglia & Tsang's constants for one shape, computed once per shape: the spend draw happens
-// once per row and would otherwise pay a sqrt and a division each time.
-struct GammaShape {
-  explicit GammaShape(double shape) noexcept
-      : boost(shape < 1.0),
-        inv_shape(1.0 / shape),
-        d((boost ? shape + 1.0 : shape) - 1.0 / 3.0),
-        c(1.0 / std::sqrt(9.0 * d)) {}
-  bool boost;  // shape < 1: draw Gamma(shape + 1) and multiply by U^(1/shape)
-  double inv_shape;
-  double d;
-  double c;
-};
-
-// Marsaglia & Tsang (2000): returns v with d * v ~ Gamma(d + 1/3, 1). The squeeze
-// 1 - 0.0331 x^4 accepts most draws without a logarithm.
-double marsaglia_tsang_v(SimulationRng& rng, double d, double c) noexcept {
-  for (;;) {
-    double x = 0.0;
-    double v = 0.0;
-    do {
-      x = sample_standard_normal(rng);
-      v = 1.0 + c * x;
-    } while (v <= 0.0);
-    v = v * v * v;
-    const double u = sample_uniform(rng);
-    const double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2) return v;
-    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return v;
-  }
-}
-
-double gamma_variate(SimulationRng& rng, const GammaShape& shape) noexcept {
-  const double g = shape.d * marsaglia_tsang_v(rng, shape.d, shape.c);
-  if (!shape.boost) return g;
-  return g * std::exp(std::log(sample_uniform(rng)) * shape.inv_shape);
-}
-
-double log_gamma_variate(SimulationRng& rng, const GammaShape& shape) noexcept {
-  const double log_g = std::log(shape.d * marsaglia_tsang_v(rng, shape.d, shape.c));
-  if (!shape.boost) return log_g;
-  return log_g + std::log(sample_uniform(rng)) * shape.inv_shape;
-}
-
-double beta_variate(SimulationRng& rng, const GammaShape& a, const GammaShape& b) noexcept {
-  const double log_x = log_gamma_variate(rng, a);
-  const double log_y = log_gamma_variate(rng, b);
-  // X / (X + Y) = 1 / (1 + exp(log Y - log X)); exp overflowing to inf gives exactly 0.
-  return 1.0 / (1.0 + std::exp(log_y - log_x));
-}
-
 // std::round for x >= 0 (or NaN), inline: libm's round is a call per row. Below 2^52 the
 // conversion truncates, which is floor, and x - floor(x) is exact, so this rounds half away from
 // zero exactly like std::round; from 2^52 on every double is an integer already.
@@ -78,36 +26,6 @@ double round_nonnegative(double x) noexcept {
   if (!(x < 0x1.0p52)) return x;
   const double whole = static_cast<double>(static_cast<std::int64_t>(x));
   return x - whole >= 0.5 ? whole + 1.0 : whole;
-}
-
-// Everything about the population that customers share, computed once per block.
-struct Population {
-  explicit Population(const SimulationOptions& options) noexcept
-      : r(options.bgnbd.r),
-        a(options.bgnbd.a),
-        b(options.bgnbd.b),
-        q(options.gamma_gamma.q),
-        p(options.gamma_gamma.p),
-        days_per_unit(unit_days(options.time_unit)) {}
-  GammaShape r;
-  GammaShape a;
-  GammaShape b;
-  GammaShape q;
-  GammaShape p;
-  double days_per_unit;
-};
-
-std::string number_text(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%g", value);
-  return buffer;
-}
-
-void check_positive_finite(double value, const char* name) {
-  if (!(std::isfinite(value) && value > 0.0)) {
-    throw UsageError(std::string("simulate: ") + name + " is " + number_text(value) +
-                     ", but must be positive and finite");
-  }
 }
 
 // A growable text buffer written through raw pointers: one capacity check per row, no
@@ -169,28 +87,31 @@ struct BlockOutput {
   bool ready = false;  // guarded by the pipeline's mutex
 };
 
-SimulatedCustomer simulate_one(const SimulationOptions& options, const Population& population,
+// The order of the draws from the customer's stream is part of the output (the golden test pins
+// it): first purchase day, the purchase model's latent traits, the spend model's, the first
+// purchase's spend, then per repeat purchase its time and its spend.
+SimulatedCustomer simulate_one(const SimulationOptions& options, double days_per_unit,
                                std::uint64_t index, std::vector<SimulatedPurchase>& purchases) {
+  const PurchaseModel& purchase_model = *options.purchase;
+  const SpendModel& spend_model = *options.spend;
   SimulationRng rng = SimulationRng::for_customer(options.seed, index);
   SimulatedCustomer customer;
   // floor(U * n) can round up to n when U is the largest double below 1: clamp.
   const auto offset = std::min(static_cast<std::int32_t>(sample_uniform(rng) * options.cohort_days),
                                options.cohort_days - 1);
   customer.first_purchase = options.start + offset;
-  customer.lambda = gamma_variate(rng, population.r) / options.bgnbd.alpha;
-  customer.p = beta_variate(rng, population.a, population.b);
-  customer.nu = gamma_variate(rng, population.q) / options.gamma_gamma.gamma;
+  purchase_model.draw_customer(rng, days_per_unit, customer.purchase);
+  spend_model.draw_customer_spend(rng, customer.spend);
 
-  const double nu = customer.nu;
   const auto add_purchase = [&](Day day) {
-    const double z = gamma_variate(rng, population.p) / nu;
+    const double z = spend_model.draw_purchase_spend(customer.spend, rng);
     // Round half away from zero to cents; every purchase is worth at least one cent. NaN (0 / 0)
     // and inf survive both steps and are caught below.
     const double cents = std::max(round_nonnegative(z * 100.0), 1.0);
     if (!std::isfinite(cents)) {
-      throw ModelError("simulate: customer " + std::to_string(index + 1) +
-                       " has spend rate nu = " + number_text(nu) +
-                       " and an amount that overflows; q and gamma are too extreme");
+      const LatentDescription latent = spend_model.describe_latent(customer.spend);
+      throw ModelError("simulate: customer " + std::to_string(index + 1) + " has " + latent.values +
+                       " and an amount that overflows; " + latent.parameters + " are too extreme");
     }
     purchases.push_back({day, cents});
   };
@@ -198,23 +119,20 @@ SimulatedCustomer simulate_one(const SimulationOptions& options, const Populatio
   purchases.clear();
   add_purchase(customer.first_purchase);
   // Continuous time in days since the start of the first purchase day; observation ends with the
-  // end of day `end`. Waiting times are Exponential(lambda) in time units.
+  // end of day `end`.
   const double horizon = static_cast<double>(options.end - customer.first_purchase + 1);
-  const double days_per_unit_over_lambda = population.days_per_unit / customer.lambda;
   double t = 0.0;
   for (;;) {
-    t += sample_exponential(rng) * days_per_unit_over_lambda;  // inf when lambda == 0
-    if (!(t < horizon)) break;
+    t = purchase_model.next_purchase_time(customer.purchase, customer.repeat_purchases, t, rng);
+    if (!(t < horizon)) break;  // also +inf: no further purchase
     if (static_cast<std::int64_t>(purchases.size()) >= kMaxSimulatedPurchasesPerCustomer) {
-      throw ModelError("simulate: customer " + std::to_string(index + 1) +
-                       " has lambda = " + number_text(customer.lambda) +
-                       " per time unit and dropout p = " + number_text(customer.p) +
+      const LatentDescription latent = purchase_model.describe_latent(customer.purchase);
+      throw ModelError("simulate: customer " + std::to_string(index + 1) + " has " + latent.values +
                        ", more than " + std::to_string(kMaxSimulatedPurchasesPerCustomer) +
-                       " purchases; r, alpha, a and b are too extreme");
+                       " purchases; " + latent.parameters + " are too extreme");
     }
     add_purchase(customer.first_purchase + static_cast<Day>(t));  // t >= 0: truncation = floor
     ++customer.repeat_purchases;
-    if (sample_uniform(rng) < customer.p) break;  // FHL 2005: dropout after a repeat purchase
   }
   return customer;
 }
@@ -226,9 +144,9 @@ void simulate_block(const SimulationOptions& options, const std::string& dates, 
   out.rows = 0;
   out.first_day = options.end;
   out.last_day = options.start;
-  const Population population(options);
+  const double days_per_unit = unit_days(options.time_unit);
   for (std::int64_t index = begin; index < end; ++index) {
-    simulate_one(options, population, static_cast<std::uint64_t>(index), scratch);
+    simulate_one(options, days_per_unit, static_cast<std::uint64_t>(index), scratch);
     char id[24];
     const std::size_t id_length =
         static_cast<std::size_t>(std::to_chars(id, id + sizeof id, index + 1).ptr - id);
@@ -351,72 +269,21 @@ void run_pipeline(const SimulationOptions& options, const std::string& dates,
 
 }  // namespace
 
-std::uint64_t splitmix64_mix(std::uint64_t x) noexcept {
-  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
-  return x ^ (x >> 31);
+std::shared_ptr<const PurchaseModel> cdnow_purchase_model() {
+  static const std::shared_ptr<const PurchaseModel> model =
+      purchase_model_family("bgnbd").make(std::array{0.243, 4.414, 0.793, 2.426});
+  return model;
 }
 
-SimulationRng::SimulationRng(std::uint64_t seed) noexcept {
-  // splitmix64 as a generator: never yields an all-zero state (the mixer is a bijection of
-  // four distinct counter values).
-  for (std::uint64_t& word : s_) {
-    seed += kGolden;
-    word = splitmix64_mix(seed);
-  }
-}
-
-SimulationRng SimulationRng::for_customer(std::uint64_t seed, std::uint64_t index) noexcept {
-  // Mixing the seed before adding the index keeps (seed, index) and (seed + 1, index - 1) apart.
-  return SimulationRng(splitmix64_mix(splitmix64_mix(seed) + (index + 1) * kGolden));
-}
-
-double sample_uniform(SimulationRng& rng) noexcept {
-  return (static_cast<double>(rng.next() >> 12) + 0.5) * 0x1.0p-52;
-}
-
-double sample_exponential(SimulationRng& rng) noexcept { return -std::log(sample_uniform(rng)); }
-
-double sample_standard_normal(SimulationRng& rng) noexcept {
-  if (rng.has_spare_normal_) {
-    rng.has_spare_normal_ = false;
-    return rng.spare_normal_;
-  }
-  for (;;) {
-    const double u = 2.0 * sample_uniform(rng) - 1.0;
-    const double v = 2.0 * sample_uniform(rng) - 1.0;
-    const double s = u * u + v * v;
-    if (s < 1.0 && s > 0.0) {
-      // One logarithm, square root and division for two normals: the gamma draw behind every
-      // amount spends most of its time here.
-      const double scale = std::sqrt(-2.0 * std::log(s) / s);
-      rng.spare_normal_ = v * scale;
-      rng.has_spare_normal_ = true;
-      return u * scale;
-    }
-  }
-}
-
-double sample_log_gamma(SimulationRng& rng, double shape) noexcept {
-  return log_gamma_variate(rng, GammaShape(shape));
-}
-
-double sample_gamma(SimulationRng& rng, double shape, double rate) noexcept {
-  return gamma_variate(rng, GammaShape(shape)) / rate;
-}
-
-double sample_beta(SimulationRng& rng, double a, double b) noexcept {
-  return beta_variate(rng, GammaShape(a), GammaShape(b));
+std::shared_ptr<const SpendModel> cdnow_spend_model() {
+  static const std::shared_ptr<const SpendModel> model =
+      spend_model_family("gamma_gamma").make(std::array{6.25, 3.74, 15.44});
+  return model;
 }
 
 void check_simulation_options(const SimulationOptions& options) {
-  check_positive_finite(options.bgnbd.r, "r");
-  check_positive_finite(options.bgnbd.alpha, "alpha");
-  check_positive_finite(options.bgnbd.a, "a");
-  check_positive_finite(options.bgnbd.b, "b");
-  check_positive_finite(options.gamma_gamma.p, "p");
-  check_positive_finite(options.gamma_gamma.q, "q");
-  check_positive_finite(options.gamma_gamma.gamma, "gamma");
+  if (options.purchase == nullptr) throw UsageError("simulate: no purchase model");
+  if (options.spend == nullptr) throw UsageError("simulate: no spend model");
   if (options.customers < 1) {
     throw UsageError("simulate: customers is " + std::to_string(options.customers) +
                      ", but must be at least 1");
@@ -441,7 +308,7 @@ void check_simulation_options(const SimulationOptions& options) {
 
 SimulatedCustomer simulate_customer(const SimulationOptions& options, std::uint64_t index,
                                     std::vector<SimulatedPurchase>& purchases) {
-  return simulate_one(options, Population(options), index, purchases);
+  return simulate_one(options, unit_days(options.time_unit), index, purchases);
 }
 
 SimulationSummary write_simulated_transactions(const SimulationOptions& options,

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -68,7 +69,7 @@ ValueOptions lifetimes_convention() {
 std::vector<CustomerSummary> simulated_base(std::int64_t customers) {
   SimulationOptions options;
   options.customers = customers;
-  options.bgnbd = {1.0, 8.0, 0.5, 10.0};
+  options.purchase = std::make_shared<BgNbdModel>(BgNbdParams{1.0, 8.0, 0.5, 10.0});
   options.seed = 3;
   std::vector<CustomerSummary> base;
   std::vector<SimulatedPurchase> purchases;

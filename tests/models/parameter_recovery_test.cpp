@@ -6,6 +6,7 @@
 #include <cmath>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "clvkit/io/date.hpp"
 #include "clvkit/models/customer_value.hpp"
@@ -16,7 +17,7 @@ namespace {
 
 using namespace clvkit;
 
-void check_recovered(const FitSummary& fit, const char* name, double truth) {
+void check_recovered(const FitSummary& fit, const std::string& name, double truth) {
   for (const ParameterEstimate& p : fit.parameters) {
     if (p.name != name) continue;
     CAPTURE(fit.model, name, truth, p.value, p.standard_error);
@@ -54,11 +55,17 @@ TEST_CASE("BG/NBD and Gamma-Gamma recover simulated parameters from a 100k-custo
   const FittedModels models = fit_customer_models(base.customers, TimeUnit::month);
   REQUIRE(models.purchase.summary.converged());
   REQUIRE(models.spend.summary.converged());
-  check_recovered(models.purchase.summary, "r", simulation.bgnbd.r);
-  check_recovered(models.purchase.summary, "alpha", simulation.bgnbd.alpha);
-  check_recovered(models.purchase.summary, "a", simulation.bgnbd.a);
-  check_recovered(models.purchase.summary, "b", simulation.bgnbd.b);
-  check_recovered(models.spend.summary, "p", simulation.gamma_gamma.p);
-  check_recovered(models.spend.summary, "q", simulation.gamma_gamma.q);
-  check_recovered(models.spend.summary, "gamma", simulation.gamma_gamma.gamma);
+  // Every parameter of both simulated models (BG/NBD's r, alpha, a, b; Gamma-Gamma's p, q, gamma).
+  const std::vector<std::string> purchase_names = simulation.purchase->parameter_names();
+  const std::vector<double> purchase_truth = simulation.purchase->parameters();
+  REQUIRE(purchase_names.size() == 4u);
+  for (std::size_t i = 0; i < purchase_names.size(); ++i) {
+    check_recovered(models.purchase.summary, purchase_names[i], purchase_truth[i]);
+  }
+  const std::vector<std::string> spend_names = simulation.spend->parameter_names();
+  const std::vector<double> spend_truth = simulation.spend->parameters();
+  REQUIRE(spend_names.size() == 3u);
+  for (std::size_t i = 0; i < spend_names.size(); ++i) {
+    check_recovered(models.spend.summary, spend_names[i], spend_truth[i]);
+  }
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,9 +15,17 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/models/bgnbd_model.hpp"
+#include "clvkit/models/gamma_gamma_model.hpp"
+#include "clvkit/models/purchase_model.hpp"
+#include "clvkit/models/spend_model.hpp"
 
 namespace {
 
+using clvkit::BgNbdModel;
+using clvkit::BgNbdParams;
+using clvkit::GammaGammaModel;
+using clvkit::GammaGammaParams;
 using clvkit::SimulatedPurchase;
 using clvkit::SimulationOptions;
 using clvkit::SimulationRng;
@@ -212,8 +221,8 @@ TEST_CASE("simulated customers follow the BG/NBD and Gamma-Gamma populations",
   options.end = options.start + 729;
   options.seed = 12345;
   const double t = 730.0 / 7.0;  // weeks from the start of the first day to the end of `end`
-  const auto& bg = options.bgnbd;
-  const auto& gg = options.gamma_gamma;
+  const BgNbdParams bg = dynamic_cast<const BgNbdModel&>(*options.purchase).params();
+  const GammaGammaParams gg = dynamic_cast<const GammaGammaModel&>(*options.spend).params();
 
   std::vector<SimulatedPurchase> purchases;
   Moments lambda;
@@ -234,8 +243,8 @@ TEST_CASE("simulated customers follow the BG/NBD and Gamma-Gamma populations",
   for (std::int64_t i = 0; i < options.customers; ++i) {
     const auto customer =
         clvkit::simulate_customer(options, static_cast<std::uint64_t>(i), purchases);
-    update(lambda, lambda_m2, customer.lambda);
-    update(p, p_m2, customer.p);
+    update(lambda, lambda_m2, customer.purchase.values[BgNbdModel::kLatentLambda]);
+    update(p, p_m2, customer.purchase.values[BgNbdModel::kLatentDropout]);
     update(first_amount, amount_m2, purchases.front().cents / 100.0);
     REQUIRE(customer.repeat_purchases + 1 == static_cast<std::int64_t>(purchases.size()));
     if (customer.repeat_purchases < 3) ++count[static_cast<std::size_t>(customer.repeat_purchases)];
@@ -367,7 +376,8 @@ TEST_CASE("simulated amounts are clamped to 0.01 and huge amounts keep two decim
   SimulationOptions options;
   options.customers = 200;
   SECTION("tiny spend rounds up to one cent") {
-    options.gamma_gamma.gamma = 1e-9;  // mean spend p gamma / (q - 1) ~ 2e-9
+    // mean spend p gamma / (q - 1) ~ 2e-9
+    options.spend = std::make_shared<GammaGammaModel>(GammaGammaParams{6.25, 3.74, 1e-9});
     const auto lines = split_lines(simulate_to_string(options));
     for (std::size_t i = 1; i < lines.size(); ++i) {
       CAPTURE(lines[i]);
@@ -375,7 +385,7 @@ TEST_CASE("simulated amounts are clamped to 0.01 and huge amounts keep two decim
     }
   }
   SECTION("amounts beyond 2^53 cents are written in fixed notation") {
-    options.gamma_gamma.gamma = 1e20;
+    options.spend = std::make_shared<GammaGammaModel>(GammaGammaParams{6.25, 3.74, 1e20});
     const auto lines = split_lines(simulate_to_string(options));
     for (std::size_t i = 1; i < lines.size(); ++i) {
       const std::string_view amount = lines[i].substr(lines[i].rfind(',') + 1);
@@ -387,43 +397,46 @@ TEST_CASE("simulated amounts are clamped to 0.01 and huge amounts keep two decim
   }
 }
 
-TEST_CASE("simulation rejects parameters that are not positive and finite, naming them",
+TEST_CASE("simulation models reject parameters that are not positive and finite, naming them",
           "[simulate][inputcheck]") {
+  // The simulation takes its models made: a bad parameter is refused where the model is made (the
+  // registry's make, as `clvkit simulate` does), by name; check_simulation_options refuses none.
   const double bad = GENERATE(-1.0, 0.0, std::numeric_limits<double>::quiet_NaN(),
                               std::numeric_limits<double>::infinity());
-  const auto check = [](const SimulationOptions& options, const std::string& name) {
-    try {
-      clvkit::check_simulation_options(options);
-      FAIL("no error for " + name);
-    } catch (const clvkit::UsageError& e) {
-      CAPTURE(e.what());
-      CHECK(std::string(e.what()).find("simulate: " + name + " is ") != std::string::npos);
-    }
-  };
   CAPTURE(bad);
   const SimulationOptions good;
   CHECK_NOTHROW(clvkit::check_simulation_options(good));
+  const auto rejects = [&](const std::vector<double>& defaults, std::size_t index,
+                           const std::string& name, bool purchase) {
+    std::vector<double> params = defaults;
+    params[index] = bad;
+    try {
+      if (purchase) {
+        clvkit::purchase_model_family("bgnbd").make(params);
+      } else {
+        clvkit::spend_model_family("gamma_gamma").make(params);
+      }
+      FAIL("no error for " + name);
+    } catch (const clvkit::ModelError& e) {
+      CAPTURE(e.what());
+      CHECK(std::string(e.what()).find(" " + name + " is ") != std::string::npos);
+    }
+  };
+  const std::vector<double> bgnbd = good.purchase->parameters();
+  const std::vector<double> gamma_gamma = good.spend->parameters();
+  rejects(bgnbd, 0, "r", true);
+  rejects(bgnbd, 1, "alpha", true);
+  rejects(bgnbd, 2, "a", true);
+  rejects(bgnbd, 3, "b", true);
+  rejects(gamma_gamma, 0, "p", false);
+  rejects(gamma_gamma, 1, "q", false);
+  rejects(gamma_gamma, 2, "gamma", false);
   auto options = good;
-  options.bgnbd.r = bad;
-  check(options, "r");
+  options.purchase = nullptr;
+  CHECK_THROWS_AS(clvkit::check_simulation_options(options), clvkit::UsageError);
   options = good;
-  options.bgnbd.alpha = bad;
-  check(options, "alpha");
-  options = good;
-  options.bgnbd.a = bad;
-  check(options, "a");
-  options = good;
-  options.bgnbd.b = bad;
-  check(options, "b");
-  options = good;
-  options.gamma_gamma.p = bad;
-  check(options, "p");
-  options = good;
-  options.gamma_gamma.q = bad;
-  check(options, "q");
-  options = good;
-  options.gamma_gamma.gamma = bad;
-  check(options, "gamma");
+  options.spend = nullptr;
+  CHECK_THROWS_AS(clvkit::check_simulation_options(options), clvkit::UsageError);
 }
 
 TEST_CASE("simulation rejects empty populations and windows that end inside the cohort",
@@ -456,7 +469,8 @@ TEST_CASE("simulation stops with ModelError when rates are implausibly large",
           "[simulate][inputcheck]") {
   SimulationOptions options;
   options.customers = 1;
-  options.bgnbd = {1e6, 1e-6, 1e-3, 1e3};  // lambda ~ 1e12 per week, dropout p ~ 0
+  // lambda ~ 1e12 per week, dropout p ~ 0
+  options.purchase = std::make_shared<BgNbdModel>(BgNbdParams{1e6, 1e-6, 1e-3, 1e3});
   std::vector<SimulatedPurchase> purchases;
   CHECK_THROWS_WITH(clvkit::simulate_customer(options, 0, purchases),
                     Catch::Contains("customer 1") && Catch::Contains("too extreme"));
@@ -477,4 +491,46 @@ TEST_CASE("simulation passes on errors thrown by the sink, with and without thre
                                                        }),
                   clvkit::IoError);
   CHECK(pieces == 3);
+}
+
+TEST_CASE("BG/NBD and Gamma-Gamma draw simulated customers in the documented order",
+          "[simulate][consistency]") {
+  // The interface's draws must consume a stream exactly as the documented variates do, call for
+  // call (the log's bytes depend on it): compared bit for bit with the free samplers.
+  const BgNbdParams bg{0.243, 4.414, 0.793, 2.426};
+  const GammaGammaParams gg{6.25, 3.74, 15.44};
+  const BgNbdModel purchase(bg);
+  const GammaGammaModel spend(gg);
+  const std::uint64_t index = GENERATE(0u, 1u, 17u, 123456u);
+  const double time_scale = 7.0;
+  CAPTURE(index);
+  SimulationRng model_rng = SimulationRng::for_customer(5, index);
+  SimulationRng free_rng = SimulationRng::for_customer(5, index);
+
+  clvkit::LatentState state;
+  purchase.draw_customer(model_rng, time_scale, state);
+  const double lambda = clvkit::sample_gamma(free_rng, bg.r, 1.0) / bg.alpha;
+  const double p = clvkit::sample_beta(free_rng, bg.a, bg.b);
+  CHECK(state.values[BgNbdModel::kLatentLambda] == lambda);
+  CHECK(state.values[BgNbdModel::kLatentDropout] == p);
+  CHECK(purchase.latent_names() == std::vector<std::string>{"lambda", "p"});
+
+  clvkit::LatentState spend_state;
+  spend.draw_customer_spend(model_rng, spend_state);
+  const double nu = clvkit::sample_gamma(free_rng, gg.q, 1.0) / gg.gamma;
+  CHECK(spend_state.values[GammaGammaModel::kLatentNu] == nu);
+  CHECK(spend.draw_purchase_spend(spend_state, model_rng) ==
+        clvkit::sample_gamma(free_rng, gg.p, 1.0) / nu);
+
+  // After the first purchase: a waiting time only. After a repeat purchase: the dropout uniform,
+  // then (if still active) the waiting time.
+  const double t1 = purchase.next_purchase_time(state, 0, 2.0, model_rng);
+  CHECK(t1 == 2.0 + clvkit::sample_exponential(free_rng) * (time_scale / lambda));
+  const double t2 = purchase.next_purchase_time(state, 1, t1, model_rng);
+  if (clvkit::sample_uniform(free_rng) < p) {
+    CHECK(t2 == std::numeric_limits<double>::infinity());
+  } else {
+    CHECK(t2 == t1 + clvkit::sample_exponential(free_rng) * (time_scale / lambda));
+  }
+  CHECK(model_rng.next() == free_rng.next());  // the same number of words consumed
 }

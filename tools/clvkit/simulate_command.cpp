@@ -1,5 +1,7 @@
 // clvkit simulate: draws a synthetic transaction log from BG/NBD purchasing with Gamma-Gamma
-// spend (the process is documented in include/clvkit/models/simulate.hpp and the README).
+// spend (the process is documented in include/clvkit/models/simulate.hpp and the README). The
+// options --r --alpha --a --b and --p --q --gamma are those two models' parameters; the models are
+// made through the registry and the library simulates through their interfaces.
 
 #include <cmath>
 #include <cstdint>
@@ -7,10 +9,13 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/models/purchase_model.hpp"
 #include "clvkit/models/simulate.hpp"
+#include "clvkit/models/spend_model.hpp"
 #include "clvkit/models/time_unit.hpp"
 #include "clvkit/output/output_file.hpp"
 #include "commands.hpp"
@@ -27,8 +32,9 @@ struct SimulateOptions {
   std::int32_t cohort_days = 90;
   std::string end;  // empty: start + 730 days
   std::string time_unit = "week";
-  BgNbdParams bgnbd = SimulationOptions{}.bgnbd;
-  GammaGammaParams gamma_gamma = SimulationOptions{}.gamma_gamma;
+  // BG/NBD's (r, alpha, a, b) and Gamma-Gamma's (p, q, gamma), defaulting to the library's.
+  std::vector<double> bgnbd = cdnow_purchase_model()->parameters();
+  std::vector<double> gamma_gamma = cdnow_spend_model()->parameters();
   std::uint64_t seed = 1;
   int threads = 1;
   std::string output = "-";
@@ -53,13 +59,13 @@ void check_at_least_one(std::int64_t value, const char* option) {
 
 // Validates with the option names the user typed, then builds the library's options.
 SimulationOptions simulation_options(const SimulateOptions& cli) {
-  check_parameter(cli.bgnbd.r, "--r");
-  check_parameter(cli.bgnbd.alpha, "--alpha");
-  check_parameter(cli.bgnbd.a, "--a");
-  check_parameter(cli.bgnbd.b, "--b");
-  check_parameter(cli.gamma_gamma.p, "--p");
-  check_parameter(cli.gamma_gamma.q, "--q");
-  check_parameter(cli.gamma_gamma.gamma, "--gamma");
+  check_parameter(cli.bgnbd[0], "--r");
+  check_parameter(cli.bgnbd[1], "--alpha");
+  check_parameter(cli.bgnbd[2], "--a");
+  check_parameter(cli.bgnbd[3], "--b");
+  check_parameter(cli.gamma_gamma[0], "--p");
+  check_parameter(cli.gamma_gamma[1], "--q");
+  check_parameter(cli.gamma_gamma[2], "--gamma");
   check_at_least_one(cli.customers, "--customers");
   check_at_least_one(cli.cohort_days, "--cohort-days");
   check_at_least_one(cli.threads, "--threads");
@@ -78,8 +84,8 @@ SimulationOptions simulation_options(const SimulateOptions& cli) {
                      format_day(static_cast<Day>(cohort_last)) + " (--start + --cohort-days - 1)");
   }
   options.time_unit = parse_time_unit(cli.time_unit, "simulate: --time-unit");
-  options.bgnbd = cli.bgnbd;
-  options.gamma_gamma = cli.gamma_gamma;
+  options.purchase = purchase_model_family("bgnbd").make(cli.bgnbd);
+  options.spend = spend_model_family("gamma_gamma").make(cli.gamma_gamma);
   options.seed = cli.seed;
   options.threads = cli.threads;
   return options;
@@ -124,21 +130,21 @@ void setup_simulate(CLI::App& app) {
       ->add_option("--time-unit", options->time_unit,
                    "Unit of the purchase rate: day, week or month (365.25/12 days)")
       ->capture_default_str();
-  command->add_option("--r", options->bgnbd.r, "BG/NBD r: shape of the purchase rate lambda")
+  command->add_option("--r", options->bgnbd[0], "BG/NBD r: shape of the purchase rate lambda")
       ->capture_default_str();
   command
-      ->add_option("--alpha", options->bgnbd.alpha,
+      ->add_option("--alpha", options->bgnbd[1],
                    "BG/NBD alpha: rate of lambda ~ Gamma(r, alpha), in time units")
       ->capture_default_str();
-  command->add_option("--a", options->bgnbd.a, "BG/NBD a: dropout p ~ Beta(a, b)")
+  command->add_option("--a", options->bgnbd[2], "BG/NBD a: dropout p ~ Beta(a, b)")
       ->capture_default_str();
-  command->add_option("--b", options->bgnbd.b, "BG/NBD b: dropout p ~ Beta(a, b)")
+  command->add_option("--b", options->bgnbd[3], "BG/NBD b: dropout p ~ Beta(a, b)")
       ->capture_default_str();
-  command->add_option("--p", options->gamma_gamma.p, "Gamma-Gamma p: amount z ~ Gamma(p, nu)")
+  command->add_option("--p", options->gamma_gamma[0], "Gamma-Gamma p: amount z ~ Gamma(p, nu)")
       ->capture_default_str();
-  command->add_option("--q", options->gamma_gamma.q, "Gamma-Gamma q: nu ~ Gamma(q, gamma)")
+  command->add_option("--q", options->gamma_gamma[1], "Gamma-Gamma q: nu ~ Gamma(q, gamma)")
       ->capture_default_str();
-  command->add_option("--gamma", options->gamma_gamma.gamma, "Gamma-Gamma gamma: rate of nu")
+  command->add_option("--gamma", options->gamma_gamma[2], "Gamma-Gamma gamma: rate of nu")
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
   command

@@ -1,12 +1,18 @@
 #pragma once
 // BG/NBD (Fader, Hardie & Lee 2005) as a PurchaseModel: the formulas of bgnbd.hpp, the fit of
-// bgnbd_fit.hpp and the forecast's simulation of futures behind the common interface.
+// bgnbd_fit.hpp, the forecast's simulation of futures and the simulation of new customers behind
+// the common interface.
 
+#include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "clvkit/models/bgnbd.hpp"
 #include "clvkit/models/purchase_model.hpp"
+#include "clvkit/models/simulation_rng.hpp"
 
 namespace clvkit {
 
@@ -46,8 +52,30 @@ class BgNbdModel final : public PurchaseModel {
   double purchase_rate_bound(std::span<const double> params, double x_max,
                              double T_min) const noexcept override;
 
+  /// Where draw_customer stores lambda (purchases per time unit) and p (dropout probability)
+  /// in LatentState::values; values[2] holds time_scale / lambda for next_purchase_time.
+  static constexpr std::size_t kLatentLambda = 0;
+  static constexpr std::size_t kLatentDropout = 1;
+  /// {"lambda", "p"}.
+  std::vector<std::string> latent_names() const override { return {"lambda", "p"}; }
+  /// FHL 2005, section 3: lambda = G / alpha with G ~ Gamma(r, 1), then p ~ Beta(a, b) (log X,
+  /// log Y of X ~ Gamma(a), Y ~ Gamma(b), in that order); bgnbd_simulation.cpp.
+  void draw_customer(SimulationRng& rng, double time_scale,
+                     LatentState& state) const noexcept override;
+  /// After a repeat purchase (repeat_purchases > 0) the customer drops out when a uniform is
+  /// below p (+inf); otherwise t + E time_scale / lambda with E ~ Exponential(1) (+inf when
+  /// lambda = 0). No dropout after the first purchase (FHL 2005, eq. 3 and 8).
+  double next_purchase_time(const LatentState& state, std::int64_t repeat_purchases, double t,
+                            SimulationRng& rng) const noexcept override;
+  /// {"lambda = ... per time unit and dropout p = ...", "r, alpha, a and b"}.
+  LatentDescription describe_latent(const LatentState& state) const override;
+
  private:
   BgNbdParams params_;
+  // The Gamma(r), Gamma(a) and Gamma(b) samplers of draw_customer, made once per model.
+  GammaSampler r_sampler_;
+  GammaSampler a_sampler_;
+  GammaSampler b_sampler_;
 };
 
 /// BG/NBD's entry in the registry: key "bgnbd", fit_bgnbd, and BgNbdModel from (r, alpha, a, b).

@@ -1,11 +1,15 @@
 #pragma once
-// Gamma-Gamma (Fader & Hardie 2013) as a SpendModel: the formulas of gamma_gamma.hpp and the fit
-// of gamma_gamma_fit.hpp behind the common interface.
+// Gamma-Gamma (Fader & Hardie 2013) as a SpendModel: the formulas of gamma_gamma.hpp, the fit of
+// gamma_gamma_fit.hpp and the simulation of spend behind the common interface.
 
+#include <cstddef>
 #include <memory>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "clvkit/models/gamma_gamma.hpp"
+#include "clvkit/models/simulation_rng.hpp"
 #include "clvkit/models/spend_model.hpp"
 
 namespace clvkit {
@@ -39,8 +43,22 @@ class GammaGammaModel final : public SpendModel {
       const std::vector<SpendObservation>& customers,
       const std::vector<std::vector<double>>& draw_parameters) const override;
 
+  /// Where draw_customer_spend stores nu (the spend rate) in LatentState::values.
+  static constexpr std::size_t kLatentNu = 0;
+  /// {"nu"}.
+  std::vector<std::string> latent_names() const override { return {"nu"}; }
+  /// nu = G / gamma with G ~ Gamma(q, 1) (Fader & Hardie 2013, eq. 2).
+  void draw_customer_spend(SimulationRng& rng, LatentState& state) const noexcept override;
+  /// z = G / nu with G ~ Gamma(p, 1) (Fader & Hardie 2013, eq. 1): inf or NaN for nu = 0.
+  double draw_purchase_spend(const LatentState& state, SimulationRng& rng) const noexcept override;
+  /// {"spend rate nu = ...", "q and gamma"}.
+  LatentDescription describe_latent(const LatentState& state) const override;
+
  private:
   GammaGammaParams params_;
+  // The Gamma(q) and Gamma(p) samplers of the customer and purchase draws, made once per model.
+  GammaSampler q_sampler_;
+  GammaSampler p_sampler_;
 };
 
 /// Gamma-Gamma's entry in the registry: key "gamma_gamma", fit_gamma_gamma, and GammaGammaModel

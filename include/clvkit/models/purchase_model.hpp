@@ -28,10 +28,9 @@
 
 #include "clvkit/models/fit.hpp"
 #include "clvkit/models/patterns.hpp"
+#include "clvkit/models/simulation_rng.hpp"
 
 namespace clvkit {
-
-class SimulationRng;
 
 /// One customer's purchase history in model time units (see the file comment).
 struct PurchaseHistory {
@@ -108,6 +107,33 @@ class PurchaseModel {
   /// forecast refuses parameter draws whose bound times the horizon is implausibly large.
   virtual double purchase_rate_bound(std::span<const double> params, double x_max,
                                      double T_min) const noexcept = 0;
+
+  // Simulating customers from the population (the log simulator, simulate.hpp). A customer is a
+  // LatentState that draw_customer fills once, then a sequence of purchases that
+  // next_purchase_time extends one at a time; nothing is allocated per customer. Both consume
+  // `rng` in a fixed order (documented by each model), so a stream gives the same customer on
+  // every platform with the same libm.
+
+  /// Names of the latent traits draw_customer stores first in LatentState::values, at most
+  /// LatentState::kCapacity: BG/NBD {"lambda", "p"}.
+  virtual std::vector<std::string> latent_names() const = 0;
+  /// Draws a customer just acquired (first purchase at time 0) from the population into `state`.
+  /// `time_scale` is the caller's time units per model time unit (days per week, say): the times
+  /// next_purchase_time returns are in the caller's units. BG/NBD (FHL 2005, section 3): lambda ~
+  /// Gamma(r, alpha) then p ~ Beta(a, b), in that order.
+  virtual void draw_customer(SimulationRng& rng, double time_scale,
+                             LatentState& state) const noexcept = 0;
+  /// The time of the customer's next purchase after their purchase at time `t` (the first one
+  /// when `repeat_purchases` is 0, else their repeat_purchases-th repeat purchase), in the units of
+  /// draw_customer's time_scale; +inf when there is none (the customer has dropped out, or never
+  /// purchases again). Times only grow: the result is >= t or +inf. BG/NBD: after a repeat
+  /// purchase a uniform decides dropout (probability p); then, if still active, an
+  /// Exponential(lambda) waiting time is added to t.
+  virtual double next_purchase_time(const LatentState& state, std::int64_t repeat_purchases,
+                                    double t, SimulationRng& rng) const noexcept = 0;
+  /// The traits in `state` for an error message (cold path), e.g. when a customer makes
+  /// implausibly many purchases.
+  virtual LatentDescription describe_latent(const LatentState& state) const = 0;
 };
 
 /// A fitted purchase model and how its fit went. `model` is shared so that results holding it

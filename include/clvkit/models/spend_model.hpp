@@ -16,10 +16,9 @@
 
 #include "clvkit/models/fit.hpp"
 #include "clvkit/models/patterns.hpp"
+#include "clvkit/models/simulation_rng.hpp"
 
 namespace clvkit {
-
-class SimulationRng;
 
 /// Simulated spend of the purchases a FutureSimulator draws, for a fixed list of customers: made
 /// by SpendModel::spend_simulator.
@@ -69,6 +68,24 @@ class SpendModel {
   virtual std::unique_ptr<SpendSimulator> spend_simulator(
       const std::vector<SpendObservation>& customers,
       const std::vector<std::vector<double>>& draw_parameters) const = 0;
+
+  // Simulating customers from the population (the log simulator, simulate.hpp), as
+  // PurchaseModel::draw_customer: a LatentState drawn once per customer, then one spend per
+  // purchase; nothing is allocated per customer.
+
+  /// Names of the latent traits draw_customer_spend stores first in LatentState::values:
+  /// Gamma-Gamma {"nu"}.
+  virtual std::vector<std::string> latent_names() const = 0;
+  /// Draws a new customer's latent spend from the population into `state`. Gamma-Gamma (Fader &
+  /// Hardie 2013, eq. 1-2): nu ~ Gamma(q, gamma), gamma a rate; one gamma variate.
+  virtual void draw_customer_spend(SimulationRng& rng, LatentState& state) const noexcept = 0;
+  /// One purchase's spend (money units, unrounded) of the customer in `state`. Gamma-Gamma:
+  /// z ~ Gamma(p, nu), nu a rate; one gamma variate. May be 0 or +inf (or NaN) when the latent
+  /// spend is extreme: the caller checks.
+  virtual double draw_purchase_spend(const LatentState& state,
+                                     SimulationRng& rng) const noexcept = 0;
+  /// The traits in `state` for an error message (cold path), e.g. when an amount overflows.
+  virtual LatentDescription describe_latent(const LatentState& state) const = 0;
 };
 
 /// A fitted spend model and how its fit went.
