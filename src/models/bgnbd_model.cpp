@@ -10,10 +10,7 @@ namespace clvkit {
 namespace {
 
 BgNbdParams params_from(std::span<const double> params) {
-  if (params.size() != 4) {
-    throw ModelError("bgnbd: " + std::to_string(params.size()) +
-                     " parameters given, but the model has 4 (r, alpha, a, b)");
-  }
+  require_parameter_count("bgnbd", params, {"r", "alpha", "a", "b"});
   return BgNbdParams{params[0], params[1], params[2], params[3]};
 }
 

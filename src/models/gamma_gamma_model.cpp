@@ -12,10 +12,7 @@ namespace clvkit {
 namespace {
 
 GammaGammaParams params_from(std::span<const double> params) {
-  if (params.size() != 3) {
-    throw ModelError("gamma_gamma: " + std::to_string(params.size()) +
-                     " parameters given, but the model has 3 (p, q, gamma)");
-  }
+  require_parameter_count("gamma_gamma", params, {"p", "q", "gamma"});
   return GammaGammaParams{params[0], params[1], params[2]};
 }
 

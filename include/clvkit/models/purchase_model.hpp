@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "clvkit/models/fit.hpp"
+#include "clvkit/models/parametric_model.hpp"
 #include "clvkit/models/patterns.hpp"
 #include "clvkit/models/simulation_rng.hpp"
 
@@ -52,18 +53,10 @@ class FutureSimulator {
                                 SimulationRng& rng) const noexcept = 0;
 };
 
-class PurchaseModel {
+/// A model of repeat purchases (see the file comment); key, label, parameters and latent traits
+/// as every ParametricModel.
+class PurchaseModel : public ParametricModel {
  public:
-  virtual ~PurchaseModel() = default;
-
-  /// Stable key of the model family, used in JSON, model files and options: "bgnbd".
-  virtual std::string_view key() const noexcept = 0;
-  /// Name for people: "BG/NBD".
-  virtual std::string_view label() const noexcept = 0;
-  /// Parameter names in the paper's order and symbols: "r", "alpha", "a", "b".
-  virtual std::vector<std::string> parameter_names() const = 0;
-  /// The natural parameters, in the order of parameter_names.
-  virtual std::vector<double> parameters() const = 0;
   /// The model's assumptions for people, in one plain-text clause with its source, rates per
   /// `unit` ("week"): "purchase rate λ ~ Gamma(r, α) per week while active, ...".
   virtual std::string description(std::string_view unit) const = 0;
@@ -114,9 +107,6 @@ class PurchaseModel {
   // `rng` in a fixed order (documented by each model), so a stream gives the same customer on
   // every platform with the same libm.
 
-  /// Names of the latent traits draw_customer stores first in LatentState::values, at most
-  /// LatentState::kCapacity: BG/NBD {"lambda", "p"}.
-  virtual std::vector<std::string> latent_names() const = 0;
   /// Draws a customer just acquired (first purchase at time 0) from the population into `state`.
   /// `time_scale` is the caller's time units per model time unit (days per week, say): the times
   /// next_purchase_time returns are in the caller's units. BG/NBD (FHL 2005, section 3): lambda ~
@@ -131,9 +121,6 @@ class PurchaseModel {
   /// Exponential(lambda) waiting time is added to t.
   virtual double next_purchase_time(const LatentState& state, std::int64_t repeat_purchases,
                                     double t, SimulationRng& rng) const noexcept = 0;
-  /// The traits in `state` for an error message (cold path), e.g. when a customer makes
-  /// implausibly many purchases.
-  virtual LatentDescription describe_latent(const LatentState& state) const = 0;
 };
 
 /// A fitted purchase model and how its fit went. `model` is shared so that results holding it

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "clvkit/models/fit.hpp"
+#include "clvkit/models/parametric_model.hpp"
 #include "clvkit/models/patterns.hpp"
 #include "clvkit/models/simulation_rng.hpp"
 
@@ -31,17 +32,10 @@ class SpendSimulator {
                             SimulationRng& rng) const noexcept = 0;
 };
 
-class SpendModel {
+/// A model of the spend per purchase (see the file comment); key ("gamma_gamma"), label,
+/// parameters ("p", "q", "gamma") and latent traits as every ParametricModel.
+class SpendModel : public ParametricModel {
  public:
-  virtual ~SpendModel() = default;
-
-  /// Stable key: "gamma_gamma".
-  virtual std::string_view key() const noexcept = 0;
-  /// Name for people: "Gamma-Gamma".
-  virtual std::string_view label() const noexcept = 0;
-  /// Parameter names in the paper's order: "p", "q", "gamma".
-  virtual std::vector<std::string> parameter_names() const = 0;
-  virtual std::vector<double> parameters() const = 0;
   /// The model's assumptions for people, one plain-text clause: "spend per purchase z ~ ...".
   virtual std::string description() const = 0;
   /// The same model at other natural parameters; throws ModelError naming a parameter outside
@@ -73,9 +67,6 @@ class SpendModel {
   // PurchaseModel::draw_customer: a LatentState drawn once per customer, then one spend per
   // purchase; nothing is allocated per customer.
 
-  /// Names of the latent traits draw_customer_spend stores first in LatentState::values:
-  /// Gamma-Gamma {"nu"}.
-  virtual std::vector<std::string> latent_names() const = 0;
   /// Draws a new customer's latent spend from the population into `state`. Gamma-Gamma (Fader &
   /// Hardie 2013, eq. 1-2): nu ~ Gamma(q, gamma), gamma a rate; one gamma variate.
   virtual void draw_customer_spend(SimulationRng& rng, LatentState& state) const noexcept = 0;
@@ -84,8 +75,6 @@ class SpendModel {
   /// spend is extreme: the caller checks.
   virtual double draw_purchase_spend(const LatentState& state,
                                      SimulationRng& rng) const noexcept = 0;
-  /// The traits in `state` for an error message (cold path), e.g. when an amount overflows.
-  virtual LatentDescription describe_latent(const LatentState& state) const = 0;
 };
 
 /// A fitted spend model and how its fit went.
