@@ -5,15 +5,13 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/output/json_number.hpp"
 
 namespace clvkit {
 namespace {
 
-// nlohmann_json writes NaN and infinities as null without complaint; nothing non-finite may
-// reach a file a pipeline reads.
 double finite(double value, const std::string& what) {
-  if (!std::isfinite(value)) throw ModelError("non-finite " + what + " in output metadata");
-  return value;
+  return finite_json_number(value, what, "output metadata");
 }
 
 std::string delimiter_name(char delimiter) {

@@ -3,16 +3,13 @@
 #include <cmath>
 #include <string>
 
-#include "clvkit/error.hpp"
+#include "clvkit/output/json_number.hpp"
 
 namespace clvkit {
 namespace {
 
 double finite_number(double value, const char* what) {
-  if (!std::isfinite(value)) {
-    throw ModelError(std::string("non-finite ") + what + " in the segment table");
-  }
-  return value;
+  return finite_json_number(value, what, "the segment table");
 }
 
 nlohmann::ordered_json cross_table_json(const std::vector<std::int64_t>& cells, int bins,

@@ -2,17 +2,15 @@
 
 #include <cmath>
 
-#include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/output/json_number.hpp"
 #include "clvkit/output/metadata.hpp"
 
 namespace clvkit {
 namespace {
 
-// Only finite numbers reach the JSON (nlohmann writes NaN as null without a word).
 double finite_number(double value, const char* what) {
-  if (!std::isfinite(value)) throw ModelError(std::string("non-finite ") + what + " in validation");
-  return value;
+  return finite_json_number(value, what, "validation");
 }
 
 nlohmann::ordered_json error_stats_json(const ErrorStats& errors, const char* what) {
