@@ -252,3 +252,24 @@ TEST_CASE("segments, report and validate draw a progress line on a terminal, and
   REQUIRE(piped.exit_code == 0);
   CHECK(piped.err.empty());
 }
+
+TEST_CASE("the option --model names the purchase model, checked before the log is read", "[cli][inputcheck]") {
+  TempDir dir;
+  // The default is the registry's first model; naming it changes nothing.
+  const auto named = run_cli("run data/cdnow.csv --model bgnbd -q -o " + dir.file("n.json"), dir);
+  REQUIRE(named.exit_code == 0);
+  const auto plain = run_cli("run data/cdnow.csv -q -o " + dir.file("p.json"), dir);
+  REQUIRE(plain.exit_code == 0);
+  CHECK(clvkit::test::read_text(dir.file("n.json")) == clvkit::test::read_text(dir.file("p.json")));
+  // An unknown model is a usage error naming the known ones, for every command that fits; a log
+  // that does not exist shows that the check comes first (a read would give exit 4).
+  for (const char* command :
+       {"run", "segments", "fit", "validate --calibration-end 1997-09-30", "report"}) {
+    CAPTURE(command);
+    const auto unknown = run_cli(
+        std::string(command) + " no-such-log.csv --model pareto -o " + dir.file("x.out"), dir);
+    CHECK(unknown.exit_code == 1);
+    CHECK_THAT(unknown.err, Catch::Contains("'pareto'") && Catch::Contains("bgnbd"));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("x.out")));
+}

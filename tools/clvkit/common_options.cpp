@@ -142,8 +142,20 @@ ValueOptions ValueCliOptions::to_value_options() const {
   return out;
 }
 
+void add_model_option(CLI::App& command, std::string& model) {
+  std::string known;
+  for (const PurchaseModelFamily& family : purchase_model_families()) {
+    known += (known.empty() ? "" : ", ") + std::string(family.key) + " (" +
+             std::string(family.label) + ")";
+  }
+  command.add_option("--model", model, "Purchase model to fit: " + known)
+      ->capture_default_str()
+      ->group("Model");
+}
+
 void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_time_unit) {
   if (with_time_unit) {
+    add_model_option(command, options.model);
     command
         .add_option("--time-unit", options.time_unit,
                     "Unit the model parameters are estimated in: day, week, month")
@@ -211,6 +223,7 @@ AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOp
   AnalysisOptions options;
   options.input = input.to_ingest_options();
   options.segmentation = segments;
+  options.model.choice.purchase = purchase_model_family(value.model).key;  // checked before reading
   options.model.time_unit = value.unit();
   options.model.value = value.to_value_options();
   options.threads = resolve_threads(threads);

@@ -51,6 +51,7 @@ std::function<void(std::int64_t)> forecast_progress(ProgressLine& line, std::siz
                                                     int draws);
 
 struct ValueCliOptions {
+  std::string model = std::string(purchase_model_families().front().key);
   std::string time_unit = "week";
   std::string horizon = "12m";
   double margin = 1.0;
@@ -61,8 +62,12 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
-/// Registers --horizon, --margin, --discount-rate, --monthly-discount-rate (and --time-unit when
-/// `with_time_unit`).
+/// Registers --model: the purchase model to fit, a key of the registry (the first registered,
+/// BG/NBD, by default).
+void add_model_option(CLI::App& command, std::string& model);
+
+/// Registers --horizon, --margin, --discount-rate, --monthly-discount-rate (and --model and
+/// --time-unit when `with_time_unit`, for the commands that fit).
 void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_time_unit);
 
 /// `requested` threads, or one per hardware thread when it is 0.

@@ -13,6 +13,7 @@ namespace {
 
 struct FitCommandOptions {
   InputOptions input;
+  std::string model = std::string(purchase_model_families().front().key);
   std::string time_unit = "week";
   std::string out = "-";
   bool quiet = false;
@@ -21,13 +22,15 @@ struct FitCommandOptions {
 
 void run_fit(const FitCommandOptions& options) {
   const TimeUnit unit = parse_time_unit(options.time_unit);
+  ModelChoice choice;
+  choice.purchase = purchase_model_family(options.model).key;  // checked before reading
   FitOptions fit;
   fit.threads = resolve_threads(options.threads);
   InputOptions input = options.input;
   input.threads = fit.threads;
   IngestOptions ingest;
   const CustomerBase base = read_customer_base(input, &ingest);
-  const FittedModels models = fit_customer_models(base.customers, unit, fit);
+  const FittedModels models = fit_customer_models(base.customers, unit, fit, choice);
   write_file_atomically(options.out, model_file_json(models, base, ingest).dump(2) + "\n");
   if (!options.quiet) {
     std::fputs(models.purchase.summary.brief_report().c_str(), stderr);
@@ -44,6 +47,7 @@ void setup_fit(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "fit", "Fit BG/NBD and Gamma-Gamma by maximum likelihood and save a model file");
   add_input_options(*command, options->input);
+  add_model_option(*command, options->model);
   command
       ->add_option("--time-unit", options->time_unit,
                    "Unit the parameters are estimated in: day, week, month")

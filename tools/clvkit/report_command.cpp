@@ -64,6 +64,7 @@ void run_report(const ReportOptions& options) {
     holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
     holdout.segmentation = options.segments;
     holdout.validation.time_unit = analysis.model.time_unit;
+    holdout.validation.models = analysis.model.choice;
     holdout.threads = result.threads;
     validation = validate_holdout(options.input.path, holdout).result;
   }

@@ -30,6 +30,7 @@ struct ValidateOptions {
   SegmentationOptions segments;
   std::string calibration_end;
   std::string holdout_end;  // empty: the last transaction day
+  std::string model = std::string(purchase_model_families().front().key);
   std::string time_unit = "week";
   std::string tracking_step = "week";
   std::string format = "table";
@@ -191,6 +192,7 @@ void run_validate(const ValidateOptions& options) {
   }
   HoldoutOptions holdout;
   holdout.validation.time_unit = parse_time_unit(options.time_unit);
+  holdout.validation.models.purchase = purchase_model_family(options.model).key;
   holdout.validation.tracking_step_days = step_days;
   holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit validate");
@@ -244,6 +246,7 @@ void setup_validate(CLI::App& app) {
       ->capture_default_str()
       ->group("Validation");
   add_segment_options(*command, options->segments);
+  add_model_option(*command, options->model);
   command
       ->add_option("--time-unit", options->time_unit,
                    "Unit the model parameters are estimated in: day, week, month")
