@@ -30,6 +30,7 @@
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
+#include "clvkit/models/identification.hpp"
 #include "clvkit/models/validation.hpp"
 #include "clvkit/rfm/segments.hpp"
 #include "clvkit/summary/holdout.hpp"
@@ -113,8 +114,10 @@ struct CustomerAnalysis {
   SegmentedBase segmented;
   std::optional<FittedModels> models;           ///< fitted or given; empty for RFM only
   std::vector<CustomerPrediction> predictions;  ///< one per customer when models is set
-  ValueOptions value;                           ///< how the predictions' value was computed
-  int threads = 1;  ///< the resolved thread count, reused by later stages (forecast)
+  /// Whether P(alive) and value at risk are informative on this data (with the predictions).
+  std::optional<DropoutIdentification> dropout;
+  ValueOptions value;  ///< how the predictions' value was computed
+  int threads = 1;     ///< the resolved thread count, reused by later stages (forecast)
 
   std::size_t size() const noexcept { return segmented.base.customers.size(); }
   const std::vector<CustomerSummary>& customers() const noexcept {

@@ -46,11 +46,16 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
   out.value = options.model.value;
   out.segmented = segment_base(std::move(base), ingest, plan, out.threads);
   report_stage(options, "segment", out.size());
+  const auto check_dropout = [&out] {
+    out.dropout = check_dropout_identification(out.models->purchase, out.customers(),
+                                               out.predictions, out.models->time_unit);
+  };
   if (options.given_models) {
     ModelRun run =
         predict_with(out.segmented, *options.given_models, options.model.value, out.threads);
     out.models = std::move(run.models);
     out.predictions = std::move(run.predictions);
+    check_dropout();
     report_stage(options, "predict", out.size());
   } else if (options.fit_models) {
     ModelOptions model = options.model;
@@ -61,6 +66,7 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
     ModelRun run = predict_with(out.segmented, fitted, options.model.value, out.threads);
     out.models = std::move(run.models);
     out.predictions = std::move(run.predictions);
+    check_dropout();
     report_stage(options, "predict", out.size());
   }
   return out;

@@ -139,6 +139,18 @@ nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented) {
   return out;
 }
 
+nlohmann::ordered_json dropout_metadata(const DropoutIdentification& check) {
+  nlohmann::ordered_json out;
+  out["informative"] = check.informative;
+  out["share_p_alive_at_least_0_99"] =
+      finite(check.share_p_alive_at_least_0_99, "share of customers with P(alive) >= 0.99");
+  out["median_observation"] = finite(check.median_observation, "median observation");
+  out["median_time_between_purchases"] =
+      finite(check.median_time_between_purchases, "median time between purchases");
+  out["reasons"] = check.reasons;
+  return out;
+}
+
 nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
                                          const std::string& command) {
   nlohmann::ordered_json out = tool_metadata(command);
@@ -147,6 +159,7 @@ nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
   if (analysis.models) {
     out["models"] = models_metadata(*analysis.models);
     out["value"] = value_metadata(analysis.value);
+    if (analysis.dropout) out["dropout"] = dropout_metadata(*analysis.dropout);
   }
   return out;
 }

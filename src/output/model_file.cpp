@@ -72,7 +72,8 @@ auto read_model(const nlohmann::ordered_json& document, const std::string& path,
 }  // namespace
 
 nlohmann::ordered_json model_file_json(const FittedModels& models, const CustomerBase& calibration,
-                                       const IngestOptions& ingest) {
+                                       const IngestOptions& ingest,
+                                       const DropoutIdentification& dropout) {
   nlohmann::ordered_json out;
   out["format"] = kModelFileFormat;
   out["format_version"] = kModelFileVersion;
@@ -85,6 +86,7 @@ nlohmann::ordered_json model_file_json(const FittedModels& models, const Custome
   out["calibration"] = calib;
   const nlohmann::ordered_json fitted = models_metadata(models);
   for (const auto& [key, value] : fitted.items()) out[key] = value;
+  out["dropout"] = dropout_metadata(dropout);
   return out;
 }
 

@@ -85,6 +85,7 @@ std::string activity_section(const Context& ctx) {
           " of observation since the first purchase (the median T of the customers). Grey cells "
           "are histories that cannot occur with at most one purchase per day (no repeat purchase "
           "but a last purchase after the first, or more repeat purchases than days).");
+  out += dropout_note(ctx.data);
   out += "<div class=\"grid\">\n";
 
   HeatmapData alive = grid_heatmap(ctx, grid);

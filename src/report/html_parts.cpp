@@ -85,4 +85,10 @@ std::string section_start(const char* id, const std::string& heading, const std:
   return out;
 }
 
+std::string dropout_note(const ReportData& data) {
+  if (!data.dropout || data.dropout->informative) return {};
+  return "<p class=\"warn\" data-warning=\"dropout\">" + esc(dropout_warning(*data.dropout)) +
+         "</p>\n";
+}
+
 }  // namespace clvkit::report::detail

@@ -69,6 +69,10 @@ std::string figure(std::string_view name, Layout layout, const std::string& svg,
 /// caller closes it.
 std::string section_start(const char* id, const std::string& heading, const std::string& lead);
 
+/// A warning paragraph when the report's P(alive) and value at risk are not informative
+/// (ReportData::dropout); empty otherwise.
+std::string dropout_note(const ReportData& data);
+
 // ---- Sections -------------------------------------------------------------------------------
 
 /// What every section reads: the data and the units its labels are written in.

@@ -238,6 +238,7 @@ ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& s
   data.models = *analysis.models;
   data.value = analysis.value;
   data.predictions = analysis.predictions;
+  data.dropout = analysis.dropout;
   data.forecast = forecast_segments(analysis, {settings.forecast_draws, settings.forecast_seed,
                                                false, settings.forecast_progress});
   data.forecast_draws = settings.forecast_draws;

@@ -181,6 +181,7 @@ std::string value_section(const Context& ctx) {
           " spend per purchase); value at risk is the part of "
           "it a customer would be worth if they were surely still active but that the model "
           "expects to be lost because they probably are not: (1 − P(alive)) × CLV if alive.");
+  out += dropout_note(ctx.data);
   out += "<div class=\"grid\">\n";
   out += clv_distribution_figure(ctx);
   out += segment_value_figure(ctx);

@@ -253,7 +253,8 @@ TEST_CASE("segments, report and validate draw a progress line on a terminal, and
   CHECK(piped.err.empty());
 }
 
-TEST_CASE("the option --model names the purchase model, checked before the log is read", "[cli][inputcheck]") {
+TEST_CASE("the option --model names the purchase model, checked before the log is read",
+          "[cli][inputcheck]") {
   TempDir dir;
   // The default is the registry's first model; naming it changes nothing.
   const auto named = run_cli("run data/cdnow.csv --model bgnbd -q -o " + dir.file("n.json"), dir);
@@ -272,4 +273,41 @@ TEST_CASE("the option --model names the purchase model, checked before the log i
     CHECK_THAT(unknown.err, Catch::Contains("'pareto'") && Catch::Contains("bgnbd"));
   }
   CHECK_FALSE(std::filesystem::exists(dir.file("x.out")));
+}
+
+TEST_CASE("the identification warning fires on a base without dropout and not on one with it",
+          "[cli][identification]") {
+  TempDir dir;
+  // BG/NBD with p ~ Beta(0.001, 1000): nobody drops out; Beta(2, 2): half leave after a purchase.
+  const std::string none = dir.file("none.csv");
+  const std::string strong = dir.file("strong.csv");
+  REQUIRE(
+      run_cli("simulate --customers 5000 --a 0.001 --b 1000 --seed 3 -o " + none, dir).exit_code ==
+      0);
+  REQUIRE(run_cli("simulate --customers 5000 --a 2 --b 2 --seed 3 -o " + strong, dir).exit_code ==
+          0);
+  const std::string warning = "P(alive) and value at risk are not informative on this data";
+
+  const auto flat = run_cli("run " + none + " -q --format ndjson -o " + dir.file("n.ndjson"), dir);
+  REQUIRE(flat.exit_code == 0);
+  CHECK_THAT(flat.err, Catch::Contains(warning));
+  const auto meta = nlohmann::json::parse(clvkit::test::read_text(dir.file("n.ndjson.meta.json")));
+  CHECK(meta["dropout"]["informative"] == false);
+  CHECK(meta["dropout"]["share_p_alive_at_least_0_99"].get<double>() >= 0.95);
+  CHECK_FALSE(meta["dropout"]["reasons"].empty());
+  const auto fit = run_cli("fit " + none + " -q -o " + dir.file("n-model.json"), dir);
+  CHECK_THAT(fit.err, Catch::Contains(warning));
+  const auto report =
+      run_cli("report " + none + " -q --forecast-draws 20 -o " + dir.file("n.html"), dir);
+  REQUIRE(report.exit_code == 0);
+  CHECK_THAT(clvkit::test::read_text(dir.file("n.html")),
+             Catch::Contains("data-warning=\"dropout\""));
+
+  const auto identified = run_cli("run " + strong + " -q -o " + dir.file("s.json"), dir);
+  REQUIRE(identified.exit_code == 0);
+  CHECK_THAT(identified.err, !Catch::Contains(warning));
+  const auto record = nlohmann::json::parse(clvkit::test::read_text(dir.file("s.json")));
+  CHECK(record["metadata"]["dropout"]["informative"] == true);
+  const auto cdnow = run_cli("segments data/cdnow.csv -q -o " + dir.file("c.txt"), dir);
+  CHECK_THAT(cdnow.err, !Catch::Contains(warning));
 }

@@ -440,6 +440,10 @@ def check_negative_cases(documents):
 
     for what, doc, mutate in (
             ("reconciles false", meta, set_path("input", "rows", "reconciles", False)),
+            ("dropout not informative without reasons", meta,
+             set_path("dropout", "informative", False)),
+            ("dropout share above 1", meta, set_path("dropout", "share_p_alive_at_least_0_99", 1.5)),
+            ("models without dropout", meta, delete_path("dropout")),
             ("a reject reason missing", meta, delete_path("input", "rows", "rejected", "bad_date")),
             ("an unknown reject reason", meta, set_path("input", "rows", "rejected", "other", 0)),
             ("negative rows.read", meta, set_path("input", "rows", "read", -1)),

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -140,6 +141,12 @@ ValueOptions ValueCliOptions::to_value_options() const {
   out.annual_discount_rate = discount_rate;
   if (monthly_discount_rate >= 0.0) out.period_discount_rate = monthly_discount_rate;
   return out;
+}
+
+void print_dropout_warning(const DropoutIdentification& check) {
+  if (const std::string warning = dropout_warning(check); !warning.empty()) {
+    std::fprintf(stderr, "clvkit: warning: %s\n", warning.c_str());
+  }
 }
 
 void add_model_option(CLI::App& command, std::string& model) {

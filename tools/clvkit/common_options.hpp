@@ -62,6 +62,10 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
+/// Prints "clvkit: warning: P(alive) and value at risk are not informative on this data: ..." on
+/// stderr when `check` says so (whatever --quiet: it is a finding, not progress).
+void print_dropout_warning(const DropoutIdentification& check);
+
 /// Registers --model: the purchase model to fit, a key of the registry (the first registered,
 /// BG/NBD, by default).
 void add_model_option(CLI::App& command, std::string& model);

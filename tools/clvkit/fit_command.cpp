@@ -31,13 +31,16 @@ void run_fit(const FitCommandOptions& options) {
   IngestOptions ingest;
   const CustomerBase base = read_customer_base(input, &ingest);
   const FittedModels models = fit_customer_models(base.customers, unit, fit, choice);
-  write_file_atomically(options.out, model_file_json(models, base, ingest).dump(2) + "\n");
+  const DropoutIdentification dropout =
+      check_dropout_identification(models.purchase, base.customers, unit);
+  write_file_atomically(options.out, model_file_json(models, base, ingest, dropout).dump(2) + "\n");
   if (!options.quiet) {
     std::fputs(models.purchase.summary.brief_report().c_str(), stderr);
     std::fputs(models.spend.summary.brief_report().c_str(), stderr);
     std::fprintf(stderr, "  corr(frequency, spend) over repeat buyers: %.3f\n",
                  models.spend.frequency_spend_correlation);
   }
+  print_dropout_warning(dropout);
 }
 
 }  // namespace

@@ -79,6 +79,7 @@ void run_report(const ReportOptions& options) {
   progress.stage("writing " + options.out);
   write_file_atomically(options.out, report::render_html_report(data));
   progress.finish();
+  if (result.dropout) print_dropout_warning(*result.dropout);
 }
 
 }  // namespace

@@ -49,6 +49,7 @@ void run_run(const RunOptions& options) {
                          result.threads);
   timer.lap("write");
   progress.finish();
+  if (result.dropout) print_dropout_warning(*result.dropout);
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
 }
 

@@ -157,6 +157,7 @@ void run_segments(const SegmentsOptions& options) {
                                ? segments_json(metadata, summary, forecasted).dump(2) + "\n"
                                : summary_text(summary, result.segmented, forecasted);
   progress.finish();  // before the table, which may go to the terminal
+  if (result.dropout) print_dropout_warning(*result.dropout);
   write_file_atomically(options.out, text);
 }
 

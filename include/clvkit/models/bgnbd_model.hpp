@@ -28,6 +28,7 @@ class BgNbdModel final : public PurchaseModel {
   std::vector<double> parameters() const override;
   std::string description(std::string_view unit) const override;
   std::string p_alive_remark() const override;
+  std::vector<std::string> dropout_parameters() const override { return {"a", "b"}; }
   std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const override;
 
   /// bgnbd_total_log_likelihood.

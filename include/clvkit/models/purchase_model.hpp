@@ -63,6 +63,9 @@ class PurchaseModel : public ParametricModel {
   /// What a reader of P(alive) must know about this model, one plain-text sentence, or empty:
   /// BG/NBD counts every customer without a repeat purchase as alive.
   virtual std::string p_alive_remark() const { return {}; }
+  /// The parameters that govern dropout (a subset of parameter_names), whose intervals tell
+  /// whether the data identify who has left (identification.hpp): BG/NBD {"a", "b"}.
+  virtual std::vector<std::string> dropout_parameters() const = 0;
   /// The same model at other natural parameters (the order of parameter_names). Throws
   /// ModelError naming the parameter when one is outside the model's domain.
   virtual std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const = 0;

@@ -18,8 +18,12 @@ nlohmann::ordered_json tool_metadata(const std::string& command);
 /// {"scheme", "source", "method", "bins", "monetary", "counts": {segment: n}}.
 nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented);
 
+/// {"informative", "share_p_alive_at_least_0_99", "median_observation",
+/// "median_time_between_purchases", "reasons": [...]}: whether P(alive) tells anything.
+nlohmann::ordered_json dropout_metadata(const DropoutIdentification& check);
+
 /// The metadata of an analysis's records: tool_metadata(command), "input", "segmentation", and
-/// with models "models" and "value".
+/// with models "models", "value" and "dropout".
 nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
                                          const std::string& command);
 

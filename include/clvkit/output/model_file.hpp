@@ -7,6 +7,7 @@
 #include <string>
 
 #include "clvkit/models/customer_value.hpp"
+#include "clvkit/models/identification.hpp"
 #include "clvkit/summary/ingest.hpp"
 
 namespace clvkit {
@@ -15,8 +16,10 @@ inline constexpr const char* kModelFileFormat = "clvkit-model";
 inline constexpr int kModelFileVersion = 1;
 
 /// The JSON document of a model file (format and field list in the README, "Saved models").
+/// `dropout` is check_dropout_identification of the purchase fit on `calibration`.
 nlohmann::ordered_json model_file_json(const FittedModels& models, const CustomerBase& calibration,
-                                       const IngestOptions& ingest);
+                                       const IngestOptions& ingest,
+                                       const DropoutIdentification& dropout);
 
 /// What predicting needs from a model file: the models it holds (one registered purchase model
 /// and one spend model, found by their keys) at their saved parameters.

@@ -73,6 +73,10 @@ struct ReportData {
   /// Holdout validation (validate_models), when a calibration end was given.
   std::optional<ValidationResult> validation;
 
+  /// Whether P(alive) and value at risk are informative (check_dropout_identification); when
+  /// they are not, the sections that show them say so first.
+  std::optional<DropoutIdentification> dropout;
+
   /// Length of the retention call list (top customers by value at risk), >= 1.
   int top_customers = 25;
 };
