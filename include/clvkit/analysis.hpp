@@ -193,4 +193,31 @@ struct HoldoutAnalysis {
 /// throw.
 HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options);
 
+/// One model's line of a comparison.
+struct ModelComparison {
+  std::string key;    ///< the registry key, e.g. "bgnbd"
+  std::string label;  ///< "BG/NBD"
+  bool fitted = false;
+  std::string error;        ///< why the model could not be fitted, when !fitted
+  ValidationResult result;  ///< calibration fit and holdout comparison, when fitted
+  /// Calibration customers with P(alive) < 0.5 at the calibration end.
+  std::int64_t likely_lost = 0;
+};
+
+/// Every registered purchase model on one calibration/holdout split.
+struct ModelComparisonResult {
+  HoldoutAnalysis split;  ///< the split log and its calibration segments (split.result unused)
+  std::vector<ModelComparison> models;  ///< in registry order
+  std::size_t recommended = 0;          ///< index into models
+  std::string ground;                   ///< why that one, in one sentence
+};
+
+/// Reads the log once, split at options.calibration_end, and validates every registered purchase
+/// model on it (options.validation.models.purchase is ignored; the spend model is the one it
+/// names). A model whose fit fails is listed with its error. Recommends, among the models whose
+/// fits are usable (FitSummary::is_usable), the one with the lowest per-customer RMSE of the
+/// holdout purchases (what a ranking of customers depends on), and says so in `ground`. Throws
+/// ModelError when no model can be fitted, and what validate_holdout throws.
+ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options);
+
 }  // namespace clvkit

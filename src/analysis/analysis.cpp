@@ -5,6 +5,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 
 namespace clvkit {
@@ -195,7 +196,12 @@ ForecastResult forecast_segments(const CustomerAnalysis& analysis,
                          *models.purchase.model, *models.spend.model, forecast);
 }
 
-HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
+namespace {
+
+// The log read once split at the calibration end, and its calibration customers segmented;
+// `names` receives the segment names.
+HoldoutAnalysis read_split(const std::string& path, const HoldoutOptions& options,
+                           std::vector<std::string>& names) {
   IngestOptions ingest = options.input;
   ingest.threads = resolve_thread_count(options.threads);
   if (ingest.as_of && *ingest.as_of <= options.calibration_end) {
@@ -209,11 +215,88 @@ HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& 
   ingest.as_of = out.data.holdout_end;
   // A copy: `data` stays whole for the validation; the segments need their own base.
   out.calibration = segment_base(out.data.calibration, ingest, plan, ingest.threads);
-  std::vector<std::string> names;
+  names.clear();
   for (const Segment& segment : out.calibration.scheme->segments()) names.push_back(segment.name);
+  return out;
+}
+
+}  // namespace
+
+HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
+  std::vector<std::string> names;
+  HoldoutAnalysis out = read_split(path, options, names);
   ValidationOptions validation = options.validation;
-  validation.fit.threads = ingest.threads;
+  validation.fit.threads = resolve_thread_count(options.threads);
   out.result = validate_models(out.data, out.calibration.segment, names, validation);
+  return out;
+}
+
+namespace {
+
+std::int64_t likely_lost(const CalibrationHoldout& data, const FittedModels& models) {
+  const double days = unit_days(models.time_unit);
+  std::int64_t lost = 0;
+  for (const CustomerSummary& c : data.calibration.customers) {
+    const PurchaseHistory history{static_cast<double>(c.frequency), c.recency / days, c.T / days};
+    lost += models.purchase.model->p_alive(history) < 0.5 ? 1 : 0;
+  }
+  return lost;
+}
+
+// The usable model with the lowest per-customer RMSE, and the sentence saying so.
+void recommend(ModelComparisonResult& out) {
+  std::vector<std::size_t> usable;
+  for (std::size_t i = 0; i < out.models.size(); ++i) {
+    const ModelComparison& m = out.models[i];
+    if (m.fitted && m.result.models.purchase.summary.is_usable()) usable.push_back(i);
+  }
+  if (usable.empty()) {
+    throw ModelError("compare: no purchase model could be fitted with usable estimates");
+  }
+  const auto rmse = [&out](std::size_t i) { return out.models[i].result.purchase_errors.rmse; };
+  out.recommended =
+      *std::min_element(usable.begin(), usable.end(),
+                        [&](std::size_t a, std::size_t b) { return rmse(a) < rmse(b); });
+  const ModelComparison& best = out.models[out.recommended];
+  if (usable.size() == 1) {
+    out.ground = best.label + " is the only model whose fit converged with usable estimates.";
+    return;
+  }
+  std::string others;
+  for (const std::size_t i : usable) {
+    if (i == out.recommended) continue;
+    others += (others.empty() ? "" : ", ") + out.models[i].label + " " + format_number(rmse(i), 4);
+  }
+  out.ground = best.label + " has the lowest per-customer RMSE of holdout purchases (" +
+               format_number(rmse(out.recommended), 4) + " against " + others +
+               "), the error a ranking of customers depends on.";
+}
+
+}  // namespace
+
+ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options) {
+  ModelComparisonResult out;
+  std::vector<std::string> names;
+  out.split = read_split(path, options, names);
+  ValidationOptions split = options.validation;
+  split.fit.threads = resolve_thread_count(options.threads);
+  for (const PurchaseModelFamily& family : purchase_model_families()) {
+    ModelComparison line;
+    line.key = std::string(family.key);
+    line.label = std::string(family.label);
+    ValidationOptions validation = split;
+    validation.models.purchase = line.key;
+    try {
+      line.result =
+          validate_models(out.split.data, out.split.calibration.segment, names, validation);
+      line.likely_lost = likely_lost(out.split.data, line.result.models);
+      line.fitted = true;
+    } catch (const ModelError& e) {
+      line.error = e.what();
+    }
+    out.models.push_back(std::move(line));
+  }
+  recommend(out);
   return out;
 }
 

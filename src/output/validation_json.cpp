@@ -31,7 +31,7 @@ nlohmann::ordered_json total_json(double actual, double predicted, double error_
   return out;
 }
 
-nlohmann::ordered_json comparison_json(const std::vector<ComparisonRow>& rows, const char* key) {
+nlohmann::ordered_json rows_json(const std::vector<ComparisonRow>& rows, const char* key) {
   nlohmann::ordered_json out = nlohmann::ordered_json::array();
   for (const ComparisonRow& row : rows) {
     nlohmann::ordered_json item;
@@ -49,27 +49,47 @@ nlohmann::ordered_json comparison_json(const std::vector<ComparisonRow>& rows, c
 
 }  // namespace
 
-nlohmann::ordered_json validation_json(const HoldoutAnalysis& holdout,
-                                       const std::string& tracking_step, double step_days) {
-  const ValidationResult& result = holdout.result;
-  const CalibrationHoldout& data = holdout.data;
-  const SegmentedBase& segmented = holdout.calibration;
-  const std::string purchase(result.models.purchase.model->label());
-  const std::string spend(result.models.spend.model->label());
-  nlohmann::ordered_json metadata = tool_metadata("validate");
+nlohmann::ordered_json holdout_metadata(const HoldoutAnalysis& split,
+                                        const ValidationResult& result,
+                                        const std::string& command) {
+  const CalibrationHoldout& data = split.data;
+  nlohmann::ordered_json metadata = tool_metadata(command);
   metadata["calibration_end"] = format_day(result.calibration_end);
   metadata["holdout_end"] = format_day(result.holdout_end);
   metadata["holdout_days"] = result.holdout_end - result.calibration_end;
   metadata["holdout_length"] = finite_number(result.holdout_length, "holdout length");
   metadata["time_unit"] = time_unit_key(result.models.time_unit);
-  metadata["input"] = ingest_metadata(data.calibration, segmented.ingest);
+  metadata["input"] = ingest_metadata(data.calibration, split.calibration.ingest);
   nlohmann::ordered_json customers;
   customers["calibration"] = result.customers;
   customers["first_seen_in_holdout"] = data.holdout_customers_new;
   customers["first_seen_in_holdout_rows"] = data.holdout_rows_new_customers;
   customers["cohort_first_day"] = format_day(data.cohort_first_day);
   metadata["customers"] = customers;
-  metadata["segmentation"] = segmentation_metadata(segmented);
+  metadata["segmentation"] = segmentation_metadata(split.calibration);
+  return metadata;
+}
+
+void add_holdout_comparison(const ValidationResult& result, nlohmann::ordered_json& out) {
+  nlohmann::ordered_json totals;
+  totals["customers"] = result.customers;
+  totals["purchases"] = total_json(result.actual_purchases, result.predicted_purchases,
+                                   result.purchases_error_pct, "holdout purchases");
+  totals["revenue"] = total_json(result.actual_revenue, result.predicted_revenue,
+                                 result.revenue_error_pct, "holdout revenue");
+  out["totals"] = totals;
+  out["per_customer"] = {{"purchases", error_stats_json(result.purchase_errors, "purchase errors")},
+                         {"revenue", error_stats_json(result.revenue_errors, "revenue errors")}};
+  out["by_frequency"] = rows_json(result.by_frequency, "calibration_repeat_purchases");
+  out["by_segment"] = rows_json(result.by_segment, "segment");
+}
+
+nlohmann::ordered_json validation_json(const HoldoutAnalysis& holdout,
+                                       const std::string& tracking_step, double step_days) {
+  const ValidationResult& result = holdout.result;
+  const std::string purchase(result.models.purchase.model->label());
+  const std::string spend(result.models.spend.model->label());
+  nlohmann::ordered_json metadata = holdout_metadata(holdout, result, "validate");
   metadata["models"] = models_metadata(result.models);
   metadata["definitions"] = {
       {"actual_purchases", "distinct purchase days in the holdout (repeat purchases)"},
@@ -85,17 +105,7 @@ nlohmann::ordered_json validation_json(const HoldoutAnalysis& holdout,
 
   nlohmann::ordered_json out;
   out["metadata"] = metadata;
-  nlohmann::ordered_json totals;
-  totals["customers"] = result.customers;
-  totals["purchases"] = total_json(result.actual_purchases, result.predicted_purchases,
-                                   result.purchases_error_pct, "holdout purchases");
-  totals["revenue"] = total_json(result.actual_revenue, result.predicted_revenue,
-                                 result.revenue_error_pct, "holdout revenue");
-  out["totals"] = totals;
-  out["per_customer"] = {{"purchases", error_stats_json(result.purchase_errors, "purchase errors")},
-                         {"revenue", error_stats_json(result.revenue_errors, "revenue errors")}};
-  out["by_frequency"] = comparison_json(result.by_frequency, "calibration_repeat_purchases");
-  out["by_segment"] = comparison_json(result.by_segment, "segment");
+  add_holdout_comparison(result, out);
 
   nlohmann::ordered_json tracking;
   tracking["step"] = tracking_step;
@@ -125,6 +135,34 @@ nlohmann::ordered_json validation_json(const HoldoutAnalysis& holdout,
     fit.push_back(item);
   }
   out["calibration_fit"] = fit;
+  return out;
+}
+
+nlohmann::ordered_json comparison_json(const ModelComparisonResult& comparison) {
+  const ModelComparison& recommended = comparison.models[comparison.recommended];
+  nlohmann::ordered_json metadata =
+      holdout_metadata(comparison.split, recommended.result, "compare");
+  nlohmann::ordered_json out;
+  out["metadata"] = metadata;
+  out["recommended"] = recommended.key;
+  out["ground"] = comparison.ground;
+  nlohmann::ordered_json models = nlohmann::ordered_json::array();
+  for (const ModelComparison& m : comparison.models) {
+    nlohmann::ordered_json line;
+    line["model"] = m.key;
+    line["label"] = m.label;
+    line["fitted"] = m.fitted;
+    if (!m.fitted) {
+      line["error"] = m.error;
+      models.push_back(line);
+      continue;
+    }
+    line["fit"] = fit_metadata(m.result.models.purchase.summary);
+    line["likely_lost"] = m.likely_lost;
+    add_holdout_comparison(m.result, line);
+    models.push_back(line);
+  }
+  out["models"] = models;
   return out;
 }
 

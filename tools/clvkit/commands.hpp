@@ -14,5 +14,6 @@ void setup_predict(CLI::App& app);
 void setup_simulate(CLI::App& app);
 void setup_validate(CLI::App& app);
 void setup_report(CLI::App& app);
+void setup_compare(CLI::App& app);
 
 }  // namespace clvkit::cli

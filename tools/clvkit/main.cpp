@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   clvkit::cli::setup_simulate(app);
   clvkit::cli::setup_validate(app);
   clvkit::cli::setup_report(app);
+  clvkit::cli::setup_compare(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
