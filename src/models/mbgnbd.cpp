@@ -13,14 +13,18 @@
 //   E[X(t) | alive] is E_p[(1 - (1 + p u)^-(r+x)) / p] with p ~ Beta(a, b+x); ours is the same
 //   with b+x+1 = (b+1)+x, i.e. bgnbd_expected_purchases_given_alive at b + 1, exactly. We call it
 //   rather than repeat its negative-binomial mixture and 2F1 deficit (bgnbd.cpp explains both).
+// * The same holds for a customer just acquired: with probability a/(a+b) = E[p] they drop out at
+//   time zero and make no repeat purchase; otherwise (p | survived ~ Beta(a, b+1)) they are a
+//   BG/NBD customer with b + 1. So E[X(t)] = b/(a+b) E_BG[X(t); b+1] and
+//   P(X(t) = n) = b/(a+b) P_BG(X(t) = n; b+1) + [n = 0] a/(a+b), which is BDF 2007's expression
+//   term by term (B(a, b+n+1)/B(a, b) = b/(a+b) B(a, b+1+n)/B(a, b+1), and likewise for
+//   B(a+1, b+n)); bgnbd_probability_of_purchases evaluates it in log space with Boost's I_z(n, r).
 
-#include <boost/math/special_functions/beta.hpp>
 #include <cmath>
 #include <limits>
 
 #include "clvkit/models/bgnbd.hpp"
 #include "clvkit/numerics/log_space.hpp"
-#include "clvkit/numerics/no_throw_policy.hpp"
 #include "clvkit/util/checks.hpp"
 
 namespace clvkit {
@@ -28,8 +32,6 @@ namespace clvkit {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-using detail::NoThrowPolicy;
 
 // L1 (the alive-at-T term), d (log-ratio of the dropout term to it) and
 // ell = log((alpha+T)/(alpha+t_x)).
@@ -39,17 +41,26 @@ struct LikelihoodParts {
   double ell;
 };
 
+// d = log(a/(b+x)) + (r+x) ell for ell = log((alpha+T)/(alpha+t_x)).
+double dropout_log_ratio(const MbgNbdParams& p, double x, double ell) noexcept {
+  return std::log(p.a / (p.b + x)) + (p.r + x) * ell;
+}
+
+double log_time_ratio(const MbgNbdParams& p, double t_x, double T) noexcept {
+  return std::log1p((T - t_x) / (p.alpha + t_x));
+}
+
 LikelihoodParts likelihood_parts(const MbgNbdParams& p, double x, double t_x, double T) noexcept {
   LikelihoodParts parts{};
   // B(a, b+x+1)/B(a, b) = (b)_{x+1} / (a+b)_{x+1};  Gamma(r+x)/Gamma(r) = (r)_x.
   parts.l1 = log_rising_ratio(p.b, p.a + p.b, x + 1.0) + log_rising(p.r, x) +
              p.r * std::log(p.alpha) - (p.r + x) * std::log(p.alpha + T);
-  parts.ell = std::log1p((T - t_x) / (p.alpha + t_x));
-  parts.d = std::log(p.a / (p.b + x)) + (p.r + x) * parts.ell;
+  parts.ell = log_time_ratio(p, t_x, T);
+  parts.d = dropout_log_ratio(p, x, parts.ell);
   return parts;
 }
 
-// BG/NBD's parameters whose E[X(t) | alive] is MBG/NBD's (see the file comment).
+// BG/NBD's parameters whose E[X(t) | alive] and new customer are MBG/NBD's (file comment).
 BgNbdParams bgnbd_given_alive_params(const MbgNbdParams& p) noexcept {
   return BgNbdParams{p.r, p.alpha, p.a, p.b + 1.0};
 }
@@ -87,7 +98,7 @@ double mbgnbd_log_likelihood_gradient(const MbgNbdParams& params, double x, doub
 }
 
 double mbgnbd_p_alive(const MbgNbdParams& params, double x, double t_x, double T) noexcept {
-  return std::exp(-log1p_exp(likelihood_parts(params, x, t_x, T).d));
+  return std::exp(-log1p_exp(dropout_log_ratio(params, x, log_time_ratio(params, t_x, T))));
 }
 
 double mbgnbd_expected_purchases_given_alive(const MbgNbdParams& params, double x, double T,
@@ -111,32 +122,12 @@ double mbgnbd_expected_purchases_new_customer(const MbgNbdParams& params, double
 double mbgnbd_probability_of_purchases(const MbgNbdParams& params, double t, int n) noexcept {
   if (!(t >= 0.0)) return kNaN;
   if (n < 0) return 0.0;
-  if (t == 0.0) {
-    // X(0) = 0 whether or not the customer dropped out at time zero.
-    return n == 0 ? 1.0 : 0.0;
-  }
-  const double r = params.r;
-  const double alpha = params.alpha;
-  const double a = params.a;
-  const double b = params.b;
-  const double log_s = -std::log1p(t / alpha);  // log(alpha / (alpha + t))
-  const double nn = n;
-  // log B(a, b+n+1)/B(a, b) = log (b)_{n+1} / (a+b)_{n+1}
-  const double log_beta_ratio = log_rising_ratio(b, a + b, nn + 1.0);
-  if (n == 0) {
-    // Still active and no purchase, or dropped out at time zero: b/(a+b) s^r + a/(a+b).
-    return std::exp(log_sum_exp(log_beta_ratio + r * log_s, std::log(a / (a + b))));
-  }
-  const double log_z = -std::log1p(alpha / t);  // log(t / (alpha + t))
-  const double term1 =
-      log_beta_ratio + log_rising(r, nn) - log_gamma(nn + 1.0) + r * log_s + nn * log_z;
-  // B(a+1, b+n)/B(a, b+n+1) = a/(b+n); P(NB >= n) = I_z(n, r) as in bgnbd.cpp.
-  const double z = t / (alpha + t);
-  const double s = alpha / (alpha + t);
-  const double tail = z < 0.5 ? boost::math::ibeta(nn, r, z, NoThrowPolicy())
-                              : boost::math::ibetac(r, nn, s, NoThrowPolicy());
-  const double term2 = std::log(a / (b + nn)) + log_beta_ratio + std::log(tail);
-  return std::exp(log_sum_exp(term1, term2));
+  if (t == 0.0) return n == 0 ? 1.0 : 0.0;  // exactly, whether or not dropped out at time zero
+  // Dropped out at time zero with probability a/(a+b), else BG/NBD at b + 1 (file comment).
+  const double survived = params.b / (params.a + params.b);
+  const double bgnbd = bgnbd_probability_of_purchases(bgnbd_given_alive_params(params), t, n);
+  if (n > 0) return survived * bgnbd;
+  return params.a / (params.a + params.b) + survived * bgnbd;
 }
 
 }  // namespace clvkit

@@ -239,6 +239,27 @@ TEST_CASE("MBG/NBD new-customer expectation and P(X(t) = n) agree", "[mbgnbd][co
           Approx(p.a / (p.a + p.b) + p.b / (p.a + p.b) * std::pow(p.alpha / (p.alpha + t), p.r))
               .epsilon(1e-14));
   }
+  // The written form of BDF 2007 (lifetimes' probability_of_n_purchases_up_to_time), summed
+  // directly: its 1 - s^r sum_{j<n} NB(j) cancels a few digits for these n, so 1e-10 relative.
+  for (const double t : {1.0, 39.0, 104.0}) {
+    const MbgNbdParams& p = kLifetimes;
+    const double s = p.alpha / (p.alpha + t), z = t / (p.alpha + t);
+    const auto lbeta = [](double u, double v) {
+      return std::lgamma(u) + std::lgamma(v) - std::lgamma(u + v);
+    };
+    const auto nb = [&](int j) {
+      return std::exp(std::lgamma(p.r + j) - std::lgamma(p.r) - std::lgamma(j + 1.0) +
+                      p.r * std::log(s) + j * std::log(z));
+    };
+    for (int n = 1; n <= 6; ++n) {
+      double below = 0.0;
+      for (int j = 0; j < n; ++j) below += nb(j);
+      const double want = std::exp(lbeta(p.a, p.b + n + 1) - lbeta(p.a, p.b)) * nb(n) +
+                          std::exp(lbeta(p.a + 1, p.b + n) - lbeta(p.a, p.b)) * (1.0 - below);
+      CAPTURE(t, n, want);
+      CHECK(rel(clvkit::mbgnbd_probability_of_purchases(p, t, n), want) < 1e-10);
+    }
+  }
   CHECK(clvkit::mbgnbd_probability_of_purchases(kLifetimes, 0.0, 0) == 1.0);
   CHECK(clvkit::mbgnbd_probability_of_purchases(kLifetimes, 0.0, 3) == 0.0);
   CHECK(clvkit::mbgnbd_probability_of_purchases(kLifetimes, 10.0, -1) == 0.0);

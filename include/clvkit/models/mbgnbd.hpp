@@ -68,9 +68,10 @@ double mbgnbd_expected_purchases_new_customer(const MbgNbdParams& params, double
 /// P(X(t) = n) for a randomly chosen customer (BDF 2007, appendix A):
 ///   B(a, b+n+1)/B(a, b) NB(n; r, z) + B(a+1, b+n)/B(a, b) [1 - sum_{j<n} NB(j; r, z)],
 /// z = t/(alpha+t); the second term (dropout after the n-th purchase, at time zero when n = 0) is
-/// a/(a+b) at n = 0, and its tail is the regularized incomplete beta I_z(n, r) (Boost), without
-/// the cancellation of the written form; a log-sum-exp of the two terms. 0 for n < 0; NaN for
-/// t < 0.
+/// a/(a+b) at n = 0. Term by term this is a/(a+b) [n = 0] + b/(a+b) P_BG/NBD(X(t) = n) at b + 1
+/// (dropped out at time zero, or survived the first coin and then BG/NBD with p ~ Beta(a, b+1)),
+/// which is how it is computed (bgnbd_probability_of_purchases: log space, Boost's I_z(n, r) for
+/// the tail). 1 or 0 at t = 0; 0 for n < 0; NaN for t < 0.
 double mbgnbd_probability_of_purchases(const MbgNbdParams& params, double t, int n) noexcept;
 
 }  // namespace clvkit
