@@ -1,5 +1,6 @@
 // Micro-benchmarks of the hot paths: row parsing and summarising, date parsing, the BG/NBD
-// likelihood with gradient over distinct patterns, 2F1, and per-customer predictions.
+// likelihood with gradient over distinct patterns, 2F1, per-customer predictions, and the BG/NBD
+// and MBG/NBD fits.
 // Run: build/bench/clvkit_micro_bench (configure with -DCLVKIT_BUILD_BENCHMARKS=ON).
 
 #include <benchmark/benchmark.h>
@@ -19,6 +20,7 @@
 #include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
+#include "clvkit/models/mbgnbd_fit.hpp"
 #include "clvkit/models/simulate.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
 #include "clvkit/output/customer_records.hpp"
@@ -219,6 +221,17 @@ void BM_FitBgNbd(benchmark::State& state) {
   state.counters["patterns"] = static_cast<double>(patterns.size());
 }
 BENCHMARK(BM_FitBgNbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// MBG/NBD on the same patterns (the simulated BG/NBD base): the same fast likelihood with
+// MBG/NBD's x-only terms, so its time should stay near BG/NBD's.
+void BM_FitMbgNbd(benchmark::State& state) {
+  const auto patterns = frequency_recency_patterns(summaries(state.range(0)), TimeUnit::week);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fit_mbgnbd(patterns).params);
+  }
+  state.counters["patterns"] = static_cast<double>(patterns.size());
+}
+BENCHMARK(BM_FitMbgNbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 // Output records as `clvkit run` writes them (simulated summaries, CDNOW-parameter predictions,
 // scores and segments cycling through typical values), formatted on one thread and written to

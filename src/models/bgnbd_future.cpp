@@ -11,6 +11,7 @@
 #include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/simulation_rng.hpp"
 #include "clvkit/util/format.hpp"
+#include "dropout_future.hpp"
 
 namespace clvkit {
 namespace {
@@ -147,46 +148,6 @@ class DrawLogs {
   std::vector<double> log_odds_;   // [x value][draw]
 };
 
-// Everything after "a purchase happens in the horizon", by three exact rearrangements that make
-// a draw without purchases cost one or two uniforms:
-//  - First purchase. With lambda ~ Gamma(s, beta) and the first arrival tau | lambda ~ Exp(lambda),
-//    tau is marginally Lomax: P(tau > t) = (beta / (beta + t))^s, and lambda | tau ~
-//    Gamma(s + 1, beta + tau). So tau is drawn by inversion, u = (beta / (beta + tau))^s, i.e.
-//    tau = beta expm1(-log(u) / s); u < p_none means tau > h (no purchase, decided by the
-//    caller); otherwise lambda is drawn from its conditional and the later arrivals follow at
-//    rate lambda from tau (memoryless).
-//  - Dropout. Integrating p ~ Beta(a, b + x) out, the coin after the k-th future purchase, given
-//    the k - 1 before it came up "stay", drops the customer with probability
-//    a / (a + b + x + k - 1) (the posterior mean of p after k - 1 more survivals; a Polya urn).
-//    One uniform per purchase replaces the Beta variate.
-//  - Spend is the spend model's (SpendSimulator), drawn by the forecast after this returns.
-// Returns the number of purchases.
-struct FutureDraw {
-  double shape;       // r + x
-  double inv_shape;   // 1 / shape
-  double rate;        // alpha + T
-  double dropout_ab;  // a + b + x
-  double a;
-};
-
-inline double draw_future(SimulationRng& rng, const FutureDraw& f, double u,
-                          double horizon) noexcept {
-  // tau <= h up to rounding; the clamp keeps the remaining exposure non-negative.
-  const double tau = std::min(f.rate * std::expm1(-std::log(u) * f.inv_shape), horizon);
-  const double lambda = sample_gamma(rng, f.shape + 1.0, f.rate + tau);
-  // Later arrivals in units of 1 / lambda: a unit-rate process over [0, lambda (h - tau)].
-  const double exposure = lambda * (horizon - tau);
-  double n = 1.0;
-  double arrival = 0.0;
-  for (;;) {
-    if (sample_uniform(rng) * (f.dropout_ab + (n - 1.0)) < f.a) break;  // dropped out
-    arrival += sample_exponential(rng);
-    if (arrival > exposure) break;
-    n += 1.0;
-  }
-  return n;
-}
-
 class BgNbdFutureSimulator final : public FutureSimulator {
  public:
   BgNbdFutureSimulator(const BgNbdParams& params, const std::vector<PurchaseHistory>& customers,
@@ -204,7 +165,8 @@ class BgNbdFutureSimulator final : public FutureSimulator {
       if (!(c.p_alive >= 1.0) && !(sample_uniform(rng) < c.p_alive)) return 0.0;
       const double u = sample_uniform(rng);
       if (u < c.p_none) return 0.0;
-      return draw_future(rng, {c.shape, c.inv_shape, c.rate, c.dropout_ab, params_.a}, u, horizon_);
+      return detail::draw_future(rng, {c.shape, c.inv_shape, c.rate, c.dropout_ab, params_.a}, u,
+                                 horizon_);
     }
     // Draw k's parameters: P(alive), the posterior and the no-purchase probability by the same
     // expressions as the fixed path (so the fitted parameters reproduce it bit for bit), the
@@ -221,8 +183,8 @@ class BgNbdFutureSimulator final : public FutureSimulator {
     const double p_none = std::exp(-shape * logs_.log_none(c, k));
     const double u = sample_uniform(rng);
     if (u < p_none) return 0.0;
-    return draw_future(rng, {shape, 1.0 / shape, d.bgnbd.alpha + c.T, d.a_plus_b + c.x, d.bgnbd.a},
-                       u, horizon_);
+    return detail::draw_future(
+        rng, {shape, 1.0 / shape, d.bgnbd.alpha + c.T, d.a_plus_b + c.x, d.bgnbd.a}, u, horizon_);
   }
 
  private:
