@@ -1,6 +1,7 @@
 #include "clvkit/analysis.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include "clvkit/error.hpp"
@@ -243,7 +244,12 @@ std::int64_t likely_lost(const CalibrationHoldout& data, const FittedModels& mod
   return lost;
 }
 
-// The usable model with the lowest per-customer RMSE, and the sentence saying so.
+// Per-customer RMSEs closer than this (relative) do not separate two models; the holdout total
+// decides between them.
+constexpr double kRmseTie = 0.01;
+
+// The usable model with the lowest per-customer RMSE of holdout purchases, or among those within
+// 1% of it the one with the smallest holdout total error, and the sentence saying so.
 void recommend(ModelComparisonResult& out) {
   std::vector<std::size_t> usable;
   for (std::size_t i = 0; i < out.models.size(); ++i) {
@@ -254,22 +260,33 @@ void recommend(ModelComparisonResult& out) {
     throw ModelError("compare: no purchase model could be fitted with usable estimates");
   }
   const auto rmse = [&out](std::size_t i) { return out.models[i].result.purchase_errors.rmse; };
-  out.recommended =
+  const auto total_error = [&out](std::size_t i) {
+    return std::abs(out.models[i].result.purchases_error_pct);
+  };
+  const std::size_t lowest =
       *std::min_element(usable.begin(), usable.end(),
                         [&](std::size_t a, std::size_t b) { return rmse(a) < rmse(b); });
-  const ModelComparison& best = out.models[out.recommended];
-  if (usable.size() == 1) {
-    out.ground = best.label + " is the only model whose fit converged with usable estimates.";
-    return;
-  }
-  std::string others;
+  std::vector<std::size_t> tied;
   for (const std::size_t i : usable) {
-    if (i == out.recommended) continue;
-    others += (others.empty() ? "" : ", ") + out.models[i].label + " " + format_number(rmse(i), 4);
+    if (rmse(i) <= (1.0 + kRmseTie) * rmse(lowest)) tied.push_back(i);
   }
-  out.ground = best.label + " has the lowest per-customer RMSE of holdout purchases (" +
-               format_number(rmse(out.recommended), 4) + " against " + others +
-               "), the error a ranking of customers depends on.";
+  out.recommended = *std::min_element(tied.begin(), tied.end(), [&](std::size_t a, std::size_t b) {
+    return total_error(a) < total_error(b);
+  });
+  const std::string& best = out.models[out.recommended].label;
+  if (usable.size() == 1) {
+    out.ground = best + " is the only model whose fit converged with usable estimates.";
+  } else if (tied.size() == 1) {
+    out.ground = best + " has the lowest per-customer RMSE of holdout purchases (" +
+                 format_number(rmse(lowest), 4) +
+                 "; more than 1% below every other model's), the error a ranking of customers "
+                 "depends on.";
+  } else {
+    out.ground = "The per-customer RMSEs of holdout purchases are within 1% of each other (" +
+                 format_number(rmse(lowest), 4) +
+                 " at best), so the holdout total decides: " + best + " misses it by " +
+                 format_number(total_error(out.recommended), 3) + "%, the least.";
+  }
 }
 
 }  // namespace

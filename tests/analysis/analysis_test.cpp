@@ -184,3 +184,31 @@ TEST_CASE("validate_holdout splits the CDNOW log at 1997-09-30 and compares the 
   options.input.as_of = options.calibration_end;
   CHECK_THROWS_AS(validate_holdout(kCdnow, options), UsageError);
 }
+
+TEST_CASE("compare_models fits every registered model on one split of CDNOW and recommends one",
+          "[analysis][compare]") {
+  HoldoutOptions options;
+  options.calibration_end = parse_iso_date_or_throw("1997-09-30", "calibration end");
+  const ModelComparisonResult comparison = compare_models(kCdnow, options);
+  REQUIRE(comparison.models.size() == purchase_model_families().size());
+  REQUIRE(comparison.recommended < comparison.models.size());
+  CHECK_FALSE(comparison.ground.empty());
+  for (const ModelComparison& m : comparison.models) {
+    CAPTURE(m.key);
+    REQUIRE(m.fitted);
+    CHECK(m.result.actual_purchases == 1882.0);
+    CHECK(m.likely_lost >= 0);
+    CHECK(m.likely_lost <= 2357);
+  }
+  // The lifetimes peer's holdout sums of E[X(39)] (tests/data/reference/README.md).
+  CHECK(comparison.models[0].key == "bgnbd");
+  CHECK(comparison.models[0].result.predicted_purchases == Approx(1653.42).margin(0.01));
+  CHECK(comparison.models[0].result.purchase_errors.mae == Approx(0.7855).margin(5e-5));
+  CHECK(comparison.models[0].result.purchase_errors.rmse == Approx(1.6080).margin(5e-5));
+  for (const ModelComparison& m : comparison.models) {
+    if (m.key == "mbgnbd") CHECK(m.result.predicted_purchases == Approx(1576.74).margin(0.01));
+  }
+  // The same split validated for one model gives that model's line exactly.
+  const HoldoutAnalysis alone = validate_holdout(kCdnow, options);
+  CHECK(alone.result.predicted_purchases == comparison.models[0].result.predicted_purchases);
+}

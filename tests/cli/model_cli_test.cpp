@@ -311,3 +311,27 @@ TEST_CASE("the identification warning fires on a base without dropout and not on
   const auto cdnow = run_cli("segments data/cdnow.csv -q -o " + dir.file("c.txt"), dir);
   CHECK_THAT(cdnow.err, !Catch::Contains(warning));
 }
+
+TEST_CASE("compare prints every model side by side and writes the same comparison as JSON",
+          "[cli][compare]") {
+  TempDir dir;
+  const auto table =
+      run_cli("compare data/cdnow.csv --calibration-end 1997-09-30 -o " + dir.file("c.txt"), dir);
+  REQUIRE(table.exit_code == 0);
+  const std::string text = clvkit::test::read_text(dir.file("c.txt"));
+  CHECK_THAT(text, Catch::Contains("BG/NBD") && Catch::Contains("Recommended: ") &&
+                       Catch::Contains("0.7855") && Catch::Contains("1.6080"));
+  const auto json = run_cli(
+      "compare data/cdnow.csv --calibration-end 1997-09-30 --format json -o " + dir.file("c.json"),
+      dir);
+  REQUIRE(json.exit_code == 0);
+  const auto doc = nlohmann::json::parse(clvkit::test::read_text(dir.file("c.json")));
+  CHECK(doc["metadata"]["command"] == "compare");
+  REQUIRE(doc["models"].size() >= 1);
+  CHECK(doc["models"][0]["model"] == "bgnbd");
+  CHECK(doc["models"][0]["totals"]["purchases"]["actual"] == 1882.0);
+  bool recommended_listed = false;
+  for (const auto& m : doc["models"]) recommended_listed |= m["model"] == doc["recommended"];
+  CHECK(recommended_listed);
+  CHECK_THAT(text, Catch::Contains(doc["ground"].get<std::string>()));
+}

@@ -281,6 +281,7 @@ def produce_and_validate(cli, work):
              "--margin", "0.3"),
         "run --time-unit month --discount-rate 0": ("--time-unit", "month", "--discount-rate", "0"),
         "run --as-of 1997-09-30": ("--as-of", "1997-09-30"),
+        "run --model mbgnbd": ("--model", "mbgnbd"),
         "run --no-model --segments rfm8 --as-of 1997-06-30":
             ("--no-model", "--segments", "rfm8", "--as-of", "1997-06-30"),
     }
@@ -333,6 +334,11 @@ def produce_and_validate(cli, work):
     documents["model"] = check_model_file("fit -o model.json", model)
     run(cli, "fit", cdnow, "--time-unit", "month", "-q", "-o", work / "model-month.json")
     check_model_file("fit --time-unit month -o model.json", work / "model-month.json")
+    run(cli, "fit", cdnow, "--model", "mbgnbd", "-q", "-o", work / "model-mbgnbd.json")
+    check_model_file("fit --model mbgnbd -o model.json", work / "model-mbgnbd.json")
+    out = work / "predict-mbgnbd.json"
+    run(cli, "predict", cdnow, "--model", work / "model-mbgnbd.json", "-o", out)
+    documents["predict mbgnbd"] = check_records_document("predict with an MBG/NBD model", out)
     check_model_file("models/cdnow-calibration-1997-09-30.json",
                      ROOT / "models/cdnow-calibration-1997-09-30.json")
     out = work / "predict.json"

@@ -27,6 +27,7 @@ class MbgNbdModel final : public PurchaseModel {
   std::vector<std::string> parameter_names() const override { return {"r", "alpha", "a", "b"}; }
   std::vector<double> parameters() const override;
   std::string description(std::string_view unit) const override;
+  std::vector<std::string> dropout_parameters() const override { return {"a", "b"}; }
   std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const override;
 
   /// mbgnbd_total_log_likelihood.
