@@ -32,6 +32,7 @@ struct SimulateOptions {
   std::int32_t cohort_days = 90;
   std::string end;  // empty: start + 730 days
   std::string time_unit = "week";
+  std::string model = "bgnbd";  ///< a purchase model whose parameters are r, alpha, a, b
   // BG/NBD's (r, alpha, a, b) and Gamma-Gamma's (p, q, gamma), defaulting to the library's.
   std::vector<double> bgnbd = cdnow_purchase_model()->parameters();
   std::vector<double> gamma_gamma = cdnow_spend_model()->parameters();
@@ -84,7 +85,12 @@ SimulationOptions simulation_options(const SimulateOptions& cli) {
                      format_day(static_cast<Day>(cohort_last)) + " (--start + --cohort-days - 1)");
   }
   options.time_unit = parse_time_unit(cli.time_unit, "simulate: --time-unit");
-  options.purchase = purchase_model_family("bgnbd").make(cli.bgnbd);
+  const PurchaseModelFamily& family = purchase_model_family(cli.model);
+  if (family.parameter_names != std::vector<std::string_view>{"r", "alpha", "a", "b"}) {
+    throw UsageError("simulate: --model " + cli.model +
+                     " does not have the parameters r, alpha, a, b that --r --alpha --a --b set");
+  }
+  options.purchase = family.make(cli.bgnbd);
   options.spend = spend_model_family("gamma_gamma").make(cli.gamma_gamma);
   options.seed = cli.seed;
   options.threads = cli.threads;
@@ -129,6 +135,11 @@ void setup_simulate(CLI::App& app) {
   command
       ->add_option("--time-unit", options->time_unit,
                    "Unit of the purchase rate: day, week or month (365.25/12 days)")
+      ->capture_default_str();
+  command
+      ->add_option("--model", options->model,
+                   "Purchase model drawing the customers: bgnbd, or mbgnbd (BG/NBD with dropout "
+                   "possible right after the first purchase); both take --r --alpha --a --b")
       ->capture_default_str();
   command->add_option("--r", options->bgnbd[0], "BG/NBD r: shape of the purchase rate lambda")
       ->capture_default_str();
