@@ -174,6 +174,76 @@ std::string holdout_tables(const Context& ctx, const ValidationResult& v) {
   return out;
 }
 
+// Every compared model's cumulative tracking against the actual, one chart.
+std::string comparison_tracking_figure(const Context& ctx) {
+  const std::vector<ModelComparison>& models = ctx.data.model_comparison;
+  LineChartData chart;
+  chart.title = "Tracking of every model: cumulative repeat purchases";
+  chart.x_label = std::string("Time since the cohort's first purchase (") + ctx.units + ")";
+  chart.y_label = "Cumulative repeat purchases";
+  chart.y_decimals = 0;
+  const ValidationResult* first = nullptr;
+  for (const ModelComparison& m : models) {
+    if (!m.fitted) continue;
+    if (first == nullptr) {
+      first = &m.result;
+      LineSeries actual{"Actual", {}, {}};
+      for (const TrackingPoint& p : m.result.tracking) {
+        actual.x.push_back(p.time);
+        actual.y.push_back(p.actual_cumulative);
+      }
+      chart.series.push_back(actual);
+    }
+    LineSeries predicted{m.label, {}, {}};
+    for (const TrackingPoint& p : m.result.tracking) {
+      predicted.x.push_back(p.time);
+      predicted.y.push_back(p.predicted_cumulative);
+    }
+    chart.series.push_back(predicted);
+  }
+  if (first != nullptr && !first->tracking.empty()) {
+    const TrackingPoint& start = first->tracking.front();
+    chart.reference_lines.push_back(
+        {start.time + (first->calibration_end - start.day) / ctx.days_per_unit,
+         "End of calibration"});
+  }
+  return figure("model-comparison-tracking", Layout::wide, line_chart(chart),
+                "Repeat purchases of the calibration-period customers added up over time, actual "
+                "(solid) against each purchase model fitted on the same calibration period "
+                "(dashed). The models agree where they were fitted and part where they forecast.");
+}
+
+// The compared models side by side, and which one compare_models recommends.
+std::string comparison_table(const Context& ctx) {
+  const ReportData& data = ctx.data;
+  std::vector<std::vector<std::string>> rows;
+  for (std::size_t i = 0; i < data.model_comparison.size(); ++i) {
+    const ModelComparison& m = data.model_comparison[i];
+    const std::string name =
+        esc(m.label) + (i == data.comparison_recommended ? " (recommended)" : "");
+    if (!m.fitted) {
+      rows.push_back({name, "not fitted", "", "", "", "", "", ""});
+      continue;
+    }
+    const FitSummary& fit = m.result.models.purchase.summary;
+    rows.push_back(
+        {name, num(fit.log_likelihood, 2), num(fit.bic, 2), num(m.result.predicted_purchases, 0),
+         num(m.result.purchases_error_pct, 1) + "%", num(m.result.purchase_errors.mae, 3),
+         num(m.result.purchase_errors.rmse, 3), count(m.likely_lost)});
+  }
+  std::string out =
+      table("Purchase models on the same holdout (" +
+                num(data.model_comparison.front().result.actual_purchases, 0) +
+                " actual repeat purchases)",
+            named_number_columns("Model", {"Log-likelihood", "BIC", "Predicted purchases", "Error",
+                                           "MAE", "RMSE", "Likely lost"}),
+            rows, "named");
+  out += "<p>" + esc(data.comparison_ground) + " This report uses " +
+         esc(data.models.purchase.model->label()) +
+         " (<code>--model</code>); likely lost: P(alive) &lt; 0.5 at the calibration end.</p>\n";
+  return out;
+}
+
 }  // namespace
 
 std::string fit_section(const Context& ctx) {
@@ -195,6 +265,12 @@ std::string fit_section(const Context& ctx) {
   out += conditional_expectation_figure(ctx, *v);
   out += "</div>\n";
   out += holdout_tables(ctx, *v);
+  if (ctx.data.model_comparison.size() > 1) {
+    out += "<h3>Which purchase model?</h3>\n<div class=\"grid\">\n";
+    out += comparison_tracking_figure(ctx);
+    out += "</div>\n";
+    out += comparison_table(ctx);
+  }
   return out + "</section>\n";
 }
 

@@ -186,6 +186,7 @@ std::vector<std::string> report_figure_names(const ReportData& data) {
   if (data.validation) {
     names.insert(names.end(),
                  {"tracking-cumulative", "tracking-weekly", "conditional-expectation"});
+    if (data.model_comparison.size() > 1) names.push_back("model-comparison-tracking");
   }
   names.insert(names.end(), {"clv-distribution", "segment-value"});
   if (data.forecast) names.insert(names.end(), {"forecast-revenue", "forecast-purchases"});

@@ -54,10 +54,11 @@ void run_report(const ReportOptions& options) {
   const CustomerAnalysis result = analyze(input.path, analysis);
 
   std::optional<ValidationResult> validation;
+  std::optional<ModelComparisonResult> comparison;
   if (!options.calibration_end.empty()) {
-    // Refit on the calibration period and compare with the holdout, which ends where the
-    // report's observation period ends; calibration customers are segmented on their
-    // calibration-period histories.
+    // Refit every purchase model on the calibration period and compare with the holdout, which
+    // ends where the report's observation period ends; calibration customers are segmented on
+    // their calibration-period histories. The report's own model is validated in the same run.
     progress.stage("validating on the holdout after " + options.calibration_end);
     HoldoutOptions holdout;
     holdout.input = result.segmented.ingest;
@@ -66,7 +67,14 @@ void run_report(const ReportOptions& options) {
     holdout.validation.time_unit = analysis.model.time_unit;
     holdout.validation.models = analysis.model.choice;
     holdout.threads = result.threads;
-    validation = validate_holdout(options.input.path, holdout).result;
+    comparison = compare_models(options.input.path, holdout);
+    for (const ModelComparison& m : comparison->models) {
+      if (m.key == analysis.model.choice.purchase && m.fitted) validation = m.result;
+    }
+    if (!validation) {
+      throw ModelError("report: the " + analysis.model.choice.purchase +
+                       " model could not be fitted on the calibration period");
+    }
   }
   report::ReportSettings settings;
   settings.title = options.title;
@@ -75,7 +83,12 @@ void run_report(const ReportOptions& options) {
   settings.forecast_draws = options.draws;
   settings.forecast_seed = options.seed;
   settings.forecast_progress = forecast_progress(progress, result.size(), options.draws);
-  const report::ReportData data = report::report_data(result, settings, std::move(validation));
+  report::ReportData data = report::report_data(result, settings, std::move(validation));
+  if (comparison) {
+    data.model_comparison = comparison->models;
+    data.comparison_recommended = comparison->recommended;
+    data.comparison_ground = comparison->ground;
+  }
   progress.stage("writing " + options.out);
   write_file_atomically(options.out, report::render_html_report(data));
   progress.finish();

@@ -73,6 +73,13 @@ struct ReportData {
   /// Holdout validation (validate_models), when a calibration end was given.
   std::optional<ValidationResult> validation;
 
+  /// Every registered purchase model validated on the same holdout (compare_models), when the
+  /// report was made with a calibration end: with more than one model the fit section compares
+  /// them (tracking chart and table) and says which compare_models recommends and why.
+  std::vector<ModelComparison> model_comparison;
+  std::size_t comparison_recommended = 0;  ///< index into model_comparison
+  std::string comparison_ground;
+
   /// Whether P(alive) and value at risk are informative (check_dropout_identification); when
   /// they are not, the sections that show them say so first.
   std::optional<DropoutIdentification> dropout;
