@@ -7,12 +7,14 @@
 #include "clvkit/error.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
+#include "clvkit/models/pnbd_model.hpp"
 
 namespace clvkit {
 namespace {
 
 const std::array kPurchaseModels = {
     bgnbd_family(),
+    pnbd_family(),
 };
 
 const std::array kSpendModels = {

@@ -49,9 +49,10 @@ PnbdLogTail pnbd_log_tail_gradient(const ParetoNbdParams& params, double x, doub
   const double beta = params.beta;
   PnbdLogTail tail;
   tail.value = pnbd_log_tail_integral(p, q, alpha, beta, y);
-  const double hp = kParameterStep * std::max(1.0, p);
-  const double hq = kParameterStep * std::max(1.0, q);
-  // p - hp > 0 and q - hq > 0 always (q > 1), and p + q - 1 stays positive.
+  // The steps keep p - hp > 0 and p + q - 1 - hq > 0 (p + q - 1 = r + s + x, tiny only when r,
+  // s and x all are).
+  const double hp = std::min(kParameterStep * std::max(1.0, p), 0.5 * p);
+  const double hq = std::min(kParameterStep * q, 0.5 * (p + q - 1.0));
   tail.gradient[0] = (pnbd_log_tail_integral(p + hp, q, alpha, beta, y) -
                       pnbd_log_tail_integral(p - hp, q, alpha, beta, y)) /
                      (2.0 * hp);

@@ -42,9 +42,11 @@ double pnbd_log_tail_integral(double p, double q, double alpha, double beta, dou
 /// log F(y; r + x, s + 1) and its partial derivatives with respect to (r, alpha, s, beta).
 /// The alpha and beta derivatives are analytic (dF/dalpha = -p F(y; p+1, q), dF/dbeta =
 /// -q F(y; p, q+1)); the r and s derivatives, which would need derivatives of 2F1 with respect to
-/// its parameters, are central differences of log F in p and q with step 1e-4 max(1, p) (resp.
-/// q): log F is smooth in p and q, the truncation error is ~1e-9 relative and the 2F1 rounding
-/// (~1e-13) divided by the step adds ~1e-9, which the fit and the gradient tests tolerate.
+/// its parameters, are central differences of log F in p and q with steps 1e-4 max(1, p) and
+/// 1e-4 q (smaller only where p or r + s + x is below 2e-4): log F is smooth in p and q, the
+/// truncation error is ~1e-9 relative and the 2F1 rounding (~1e-13) divided by the step adds
+/// ~1e-9, which the fit and the gradient tests tolerate. This is the one place the model's
+/// gradient is not analytic (the fit converges to lifetimes' optimum with it, pnbd_test.cpp).
 struct PnbdLogTail {
   double value = 0.0;
   std::array<double, 4> gradient{};
