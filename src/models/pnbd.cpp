@@ -20,6 +20,72 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // Relative step of the central differences of log F in p and q (see pnbd.hpp).
 constexpr double kParameterStep = 1e-4;
 
+// The 2F1 of the tail integral has c = a + 1, so its Maclaurin series is
+//   S(a, b, z) = 2F1(a, b; a + 1; z) = sum_n a/(a+n) (b)_n z^n / n!,
+// all terms positive (a, b > 0, z in [0, 1)), and its derivatives in a, b and z are series of the
+// same terms times n/(a(a+n)), psi(b+n) - psi(b) = sum_{k<n} 1/(b+k) and n/z. Where it converges
+// fast (z <= 3/4 and (b + 1) z <= 40: at most a few hundred terms, S below e^60) one pass gives
+// the value and the whole gradient; elsewhere log_hyp2f1 and central differences take over. The
+// fit's tail integrals are almost all of the first kind (times of a few weeks and more, alpha and
+// beta of the same order), and this pass costs what one 2F1 costs, against seven.
+constexpr int kMaxSeriesTerms = 1000;
+
+bool series_applies(double b, double z) noexcept { return z <= 0.75 && (b + 1.0) * z <= 40.0; }
+
+struct TailSeries {
+  double S = 1.0;
+  double dS_da = 0.0;
+  double dS_db = 0.0;
+  double dS_dz = 0.0;
+};
+
+// The value S is computed by the same operations with and without kGradient, so the likelihood
+// with and without its gradient agree bit for bit.
+// 1/n for the series' n <= kMaxSeriesTerms: a division per term less.
+const std::array<double, kMaxSeriesTerms + 2>& reciprocals() noexcept {
+  static const auto table = [] {
+    std::array<double, kMaxSeriesTerms + 2> r{};
+    for (std::size_t n = 1; n < r.size(); ++n) r[n] = 1.0 / static_cast<double>(n);
+    return r;
+  }();
+  return table;
+}
+
+template <bool kGradient>
+TailSeries tail_series(double a, double b, double z) noexcept {
+  const std::array<double, kMaxSeriesTerms + 2>& inv = reciprocals();
+  const double inv_a = 1.0 / a;
+  TailSeries series;
+  double g = 1.0;    // (b)_n z^n / n!
+  double psi = 0.0;  // sum_{k<n} 1/(b+k)
+  for (int n = 1; n <= kMaxSeriesTerms; ++n) {
+    const double nn = n;
+    const double g_previous = g;
+    const double b_n1 = b + nn - 1.0;
+    g = g_previous * b_n1 * z * inv[n];
+    const double inv_a_n = 1.0 / (a + nn);
+    const double w = a * inv_a_n;
+    const double term = w * g;
+    series.S += term;
+    if constexpr (kGradient) {
+      psi += 1.0 / b_n1;
+      series.dS_da += term * nn * inv_a_n * inv_a;
+      series.dS_db += term * psi;
+      series.dS_dz += w * b_n1 * g_previous;
+    }
+    // Later term ratios (a+m)/(a+m+1) (b+m)/(m+1) z are below ratio = z max(1, (b+n)/(n+1)): a
+    // geometric bound on the rest of the sum, term ratio / (1 - ratio).
+    const double ratio = z * std::max(1.0, (b + nn) * inv[n + 1]);
+    if (ratio < 1.0 && term * ratio < 1e-17 * (1.0 - ratio) * series.S) break;
+  }
+  return series;
+}
+
+// log F from S (the same expression on every path).
+double log_tail_from(double log_S, double a, double hi) noexcept {
+  return log_S - a * std::log(hi) - std::log(a);
+}
+
 }  // namespace
 
 void check_pnbd_params(const ParetoNbdParams& params) {
@@ -38,8 +104,9 @@ double pnbd_log_tail_integral(double p, double q, double alpha, double beta, dou
   const double hi = (alpha_ge_beta ? alpha : beta) + y;
   const double lo = (alpha_ge_beta ? beta : alpha) + y;
   const double z = (hi - lo) / hi;
-  const LogHyp2f1Result f = log_hyp2f1(a, alpha_ge_beta ? q : p, a + 1.0, z, lo / hi);
-  return f.log_abs - a * std::log(hi) - std::log(a);
+  const double b = alpha_ge_beta ? q : p;
+  if (series_applies(b, z)) return log_tail_from(std::log(tail_series<false>(a, b, z).S), a, hi);
+  return log_tail_from(log_hyp2f1(a, b, a + 1.0, z, lo / hi).log_abs, a, hi);
 }
 
 PnbdLogTail pnbd_log_tail_gradient(const ParetoNbdParams& params, double x, double y) noexcept {
@@ -48,6 +115,27 @@ PnbdLogTail pnbd_log_tail_gradient(const ParetoNbdParams& params, double x, doub
   const double alpha = params.alpha;
   const double beta = params.beta;
   PnbdLogTail tail;
+  const double a = p + q - 1.0;
+  const bool alpha_ge_beta = alpha >= beta;
+  const double hi = (alpha_ge_beta ? alpha : beta) + y;
+  const double lo = (alpha_ge_beta ? beta : alpha) + y;
+  const double z = (hi - lo) / hi;
+  const double b = alpha_ge_beta ? q : p;
+  if (a > 0.0 && series_applies(b, z)) {
+    const TailSeries series = tail_series<true>(a, b, z);
+    tail.value = log_tail_from(std::log(series.S), a, hi);
+    const double d_a = series.dS_da / series.S - std::log(hi) - 1.0 / a;
+    const double d_b = series.dS_db / series.S;
+    const double d_z = series.dS_dz / series.S;
+    // a = r + s + x; b = s + 1 (alpha >= beta) or r + x; z = 1 - lo/hi.
+    tail.gradient[0] = d_a + (alpha_ge_beta ? 0.0 : d_b);
+    tail.gradient[2] = d_a + (alpha_ge_beta ? d_b : 0.0);
+    const double d_hi = d_z * lo / (hi * hi) - a / hi;
+    const double d_lo = -d_z / hi;
+    tail.gradient[1] = alpha_ge_beta ? d_hi : d_lo;
+    tail.gradient[3] = alpha_ge_beta ? d_lo : d_hi;
+    return tail;
+  }
   tail.value = pnbd_log_tail_integral(p, q, alpha, beta, y);
   // The steps keep p - hp > 0 and p + q - 1 - hq > 0 (p + q - 1 = r + s + x, tiny only when r,
   // s and x all are).
@@ -69,10 +157,10 @@ double pnbd_log_likelihood(const ParetoNbdParams& params, double x, double t_x, 
   const double log_common = log_rising(r, x) + r * std::log(alpha) + s * std::log(beta);
   const double alive = -(r + x) * std::log(alpha + T) - s * std::log(beta + T);
   if (t_x == T) return log_common + alive;
-  const double died =
-      detail::pnbd_log_died(s, pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, t_x),
-                            pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, T));
-  return log_common + log_sum_exp(alive, died);
+  const detail::PnbdDied died =
+      detail::pnbd_died(std::log(s), pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, t_x),
+                        pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, T));
+  return log_common + detail::pnbd_total(alive, died.died).total;
 }
 
 double pnbd_log_likelihood_gradient(const ParetoNbdParams& params, double x, double t_x, double T,
@@ -89,10 +177,12 @@ double pnbd_log_likelihood_gradient(const ParetoNbdParams& params, double x, dou
   const std::array<double, 4> d_alive = {-log_alpha_T, -(r + x) / (alpha + T), -log_beta_T,
                                          -s / (beta + T)};
   if (t_x == T)
-    return log_common + detail::pnbd_combine(s, alive, d_alive, nullptr, nullptr, gradient);
+    return log_common +
+           detail::pnbd_combine(s, std::log(s), alive, d_alive, nullptr, nullptr, gradient);
   const PnbdLogTail at_t_x = pnbd_log_tail_gradient(params, x, t_x);
   const PnbdLogTail at_T = pnbd_log_tail_gradient(params, x, T);
-  return log_common + detail::pnbd_combine(s, alive, d_alive, &at_t_x, &at_T, gradient);
+  return log_common +
+         detail::pnbd_combine(s, std::log(s), alive, d_alive, &at_t_x, &at_T, gradient);
 }
 
 double pnbd_p_alive(const ParetoNbdParams& params, double x, double t_x, double T) noexcept {
@@ -100,8 +190,9 @@ double pnbd_p_alive(const ParetoNbdParams& params, double x, double t_x, double 
   if (t_x == T) return 1.0;
   const double alive = -(r + x) * std::log(alpha + T) - s * std::log(beta + T);
   const double died =
-      detail::pnbd_log_died(s, pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, t_x),
-                            pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, T));
+      detail::pnbd_died(std::log(s), pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, t_x),
+                        pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, T))
+          .died;
   return std::exp(-log1p_exp(died - alive));
 }
 

@@ -176,6 +176,27 @@ TEST_CASE("Pareto/NBD tail integral: both 2F1 branches match quadrature and meet
   }
 }
 
+TEST_CASE("Pareto/NBD tail integral and its gradient are continuous where the series hands over",
+          "[pnbd][property]") {
+  // The one-pass series applies for z <= 3/4 and (b + 1) z <= 40 (pnbd.cpp); at y = 0,
+  // alpha = 1, beta = 4 is z = 3/4 exactly (alpha < beta: b = r + x), and with x = 55.45,
+  // r = 0.55, alpha = 1, beta = 1/(1 - 40/57) is (b + 1) z = 40. Relative changes of 1e-12
+  // in beta on either side agree to 1e-8 (value) and 1e-6 (gradient, central differences there).
+  for (const auto& [r, x, beta] : std::vector<std::array<double, 3>>{
+           {0.55, 2.0, 4.0}, {0.55, 55.45, 1.0 / (1.0 - 40.0 / 57.0)}}) {
+    const clvkit::PnbdLogTail below =
+        clvkit::pnbd_log_tail_gradient({r, 1.0, 0.61, beta * (1 - 1e-12)}, x, 0.0);
+    const clvkit::PnbdLogTail above =
+        clvkit::pnbd_log_tail_gradient({r, 1.0, 0.61, beta * (1 + 1e-12)}, x, 0.0);
+    CAPTURE(r, x, beta, below.value, above.value);
+    CHECK(below.value == Approx(above.value).epsilon(1e-8));
+    for (std::size_t k = 0; k < 4; ++k) {
+      CAPTURE(k, below.gradient[k], above.gradient[k]);
+      CHECK(below.gradient[k] == Approx(above.gradient[k]).epsilon(1e-6));
+    }
+  }
+}
+
 TEST_CASE("Pareto/NBD gradient matches central differences", "[pnbd][gradient]") {
   // Relative step 1e-6 on each parameter; agreement to 1e-6 of the gradient's scale
   // (the model's r and s derivatives are themselves central differences, pnbd.hpp).
