@@ -1,6 +1,6 @@
 // Micro-benchmarks of the hot paths: row parsing and summarising, date parsing, the BG/NBD
-// likelihood with gradient over distinct patterns, 2F1, per-customer predictions, and the BG/NBD
-// and MBG/NBD fits.
+// likelihood with gradient over distinct patterns, 2F1, per-customer predictions, and the BG/NBD,
+// MBG/NBD and Pareto/NBD fits.
 // Run: build/bench/clvkit_micro_bench (configure with -DCLVKIT_BUILD_BENCHMARKS=ON).
 
 #include <benchmark/benchmark.h>
@@ -21,6 +21,7 @@
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/mbgnbd_fit.hpp"
+#include "clvkit/models/pnbd_fit.hpp"
 #include "clvkit/models/simulate.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
 #include "clvkit/output/customer_records.hpp"
@@ -232,6 +233,17 @@ void BM_FitMbgNbd(benchmark::State& state) {
   state.counters["patterns"] = static_cast<double>(patterns.size());
 }
 BENCHMARK(BM_FitMbgNbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// Pareto/NBD on the same patterns as BM_FitBgNbd (issue 12: within 5x of BG/NBD's fit). Its
+// 2F1 tail integrals are computed once per distinct (x, t_x) and (x, T) pair (pnbd_fit.cpp).
+void BM_FitPnbd(benchmark::State& state) {
+  const auto patterns = frequency_recency_patterns(summaries(state.range(0)), TimeUnit::week);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fit_pnbd(patterns).params);
+  }
+  state.counters["patterns"] = static_cast<double>(patterns.size());
+}
+BENCHMARK(BM_FitPnbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 // Output records as `clvkit run` writes them (simulated summaries, CDNOW-parameter predictions,
 // scores and segments cycling through typical values), formatted on one thread and written to

@@ -8,6 +8,7 @@
 #include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/mbgnbd_model.hpp"
+#include "clvkit/models/pnbd_model.hpp"
 
 namespace clvkit {
 namespace {
@@ -15,6 +16,7 @@ namespace {
 const std::array kPurchaseModels = {
     bgnbd_family(),
     mbgnbd_family(),
+    pnbd_family(),
 };
 
 const std::array kSpendModels = {

@@ -282,6 +282,7 @@ def produce_and_validate(cli, work):
         "run --time-unit month --discount-rate 0": ("--time-unit", "month", "--discount-rate", "0"),
         "run --as-of 1997-09-30": ("--as-of", "1997-09-30"),
         "run --model mbgnbd": ("--model", "mbgnbd"),
+        "run --model pnbd": ("--model", "pnbd"),
         "run --no-model --segments rfm8 --as-of 1997-06-30":
             ("--no-model", "--segments", "rfm8", "--as-of", "1997-06-30"),
     }

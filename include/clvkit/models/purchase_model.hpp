@@ -1,9 +1,9 @@
 #pragma once
 // The purchase-model interface: what every consumer of a model of repeat purchases (predictions
 // and value, the per-segment forecast, holdout validation, the model file, metadata, the report
-// and the CLI) may ask of it. BG/NBD (bgnbd_model.hpp) is its first implementation; Pareto/NBD,
-// MBG/NBD and BG/BB are meant to follow as new files plus one line in model_registry.cpp (README,
-// "Adding a model").
+// and the CLI) may ask of it. Its implementations are BG/NBD (bgnbd_model.hpp), MBG/NBD
+// (mbgnbd_model.hpp) and Pareto/NBD (pnbd_model.hpp), each new files plus a registration in
+// model_registry.cpp (README, "Adding a model").
 //
 // Why an abstract class and not a std::variant of the models:
 //  - a model is added without editing a type list every consumer compiles against, and a user
