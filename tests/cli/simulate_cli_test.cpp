@@ -2,10 +2,10 @@
 
 #include <catch2/catch.hpp>
 #include <cmath>
-#include <nlohmann/json.hpp>
-#include <utility>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 
 #include "cli_runner.hpp"
 
@@ -124,4 +124,29 @@ TEST_CASE("simulate --model mbgnbd draws a log whose MBG/NBD fit recovers the pa
   }
   CHECK(clvkit::test::run_cli("simulate --model pareto -o " + dir.file("x.csv"), dir).exit_code ==
         1);
+}
+
+TEST_CASE("simulate --model pnbd draws a log whose Pareto/NBD fit recovers the parameters",
+          "[cli][simulate][pnbd]") {
+  clvkit::test::TempDir dir;
+  const std::string log = dir.file("pnbd.csv");
+  // Monthly rates: purchases rarely share a day, so day bucketing does not bias alpha (README,
+  // Simulation).
+  REQUIRE(clvkit::test::run_cli("simulate --model pnbd --time-unit month --customers 20000 "
+                                "--seed 5 --quiet -o " +
+                                    log,
+                                dir)
+              .exit_code == 0);
+  REQUIRE(clvkit::test::run_cli(
+              "fit " + log + " --model pnbd --time-unit month -q -o " + dir.file("m.json"), dir)
+              .exit_code == 0);
+  const auto model = nlohmann::json::parse(clvkit::test::read_text(dir.file("m.json")));
+  REQUIRE(model.contains("pnbd"));
+  const std::pair<const char*, double> truth[] = {
+      {"r", 0.243}, {"alpha", 4.414}, {"s", 0.606}, {"beta", 11.67}};
+  for (const auto& [name, value] : truth) {
+    CAPTURE(name);
+    const auto& p = model["pnbd"]["parameters"][name];
+    CHECK(std::abs(p["value"].get<double>() - value) <= 3.0 * p["standard_error"].get<double>());
+  }
 }

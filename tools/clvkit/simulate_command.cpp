@@ -3,12 +3,15 @@
 // options --r --alpha --a --b and --p --q --gamma are those two models' parameters; the models are
 // made through the registry and the library simulates through their interfaces.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "clvkit/error.hpp"
@@ -35,6 +38,10 @@ struct SimulateOptions {
   std::string model = "bgnbd";  ///< a purchase model whose parameters are r, alpha, a, b
   // BG/NBD's (r, alpha, a, b) and Gamma-Gamma's (p, q, gamma), defaulting to the library's.
   std::vector<double> bgnbd = cdnow_purchase_model()->parameters();
+  // Pareto/NBD's dropout-rate parameters (s, beta; r and alpha are the options above), defaulting
+  // to its CDNOW estimates (Fader, Hardie & Lee's note; lifetimes: 0.606, 11.67).
+  double s = 0.606;
+  double beta = 11.67;
   std::vector<double> gamma_gamma = cdnow_spend_model()->parameters();
   std::uint64_t seed = 1;
   int threads = 1;
@@ -64,6 +71,8 @@ SimulationOptions simulation_options(const SimulateOptions& cli) {
   check_parameter(cli.bgnbd[1], "--alpha");
   check_parameter(cli.bgnbd[2], "--a");
   check_parameter(cli.bgnbd[3], "--b");
+  check_parameter(cli.s, "--s");
+  check_parameter(cli.beta, "--beta");
   check_parameter(cli.gamma_gamma[0], "--p");
   check_parameter(cli.gamma_gamma[1], "--q");
   check_parameter(cli.gamma_gamma[2], "--gamma");
@@ -85,12 +94,22 @@ SimulationOptions simulation_options(const SimulateOptions& cli) {
                      format_day(static_cast<Day>(cohort_last)) + " (--start + --cohort-days - 1)");
   }
   options.time_unit = parse_time_unit(cli.time_unit, "simulate: --time-unit");
+  // The chosen model's parameters, taken by name from the options.
   const PurchaseModelFamily& family = purchase_model_family(cli.model);
-  if (family.parameter_names != std::vector<std::string_view>{"r", "alpha", "a", "b"}) {
-    throw UsageError("simulate: --model " + cli.model +
-                     " does not have the parameters r, alpha, a, b that --r --alpha --a --b set");
+  const std::pair<std::string_view, double> given[] = {{"r", cli.bgnbd[0]}, {"alpha", cli.bgnbd[1]},
+                                                       {"a", cli.bgnbd[2]}, {"b", cli.bgnbd[3]},
+                                                       {"s", cli.s},        {"beta", cli.beta}};
+  std::vector<double> parameters;
+  for (const std::string_view name : family.parameter_names) {
+    const auto* found = std::find_if(std::begin(given), std::end(given),
+                                     [name](const auto& g) { return g.first == name; });
+    if (found == std::end(given)) {
+      throw UsageError("simulate: --model " + cli.model + " has a parameter '" + std::string(name) +
+                       "' that no option sets");
+    }
+    parameters.push_back(found->second);
   }
-  options.purchase = family.make(cli.bgnbd);
+  options.purchase = family.make(parameters);
   options.spend = spend_model_family("gamma_gamma").make(cli.gamma_gamma);
   options.seed = cli.seed;
   options.threads = cli.threads;
@@ -138,8 +157,9 @@ void setup_simulate(CLI::App& app) {
       ->capture_default_str();
   command
       ->add_option("--model", options->model,
-                   "Purchase model drawing the customers: bgnbd, or mbgnbd (BG/NBD with dropout "
-                   "possible right after the first purchase); both take --r --alpha --a --b")
+                   "Purchase model drawing the customers: bgnbd, mbgnbd (BG/NBD with dropout "
+                   "possible right after the first purchase), both with --r --alpha --a --b, or "
+                   "pnbd (Pareto/NBD) with --r --alpha --s --beta")
       ->capture_default_str();
   command->add_option("--r", options->bgnbd[0], "BG/NBD r: shape of the purchase rate lambda")
       ->capture_default_str();
@@ -150,6 +170,10 @@ void setup_simulate(CLI::App& app) {
   command->add_option("--a", options->bgnbd[2], "BG/NBD a: dropout p ~ Beta(a, b)")
       ->capture_default_str();
   command->add_option("--b", options->bgnbd[3], "BG/NBD b: dropout p ~ Beta(a, b)")
+      ->capture_default_str();
+  command->add_option("--s", options->s, "Pareto/NBD s: shape of the dropout rate mu")
+      ->capture_default_str();
+  command->add_option("--beta", options->beta, "Pareto/NBD beta: rate of mu ~ Gamma(s, beta)")
       ->capture_default_str();
   command->add_option("--p", options->gamma_gamma[0], "Gamma-Gamma p: amount z ~ Gamma(p, nu)")
       ->capture_default_str();
