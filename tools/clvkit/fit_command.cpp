@@ -47,8 +47,9 @@ void run_fit(const FitCommandOptions& options) {
 
 void setup_fit(CLI::App& app) {
   auto options = std::make_shared<FitCommandOptions>();
-  CLI::App* command = app.add_subcommand(
-      "fit", "Fit BG/NBD and Gamma-Gamma by maximum likelihood and save a model file");
+  CLI::App* command = app.add_subcommand("fit",
+                                         "Fit a purchase model (--model, BG/NBD by default) and "
+                                         "Gamma-Gamma by maximum likelihood and save a model file");
   add_input_options(*command, options->input);
   add_model_option(*command, options->model);
   command

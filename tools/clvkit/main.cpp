@@ -10,8 +10,8 @@
 
 int main(int argc, char** argv) {
   CLI::App app{
-      "clvkit: RFM segments, BG/NBD and Gamma-Gamma customer lifetime value from a "
-      "transaction log",
+      "clvkit: RFM segments and customer lifetime value (BG/NBD, MBG/NBD or Pareto/NBD "
+      "purchases, Gamma-Gamma spend) from a transaction log",
       "clvkit"};
   app.set_version_flag("--version", std::string("clvkit ") + CLVKIT_VERSION);
   app.require_subcommand(1);

@@ -139,8 +139,9 @@ void setup_simulate(CLI::App& app) {
   auto options = std::make_shared<SimulateOptions>();
   CLI::App* command = app.add_subcommand(
       "simulate",
-      "Draw a transaction log (customer_id,date,amount) from BG/NBD purchasing with Gamma-Gamma "
-      "spend; the same options and seed give the same bytes for any --threads");
+      "Draw a transaction log (customer_id,date,amount) from a purchase model (--model, BG/NBD "
+      "by default) with Gamma-Gamma spend; the same options and seed give the same bytes for "
+      "any --threads");
   command->add_option("--customers", options->customers, "Number of customers, ids 1..N")
       ->capture_default_str();
   command->add_option("--start", options->start, "First day of the cohort window (YYYY-MM-DD)")
