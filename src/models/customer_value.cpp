@@ -1,6 +1,7 @@
 #include "clvkit/models/customer_value.hpp"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -56,41 +57,45 @@ constexpr std::size_t kPairBlock = 64;
 
 std::size_t block_count(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
-// Dense indices of distinct (x, T) pairs, numbered in order of first appearance. Open addressing
-// on the bit patterns, at most half full: it is probed once per customer, and std::unordered_map
-// (a node per entry, a modulo per probe) took twice as long.
-class PairIndex {
+// Dense indices of distinct keys of N doubles ((x, T) pairs, (x, t_x, T) triples), numbered in
+// order of first appearance. Open addressing on the bit patterns, at most half full: it is
+// probed once per customer, and std::unordered_map (a node per entry, a modulo per probe) took
+// twice as long.
+template <std::size_t N>
+class KeyIndex {
  public:
-  std::size_t index_of(double x, double T) {
-    // + 0.0 maps -0 to +0: they compare equal, so they must share an entry.
-    x += 0.0;
-    T += 0.0;
-    const std::uint64_t key_x = std::bit_cast<std::uint64_t>(x);
-    const std::uint64_t key_T = std::bit_cast<std::uint64_t>(T);
-    if (2 * (pairs_.size() + 1) > slots_.size()) grow();
+  using Key = std::array<double, N>;
+
+  std::size_t index_of(Key key) {
+    std::array<std::uint64_t, N> bits;
+    for (std::size_t j = 0; j < N; ++j) {
+      key[j] += 0.0;  // maps -0 to +0: they compare equal, so they must share an entry
+      bits[j] = std::bit_cast<std::uint64_t>(key[j]);
+    }
+    if (2 * (keys_.size() + 1) > slots_.size()) grow();
     const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = slot_of(key_x, key_T);; i = (i + 1) & mask) {
+    for (std::size_t i = slot_of(bits);; i = (i + 1) & mask) {
       Slot& slot = slots_[i];
       if (slot.index == 0) {
-        pairs_.push_back({x, T});
-        slot = {key_x, key_T, pairs_.size()};
-        return pairs_.size() - 1;
+        keys_.push_back(key);
+        slot = {bits, keys_.size()};
+        return keys_.size() - 1;
       }
-      if (slot.x == key_x && slot.T == key_T) return slot.index - 1;
+      if (slot.bits == bits) return slot.index - 1;
     }
   }
-  const std::vector<std::pair<double, double>>& pairs() const noexcept { return pairs_; }
-  std::vector<std::pair<double, double>> take_pairs() noexcept { return std::move(pairs_); }
+  const std::vector<Key>& keys() const noexcept { return keys_; }
+  std::vector<Key> take_keys() noexcept { return std::move(keys_); }
 
  private:
   struct Slot {
-    std::uint64_t x = 0;
-    std::uint64_t T = 0;
-    std::size_t index = 0;  // 1-based into pairs_; 0 = empty
+    std::array<std::uint64_t, N> bits{};
+    std::size_t index = 0;  // 1-based into keys_; 0 = empty
   };
 
-  std::size_t slot_of(std::uint64_t key_x, std::uint64_t key_T) const noexcept {
-    std::uint64_t h = (key_x * 0x9E3779B97F4A7C15ull) ^ key_T;
+  std::size_t slot_of(const std::array<std::uint64_t, N>& bits) const noexcept {
+    std::uint64_t h = 0;
+    for (const std::uint64_t b : bits) h = (h ^ b) * 0x9E3779B97F4A7C15ull;
     h *= 0xBF58476D1CE4E5B9ull;
     return static_cast<std::size_t>(h >> shift_);  // the best-mixed bits
   }
@@ -100,17 +105,17 @@ class PairIndex {
     slots_.assign(size, Slot{});
     shift_ = 64 - std::countr_zero(size);
     const std::size_t mask = size - 1;
-    for (std::size_t p = 0; p < pairs_.size(); ++p) {
-      const std::uint64_t key_x = std::bit_cast<std::uint64_t>(pairs_[p].first);
-      const std::uint64_t key_T = std::bit_cast<std::uint64_t>(pairs_[p].second);
-      std::size_t i = slot_of(key_x, key_T);
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+      std::array<std::uint64_t, N> bits;
+      for (std::size_t j = 0; j < N; ++j) bits[j] = std::bit_cast<std::uint64_t>(keys_[k][j]);
+      std::size_t i = slot_of(bits);
       while (slots_[i].index != 0) i = (i + 1) & mask;
-      slots_[i] = {key_x, key_T, p + 1};
+      slots_[i] = {bits, k + 1};
     }
   }
 
   std::vector<Slot> slots_;
-  std::vector<std::pair<double, double>> pairs_;
+  std::vector<Key> keys_;
   int shift_ = 64;
 };
 
@@ -130,24 +135,23 @@ class CustomerModelError : public ModelError {
                                       ")");
 }
 
-// Numbers the distinct pairs of all blocks in one index (`all_pairs`), block after block, and
-// returns per block the row in it of each of the block's pairs; frees the block lists.
-std::vector<std::vector<std::size_t>> merge_block_pairs(
-    std::vector<std::vector<std::pair<double, double>>>& pairs_of_block, PairIndex& all_pairs) {
-  std::vector<std::vector<std::size_t>> table_row(pairs_of_block.size());
-  for (std::size_t block = 0; block < pairs_of_block.size(); ++block) {
-    table_row[block].reserve(pairs_of_block[block].size());
-    for (const auto& [x, T] : pairs_of_block[block]) {
-      table_row[block].push_back(all_pairs.index_of(x, T));
-    }
-    pairs_of_block[block] = {};
+// Numbers the distinct keys of all blocks in one index (`all`), block after block, and
+// returns per block the row in it of each of the block's keys; frees the block lists.
+template <std::size_t N>
+std::vector<std::vector<std::size_t>> merge_block_keys(
+    std::vector<std::vector<std::array<double, N>>>& keys_of_block, KeyIndex<N>& all) {
+  std::vector<std::vector<std::size_t>> table_row(keys_of_block.size());
+  for (std::size_t block = 0; block < keys_of_block.size(); ++block) {
+    table_row[block].reserve(keys_of_block[block].size());
+    for (const auto& key : keys_of_block[block]) table_row[block].push_back(all.index_of(key));
+    keys_of_block[block] = {};
   }
   return table_row;
 }
 
 // E[X(t_k) | alive, x, T] for every distinct (x, T) pair and period end t_k: a row per pair, a
 // column per period, filled in blocks of pairs on up to `threads` threads.
-std::vector<double> tabulate_if_alive(const std::vector<std::pair<double, double>>& pairs,
+std::vector<double> tabulate_if_alive(const std::vector<std::array<double, 2>>& pairs,
                                       const Schedule& schedule, const PurchaseModel& purchase,
                                       int threads) {
   const std::size_t periods = schedule.ends.size();
@@ -156,12 +160,26 @@ std::vector<double> tabulate_if_alive(const std::vector<std::pair<double, double
     const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
     for (std::size_t row = block * kPairBlock; row < end; ++row) {
       for (std::size_t k = 0; k < periods; ++k) {
-        cumulative[row * periods + k] = purchase.expected_purchases_if_alive(
-            pairs[row].first, pairs[row].second, schedule.ends[k]);
+        cumulative[row * periods + k] =
+            purchase.expected_purchases_if_alive(pairs[row][0], pairs[row][1], schedule.ends[k]);
       }
     }
   });
   return cumulative;
+}
+
+// P(alive | x, t_x, T) for every distinct triple, in blocks of triples on up to `threads`
+// threads: the same values as per customer, computed once per triple.
+std::vector<double> tabulate_p_alive(const std::vector<std::array<double, 3>>& triples,
+                                     const PurchaseModel& purchase, int threads) {
+  std::vector<double> alive(triples.size());
+  parallel_for(threads, block_count(triples.size(), kPairBlock), [&](std::size_t block) {
+    const std::size_t end = std::min(triples.size(), (block + 1) * kPairBlock);
+    for (std::size_t row = block * kPairBlock; row < end; ++row) {
+      alive[row] = purchase.p_alive({triples[row][0], triples[row][1], triples[row][2]});
+    }
+  });
+  return alive;
 }
 
 // Predictions for customers 0..n-1, input_of(i) giving customer i's ModelInput.
@@ -194,9 +212,13 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   // them on one thread took 7% of the time of predicting 10M customers on one. The predictions
   // are a std::vector, zeroed by one thread whatever we do (15% of that time), so that is task 0
   // of the first pass: it overlaps the numbering of the pairs on the other threads.
-  static_assert(kCustomerBlock <= 65536, "a block's pair numbers must fit 16 bits");
+  static_assert(kCustomerBlock <= 65536, "a block's key numbers must fit 16 bits");
+  // P(alive) too is tabulated, per distinct (x, t_x, T), when the model says it is costly.
+  const bool tabled_alive = purchase.p_alive_is_costly();
   auto block_pair = std::make_unique_for_overwrite<std::uint16_t[]>(n);  // pair in its block
-  std::vector<std::vector<std::pair<double, double>>> pairs_of_block(blocks);
+  auto block_triple = std::make_unique_for_overwrite<std::uint16_t[]>(tabled_alive ? n : 0);
+  std::vector<std::vector<std::array<double, 2>>> pairs_of_block(blocks);
+  std::vector<std::vector<std::array<double, 3>>> triples_of_block(tabled_alive ? blocks : 0);
   std::vector<CustomerPrediction> predictions;
   parallel_for(threads, blocks + 1, [&](std::size_t task) {
     if (task == 0) {
@@ -204,27 +226,37 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
       return;
     }
     const std::size_t block = task - 1;
-    PairIndex index;
+    KeyIndex<2> pairs;
+    KeyIndex<3> triples;
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
       const ModelInput c = input_of(i);
-      block_pair[i] = static_cast<std::uint16_t>(index.index_of(c.x, c.T));
+      block_pair[i] = static_cast<std::uint16_t>(pairs.index_of({c.x, c.T}));
+      if (tabled_alive) {
+        block_triple[i] = static_cast<std::uint16_t>(triples.index_of({c.x, c.t_x, c.T}));
+      }
     }
-    pairs_of_block[block] = index.take_pairs();
+    pairs_of_block[block] = pairs.take_keys();
+    if (tabled_alive) triples_of_block[block] = triples.take_keys();
   });
 
-  PairIndex all_pairs;
+  KeyIndex<2> all_pairs;
   // A block's pair number -> its row in the table.
   const std::vector<std::vector<std::size_t>> table_row =
-      merge_block_pairs(pairs_of_block, all_pairs);
+      merge_block_keys(pairs_of_block, all_pairs);
   const std::vector<double> cumulative =
-      tabulate_if_alive(all_pairs.pairs(), schedule, purchase, threads);
+      tabulate_if_alive(all_pairs.keys(), schedule, purchase, threads);
+  KeyIndex<3> all_triples;
+  const std::vector<std::vector<std::size_t>> alive_row =
+      merge_block_keys(triples_of_block, all_triples);
+  const std::vector<double> alive = tabulate_p_alive(all_triples.keys(), purchase, threads);
 
   parallel_for(threads, blocks, [&](std::size_t block) {
     const std::vector<std::size_t>& rows = table_row[block];
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
       const ModelInput c = input_of(i);
       CustomerPrediction& p = predictions[i];
-      p.p_alive = purchase.p_alive({c.x, c.t_x, c.T});
+      p.p_alive = tabled_alive ? alive[alive_row[block][block_triple[i]]]
+                               : purchase.p_alive({c.x, c.t_x, c.T});
       p.expected_avg_spend =
           (c.x > 0.0 && c.m > 0.0) ? spend.expected_spend(c.x, c.m) : population_spend;
       const double* cum = cumulative.data() + rows[block_pair[i]] * periods;

@@ -11,6 +11,7 @@
 #include "../support/reference_data.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
+#include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/patterns.hpp"
 #include "clvkit/summary/ingest.hpp"
@@ -200,4 +201,33 @@ TEST_CASE("a fit summary speaks for itself", "[models][fit]") {
   s.termination = FitTermination::converged;
   s.parameters[1].value = std::numeric_limits<double>::infinity();
   CHECK_FALSE(s.is_usable());
+}
+
+TEST_CASE("predictions carry each model's own P(alive) and E[X], tabulated or not, bit for bit",
+          "[models][interface][consistency]") {
+  // Pareto/NBD's P(alive) is tabulated per distinct (x, t_x, T) (p_alive_is_costly); BG/NBD's is
+  // computed per customer: either way each prediction equals the model's value for that history.
+  const auto& customers = cdnow_customers();
+  const auto data = spend_observations(customers);
+  const FittedSpendModel spend = spend_model_families().front().fit(data, FitOptions{});
+  const auto patterns = frequency_recency_patterns(customers, TimeUnit::week);
+  for (const PurchaseModelFamily& family : purchase_model_families()) {
+    CAPTURE(family.key);
+    const FittedPurchaseModel fit = family.fit(patterns, FitOptions{});
+    ValueOptions value;
+    value.horizon_days = 39 * 7;
+    for (const int threads : {1, 3}) {
+      const auto predictions = predict_customer_value(customers, TimeUnit::week, *fit.model,
+                                                      *spend.model, value, threads);
+      REQUIRE(predictions.size() == customers.size());
+      for (std::size_t i = 0; i < customers.size(); ++i) {
+        const CustomerSummary& c = customers[i];
+        const PurchaseHistory h{static_cast<double>(c.frequency), c.recency / 7.0, c.T / 7.0};
+        CAPTURE(i, threads);
+        REQUIRE(predictions[i].p_alive == fit.model->p_alive(h));
+        REQUIRE(predictions[i].expected_purchases ==
+                Approx(fit.model->expected_purchases(h, 39.0)).epsilon(1e-12));
+      }
+    }
+  }
 }

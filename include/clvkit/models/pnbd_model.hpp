@@ -28,6 +28,8 @@ class ParetoNbdModel final : public PurchaseModel {
   std::vector<double> parameters() const override;
   std::string description(std::string_view unit) const override;
   std::vector<std::string> dropout_parameters() const override { return {"s", "beta"}; }
+  /// Two 2F1 tail integrals per call: predictions tabulate it per distinct (x, t_x, T).
+  bool p_alive_is_costly() const noexcept override { return true; }
   std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const override;
 
   /// pnbd_total_log_likelihood (its r and s derivatives are central differences, pnbd.hpp).

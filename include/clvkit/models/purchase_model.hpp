@@ -79,6 +79,10 @@ class PurchaseModel : public ParametricModel {
 
   /// P(alive at T | x, t_x, T).
   virtual double p_alive(const PurchaseHistory& history) const noexcept = 0;
+  /// Whether p_alive costs much more than a closed form (a series or an integral per call):
+  /// predictions then evaluate it once per distinct (x, t_x, T) rather than per customer (the
+  /// same values). False by default.
+  virtual bool p_alive_is_costly() const noexcept { return false; }
   /// E[X(t) | x, t_x, T]: expected purchases in (T, T + t]. 0 at t = 0; NaN for t < 0.
   virtual double expected_purchases(const PurchaseHistory& history, double t) const noexcept = 0;
   /// E[X(t) | x, T, alive at T] = E[X(t) | x, t_x, T] / P(alive), computed without dividing by
