@@ -237,4 +237,55 @@ AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOp
   return options;
 }
 
+HoldoutOptions SplitCliOptions::to_holdout_options(ProgressLine& progress) const {
+  HoldoutOptions holdout;
+  holdout.validation.time_unit = parse_time_unit(time_unit);
+  holdout.calibration_end = parse_iso_date_or_throw(calibration_end, "--calibration-end");
+  InputOptions hooked = input;
+  report_reading(hooked, progress);
+  holdout.input = hooked.to_ingest_options();
+  if (!holdout_end.empty()) {
+    holdout.input.as_of = parse_iso_date_or_throw(holdout_end, "--holdout-end");
+  }
+  holdout.threads = resolve_threads(threads);
+  return holdout;
+}
+
+void add_split_options(CLI::App& command, SplitCliOptions& options) {
+  add_input_options(command, options.input);
+  // The holdout end is these commands' as-of day (the last day observed): one option, named for
+  // what it means here, with --as-of kept as an alias so the spelling of the other commands works.
+  command.remove_option(command.get_option("--as-of"));
+  command
+      .add_option("--calibration-end", options.calibration_end,
+                  "Last day of the calibration period, inclusive (YYYY-MM-DD)")
+      ->required()
+      ->group("Validation");
+  command
+      .add_option("--holdout-end,--as-of", options.holdout_end,
+                  "Last day of the holdout period, inclusive (YYYY-MM-DD); later rows are "
+                  "excluded and counted (default: the last transaction day)")
+      ->group("Validation");
+  command
+      .add_option("--time-unit", options.time_unit,
+                  "Unit the model parameters are estimated in: day, week, month")
+      ->capture_default_str()
+      ->group("Model");
+}
+
+void add_document_output_options(CLI::App& command, std::string& format, std::string& out) {
+  command.add_option("--format", format, "table (for people) or json (for machines)")
+      ->capture_default_str()
+      ->group("Output");
+  command.add_option("-o,--output", out, "Output file ('-' = stdout)")
+      ->capture_default_str()
+      ->group("Output");
+}
+
+void check_document_format(const std::string& format) {
+  if (format != "table" && format != "json") {
+    throw UsageError("--format: expected table or json, got '" + format + "'");
+  }
+}
+
 }  // namespace clvkit::cli

@@ -62,6 +62,30 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
+/// The calibration/holdout split as `validate` and `compare` take it.
+struct SplitCliOptions {
+  InputOptions input;
+  std::string calibration_end;
+  std::string holdout_end;  ///< empty: the last transaction day
+  std::string time_unit = "week";
+  int threads = 0;  ///< 0 = one per hardware thread
+
+  /// The library's HoldoutOptions (input with `progress`'s hooks, split days, time unit,
+  /// threads); throws UsageError for a bad date or unit.
+  HoldoutOptions to_holdout_options(ProgressLine& progress) const;
+};
+
+/// Registers LOG and the input options (with --as-of renamed --holdout-end, its alias),
+/// --calibration-end (required) and --time-unit; the caller registers --threads with its own
+/// description of the work.
+void add_split_options(CLI::App& command, SplitCliOptions& options);
+
+/// Registers --format table|json and -o/--output for commands that write one document.
+void add_document_output_options(CLI::App& command, std::string& format, std::string& out);
+
+/// Throws UsageError unless `format` is "table" or "json".
+void check_document_format(const std::string& format);
+
 /// Prints "clvkit: warning: P(alive) and value at risk are not informative on this data: ..." on
 /// stderr when `check` says so (whatever --quiet: it is a finding, not progress).
 void print_dropout_warning(const DropoutIdentification& check);

@@ -19,13 +19,9 @@ namespace clvkit::cli {
 namespace {
 
 struct CompareOptions {
-  InputOptions input;
-  std::string calibration_end;
-  std::string holdout_end;  // empty: the last transaction day
-  std::string time_unit = "week";
+  SplitCliOptions split;
   std::string format = "table";
   std::string out = "-";
-  int threads = 0;  ///< 0 = one per hardware thread
   bool quiet = false;
 };
 
@@ -98,25 +94,14 @@ std::string comparison_text(const ModelComparisonResult& comparison) {
 }
 
 void run_compare(const CompareOptions& options) {
-  if (options.format != "table" && options.format != "json") {
-    throw UsageError("--format: expected table or json, got '" + options.format + "'");
-  }
-  HoldoutOptions holdout;
-  holdout.validation.time_unit = parse_time_unit(options.time_unit);
-  holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
+  check_document_format(options.format);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit compare");
-  InputOptions input = options.input;
-  report_reading(input, progress);
-  holdout.input = input.to_ingest_options();
-  if (!options.holdout_end.empty()) {
-    holdout.input.as_of = parse_iso_date_or_throw(options.holdout_end, "--holdout-end");
-  }
-  holdout.threads = resolve_threads(options.threads);
+  HoldoutOptions holdout = options.split.to_holdout_options(progress);
   holdout.stage_done = [&](std::string_view, std::size_t customers) {
     progress.stage("fitting every model on " + format_count(static_cast<double>(customers)) +
                    " customers");
   };
-  const ModelComparisonResult comparison = compare_models(options.input.path, holdout);
+  const ModelComparisonResult comparison = compare_models(options.split.input.path, holdout);
   progress.finish();
   const std::string text = options.format == "json" ? comparison_json(comparison).dump(2) + "\n"
                                                     : comparison_text(comparison);
@@ -132,30 +117,10 @@ void setup_compare(CLI::App& app) {
       "Fit every purchase model on the calibration period, compare them on the holdout side "
       "by side (likelihood, AIC, BIC, holdout error, per-customer errors, conditional "
       "expectations, customers likely lost) and recommend one");
-  add_input_options(*command, options->input);
-  command->remove_option(command->get_option("--as-of"));
-  command
-      ->add_option("--calibration-end", options->calibration_end,
-                   "Last day of the calibration period, inclusive (YYYY-MM-DD)")
-      ->required()
-      ->group("Validation");
-  command
-      ->add_option("--holdout-end,--as-of", options->holdout_end,
-                   "Last day of the holdout period, inclusive (default: the last transaction day)")
-      ->group("Validation");
-  command
-      ->add_option("--time-unit", options->time_unit,
-                   "Unit the model parameters are estimated in: day, week, month")
-      ->capture_default_str()
-      ->group("Model");
-  command->add_option("--format", options->format, "table (for people) or json (for machines)")
-      ->capture_default_str()
-      ->group("Output");
-  command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
-      ->capture_default_str()
-      ->group("Output");
+  add_split_options(*command, options->split);
+  add_document_output_options(*command, options->format, options->out);
   add_quiet_flag(*command, options->quiet);
-  add_threads_option(*command, options->threads, "reading the log and the fits", "Model");
+  add_threads_option(*command, options->split.threads, "reading the log and the fits", "Model");
   command->callback([options] { run_compare(*options); });
 }
 

@@ -120,9 +120,7 @@ void run_segments(const SegmentsOptions& options) {
   if (options.forecast && options.no_model) {
     throw UsageError("--forecast needs the model: drop --no-model");
   }
-  if (options.format != "table" && options.format != "json") {
-    throw UsageError("--format: expected table or json, got '" + options.format + "'");
-  }
+  check_document_format(options.format);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit segments");
   InputOptions input = options.input;
   report_reading(input, progress);
@@ -193,12 +191,7 @@ void setup_segments(CLI::App& app) {
       ->group("Forecast");
   add_threads_option(*command, options->threads,
                      "reading the log, the fits, the predictions and --forecast", "Forecast");
-  command->add_option("--format", options->format, "table (for people) or json (for machines)")
-      ->capture_default_str()
-      ->group("Output");
-  command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
-      ->capture_default_str()
-      ->group("Output");
+  add_document_output_options(*command, options->format, options->out);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_segments(*options); });
 }

@@ -26,16 +26,12 @@ namespace clvkit::cli {
 namespace {
 
 struct ValidateOptions {
-  InputOptions input;
+  SplitCliOptions split;
   SegmentationOptions segments;
-  std::string calibration_end;
-  std::string holdout_end;  // empty: the last transaction day
   std::string model = std::string(purchase_model_families().front().key);
-  std::string time_unit = "week";
   std::string tracking_step = "week";
   std::string format = "table";
   std::string out = "-";
-  int threads = 0;  ///< 0 = one per hardware thread
   bool quiet = false;
 };
 
@@ -179,9 +175,7 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
 }
 
 void run_validate(const ValidateOptions& options) {
-  if (options.format != "table" && options.format != "json") {
-    throw UsageError("--format: expected table or json, got '" + options.format + "'");
-  }
+  check_document_format(options.format);
   double step_days = 0.0;
   if (options.tracking_step == "week") {
     step_days = 7.0;
@@ -190,25 +184,16 @@ void run_validate(const ValidateOptions& options) {
   } else {
     throw UsageError("--tracking-step: expected week or day, got '" + options.tracking_step + "'");
   }
-  HoldoutOptions holdout;
-  holdout.validation.time_unit = parse_time_unit(options.time_unit);
+  ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit validate");
+  HoldoutOptions holdout = options.split.to_holdout_options(progress);
   holdout.validation.models.purchase = purchase_model_family(options.model).key;
   holdout.validation.tracking_step_days = step_days;
-  holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
-  ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit validate");
-  InputOptions input = options.input;
-  report_reading(input, progress);
-  holdout.input = input.to_ingest_options();
-  if (!options.holdout_end.empty()) {
-    holdout.input.as_of = parse_iso_date_or_throw(options.holdout_end, "--holdout-end");
-  }
   holdout.segmentation = options.segments;
-  holdout.threads = resolve_threads(options.threads);
   holdout.stage_done = [&](std::string_view, std::size_t customers) {
     progress.stage("fitting " + format_count(static_cast<double>(customers)) +
                    " customers on the calibration period and predicting the holdout");
   };
-  const HoldoutAnalysis result = validate_holdout(options.input.path, holdout);
+  const HoldoutAnalysis result = validate_holdout(options.split.input.path, holdout);
   progress.finish();  // before the summary, which may go to the terminal
   const std::string text =
       options.format == "json"
@@ -226,20 +211,7 @@ void setup_validate(CLI::App& app) {
       "Holdout validation: fit on the calibration period, predict the holdout, and "
       "compare with what happened (totals, per customer, by calibration frequency and "
       "segment, tracking series, calibration fit)");
-  add_input_options(*command, options->input);
-  // The holdout end is this command's as-of day (the last day observed): one option, named for
-  // what it means here, with --as-of kept as an alias so the spelling of the other commands works.
-  command->remove_option(command->get_option("--as-of"));
-  command
-      ->add_option("--calibration-end", options->calibration_end,
-                   "Last day of the calibration period, inclusive (YYYY-MM-DD)")
-      ->required()
-      ->group("Validation");
-  command
-      ->add_option("--holdout-end,--as-of", options->holdout_end,
-                   "Last day of the holdout period, inclusive (YYYY-MM-DD); later rows are "
-                   "excluded and counted (default: the last transaction day)")
-      ->group("Validation");
+  add_split_options(*command, options->split);
   command
       ->add_option("--tracking-step", options->tracking_step,
                    "Period of the tracking series: week or day")
@@ -247,20 +219,10 @@ void setup_validate(CLI::App& app) {
       ->group("Validation");
   add_segment_options(*command, options->segments);
   add_model_option(*command, options->model);
-  command
-      ->add_option("--time-unit", options->time_unit,
-                   "Unit the model parameters are estimated in: day, week, month")
-      ->capture_default_str()
-      ->group("Model");
-  command->add_option("--format", options->format, "table (for people) or json (for machines)")
-      ->capture_default_str()
-      ->group("Output");
-  command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
-      ->capture_default_str()
-      ->group("Output");
+  add_document_output_options(*command, options->format, options->out);
   add_quiet_flag(*command, options->quiet);
-  add_threads_option(*command, options->threads, "reading the log, the fits and the predictions",
-                     "Model");
+  add_threads_option(*command, options->split.threads,
+                     "reading the log, the fits and the predictions", "Model");
   command->callback([options] { run_validate(*options); });
 }
 
