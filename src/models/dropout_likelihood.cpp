@@ -19,7 +19,6 @@ namespace clvkit::detail {
 
 namespace {
 
-
 // ---------------------------------------------------------------------------------------------
 // Fast evaluation of the total log-likelihood.
 //
@@ -87,47 +86,22 @@ std::array<double, 5> pattern_terms(const Tables& t, const IndexedPattern& patte
           k.g_a + sigma * t.inv_a, k.g_b - sigma * k.inv_odds_b};
 }
 
-// Summation: plain sums over blocks of kBlock patterns (error at most kBlock eps/2 ~ 4e-15 of
-// the block's sum of |terms|), and Neumaier's compensated sum of the block sums. As accurate as
-// compensating every term for the line search's purpose, at 1/64 of the cost: compensating all
-// five sums term by term took a quarter of the evaluation time.
-constexpr std::size_t kBlock = 64;
-
-// Patterns per task of an evaluation on several threads, in whole kBlocks: about 0.2 ms of work,
-// so that starting a thread (~50 us) pays for itself, and data of fewer patterns (CDNOW has 1k)
-// is summed on the calling thread alone.
-constexpr std::size_t kTaskPatterns = 128 * kBlock;
-
-// Sum over patterns of count * LL, and of count * gradient when kGradient, in pattern order.
-// The kBlock sums are computed by tasks of kTaskPatterns patterns and compensated-summed in block
-// order afterwards, exactly as one thread sums them: the total does not depend on `threads`.
+// Sum over patterns of count * LL, and of count * gradient when kGradient, in pattern order
+// (compensated_pattern_sums: the total does not depend on `threads`).
 template <bool kGradient>
 double total_log_likelihood(const Tables& t, const PreparedPatterns& data,
                             std::array<double, 4>* gradient, int threads) {
   constexpr std::size_t kSums = kGradient ? 5 : 1;
-  const std::size_t n = data.patterns.size();
-  std::vector<std::array<double, kSums>> block_sums((n + kBlock - 1) / kBlock);
-  parallel_for(threads, (n + kTaskPatterns - 1) / kTaskPatterns, [&](std::size_t task) {
-    const std::size_t task_end = std::min(n, (task + 1) * kTaskPatterns);
-    for (std::size_t begin = task * kTaskPatterns; begin < task_end; begin += kBlock) {
-      const std::size_t end = std::min(task_end, begin + kBlock);
-      std::array<double, kSums> block{};
-      for (std::size_t i = begin; i < end; ++i) {
+  const std::array<double, kSums> sum = compensated_pattern_sums<kSums>(
+      data.patterns.size(), threads, [&](std::size_t i, std::array<double, kSums>& block) {
         const IndexedPattern& pattern = data.patterns[i];
         const std::array<double, 5> terms = pattern_terms<kGradient>(t, pattern);
         for (std::size_t j = 0; j < kSums; ++j) block[j] += pattern.count * terms[j];
-      }
-      block_sums[begin / kBlock] = block;
-    }
-  });
-  std::array<CompensatedSum, kSums> sum;
-  for (const std::array<double, kSums>& block : block_sums) {
-    for (std::size_t j = 0; j < kSums; ++j) sum[j].add(block[j]);
-  }
+      });
   if constexpr (kGradient) {
-    for (std::size_t i = 0; i < 4; ++i) (*gradient)[i] = sum[i + 1].value();
+    for (std::size_t i = 0; i < 4; ++i) (*gradient)[i] = sum[i + 1];
   }
-  return sum[0].value();
+  return sum[0];
 }
 
 }  // namespace

@@ -19,7 +19,7 @@
 
 namespace clvkit {
 
-using detail::CompensatedSum;
+using detail::compensated_pattern_sums;
 using detail::DistinctValues;
 
 namespace {
@@ -162,39 +162,23 @@ std::array<double, 5> pattern_terms(const ParetoNbdParams& p, const Tables& t,
   return {ll, gradient[0], gradient[1], gradient[2], gradient[3]};
 }
 
-// Summation as in bgnbd_fit.cpp: plain sums over blocks of kBlock patterns, Neumaier's
-// compensated sum of the block sums in block order, so the total does not depend on `threads`.
-constexpr std::size_t kBlock = 64;
-constexpr std::size_t kTaskPatterns = 128 * kBlock;
+// Summed by compensated_pattern_sums, so the total does not depend on `threads`.
 
 template <bool kGradient>
 double total_log_likelihood(const ParetoNbdParams& params, const PreparedPatterns& data,
                             std::array<double, 4>* gradient, int threads) {
   const Tables t = tables<kGradient>(params, data, threads);
   constexpr std::size_t kSums = kGradient ? 5 : 1;
-  const std::size_t n = data.patterns.size();
-  std::vector<std::array<double, kSums>> block_sums((n + kBlock - 1) / kBlock);
-  parallel_for(threads, (n + kTaskPatterns - 1) / kTaskPatterns, [&](std::size_t task) {
-    const std::size_t task_end = std::min(n, (task + 1) * kTaskPatterns);
-    for (std::size_t begin = task * kTaskPatterns; begin < task_end; begin += kBlock) {
-      const std::size_t end = std::min(task_end, begin + kBlock);
-      std::array<double, kSums> block{};
-      for (std::size_t i = begin; i < end; ++i) {
+  const std::array<double, kSums> sum = compensated_pattern_sums<kSums>(
+      data.patterns.size(), threads, [&](std::size_t i, std::array<double, kSums>& block) {
         const IndexedPattern& pattern = data.patterns[i];
         const std::array<double, 5> terms = pattern_terms<kGradient>(params, t, pattern);
         for (std::size_t j = 0; j < kSums; ++j) block[j] += pattern.count * terms[j];
-      }
-      block_sums[begin / kBlock] = block;
-    }
-  });
-  std::array<CompensatedSum, kSums> sum;
-  for (const std::array<double, kSums>& block : block_sums) {
-    for (std::size_t j = 0; j < kSums; ++j) sum[j].add(block[j]);
-  }
+      });
   if constexpr (kGradient) {
-    for (std::size_t i = 0; i < 4; ++i) (*gradient)[i] = sum[i + 1].value();
+    for (std::size_t i = 0; i < 4; ++i) (*gradient)[i] = sum[i + 1];
   }
-  return sum[0].value();
+  return sum[0];
 }
 
 double total_log_likelihood(const ParetoNbdParams& params, const PreparedPatterns& data,
