@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <utility>
 
 #include "clvkit/util/format.hpp"
 
@@ -38,9 +39,13 @@ void check_intervals(const FittedPurchaseModel& fit, DropoutIdentification& out)
   }
 }
 
-// The observation window against the time between purchases, the usual cause.
-void add_cause(const std::vector<CustomerSummary>& customers, double days,
-               const std::string& unit_name, DropoutIdentification& out) {
+// The medians of the observation window and of the time between purchases (model units).
+struct Window {
+  double median_observation = 0.0;
+  double median_time_between_purchases = 0.0;
+};
+
+Window window_of(const std::vector<CustomerSummary>& customers, double days) {
   std::vector<double> T;
   std::vector<double> gaps;
   T.reserve(customers.size());
@@ -48,28 +53,57 @@ void add_cause(const std::vector<CustomerSummary>& customers, double days,
     T.push_back(c.T / days);
     if (c.frequency > 0) gaps.push_back(c.recency / days / static_cast<double>(c.frequency));
   }
-  out.median_observation = median(std::move(T));
-  out.median_time_between_purchases = median(std::move(gaps));
+  return {median(std::move(T)), median(std::move(gaps))};
+}
+
+// The weighted median: the smallest value whose cumulative weight exceeds half the total (for
+// unit weights the element median() picks).
+double weighted_median(std::vector<std::pair<double, double>> values) {
+  if (values.empty()) return 0.0;
+  std::sort(values.begin(), values.end());
+  double total = 0.0;
+  for (const auto& [value, weight] : values) total += weight;
+  double cumulative = 0.0;
+  for (const auto& [value, weight] : values) {
+    cumulative += weight;
+    if (cumulative > total / 2.0) return value;
+  }
+  return values.back().first;
+}
+
+Window window_of(const std::vector<FrequencyRecencyPattern>& patterns) {
+  std::vector<std::pair<double, double>> T;
+  std::vector<std::pair<double, double>> gaps;
+  for (const FrequencyRecencyPattern& p : patterns) {
+    T.emplace_back(p.T, p.count);
+    if (p.x > 0) gaps.emplace_back(p.t_x / p.x, p.count);
+  }
+  return {weighted_median(std::move(T)), weighted_median(std::move(gaps))};
+}
+
+// The observation window against the time between purchases, the usual cause.
+void add_cause(const Window& window, const std::string& unit_name, DropoutIdentification& out) {
+  out.median_observation = window.median_observation;
+  out.median_time_between_purchases = window.median_time_between_purchases;
   if (out.informative) return;
-  const std::string window = "Customers have been observed for " + number(out.median_observation) +
-                             " " + unit_name + "s (median) and repeat buyers buy every " +
-                             number(out.median_time_between_purchases) + " " + unit_name +
-                             "s (median)";
+  const std::string text = "Customers have been observed for " + number(out.median_observation) +
+                           " " + unit_name + "s (median) and repeat buyers buy every " +
+                           number(out.median_time_between_purchases) + " " + unit_name +
+                           "s (median)";
   if (out.median_observation < kWindowPerGap * out.median_time_between_purchases) {
-    out.reasons.push_back(window +
+    out.reasons.push_back(text +
                           ": a customer who left cannot be told from one who is between purchases "
                           "until the window is several times longer than that.");
   } else {
-    out.reasons.push_back(window +
+    out.reasons.push_back(text +
                           ": the window is long enough to show customers leaving, and few appear "
                           "to have left (no dropout, or dropout too rare to estimate).");
   }
 }
 
 // The verdict once the share of customers with P(alive) >= 0.99 is known.
-DropoutIdentification verdict(const FittedPurchaseModel& fit,
-                              const std::vector<CustomerSummary>& customers, double alive_share,
-                              TimeUnit unit) {
+DropoutIdentification verdict(const FittedPurchaseModel& fit, const Window& window,
+                              double alive_share, TimeUnit unit) {
   DropoutIdentification out;
   if (!fit.summary.converged()) {
     out.reasons.push_back("The " + fit.summary.model + " fit did not converge (" +
@@ -87,7 +121,7 @@ DropoutIdentification verdict(const FittedPurchaseModel& fit,
     out.reasons.push_back(std::string(share) + " of the customers have P(alive) of 0.99 or more.");
   }
   out.informative = out.reasons.empty();
-  add_cause(customers, unit_days(unit), time_unit_key(unit), out);
+  add_cause(window, time_unit_key(unit), out);
   return out;
 }
 
@@ -103,7 +137,8 @@ DropoutIdentification check_dropout_identification(const FittedPurchaseModel& fi
                                                    TimeUnit unit) {
   std::size_t alive = 0;
   for (const CustomerPrediction& p : predictions) alive += p.p_alive >= kAliveLevel ? 1 : 0;
-  return verdict(fit, customers, share_of(alive, predictions.size()), unit);
+  return verdict(fit, window_of(customers, unit_days(unit)), share_of(alive, predictions.size()),
+                 unit);
 }
 
 DropoutIdentification check_dropout_identification(const FittedPurchaseModel& fit,
@@ -115,7 +150,19 @@ DropoutIdentification check_dropout_identification(const FittedPurchaseModel& fi
     const PurchaseHistory history{static_cast<double>(c.frequency), c.recency / days, c.T / days};
     alive += fit.model->p_alive(history) >= kAliveLevel ? 1 : 0;
   }
-  return verdict(fit, customers, share_of(alive, customers.size()), unit);
+  return verdict(fit, window_of(customers, days), share_of(alive, customers.size()), unit);
+}
+
+DropoutIdentification check_dropout_identification(
+    const FittedPurchaseModel& fit, const std::vector<FrequencyRecencyPattern>& patterns,
+    TimeUnit unit) {
+  double alive = 0.0;
+  double total = 0.0;
+  for (const FrequencyRecencyPattern& p : patterns) {
+    total += p.count;
+    if (fit.model->p_alive({p.x, p.t_x, p.T}) >= kAliveLevel) alive += p.count;
+  }
+  return verdict(fit, window_of(patterns), total > 0.0 ? alive / total : 0.0, unit);
 }
 
 std::string dropout_warning(const DropoutIdentification& check) {

@@ -16,6 +16,10 @@ double unit_days(TimeUnit unit) noexcept {
       return 7.0;
     case TimeUnit::month:
       return kDaysPerMonth;
+    case TimeUnit::quarter:
+      return kDaysPerYear / 4.0;
+    case TimeUnit::year:
+      return kDaysPerYear;
   }
   return 1.0;
 }
@@ -28,6 +32,10 @@ const char* time_unit_key(TimeUnit unit) noexcept {
       return "week";
     case TimeUnit::month:
       return "month";
+    case TimeUnit::quarter:
+      return "quarter";
+    case TimeUnit::year:
+      return "year";
   }
   return "?";
 }
@@ -36,14 +44,16 @@ TimeUnit parse_time_unit(std::string_view text, std::string_view what) {
   if (text == "day") return TimeUnit::day;
   if (text == "week") return TimeUnit::week;
   if (text == "month") return TimeUnit::month;
+  if (text == "quarter") return TimeUnit::quarter;
+  if (text == "year") return TimeUnit::year;
   throw UsageError(std::string(what) + ": unknown time unit '" + std::string(text) +
-                   "' (expected day, week or month)");
+                   "' (expected day, week, month, quarter or year)");
 }
 
 double parse_horizon_days(std::string_view text, std::string_view what) {
   const auto fail = [&] {
     throw UsageError(std::string(what) + ": cannot read horizon '" + std::string(text) +
-                     "' (expected a positive number followed by d, w or m, e.g. 12m, 52w, 90d)");
+                     "' (expected a positive number followed by d, w, m, q or y, e.g. 12m, 52w, 90d, 1y)");
   };
   if (text.size() < 2) fail();
   double count = 0.0;
@@ -57,6 +67,10 @@ double parse_horizon_days(std::string_view text, std::string_view what) {
       return count * 7.0;
     case 'm':
       return count * kDaysPerMonth;
+    case 'q':
+      return count * kDaysPerYear / 4.0;
+    case 'y':
+      return count * kDaysPerYear;
     default:
       fail();
   }

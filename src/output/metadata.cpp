@@ -89,6 +89,7 @@ nlohmann::ordered_json models_metadata(const FittedModels& models) {
   nlohmann::ordered_json out;
   out["time_unit"] = time_unit_key(models.time_unit);
   out[std::string(models.purchase.model->key())] = fit_metadata(models.purchase.summary);
+  if (!models.spend.model) return out;  // fitted on a summary table without spend
   nlohmann::ordered_json spend = fit_metadata(models.spend.summary);
   spend["frequency_spend_correlation"] =
       finite(models.spend.frequency_spend_correlation, "frequency-spend correlation");

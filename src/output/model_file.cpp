@@ -1,5 +1,6 @@
 #include "clvkit/output/model_file.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <span>
@@ -74,16 +75,22 @@ auto read_model(const nlohmann::ordered_json& document, const std::string& path,
 nlohmann::ordered_json model_file_json(const FittedModels& models, const CustomerBase& calibration,
                                        const IngestOptions& ingest,
                                        const DropoutIdentification& dropout) {
-  nlohmann::ordered_json out;
-  out["format"] = kModelFileFormat;
-  out["format_version"] = kModelFileVersion;
-  out["tool"] = std::string("clvkit ") + CLVKIT_VERSION;
   nlohmann::ordered_json calib;
   calib["source"] = calibration.source;
   calib["as_of"] = ingest_metadata(calibration, ingest)["as_of"];
   calib["customers"] = calibration.customers.size();
   calib["rows_used"] = calibration.stats.rows_used;
-  out["calibration"] = calib;
+  return model_file_json(models, calib, dropout);
+}
+
+nlohmann::ordered_json model_file_json(const FittedModels& models,
+                                       const nlohmann::ordered_json& calibration,
+                                       const DropoutIdentification& dropout) {
+  nlohmann::ordered_json out;
+  out["format"] = kModelFileFormat;
+  out["format_version"] = kModelFileVersion;
+  out["tool"] = std::string("clvkit ") + CLVKIT_VERSION;
+  out["calibration"] = calibration;
   const nlohmann::ordered_json fitted = models_metadata(models);
   for (const auto& [key, value] : fitted.items()) out[key] = value;
   out["dropout"] = dropout_metadata(dropout);
@@ -95,8 +102,9 @@ nlohmann::ordered_json saved_model_metadata(const std::string& path, const Saved
   out["model_file"] = path;
   out["calibration"] = saved.document.at("calibration");
   out["time_unit"] = saved.document.at("time_unit");
-  for (const std::string_view key : {saved.purchase->key(), saved.spend->key()}) {
-    out[std::string(key)] = saved.document.at(std::string(key));
+  out[std::string(saved.purchase->key())] = saved.document.at(std::string(saved.purchase->key()));
+  if (saved.spend) {
+    out[std::string(saved.spend->key())] = saved.document.at(std::string(saved.spend->key()));
   }
   return out;
 }
@@ -138,6 +146,10 @@ SavedModel read_model_file(const std::string& path) {
   }
   model.purchase =
       read_model(doc, path, saved_family(doc, path, purchase_model_families(), "purchase model"));
+  const bool has_spend = std::any_of(
+      spend_model_families().begin(), spend_model_families().end(),
+      [&doc](const SpendModelFamily& family) { return doc.contains(std::string(family.key)); });
+  if (!has_spend) return model;  // fitted on a summary table without spend
   model.spend =
       read_model(doc, path, saved_family(doc, path, spend_model_families(), "spend model"));
   try {

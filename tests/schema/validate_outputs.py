@@ -76,6 +76,9 @@ RECORD_WITHOUT_MODEL = validator("customer-records.schema.json",
                                  "/$defs/customer_record_without_model")
 METADATA = validator("metadata.schema.json")
 MODEL_FILE = validator("model-file.schema.json")
+SUMMARY_DOCUMENT = validator("summary-table-predictions.schema.json")
+SUMMARY_RECORD = validator("summary-table-predictions.schema.json", "/$defs/record")
+SUMMARY_METADATA = validator("summary-table-predictions.schema.json", "/$defs/metadata")
 
 RECORD_DEF = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"]["customer_record"]
 FIELDS = list(RECORD_DEF["properties"])  # in the order they are written
@@ -352,7 +355,59 @@ def produce_and_validate(cli, work):
         tag = f"predict --format {fmt} (month model, rfm8, 90d)"
         meta = check_meta_file(tag, pathlib.Path(f"{out}.meta.json"))
         (check_ndjson if fmt == "ndjson" else check_csv)(tag, out, meta)
+
+    documents["summary"] = check_summary_tables(cli, work)
     return documents
+
+
+def check_summary_tables(cli, work):
+    """fit and predict on summary tables: with spend (CDNOW with zbar), without (CDNOW), and a
+    pattern table with counts (donations), in every format."""
+    reference = ROOT / "tests/data/reference"
+    with_spend = reference / "cdnow_customers_summary_with_transactions.csv"
+    without_spend = reference / "cdnow_customers_summary.csv"
+    model = work / "summary-model.json"
+    run(cli, "fit", "--summary", with_spend, "-q", "-o", model)
+    check_model_file("fit --summary (with spend)", model)
+    model_no_spend = work / "summary-model-no-spend.json"
+    run(cli, "fit", "--summary", without_spend, "--model", "pnbd", "-q", "-o", model_no_spend)
+    model_doc = check_model_file("fit --summary (without spend)", model_no_spend)
+    if "gamma_gamma" in model_doc:
+        fail("fit --summary (without spend)", "has a gamma_gamma member")
+    document = None
+    for table, fitted, tag in ((with_spend, model, "with spend"),
+                               (without_spend, model_no_spend, "without spend"),
+                               (ROOT / "data/donations.csv", model_no_spend, "pattern counts")):
+        out = work / "summary.json"
+        run(cli, "predict", "--summary", table, "--model", fitted, "-o", out)
+        what = f"predict --summary ({tag})"
+        doc = json.loads(out.read_text())
+        check(what, SUMMARY_DOCUMENT, doc)
+        meta = doc["metadata"]["input"]
+        if meta["rows_read"] != meta["rows_used"] + sum(meta["rows_rejected"].values()):
+            fail(what, "rows_read != rows_used + rows_rejected")
+        if len(doc["customers"]) != meta["rows_used"]:
+            fail(what, "not one record per row used")
+        validated.append(what)
+        document = document or doc
+        for fmt in ("ndjson", "csv"):
+            out = work / f"summary.{fmt}"
+            run(cli, "predict", "--summary", table, "--model", fitted, "--format", fmt, "-o", out)
+            what_fmt = f"{what} --format {fmt}"
+            check(what_fmt, SUMMARY_METADATA,
+                  json.loads(pathlib.Path(f"{out}.meta.json").read_text()))
+            if fmt == "ndjson":
+                rows = [json.loads(line) for line in out.read_text().splitlines()]
+            else:
+                with out.open(newline="") as f:
+                    rows = [{k: (v if k == "customer_id" else json.loads(v)) for k, v in r.items()}
+                            for r in csv.DictReader(f)]
+            if rows != doc["customers"]:
+                fail(what_fmt, "records differ from the JSON document's")
+            for row in rows[:50]:
+                check(what_fmt, SUMMARY_RECORD, row)
+            validated.append(what_fmt)
+    return document
 
 
 # ---------------------------------------------------------------------------------------------
@@ -385,6 +440,13 @@ def delete_path(*path):
 
 
 def check_negative_cases(documents):
+    summary = documents["summary"]
+    rejects("summary record with a negative p_alive", SUMMARY_DOCUMENT, summary,
+            lambda d: d["customers"][0].__setitem__("p_alive", -0.1))
+    rejects("summary record with clv but no expected_avg_spend", SUMMARY_DOCUMENT, summary,
+            lambda d: d["customers"][0].pop("expected_avg_spend"))
+    rejects("summary metadata without rows_rejected", SUMMARY_DOCUMENT, summary,
+            lambda d: d["metadata"]["input"].pop("rows_rejected"))
     run_doc = documents["run"]
     no_model = documents["run --no-model"]
     predict = documents["predict"]
@@ -464,7 +526,7 @@ def check_negative_cases(documents):
              set_path("segmentation", "counts", next(iter(meta["segmentation"]["counts"])), -1)),
             ("models without value", meta, delete_path("value")),
             ("value without models", no_model["metadata"], set_path("value", meta["value"])),
-            ("time_unit year", meta, set_path("models", "time_unit", "year")),
+            ("time_unit fortnight", meta, set_path("models", "time_unit", "fortnight")),
             ("bgnbd without b", meta, delete_path("models", "bgnbd", "parameters", "b")),
             ("an extra bgnbd parameter", meta,
              set_path("models", "bgnbd", "parameters", "c", {"value": 1.0})),

@@ -82,6 +82,42 @@ std::function<void(std::int64_t)> forecast_progress(ProgressLine& line, std::siz
   };
 }
 
+SummaryTableOptions SummaryCliOptions::to_summary_table_options(const InputOptions& input) const {
+  const IngestOptions ingest = input.to_ingest_options();
+  SummaryTableOptions out;
+  out.delimiter = ingest.delimiter;
+  out.on_bad_row = ingest.on_bad_row;
+  out.columns = {id_col, frequency_col, recency_col, T_col, monetary_col, count_col};
+  return out;
+}
+
+void add_summary_table_options(CLI::App& command, SummaryCliOptions& options) {
+  const char* group = "Summary table (--summary)";
+  command
+      .add_flag("--summary", options.summary,
+                "LOG is a summary table (one row per customer, or per pattern with a count "
+                "column: frequency, recency, T[, monetary value]) already in --time-unit, as "
+                "lifetimes and BTYD keep them")
+      ->group(group);
+  const auto column = [&](const char* name, std::string& target, const char* help) {
+    command.add_option(name, target, help)->group(group);
+  };
+  column("--id-column", options.id_col,
+         "Customer id column (default: customer_id, id, cust or CustomerID; optional)");
+  column("--frequency-column", options.frequency_col,
+         "Repeat purchases x (default: frequency, x or frequency_cal)");
+  column("--recency-column", options.recency_col,
+         "Time of the last repeat purchase t_x (default: recency, t_x, t.x or recency_cal)");
+  column("--T-column", options.T_col,
+         "Observation length T, or opportunities n for BG/BB (default: T, T.cal, T_cal, periods, "
+         "n or n.cal)");
+  column("--monetary-column", options.monetary_col,
+         "Mean repeat spend (default: monetary_value, m.x, monetary, monetary_value_cal or zbar; "
+         "optional: without it no spend model)");
+  column("--count-column", options.count_col,
+         "Customers per row (default: weights, count, n_customers or custs; optional: 1)");
+}
+
 void add_input_options(CLI::App& command, InputOptions& options) {
   command.add_option("LOG", options.path, "Transaction log CSV with a header ('-' = stdin)")
       ->required();
@@ -165,7 +201,7 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
     add_model_option(command, options.model);
     command
         .add_option("--time-unit", options.time_unit,
-                    "Unit the model parameters are estimated in: day, week, month")
+                    "Unit the model parameters are estimated in: day, week, month, quarter, year")
         ->capture_default_str()
         ->group("Model");
   }
@@ -268,7 +304,7 @@ void add_split_options(CLI::App& command, SplitCliOptions& options) {
       ->group("Validation");
   command
       .add_option("--time-unit", options.time_unit,
-                  "Unit the model parameters are estimated in: day, week, month")
+                  "Unit the model parameters are estimated in: day, week, month, quarter, year")
       ->capture_default_str()
       ->group("Model");
 }

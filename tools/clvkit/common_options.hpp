@@ -10,6 +10,7 @@
 #include "clvkit/analysis.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"
+#include "clvkit/summary/summary_table.hpp"
 #include "progress.hpp"
 
 namespace clvkit::cli {
@@ -61,6 +62,23 @@ struct ValueCliOptions {
   TimeUnit unit() const;
   ValueOptions to_value_options() const;
 };
+
+/// A summary table in place of a log (`fit` and `predict`): --summary and its column options.
+struct SummaryCliOptions {
+  bool summary = false;
+  std::string id_col;
+  std::string frequency_col;
+  std::string recency_col;
+  std::string T_col;
+  std::string monetary_col;
+  std::string count_col;
+
+  /// The library's options; the delimiter and bad-row policy are the log's (`input`).
+  SummaryTableOptions to_summary_table_options(const InputOptions& input) const;
+};
+
+/// Registers --summary and the --*-column options of a summary table.
+void add_summary_table_options(CLI::App& command, SummaryCliOptions& options);
 
 /// The calibration/holdout split as `validate` and `compare` take it.
 struct SplitCliOptions {

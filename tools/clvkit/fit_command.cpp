@@ -1,10 +1,13 @@
-// clvkit fit: fit BG/NBD and Gamma-Gamma on a log and save them as a model file.
+// clvkit fit: fit a purchase model and Gamma-Gamma on a log (or a summary table) and save them as
+// a model file.
 
 #include <cstdio>
 #include <memory>
 
+#include "clvkit/models/summary_table_models.hpp"
 #include "clvkit/output/model_file.hpp"
 #include "clvkit/output/output_file.hpp"
+#include "clvkit/output/summary_table_output.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 
@@ -13,6 +16,7 @@ namespace {
 
 struct FitCommandOptions {
   InputOptions input;
+  SummaryCliOptions summary;
   std::string model = std::string(purchase_model_families().front().key);
   std::string time_unit = "week";
   std::string out = "-";
@@ -28,17 +32,33 @@ void run_fit(const FitCommandOptions& options) {
   fit.threads = resolve_threads(options.threads);
   InputOptions input = options.input;
   input.threads = fit.threads;
-  IngestOptions ingest;
-  const CustomerBase base = read_customer_base(input, &ingest);
-  const FittedModels models = fit_customer_models(base.customers, unit, fit, choice);
-  const DropoutIdentification dropout =
-      check_dropout_identification(models.purchase, base.customers, unit);
-  write_file_atomically(options.out, model_file_json(models, base, ingest, dropout).dump(2) + "\n");
+  FittedModels models;
+  DropoutIdentification dropout;
+  if (options.summary.summary) {
+    const SummaryTable table =
+        read_summary_table(input.path, options.summary.to_summary_table_options(input));
+    models = fit_summary_table_models(table, unit, fit, choice);
+    dropout = check_dropout_identification(models.purchase, summary_table_patterns(table), unit);
+    write_file_atomically(options.out,
+                          model_file_json(models, summary_table_metadata(table), dropout).dump(2) +
+                              "\n");
+  } else {
+    IngestOptions ingest;
+    const CustomerBase base = read_customer_base(input, &ingest);
+    models = fit_customer_models(base.customers, unit, fit, choice);
+    dropout = check_dropout_identification(models.purchase, base.customers, unit);
+    write_file_atomically(options.out,
+                          model_file_json(models, base, ingest, dropout).dump(2) + "\n");
+  }
   if (!options.quiet) {
     std::fputs(models.purchase.summary.brief_report().c_str(), stderr);
-    std::fputs(models.spend.summary.brief_report().c_str(), stderr);
-    std::fprintf(stderr, "  corr(frequency, spend) over repeat buyers: %.3f\n",
-                 models.spend.frequency_spend_correlation);
+    if (models.spend.model) {
+      std::fputs(models.spend.summary.brief_report().c_str(), stderr);
+      std::fprintf(stderr, "  corr(frequency, spend) over repeat buyers: %.3f\n",
+                   models.spend.frequency_spend_correlation);
+    } else {
+      std::fputs("  no spend model: the summary table has no monetary column\n", stderr);
+    }
   }
   print_dropout_warning(dropout);
 }
@@ -51,10 +71,11 @@ void setup_fit(CLI::App& app) {
                                          "Fit a purchase model (--model, BG/NBD by default) and "
                                          "Gamma-Gamma by maximum likelihood and save a model file");
   add_input_options(*command, options->input);
+  add_summary_table_options(*command, options->summary);
   add_model_option(*command, options->model);
   command
       ->add_option("--time-unit", options->time_unit,
-                   "Unit the parameters are estimated in: day, week, month")
+                   "Unit the parameters are estimated in: day, week, month, quarter, year")
       ->capture_default_str()
       ->group("Model");
   command->add_option("-o,--output", options->out, "Model file, written atomically ('-' = stdout)")

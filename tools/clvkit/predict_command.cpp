@@ -4,9 +4,12 @@
 #include <memory>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/error.hpp"
 #include "clvkit/output/customer_records.hpp"
 #include "clvkit/output/metadata.hpp"
+#include "clvkit/models/summary_table_models.hpp"
 #include "clvkit/output/model_file.hpp"
+#include "clvkit/output/summary_table_output.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 
@@ -15,6 +18,7 @@ namespace {
 
 struct PredictOptions {
   InputOptions input;
+  SummaryCliOptions summary;
   SegmentationOptions segments;
   ValueCliOptions value;
   std::string model;
@@ -23,9 +27,32 @@ struct PredictOptions {
   int threads = 0;  ///< 0 = one per hardware thread
 };
 
+// A summary table's rows scored with the saved models: the model's own quantities, no segments.
+void predict_summary_table(const PredictOptions& options, RecordFormat format,
+                           const SavedModel& model) {
+  const ValueOptions value = options.value.to_value_options();
+  const SummaryTable table = read_summary_table(
+      options.input.path, options.summary.to_summary_table_options(options.input));
+  const std::vector<CustomerPrediction> predictions =
+      predict_summary_table(table, model.time_unit, *model.purchase, model.spend.get(), value,
+                            resolve_threads(options.threads));
+  nlohmann::ordered_json metadata = tool_metadata("predict");
+  metadata["input"] = summary_table_metadata(table);
+  metadata["models"] = saved_model_metadata(options.model, model);
+  metadata["value"] = value_metadata(value);
+  write_summary_table_predictions(options.out, format, table, predictions,
+                                  model.spend != nullptr, metadata);
+}
+
 void run_predict(const PredictOptions& options) {
   const RecordFormat format = parse_record_format(options.format);
   const SavedModel model = read_model_file(options.model);
+  if (options.summary.summary) return predict_summary_table(options, format, model);
+  if (!model.spend) {
+    throw UsageError(options.model +
+                     ": holds no spend model (it was fitted on a summary table without a monetary "
+                     "column), and scoring a log needs one; fit on the log, or give --summary");
+  }
   AnalysisOptions analysis =
       analysis_options(options.input, options.segments, options.value, options.threads);
   analysis.given_models = saved_models(model);
@@ -42,6 +69,7 @@ void setup_predict(CLI::App& app) {
   CLI::App* command = app.add_subcommand(
       "predict", "Score customers with a saved model file (from clvkit fit) without refitting");
   add_input_options(*command, options->input);
+  add_summary_table_options(*command, options->summary);
   command->add_option("--model", options->model, "Model file written by clvkit fit")
       ->required()
       ->group("Model");

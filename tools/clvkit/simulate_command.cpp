@@ -154,7 +154,7 @@ void setup_simulate(CLI::App& app) {
                       "Last observed day, inclusive (YYYY-MM-DD) [default: --start + 730 days]");
   command
       ->add_option("--time-unit", options->time_unit,
-                   "Unit of the purchase rate: day, week or month (365.25/12 days)")
+                   "Unit of the purchase rate: day, week, month (365.25/12 days), quarter or year")
       ->capture_default_str();
   command
       ->add_option("--model", options->model,

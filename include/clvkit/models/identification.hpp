@@ -44,6 +44,12 @@ DropoutIdentification check_dropout_identification(const FittedPurchaseModel& fi
                                                    const std::vector<CustomerSummary>& customers,
                                                    TimeUnit unit);
 
+/// The same over patterns in `unit` (each weighted by its count: medians and shares are those
+/// of the customers the patterns stand for), for data given as a summary table.
+DropoutIdentification check_dropout_identification(
+    const FittedPurchaseModel& fit, const std::vector<FrequencyRecencyPattern>& patterns,
+    TimeUnit unit);
+
 /// "P(alive) and value at risk are not informative on this data: <reasons>"; empty when
 /// informative.
 std::string dropout_warning(const DropoutIdentification& check);

@@ -21,12 +21,19 @@ nlohmann::ordered_json model_file_json(const FittedModels& models, const Custome
                                        const IngestOptions& ingest,
                                        const DropoutIdentification& dropout);
 
+/// The same with any calibration block (e.g. summary_table_metadata for a fit on a summary
+/// table). A FittedModels without a spend model (fitted on a table without spend) is saved
+/// without one.
+nlohmann::ordered_json model_file_json(const FittedModels& models,
+                                       const nlohmann::ordered_json& calibration,
+                                       const DropoutIdentification& dropout);
+
 /// What predicting needs from a model file: the models it holds (one registered purchase model
 /// and one spend model, found by their keys) at their saved parameters.
 struct SavedModel {
   TimeUnit time_unit = TimeUnit::week;
   std::shared_ptr<const PurchaseModel> purchase;
-  std::shared_ptr<const SpendModel> spend;
+  std::shared_ptr<const SpendModel> spend;  ///< null when the file holds no spend model
   nlohmann::ordered_json document;  ///< the whole file, echoed into prediction metadata
 };
 
@@ -41,7 +48,8 @@ FittedModels saved_models(const SavedModel& saved);
 /// Reads and validates a model file. Throws IoError when it cannot be read and InputError
 /// naming the file and the field when it is not a valid clvkit model file: not format
 /// "clvkit-model" version 1, no time unit or calibration object, not exactly one registered
-/// purchase model and one spend model, a parameter missing, not positive and finite, or outside
+/// purchase model and at most one spend model (none in a file fitted on a summary table without
+/// spend), a parameter missing, not positive and finite, or outside
 /// the model's domain (e.g. Gamma-Gamma q <= 1, without a mean spend).
 SavedModel read_model_file(const std::string& path);
 

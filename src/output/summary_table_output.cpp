@@ -1,0 +1,149 @@
+#include "clvkit/output/summary_table_output.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <string_view>
+#include <utility>
+
+#include "clvkit/output/output_file.hpp"
+
+namespace clvkit {
+namespace {
+
+// One record as (name, text) pairs: numbers already formatted, strings JSON-quoted.
+using Fields = std::vector<std::pair<std::string_view, std::string>>;
+
+std::string number(double value, std::string_view field, const std::string& row) {
+  std::string out;
+  append_number(out, value, field, row);
+  return out;
+}
+
+std::string json_string(std::string_view value) {
+  std::string out;
+  append_json_string(out, value);
+  return out;
+}
+
+Fields record_fields(const SummaryTable& table, const CustomerPrediction& p, std::size_t i,
+                     bool with_value) {
+  const std::string row =
+      table.ids.empty() ? "line " + std::to_string(table.lines[i]) : table.ids[i];
+  Fields fields;
+  if (table.ids.empty()) {
+    fields.emplace_back("line", std::to_string(table.lines[i]));
+  } else {
+    fields.emplace_back("customer_id", json_string(table.ids[i]));
+  }
+  fields.emplace_back("frequency", number(table.x[i], "frequency", row));
+  fields.emplace_back("recency", number(table.t_x[i], "recency", row));
+  fields.emplace_back("T", number(table.T[i], "T", row));
+  if (table.has_monetary()) {
+    fields.emplace_back("monetary_value", number(table.monetary[i], "monetary_value", row));
+  }
+  if (!table.columns.count.empty()) {
+    fields.emplace_back("count", number(table.count[i], "count", row));
+  }
+  fields.emplace_back("p_alive", number(p.p_alive, "p_alive", row));
+  fields.emplace_back("expected_purchases", number(p.expected_purchases, "expected_purchases", row));
+  if (with_value) {
+    fields.emplace_back("expected_avg_spend",
+                        number(p.expected_avg_spend, "expected_avg_spend", row));
+    fields.emplace_back("clv", number(p.clv, "clv", row));
+    fields.emplace_back("value_at_risk", number(p.value_at_risk, "value_at_risk", row));
+    fields.emplace_back("churn_priority", std::to_string(p.churn_priority));
+  }
+  return fields;
+}
+
+// A CSV field from its JSON text: strings lose their JSON quoting and get CSV quoting when needed.
+std::string csv_field(const std::string& json_text) {
+  if (json_text.empty() || json_text.front() != '"') return json_text;
+  const std::string value = nlohmann::json::parse(json_text).get<std::string>();
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (const char c : value) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+nlohmann::ordered_json summary_table_metadata(const SummaryTable& table) {
+  nlohmann::ordered_json out;
+  out["source"] = table.source;
+  out["kind"] = "summary_table";
+  nlohmann::ordered_json columns;
+  const std::pair<const char*, const std::string*> roles[] = {
+      {"id", &table.columns.id},           {"frequency", &table.columns.frequency},
+      {"recency", &table.columns.recency}, {"T", &table.columns.T},
+      {"monetary", &table.columns.monetary}, {"count", &table.columns.count}};
+  for (const auto& [role, name] : roles) {
+    if (!name->empty()) columns[role] = *name;
+  }
+  out["columns"] = columns;
+  out["rows_read"] = table.rows_read;
+  out["rows_used"] = table.rows_used;
+  nlohmann::ordered_json rejected;
+  for (int r = 0; r < static_cast<int>(SummaryRejectReason::count_); ++r) {
+    rejected[summary_reject_reason_key(static_cast<SummaryRejectReason>(r))] = table.rejected[r];
+  }
+  out["rows_rejected"] = rejected;
+  const double customers = table.customers();
+  if (customers == std::floor(customers) && customers < 9e15) {
+    out["customers"] = static_cast<std::int64_t>(customers);
+  } else {
+    out["customers"] = customers;  // fractional counts (weights)
+  }
+  return out;
+}
+
+void write_summary_table_predictions(const std::string& path, RecordFormat format,
+                                     const SummaryTable& table,
+                                     const std::vector<CustomerPrediction>& predictions,
+                                     bool with_value, const nlohmann::ordered_json& metadata) {
+  OutputFile out(path);
+  if (format == RecordFormat::json) {
+    out.write("{\"metadata\":");
+    out.write(metadata.dump(2));
+    out.write(",\n\"customers\":[");
+  }
+  for (std::size_t i = 0; i < predictions.size(); ++i) {
+    const Fields fields = record_fields(table, predictions[i], i, with_value);
+    std::string line;
+    if (format == RecordFormat::csv) {
+      if (i == 0) {
+        for (std::size_t f = 0; f < fields.size(); ++f) {
+          line += (f == 0 ? "" : ",") + std::string(fields[f].first);
+        }
+        line += "\n";
+      }
+      for (std::size_t f = 0; f < fields.size(); ++f) {
+        line += (f == 0 ? "" : ",") + csv_field(fields[f].second);
+      }
+    } else {
+      if (format == RecordFormat::json) line += i == 0 ? "\n" : ",\n";
+      line += "{";
+      for (std::size_t f = 0; f < fields.size(); ++f) {
+        line += (f == 0 ? "\"" : ",\"") + std::string(fields[f].first) + "\":" + fields[f].second;
+      }
+      line += "}";
+    }
+    if (format != RecordFormat::json) line += "\n";
+    out.write(line);
+  }
+  if (format == RecordFormat::json) out.write("\n]}\n");
+  if (format != RecordFormat::json) {
+    if (path == "-") {
+      std::fprintf(stderr, "%s\n", metadata.dump().c_str());
+    } else {
+      write_file_atomically(path + ".meta.json", metadata.dump(2) + "\n");
+    }
+  }
+  out.commit();
+}
+
+}  // namespace clvkit
