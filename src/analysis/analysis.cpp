@@ -171,6 +171,10 @@ bool forecast_draws_parameters(const CustomerAnalysis& analysis,
 ForecastResult forecast_segments(const CustomerAnalysis& analysis,
                                  const SegmentForecastOptions& options) {
   if (!analysis.models) throw UsageError("a per-segment forecast needs the models");
+  if (analysis.value.lifetime) {
+    throw UsageError("a per-segment forecast simulates purchases over a finite horizon: give "
+                     "--horizon as a length (e.g. 12m), not 'lifetime'");
+  }
   const FittedModels& models = *analysis.models;
   const SegmentedBase& segmented = analysis.segmented;
   const double days = unit_days(models.time_unit);

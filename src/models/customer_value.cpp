@@ -23,10 +23,8 @@ struct Schedule {
   std::vector<double> factors;
 };
 
-Schedule make_schedule(double unit, const ValueOptions& options) {
-  if (!is_positive_finite(options.horizon_days)) {
-    throw UsageError("horizon must be positive and finite");
-  }
+// The discount rate per period of `options`, checked.
+double period_rate(const ValueOptions& options) {
   if (!(options.period_days > 0.0)) throw UsageError("discount period must be positive");
   const double rate =
       options.period_discount_rate
@@ -35,6 +33,15 @@ Schedule make_schedule(double unit, const ValueOptions& options) {
   if (!std::isfinite(rate) || rate <= -1.0) {
     throw UsageError("discount rate must be finite and greater than -100%");
   }
+  return rate;
+}
+
+Schedule make_schedule(double unit, const ValueOptions& options) {
+  if (options.lifetime) return {{0.0}, {1.0}};  // one "period": DERT, already discounted
+  if (!is_positive_finite(options.horizon_days)) {
+    throw UsageError("horizon must be positive and finite");
+  }
+  const double rate = period_rate(options);
   const double horizon = options.horizon_days / unit;
   const double period = options.period_days / unit;
   // A horizon within rounding of a whole number of periods must not get a sliver period.
@@ -168,6 +175,21 @@ std::vector<double> tabulate_if_alive(const std::vector<std::array<double, 2>>& 
   return cumulative;
 }
 
+// DERT given alive for every distinct (x, T) pair (one column), in blocks of pairs.
+std::vector<double> tabulate_dert_if_alive(const std::vector<std::array<double, 2>>& pairs,
+                                           double delta, const PurchaseModel& purchase,
+                                           int threads) {
+  std::vector<double> dert(pairs.size());
+  parallel_for(threads, block_count(pairs.size(), kPairBlock), [&](std::size_t block) {
+    const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
+    for (std::size_t row = block * kPairBlock; row < end; ++row) {
+      dert[row] = purchase.discounted_expected_purchases_if_alive(pairs[row][0], pairs[row][1],
+                                                                  delta);
+    }
+  });
+  return dert;
+}
+
 // P(alive | x, t_x, T) for every distinct triple, in blocks of triples on up to `threads`
 // threads: the same values as per customer, computed once per triple.
 std::vector<double> tabulate_p_alive(const std::vector<std::array<double, 3>>& triples,
@@ -202,6 +224,7 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   }
   const double population_spend = spend.population_mean();
   const Schedule schedule = make_schedule(unit_days, options);
+  const double delta = options.lifetime ? continuous_discount_rate(options, unit_days) : 0.0;
   const std::size_t periods = schedule.ends.size();
   const std::size_t blocks = block_count(n, kCustomerBlock);
   const auto block_end = [n](std::size_t block) {
@@ -244,7 +267,8 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   const std::vector<std::vector<std::size_t>> table_row =
       merge_block_keys(pairs_of_block, all_pairs);
   const std::vector<double> cumulative =
-      tabulate_if_alive(all_pairs.keys(), schedule, purchase, threads);
+      options.lifetime ? tabulate_dert_if_alive(all_pairs.keys(), delta, purchase, threads)
+                       : tabulate_if_alive(all_pairs.keys(), schedule, purchase, threads);
   KeyIndex<3> all_triples;
   const std::vector<std::vector<std::size_t>> alive_row =
       merge_block_keys(triples_of_block, all_triples);
@@ -287,6 +311,15 @@ FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, 
       purchase.fit(frequency_recency_patterns(customers, unit, options.threads), options);
   models.spend = spend.fit(spend_observations(customers), options);
   return models;
+}
+
+double continuous_discount_rate(const ValueOptions& options, double unit_days) {
+  const double delta = std::log1p(period_rate(options)) / options.period_days * unit_days;
+  if (!is_positive_finite(delta)) {
+    throw UsageError("a lifetime value needs a positive discount rate (without discounting, "
+                     "expected lifetime purchases can be infinite)");
+  }
+  return delta;
 }
 
 double discounted_value(const double* cumulative, int periods, double spend,

@@ -1,6 +1,7 @@
 #include "clvkit/models/pnbd_model.hpp"
 
 #include <array>
+#include <limits>
 #include <string>
 
 #include "clvkit/error.hpp"
@@ -61,6 +62,12 @@ double ParetoNbdModel::p_alive(const PurchaseHistory& h) const noexcept {
 
 double ParetoNbdModel::expected_purchases(const PurchaseHistory& h, double t) const noexcept {
   return pnbd_conditional_expected_purchases(params_, h.x, h.t_x, h.T, t);
+}
+
+double ParetoNbdModel::discounted_expected_purchases_if_alive(double x, double T,
+                                                              double delta) const noexcept {
+  if (!(delta > 0.0)) return std::numeric_limits<double>::quiet_NaN();
+  return pnbd_dert(params_, x, T, T, delta);
 }
 
 double ParetoNbdModel::expected_purchases_if_alive(double x, double T, double t) const noexcept {

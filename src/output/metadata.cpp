@@ -101,7 +101,11 @@ nlohmann::ordered_json models_metadata(const FittedModels& models) {
 
 nlohmann::ordered_json value_metadata(const ValueOptions& options) {
   nlohmann::ordered_json out;
-  out["horizon_days"] = finite(options.horizon_days, "horizon");
+  if (options.lifetime) {
+    out["horizon"] = "lifetime";
+  } else {
+    out["horizon_days"] = finite(options.horizon_days, "horizon");
+  }
   out["margin"] = finite(options.margin, "margin");
   nlohmann::ordered_json discount;
   discount["period_days"] = finite(options.period_days, "discount period");
@@ -110,7 +114,13 @@ nlohmann::ordered_json value_metadata(const ValueOptions& options) {
   } else {
     discount["annual_rate"] = finite(options.annual_discount_rate, "discount rate");
   }
-  discount["timing"] = "end of each period";
+  if (options.lifetime) {
+    discount["timing"] = "continuous";
+    discount["continuous_rate_per_day"] =
+        finite(continuous_discount_rate(options, 1.0), "continuous discount rate");
+  } else {
+    discount["timing"] = "end of each period";
+  }
   out["discount"] = discount;
   return out;
 }

@@ -221,6 +221,10 @@ std::string render_html_report(const ReportData& data) {
 ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& settings,
                        std::optional<ValidationResult> validation) {
   if (!analysis.models) throw UsageError("the report needs the models: fit them first");
+  if (analysis.value.lifetime) {
+    throw UsageError("the report shows value over a finite horizon: give --horizon as a length "
+                     "(e.g. 12m), not 'lifetime'");
+  }
   const CustomerBase& base = analysis.segmented.base;
   ReportData data;
   data.metadata.title = settings.title;

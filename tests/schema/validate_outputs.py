@@ -356,6 +356,10 @@ def produce_and_validate(cli, work):
         meta = check_meta_file(tag, pathlib.Path(f"{out}.meta.json"))
         (check_ndjson if fmt == "ndjson" else check_csv)(tag, out, meta)
 
+    out = work / "lifetime.json"
+    run(cli, "run", cdnow, "--model", "pnbd", "--horizon", "lifetime", "-q", "-o", out)
+    documents["lifetime"] = check_records_document("run --horizon lifetime", out)
+
     documents["summary"] = check_summary_tables(cli, work)
     return documents
 
@@ -440,6 +444,16 @@ def delete_path(*path):
 
 
 def check_negative_cases(documents):
+    lifetime = documents["lifetime"]["metadata"]
+    rejects("lifetime value with horizon_days too", METADATA, lifetime,
+            set_path("value", "horizon_days", 365.25))
+    rejects("lifetime value with period timing", METADATA, lifetime,
+            set_path("value", "discount", "timing", "end of each period"))
+    rejects("lifetime value without its horizon", METADATA, lifetime,
+            delete_path("value", "horizon"))
+    rejects("horizon value with a continuous rate", METADATA,
+            documents["run --as-of 1997-09-30"]["metadata"],
+            set_path("value", "discount", "continuous_rate_per_day", 0.0003))
     summary = documents["summary"]
     rejects("summary record with a negative p_alive", SUMMARY_DOCUMENT, summary,
             lambda d: d["customers"][0].__setitem__("p_alive", -0.1))

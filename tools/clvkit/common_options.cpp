@@ -165,7 +165,11 @@ TimeUnit ValueCliOptions::unit() const { return parse_time_unit(time_unit); }
 
 ValueOptions ValueCliOptions::to_value_options() const {
   ValueOptions out;
-  out.horizon_days = parse_horizon_days(horizon);
+  if (horizon == "lifetime") {
+    out.lifetime = true;
+  } else {
+    out.horizon_days = parse_horizon_days(horizon);
+  }
   if (!std::isfinite(margin) || margin < 0.0) {
     throw UsageError("--margin: must be a finite number >= 0, got " + std::to_string(margin));
   }
@@ -207,7 +211,9 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
   }
   command
       .add_option("--horizon", options.horizon,
-                  "Prediction horizon: Nd, Nw or Nm (a month is 365.25/12 days)")
+                  "Prediction horizon: Nd, Nw, Nm, Nq or Ny (a month is 365.25/12 days), or 'lifetime': "
+                  "expected_purchases is then DERT, the purchases of the whole remaining lifetime "
+                  "discounted continuously at the discount rate, and clv its value")
       ->capture_default_str()
       ->group("Model");
   command.add_option("--margin", options.margin, "Share of spend that is profit, for CLV")

@@ -54,11 +54,22 @@ struct ValueOptions {
   /// When set, used per discount period instead of the annual rate (lifetimes' convention).
   std::optional<double> period_discount_rate;
   double period_days = kDaysPerMonth;  ///< length of one discount period (a month)
+  /// Value over the customer's whole remaining lifetime instead of horizon_days (`--horizon
+  /// lifetime`), which is then ignored: expected_purchases is DERT, the expected purchases
+  /// discounted continuously at the rate equivalent to the one above (continuous_discount_rate),
+  /// and clv = margin * E[M] * DERT (PurchaseModel::discounted_expected_purchases_if_alive).
+  bool lifetime = false;
   /// When false, churn_priority stays 0 and its ranking (rank_churn in churn_ranking.hpp: a sort
   /// with two buffers of 12 bytes a customer) is skipped: for callers that only use the
   /// expectations, such as validation.
   bool rank_churn = true;
 };
+
+/// The continuous discount rate per model time unit (`unit_days` days) equivalent to `options`'
+/// rate: ln(1 + rate per period) / period, so that e^(-delta t) equals the discrete factor at
+/// every period end. Throws UsageError when it is not positive and finite (DERT needs
+/// discounting: undiscounted lifetime purchases can be infinite).
+double continuous_discount_rate(const ValueOptions& options, double unit_days);
 
 /// Horizon CLV of one customer, given the cumulative expected purchases E(t) at the end of each
 /// discount period (`cumulative[k]` = E((k+1) * period) capped at the horizon):

@@ -41,6 +41,9 @@ class ParetoNbdModel final : public PurchaseModel {
   double expected_purchases(const PurchaseHistory& history, double t) const noexcept override;
   /// pnbd_expected_purchases_given_alive.
   double expected_purchases_if_alive(double x, double T, double t) const noexcept override;
+  /// pnbd_dert at t_x = T (where P(alive) = 1): FHL 2005's closed form.
+  double discounted_expected_purchases_if_alive(double x, double T,
+                                                double delta) const noexcept override;
   /// pnbd_expected_purchases_new_customer.
   double expected_purchases_new_customer(double t) const noexcept override;
   /// pnbd_probability_of_purchases.

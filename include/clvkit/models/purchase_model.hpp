@@ -90,6 +90,19 @@ class PurchaseModel : public ParametricModel {
   /// this family: given alive at T the future depends on the history through x and T only), so
   /// callers tabulate it per distinct (x, T).
   virtual double expected_purchases_if_alive(double x, double T, double t) const noexcept = 0;
+  /// DERT given alive at T (discounted expected residual transactions; Fader, Hardie & Lee
+  /// 2005, "RFM and CLV: using iso-value curves", JMR 42(4)): the purchases after T discounted
+  /// continuously at rate `delta` > 0 per time unit, integral_0^inf e^(-delta t) dE[X(t) | alive,
+  /// x, T], in purchases. Like expected_purchases_if_alive it must not depend on t_x. Default:
+  /// integrating by parts, integral_0^inf e^(-u) E[X(u / delta) | alive, x, T] du by exp-sinh
+  /// quadrature (Boost.Math) to ~1e-10 relative; a model with a closed form overrides it
+  /// (Pareto/NBD: FHL 2005 eq. 2). NaN for delta <= 0 or when the integral does not converge.
+  virtual double discounted_expected_purchases_if_alive(double x, double T,
+                                                        double delta) const noexcept;
+  /// DERT of a customer: P(alive) times discounted_expected_purchases_if_alive.
+  double discounted_expected_purchases(const PurchaseHistory& history, double delta) const noexcept {
+    return p_alive(history) * discounted_expected_purchases_if_alive(history.x, history.T, delta);
+  }
   /// E[X(t)] of a customer just acquired (x = t_x = T = 0). 0 at t = 0; NaN for t < 0.
   virtual double expected_purchases_new_customer(double t) const noexcept = 0;
   /// P(X(t) = n) for a customer just acquired; 0 for n < 0, NaN for t < 0.
