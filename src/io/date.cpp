@@ -83,6 +83,71 @@ Day days_from_civil(int year, unsigned month, unsigned day) noexcept {
   return static_cast<Day>(era * kDaysPer400Years + day_of_era - kEpochShift);
 }
 
+namespace {
+
+struct CivilDate {
+  std::int64_t year;
+  unsigned month;
+  unsigned day;
+};
+
+// The inverse of days_from_civil (the same March-based calendar as format_day_to).
+CivilDate civil_from_days(Day day_number) noexcept {
+  const std::int64_t z = static_cast<std::int64_t>(day_number) + kEpochShift;
+  const std::int64_t era = (z >= 0 ? z : z - (kDaysPer400Years - 1)) / kDaysPer400Years;
+  const auto day_of_era = static_cast<std::uint32_t>(z - era * kDaysPer400Years);
+  const std::uint32_t year_of_era =
+      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
+  const std::uint32_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::uint32_t month_from_march = (5 * day_of_year + 2) / 153;
+  const std::uint32_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+  const std::uint32_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
+  return {year_of_era + era * 400 + (month <= 2 ? 1 : 0), month, day};
+}
+
+}  // namespace
+
+const char* period_key(Period period) noexcept {
+  switch (period) {
+    case Period::week:
+      return "week";
+    case Period::month:
+      return "month";
+    case Period::quarter:
+      return "quarter";
+    case Period::year:
+      return "year";
+  }
+  return "?";
+}
+
+std::optional<Period> parse_period(std::string_view text) noexcept {
+  for (const Period p : {Period::week, Period::month, Period::quarter, Period::year}) {
+    if (text == period_key(p)) return p;
+  }
+  return std::nullopt;
+}
+
+Day period_start(Day day, Period period) noexcept {
+  if (period == Period::week) {
+    // 1970-01-01 was a Thursday: Monday is 3 days before it.
+    const std::int64_t since_monday = ((static_cast<std::int64_t>(day) + 3) % 7 + 7) % 7;
+    return static_cast<Day>(day - since_monday);
+  }
+  const CivilDate date = civil_from_days(day);
+  unsigned month = 1;
+  if (period == Period::month) month = date.month;
+  if (period == Period::quarter) month = (date.month - 1) / 3 * 3 + 1;
+  return days_from_civil(static_cast<int>(date.year), month, 1);
+}
+
+Day last_complete_period_end(Day day, Period period) noexcept {
+  const Day start = period_start(day, period);
+  // `day` ends its period when the next day starts a new one.
+  return period_start(day + 1, period) != start ? day : start - 1;
+}
+
 char* format_day_to(char* out, Day day_number) noexcept {
   // The inverse of days_from_civil, in the same March-based calendar. Only the era can be
   // negative; within an era every count is small and non-negative, so it is unsigned 32-bit

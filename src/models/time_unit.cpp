@@ -50,6 +50,20 @@ TimeUnit parse_time_unit(std::string_view text, std::string_view what) {
                    "' (expected day, week, month, quarter or year)");
 }
 
+TimeUnit time_unit_of(Period period) noexcept {
+  switch (period) {
+    case Period::week:
+      return TimeUnit::week;
+    case Period::month:
+      return TimeUnit::month;
+    case Period::quarter:
+      return TimeUnit::quarter;
+    case Period::year:
+      return TimeUnit::year;
+  }
+  return TimeUnit::week;
+}
+
 double parse_horizon_days(std::string_view text, std::string_view what) {
   const auto fail = [&] {
     throw UsageError(std::string(what) + ": cannot read horizon '" + std::string(text) +

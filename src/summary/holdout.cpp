@@ -23,10 +23,23 @@ namespace {
 
 // ingest_calibration_holdout on a stream or a mapped file.
 CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std::string& source,
-                                       const IngestOptions& options, Day calibration_end) {
+                                       const IngestOptions& given, Day calibration_end) {
+  // Under a period, both ends move back to the end of the last period complete on them; rows
+  // are read to the holdout's, and the calibration's summaries are as of its last period's
+  // first day (the days the rows stand for).
+  IngestOptions options = given;
+  if (options.period) {
+    const Period period = *options.period;
+    calibration_end = period_start(last_complete_period_end(calibration_end, period), period);
+    if (options.as_of) options.as_of = last_complete_period_end(*options.as_of, period);
+  }
   // A given holdout end can be checked before the pass over the log.
-  if (options.as_of && *options.as_of <= calibration_end) {
-    throw_empty_holdout(calibration_end, *options.as_of, "the as-of day given");
+  if (options.as_of) {
+    const Day holdout_end =
+        options.period ? period_start(*options.as_of, *options.period) : *options.as_of;
+    if (holdout_end <= calibration_end) {
+      throw_empty_holdout(calibration_end, holdout_end, "the as-of day given");
+    }
   }
   detail::SplitHistory split = detail::ingest_split(input, source, options, calibration_end);
 
@@ -34,6 +47,7 @@ CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std:
   out.calibration = std::move(split.before);
   out.calibration_end = calibration_end;
   out.holdout_end = options.as_of.value_or(out.calibration.last_day);
+  if (options.period) out.holdout_end = period_start(out.holdout_end, *options.period);
   if (out.holdout_end <= calibration_end) {
     throw_empty_holdout(calibration_end, out.holdout_end, "the last transaction day");
   }

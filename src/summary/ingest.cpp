@@ -174,7 +174,12 @@ namespace {
 
 // ingest_transactions on a stream or a mapped file.
 CustomerBase ingest(const detail::LogInput& input, const std::string& source,
-                    const IngestOptions& options) {
+                    const IngestOptions& given) {
+  // Under a period, rows are read up to the end of the last period complete on the as-of day.
+  IngestOptions options = given;
+  if (options.period && options.as_of) {
+    options.as_of = last_complete_period_end(*options.as_of, *options.period);
+  }
   CustomerBase base;
   base.source = source;
   // One table per thread, each owning one hash partition of the ids: no table is shared, and
@@ -220,6 +225,7 @@ CustomerBase ingest(const detail::LogInput& input, const std::string& source,
   }
   base.delimiter = scan.delimiter;
   base.as_of = options.as_of.value_or(scan.last_day);
+  if (options.period) base.as_of = period_start(base.as_of, *options.period);
   base.first_day = scan.first_day;
   base.last_day = scan.last_day;
   fill_summaries(tables, order, base.as_of, base.customers, threads);

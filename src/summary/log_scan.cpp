@@ -303,8 +303,10 @@ class RowChecker {
     return true;
   }
 
-  // A used row: added to the open run or recorded as a new one, and counted.
+  // A used row: added to the open run or recorded as a new one, and counted. Under a period
+  // the row's day is its period's first day from here on.
   void accept(std::string_view id, Day day, const Amount& amount) {
+    if (rules_.options.period) [[unlikely]] day = period_start(day, *rules_.options.period);
     IngestStats& stats = out_.stats;
     if (!amount.negative && extend_run(id, day, amount.units)) {
       // counted below; the run's record already holds the row

@@ -50,6 +50,12 @@ IngestOptions InputOptions::to_ingest_options() const {
   else
     throw UsageError("--on-bad-row: expected fail or skip, got '" + on_bad_row + "'");
   if (!as_of.empty()) out.as_of = parse_iso_date_or_throw(as_of, "--as-of");
+  if (!period.empty()) {
+    out.period = parse_period(period);
+    if (!out.period) {
+      throw UsageError("--period: expected week, month, quarter or year, got '" + period + "'");
+    }
+  }
   out.progress = progress;
   out.second_pass = second_pass;
   return out;
@@ -159,9 +165,32 @@ void add_input_options(CLI::App& command, InputOptions& options) {
                   "Last observed day, inclusive (YYYY-MM-DD); later rows are excluded and "
                   "counted (default: the last transaction day)")
       ->group("Input");
+  command
+      .add_option("--period", options.period,
+                  "Read the log by calendar periods (week, month, quarter, year): every date "
+                  "stands for its period, only periods complete on the as-of day count, and the "
+                  "model counts in periods (opportunities; BG/BB needs it)")
+      ->group("Input");
 }
 
-TimeUnit ValueCliOptions::unit() const { return parse_time_unit(time_unit); }
+TimeUnit model_time_unit(const std::string& time_unit, const std::string& period) {
+  if (period.empty()) return parse_time_unit(time_unit.empty() ? "week" : time_unit);
+  const std::optional<Period> p = parse_period(period);
+  if (!p) {
+    throw UsageError("--period: expected week, month, quarter or year, got '" + period + "'");
+  }
+  if (time_unit.empty()) return time_unit_of(*p);
+  const TimeUnit unit = parse_time_unit(time_unit);
+  if (unit != time_unit_of(*p)) {
+    throw UsageError("--time-unit " + time_unit + " differs from --period " + period +
+                     ": a log read by periods is modelled in periods (its opportunities)");
+  }
+  return unit;
+}
+
+TimeUnit ValueCliOptions::unit(const std::string& period) const {
+  return model_time_unit(time_unit, period);
+}
 
 ValueOptions ValueCliOptions::to_value_options() const {
   ValueOptions out;
@@ -205,8 +234,8 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
     add_model_option(command, options.model);
     command
         .add_option("--time-unit", options.time_unit,
-                    "Unit the model parameters are estimated in: day, week, month, quarter, year")
-        ->capture_default_str()
+                    "Unit the model parameters are estimated in: day, week, month, quarter, year "
+                    "(default: week, or the --period)")
         ->group("Model");
   }
   command
@@ -273,7 +302,7 @@ AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOp
   options.input = input.to_ingest_options();
   options.segmentation = segments;
   options.model.choice.purchase = purchase_model_family(value.model).key;  // checked before reading
-  options.model.time_unit = value.unit();
+  options.model.time_unit = value.unit(input.period);
   options.model.value = value.to_value_options();
   options.threads = resolve_threads(threads);
   return options;
@@ -281,7 +310,7 @@ AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOp
 
 HoldoutOptions SplitCliOptions::to_holdout_options(ProgressLine& progress) const {
   HoldoutOptions holdout;
-  holdout.validation.time_unit = parse_time_unit(time_unit);
+  holdout.validation.time_unit = model_time_unit(time_unit, input.period);
   holdout.calibration_end = parse_iso_date_or_throw(calibration_end, "--calibration-end");
   InputOptions hooked = input;
   report_reading(hooked, progress);
@@ -310,8 +339,8 @@ void add_split_options(CLI::App& command, SplitCliOptions& options) {
       ->group("Validation");
   command
       .add_option("--time-unit", options.time_unit,
-                  "Unit the model parameters are estimated in: day, week, month, quarter, year")
-      ->capture_default_str()
+                  "Unit the model parameters are estimated in: day, week, month, quarter, year "
+                  "(default: week, or the --period)")
       ->group("Model");
 }
 

@@ -26,6 +26,7 @@ struct InputOptions {
   std::string zero_amounts = "keep";
   std::string on_bad_row = "fail";
   std::string as_of;
+  std::string period;  ///< empty: days
   /// Not an option: called after each batch of rows read (see IngestOptions::progress).
   std::function<void(std::int64_t)> progress;
   /// Not an option: called when a second pass over the log starts (IngestOptions::second_pass).
@@ -51,15 +52,21 @@ void report_reading(InputOptions& input, ProgressLine& line);
 std::function<void(std::int64_t)> forecast_progress(ProgressLine& line, std::size_t customers,
                                                     int draws);
 
+/// The model's time unit from --time-unit and --period: the given unit, else the period's,
+/// else a week. Throws UsageError for an unknown unit, or one that differs from the period's
+/// (under --period the model counts periods, its opportunities).
+TimeUnit model_time_unit(const std::string& time_unit, const std::string& period);
+
 struct ValueCliOptions {
   std::string model = std::string(purchase_model_families().front().key);
-  std::string time_unit = "week";
+  std::string time_unit;  ///< empty: week, or the period
   std::string horizon = "12m";
   double margin = 1.0;
   double discount_rate = 0.10;
   double monthly_discount_rate = -1.0;  ///< < 0: not given
 
-  TimeUnit unit() const;
+  /// model_time_unit(time_unit, period).
+  TimeUnit unit(const std::string& period) const;
   ValueOptions to_value_options() const;
 };
 
@@ -85,7 +92,7 @@ struct SplitCliOptions {
   InputOptions input;
   std::string calibration_end;
   std::string holdout_end;  ///< empty: the last transaction day
-  std::string time_unit = "week";
+  std::string time_unit;    ///< empty: week, or the period
   int threads = 0;  ///< 0 = one per hardware thread
 
   /// The library's HoldoutOptions (input with `progress`'s hooks, split days, time unit,

@@ -18,14 +18,14 @@ struct FitCommandOptions {
   InputOptions input;
   SummaryCliOptions summary;
   std::string model = std::string(purchase_model_families().front().key);
-  std::string time_unit = "week";
+  std::string time_unit;  ///< empty: week, or the period
   std::string out = "-";
   bool quiet = false;
   int threads = 0;  ///< 0 = one per hardware thread
 };
 
 void run_fit(const FitCommandOptions& options) {
-  const TimeUnit unit = parse_time_unit(options.time_unit);
+  const TimeUnit unit = model_time_unit(options.time_unit, options.input.period);
   ModelChoice choice;
   choice.purchase = purchase_model_family(options.model).key;  // checked before reading
   FitOptions fit;
@@ -75,8 +75,8 @@ void setup_fit(CLI::App& app) {
   add_model_option(*command, options->model);
   command
       ->add_option("--time-unit", options->time_unit,
-                   "Unit the parameters are estimated in: day, week, month, quarter, year")
-      ->capture_default_str()
+                   "Unit the parameters are estimated in: day, week, month, quarter, year "
+                   "(default: week, or the --period)")
       ->group("Model");
   command->add_option("-o,--output", options->out, "Model file, written atomically ('-' = stdout)")
       ->capture_default_str()

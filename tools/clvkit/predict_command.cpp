@@ -48,6 +48,12 @@ void run_predict(const PredictOptions& options) {
   const RecordFormat format = parse_record_format(options.format);
   const SavedModel model = read_model_file(options.model);
   if (options.summary.summary) return predict_summary_table(options, format, model);
+  if (!options.input.period.empty() &&
+      model_time_unit("", options.input.period) != model.time_unit) {
+    throw UsageError("--period " + options.input.period + " differs from the model's time unit (" +
+                     time_unit_key(model.time_unit) +
+                     "): a log read by periods is scored by a model fitted in those periods");
+  }
   if (!model.spend) {
     throw UsageError(options.model +
                      ": holds no spend model (it was fitted on a summary table without a monetary "

@@ -104,6 +104,21 @@ inline bool parse_iso_day(const char* text, Day& day) noexcept {
   return true;
 }
 
+/// A calendar period into which days are grouped (`--period`, for models of discrete
+/// opportunities): ISO weeks (Monday to Sunday), calendar months, quarters (January, April, July,
+/// October) and years.
+enum class Period { week, month, quarter, year };
+
+/// "week", "month", "quarter" or "year".
+const char* period_key(Period period) noexcept;
+/// Parses a period_key; nullopt for anything else.
+std::optional<Period> parse_period(std::string_view text) noexcept;
+/// The first day of the period that contains `day`.
+Day period_start(Day day, Period period) noexcept;
+/// The last day of the last period that has ended by the end of `day`: `day` itself when it
+/// ends its period, otherwise the day before its period's first day.
+Day last_complete_period_end(Day day, Period period) noexcept;
+
 /// Formats a day number as "YYYY-MM-DD" (years outside 0..9999 are written with as many digits
 /// as they need and a leading '-' when negative).
 std::string format_day(Day day);

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "clvkit/io/date.hpp"
+
 namespace clvkit {
 
 enum class TimeUnit { day, week, month, quarter, year };
@@ -18,6 +20,10 @@ double unit_days(TimeUnit unit) noexcept;
 const char* time_unit_key(TimeUnit unit) noexcept;
 /// Parses "day", "week", "month", "quarter" or "year"; throws UsageError naming `what` otherwise.
 TimeUnit parse_time_unit(std::string_view text, std::string_view what = "--time-unit");
+
+/// The time unit of a calendar period (a model fitted on a log read at a period's grain counts
+/// in periods): week, month, quarter or year.
+TimeUnit time_unit_of(Period period) noexcept;
 
 /// A horizon such as "12m", "52w", "90d", "4q" or "2y" (also "1.5m"), converted to days. Throws UsageError
 /// naming `what` for anything else, or for a horizon that is not positive and finite.

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clvkit/io/date.hpp"
 #include "clvkit/summary/customer_summary.hpp"
 
 namespace clvkit {
@@ -36,6 +37,13 @@ struct IngestOptions {
   ZeroAmountPolicy zero_amounts = ZeroAmountPolicy::keep;
   BadRowPolicy on_bad_row = BadRowPolicy::fail;
   std::optional<Day> as_of;  ///< last observed day, inclusive; default = last transaction day
+  /// Read the log at a period's grain (`--period`, for models of discrete opportunities such as
+  /// BG/BB): every used row's date stands for the first day of its period, so a customer's
+  /// purchase days are the periods with a purchase. Only periods that have ended count: with
+  /// as_of, rows after the end of the last period complete on as_of are after the as-of day,
+  /// and the base's as_of is that period's first day; without it, the last period with a row is
+  /// taken as complete. first_day and last_day are period starts too.
+  std::optional<Period> period;
   /// Threads that parse blocks of the log and fill the customer tables (one hash partition of
   /// the ids each); the result does not depend on it. Values below 1 mean 1.
   int threads = 1;
