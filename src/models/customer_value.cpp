@@ -13,9 +13,12 @@
 #include "clvkit/models/churn_ranking.hpp"
 #include "clvkit/util/checks.hpp"
 #include "clvkit/util/parallel.hpp"
+#include "key_index.hpp"
 
 namespace clvkit {
 namespace {
+
+using detail::KeyIndex;
 
 // The discount schedule shared by every customer: period ends t_k (model units) and factors.
 struct Schedule {
@@ -63,68 +66,6 @@ constexpr std::size_t kCustomerBlock = 16384;
 constexpr std::size_t kPairBlock = 64;
 
 std::size_t block_count(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
-
-// Dense indices of distinct keys of N doubles ((x, T) pairs, (x, t_x, T) triples), numbered in
-// order of first appearance. Open addressing on the bit patterns, at most half full: it is
-// probed once per customer, and std::unordered_map (a node per entry, a modulo per probe) took
-// twice as long.
-template <std::size_t N>
-class KeyIndex {
- public:
-  using Key = std::array<double, N>;
-
-  std::size_t index_of(Key key) {
-    std::array<std::uint64_t, N> bits;
-    for (std::size_t j = 0; j < N; ++j) {
-      key[j] += 0.0;  // maps -0 to +0: they compare equal, so they must share an entry
-      bits[j] = std::bit_cast<std::uint64_t>(key[j]);
-    }
-    if (2 * (keys_.size() + 1) > slots_.size()) grow();
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = slot_of(bits);; i = (i + 1) & mask) {
-      Slot& slot = slots_[i];
-      if (slot.index == 0) {
-        keys_.push_back(key);
-        slot = {bits, keys_.size()};
-        return keys_.size() - 1;
-      }
-      if (slot.bits == bits) return slot.index - 1;
-    }
-  }
-  const std::vector<Key>& keys() const noexcept { return keys_; }
-  std::vector<Key> take_keys() noexcept { return std::move(keys_); }
-
- private:
-  struct Slot {
-    std::array<std::uint64_t, N> bits{};
-    std::size_t index = 0;  // 1-based into keys_; 0 = empty
-  };
-
-  std::size_t slot_of(const std::array<std::uint64_t, N>& bits) const noexcept {
-    std::uint64_t h = 0;
-    for (const std::uint64_t b : bits) h = (h ^ b) * 0x9E3779B97F4A7C15ull;
-    h *= 0xBF58476D1CE4E5B9ull;
-    return static_cast<std::size_t>(h >> shift_);  // the best-mixed bits
-  }
-
-  void grow() {
-    const std::size_t size = std::max<std::size_t>(64, 2 * slots_.size());
-    slots_.assign(size, Slot{});
-    shift_ = 64 - std::countr_zero(size);
-    const std::size_t mask = size - 1;
-    for (std::size_t k = 0; k < keys_.size(); ++k) {
-      std::array<std::uint64_t, N> bits;
-      for (std::size_t j = 0; j < N; ++j) bits[j] = std::bit_cast<std::uint64_t>(keys_[k][j]);
-      std::size_t i = slot_of(bits);
-      while (slots_[i].index != 0) i = (i + 1) & mask;
-      slots_[i] = {bits, k + 1};
-    }
-  }
-
-  std::vector<Slot> slots_;
-  std::vector<Key> keys_;
-  int shift_ = 64;
-};
 
 // Carries the customer's position so the caller can name the customer by id.
 class CustomerModelError : public ModelError {
@@ -190,18 +131,15 @@ std::vector<double> tabulate_dert_if_alive(const std::vector<std::array<double, 
   return dert;
 }
 
-// P(alive | x, t_x, T) for every distinct triple, in blocks of triples on up to `threads`
-// threads: the same values as per customer, computed once per triple.
+// P(alive | x, t_x, T) for every distinct triple (PurchaseModel::p_alive_of): the same values
+// as per customer, computed once per triple.
 std::vector<double> tabulate_p_alive(const std::vector<std::array<double, 3>>& triples,
                                      const PurchaseModel& purchase, int threads) {
-  std::vector<double> alive(triples.size());
-  parallel_for(threads, block_count(triples.size(), kPairBlock), [&](std::size_t block) {
-    const std::size_t end = std::min(triples.size(), (block + 1) * kPairBlock);
-    for (std::size_t row = block * kPairBlock; row < end; ++row) {
-      alive[row] = purchase.p_alive({triples[row][0], triples[row][1], triples[row][2]});
-    }
-  });
-  return alive;
+  std::vector<PurchaseHistory> histories(triples.size());
+  for (std::size_t i = 0; i < triples.size(); ++i) {
+    histories[i] = {triples[i][0], triples[i][1], triples[i][2]};
+  }
+  return purchase.p_alive_of(histories, threads);
 }
 
 // Predictions for customers 0..n-1, input_of(i) giving customer i's ModelInput.

@@ -1,11 +1,18 @@
 #include "clvkit/models/pnbd_model.hpp"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <string>
 
 #include "clvkit/error.hpp"
 #include "clvkit/models/pnbd_fit.hpp"
+#include "clvkit/numerics/log_space.hpp"
+#include "clvkit/util/parallel.hpp"
+#include "key_index.hpp"
+#include "pnbd_terms.hpp"
 
 namespace clvkit {
 namespace {
@@ -54,6 +61,48 @@ double ParetoNbdModel::total_log_likelihood(const std::vector<FrequencyRecencyPa
   const double value = pnbd_total_log_likelihood(params_, patterns, &g, threads);
   gradient->assign(g.begin(), g.end());
   return value;
+}
+
+std::vector<double> ParetoNbdModel::p_alive_of(std::span<const PurchaseHistory> histories,
+                                               int threads) const {
+  const auto& [r, alpha, s, beta] = params_;
+  // Each history's (x, t_x) and (x, T) numbered among the distinct pairs (bit patterns, so a NaN
+  // is a pair like any other), their tails computed once, then pnbd_p_alive's arithmetic.
+  detail::KeyIndex<2> pairs;
+  std::vector<std::array<std::uint32_t, 2>> pair_of(histories.size());
+  for (std::size_t i = 0; i < histories.size(); ++i) {
+    const PurchaseHistory& h = histories[i];
+    if (h.t_x == h.T) continue;  // P(alive) = 1 without a tail
+    pair_of[i] = {static_cast<std::uint32_t>(pairs.index_of({h.x, h.t_x})),
+                  static_cast<std::uint32_t>(pairs.index_of({h.x, h.T}))};
+  }
+  const std::vector<std::array<double, 2>>& keys = pairs.keys();
+  constexpr std::size_t kPairBlock = 64;
+  std::vector<double> log_tail(keys.size());
+  parallel_for(threads, (keys.size() + kPairBlock - 1) / kPairBlock, [&](std::size_t block) {
+    const std::size_t end = std::min(keys.size(), (block + 1) * kPairBlock);
+    for (std::size_t k = block * kPairBlock; k < end; ++k) {
+      log_tail[k] = pnbd_log_tail_integral(r + keys[k][0], s + 1.0, alpha, beta, keys[k][1]);
+    }
+  });
+  constexpr std::size_t kBlock = 4096;
+  std::vector<double> out(histories.size());
+  const double log_s = std::log(s);
+  parallel_for(threads, (histories.size() + kBlock - 1) / kBlock, [&](std::size_t block) {
+    const std::size_t end = std::min(histories.size(), (block + 1) * kBlock);
+    for (std::size_t i = block * kBlock; i < end; ++i) {
+      const PurchaseHistory& h = histories[i];
+      if (h.t_x == h.T) {
+        out[i] = 1.0;
+        continue;
+      }
+      const double alive = -(r + h.x) * std::log(alpha + h.T) - s * std::log(beta + h.T);
+      const double died =
+          detail::pnbd_died(log_s, log_tail[pair_of[i][0]], log_tail[pair_of[i][1]]).died;
+      out[i] = std::exp(-log1p_exp(died - alive));
+    }
+  });
+  return out;
 }
 
 double ParetoNbdModel::p_alive(const PurchaseHistory& h) const noexcept {

@@ -1,10 +1,24 @@
 #include "clvkit/models/purchase_model.hpp"
 
 #include <boost/math/quadrature/exp_sinh.hpp>
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
+#include "clvkit/util/parallel.hpp"
+
 namespace clvkit {
+
+std::vector<double> PurchaseModel::p_alive_of(std::span<const PurchaseHistory> histories,
+                                              int threads) const {
+  constexpr std::size_t kBlock = 1024;
+  std::vector<double> out(histories.size());
+  parallel_for(threads, (histories.size() + kBlock - 1) / kBlock, [&](std::size_t block) {
+    const std::size_t end = std::min(histories.size(), (block + 1) * kBlock);
+    for (std::size_t i = block * kBlock; i < end; ++i) out[i] = p_alive(histories[i]);
+  });
+  return out;
+}
 
 double PurchaseModel::discounted_expected_purchases_if_alive(double x, double T,
                                                              double delta) const noexcept {

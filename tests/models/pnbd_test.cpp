@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/math/quadrature/exp_sinh.hpp>
+#include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
@@ -142,6 +143,32 @@ TEST_CASE("Pareto/NBD reproduces lifetimes on the CDNOW 2,357, customer by custo
   }
   CAPTURE(worst_p, worst_e, sum);
   CHECK(std::fabs(sum - 1665.5664985259268) < 1e-4);
+}
+
+TEST_CASE("Pareto/NBD P(alive) of many histories is p_alive of each, bit for bit",
+          "[pnbd][consistency]") {
+  // p_alive_of computes each tail integral once per distinct (x, y): the CDNOW histories (with
+  // their repeats), t_x = T ones, a NaN and -0, on one and two threads.
+  const Cdnow& d = cdnow();
+  std::vector<clvkit::PurchaseHistory> histories;
+  for (std::size_t i = 0; i < d.x.size(); ++i) histories.push_back({d.x[i], d.t_x[i], d.T[i]});
+  histories.push_back({3.0, 20.0, 20.0});
+  histories.push_back({0.0, -0.0, 10.0});
+  histories.push_back({std::nan(""), 1.0, 2.0});
+  const clvkit::ParetoNbdModel model(kLifetimes);
+  for (const int threads : {1, 2}) {
+    const std::vector<double> all = model.p_alive_of(histories, threads);
+    REQUIRE(all.size() == histories.size());
+    for (std::size_t i = 0; i < histories.size(); ++i) {
+      const double one = model.p_alive(histories[i]);
+      CAPTURE(threads, i, one, all[i]);
+      if (std::isnan(one)) {
+        CHECK(std::isnan(all[i]));
+      } else {
+        CHECK(std::bit_cast<std::uint64_t>(all[i]) == std::bit_cast<std::uint64_t>(one));
+      }
+    }
+  }
 }
 
 TEST_CASE("Pareto/NBD tail integral: both 2F1 branches match quadrature and meet at alpha = beta",

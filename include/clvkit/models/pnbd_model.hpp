@@ -28,7 +28,8 @@ class ParetoNbdModel final : public PurchaseModel {
   std::vector<double> parameters() const override;
   std::string description(std::string_view unit) const override;
   std::vector<std::string> dropout_parameters() const override { return {"s", "beta"}; }
-  /// Two 2F1 tail integrals per call: predictions tabulate it per distinct (x, t_x, T).
+  /// Two 2F1 tail integrals per call: predictions tabulate it per distinct (x, t_x, T), with
+  /// p_alive_of.
   bool p_alive_is_costly() const noexcept override { return true; }
   std::unique_ptr<PurchaseModel> with_parameters(std::span<const double> params) const override;
 
@@ -37,6 +38,10 @@ class ParetoNbdModel final : public PurchaseModel {
                               std::vector<double>* gradient, int threads) const override;
   /// pnbd_p_alive: 1 when t_x = T.
   double p_alive(const PurchaseHistory& history) const noexcept override;
+  /// pnbd_p_alive of every history, each tail integral computed once per distinct (x, y) among
+  /// the histories' (x, t_x) and (x, T): the same values bit for bit.
+  std::vector<double> p_alive_of(std::span<const PurchaseHistory> histories,
+                                 int threads) const override;
   /// pnbd_conditional_expected_purchases.
   double expected_purchases(const PurchaseHistory& history, double t) const noexcept override;
   /// pnbd_expected_purchases_given_alive.

@@ -79,6 +79,12 @@ class PurchaseModel : public ParametricModel {
 
   /// P(alive at T | x, t_x, T).
   virtual double p_alive(const PurchaseHistory& history) const noexcept = 0;
+  /// P(alive) of many histories: the values p_alive gives one by one, bit for bit, computed on up
+  /// to `threads` threads. The default calls p_alive per history; a model whose P(alive) shares
+  /// costly terms across histories overrides it (Pareto/NBD: the tail integrals depend on (x,
+  /// t_x) and (x, T) only, far fewer pairs than triples).
+  virtual std::vector<double> p_alive_of(std::span<const PurchaseHistory> histories,
+                                         int threads) const;
   /// Whether p_alive costs much more than a closed form (a series or an integral per call):
   /// predictions then evaluate it once per distinct (x, t_x, T) rather than per customer (the
   /// same values). False by default.
