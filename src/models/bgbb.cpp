@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 
+#include "bgbb_terms.hpp"
 #include "clvkit/numerics/hyp2f1.hpp"
 #include "clvkit/numerics/log_space.hpp"
 #include "clvkit/util/checks.hpp"
@@ -17,10 +18,6 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // Histories beyond 2^52 opportunities cannot be whole numbers apart by one in a double.
 constexpr double kMaxOpportunities = 4503599627370496.0;
-
-// The sum of the likelihood stops once the terms left (each at most the current one, the terms
-// decrease) cannot add 1e-17 of the sum: below the rounding of the sum itself.
-constexpr double kSumTolerance = 1e-17;
 
 // log_hyp2f1 takes the z -> 1 - z connection formula for DERT's 2F1(1, b; b + gamma; z) where it
 // is cheaper than the series, but for large b = delta+n+1 with b (1-z) > 1 that formula's sum
@@ -44,86 +41,41 @@ double log_p_part(const BgBbParams& p, double x, double y) noexcept {
   return log_rising(p.alpha, x) + log_rising(p.beta, y) - log_rising(p.alpha + p.beta, x + y);
 }
 
-// The likelihood's two parts in logs: A (alive through opportunity n) and S (the sum over the
-// opportunities of dropout after t_x; -inf when t_x = n), with the gradient of log A and of
-// log S when kGradient. The value is computed by the same operations with and without the
-// gradient, so both paths agree bit for bit.
-struct Parts {
-  double log_A = 0.0;
-  double log_S = -kInf;
-  std::array<double, 4> d_A{};
-  std::array<double, 4> d_S{};
-};
-
+// The special functions one pattern needs (bgbb_terms.hpp), computed here for one history: for
+// the value only the logarithms it reads, for the gradient also the digamma differences.
 template <bool kGradient>
-Parts likelihood_parts(const BgBbParams& p, double x, double t_x, double n) noexcept {
-  const auto& [alpha, beta, gamma, delta] = p;
-  const double ab = alpha + beta;
-  const double gd = gamma + delta;
-  Parts parts;
-  parts.log_A = log_p_part(p, x, n - x) + log_rising_ratio(delta, gd, n);
+detail::BgBbParts likelihood_parts(const BgBbParams& p, double x, double t_x, double n) noexcept {
+  const double ab = p.alpha + p.beta;
+  const double gd = p.gamma + p.delta;
+  detail::BgBbRising at_x, at_n_minus_x, at_n, at_t_x_minus_x, at_t_x;
+  at_x.log_alpha = log_rising(p.alpha, x);
+  at_n_minus_x.log_beta = log_rising(p.beta, n - x);
+  at_n.log_ab = log_rising(ab, n);
+  at_n.log_delta_ratio = log_rising_ratio(p.delta, gd, n);
   if constexpr (kGradient) {
-    const double psi_alpha = digamma_rise(alpha, x);
-    const double psi_ab_n = digamma_rise(ab, n);
-    const double psi_gd_n = digamma_rise(gd, n);
-    parts.d_A = {psi_alpha - psi_ab_n, digamma_rise(beta, n - x) - psi_ab_n, -psi_gd_n,
-                 digamma_rise(delta, n) - psi_gd_n};
+    at_x.psi_alpha = digamma_rise(p.alpha, x);
+    at_n_minus_x.psi_beta = digamma_rise(p.beta, n - x);
+    at_n.psi_ab = digamma_rise(ab, n);
+    at_n.psi_delta = digamma_rise(p.delta, n);
+    at_n.psi_gd = digamma_rise(gd, n);
   }
-  if (t_x == n) return parts;
-
-  // The first term of the sum (i = 0): inactive from opportunity t_x + 1.
-  const double gd_t = gd + t_x;
-  const double log_first =
-      log_p_part(p, x, t_x - x) + std::log(gamma / gd_t) + log_rising_ratio(delta, gd, t_x);
-  std::array<double, 4> d_first{};
-  if constexpr (kGradient) {
-    const double psi_ab_t = digamma_rise(ab, t_x);
-    const double psi_gd_t = digamma_rise(gd, t_x);
-    d_first = {digamma_rise(alpha, x) - psi_ab_t, digamma_rise(beta, t_x - x) - psi_ab_t,
-               1.0 / gamma - 1.0 / gd_t - psi_gd_t,
-               -1.0 / gd_t + digamma_rise(delta, t_x) - psi_gd_t};
-  }
-  // Terms i = 1 .. n - t_x - 1 relative to the first: term_i = term_{i-1} r_{i-1} with
-  // r_k = (beta+t_x-x+k)/(alpha+beta+t_x+k) (delta+t_x+k)/(gamma+delta+t_x+k+1) < 1. For the
-  // gradient, d log term_i = d log term_0 + c_i with c_i the running sums of d log r_k, and the
-  // weighted sums of c_i are accumulated alongside.
-  const double count = n - t_x;
-  double sum = 1.0;
-  double term = 1.0;
-  std::array<double, 4> running{};
-  std::array<double, 4> weighted{};
-  const double b0 = beta + t_x - x;
-  const double ab0 = ab + t_x;
-  const double d0 = delta + t_x;
-  const double gd1 = gd_t + 1.0;
-  for (double k = 0.0; k + 1.0 < count; k += 1.0) {
-    const double b_k = b0 + k;
-    const double ab_k = ab0 + k;
-    const double d_k = d0 + k;
-    const double gd_k = gd1 + k;
-    term *= (b_k * d_k) / (ab_k * gd_k);
-    sum += term;
+  if (t_x < n) {
+    at_t_x_minus_x.log_beta = log_rising(p.beta, t_x - x);
+    at_t_x.log_ab = log_rising(ab, t_x);
+    at_t_x.log_delta_ratio = log_rising_ratio(p.delta, gd, t_x);
     if constexpr (kGradient) {
-      const double inv_ab = 1.0 / ab_k;
-      const double inv_gd = 1.0 / gd_k;
-      running[0] -= inv_ab;
-      running[1] += 1.0 / b_k - inv_ab;
-      running[2] -= inv_gd;
-      running[3] += 1.0 / d_k - inv_gd;
-      for (std::size_t j = 0; j < 4; ++j) weighted[j] += term * running[j];
+      at_t_x_minus_x.psi_beta = digamma_rise(p.beta, t_x - x);
+      at_t_x.psi_ab = digamma_rise(ab, t_x);
+      at_t_x.psi_delta = digamma_rise(p.delta, t_x);
+      at_t_x.psi_gd = digamma_rise(gd, t_x);
     }
-    // The terms left, count - k - 2 of them, are each at most `term`.
-    if (term * (count - k - 2.0) < kSumTolerance * sum) break;
   }
-  parts.log_S = log_first + std::log(sum);
-  if constexpr (kGradient) {
-    for (std::size_t j = 0; j < 4; ++j) parts.d_S[j] = d_first[j] + weighted[j] / sum;
-  }
-  return parts;
+  return detail::bgbb_parts<kGradient>(p, x, t_x, n,
+                                       {&at_x, &at_n_minus_x, &at_n, &at_t_x_minus_x, &at_t_x});
 }
 
 // log P(alive at n+1) from the parts: log[(delta+n)/(gamma+delta+n)] - log(1 + S/A).
-double log_p_alive(const BgBbParams& p, double n, const Parts& parts) noexcept {
+double log_p_alive(const BgBbParams& p, double n, const detail::BgBbParts& parts) noexcept {
   const double survive = -std::log1p(p.gamma / (p.delta + n));
   if (parts.log_S == -kInf) return survive;
   return survive - log1p_exp(parts.log_S - parts.log_A);
@@ -187,21 +139,14 @@ BgBbHistory bgbb_history(double x, double t_x, double T) noexcept {
 
 double bgbb_log_likelihood(const BgBbParams& params, double x, double t_x, double n) noexcept {
   if (!is_bgbb_history(x, t_x, n)) return -kInf;
-  const Parts parts = likelihood_parts<false>(params, x, t_x, n);
-  return log_sum_exp(parts.log_A, parts.log_S);
+  return detail::bgbb_combine(likelihood_parts<false>(params, x, t_x, n), nullptr);
 }
 
 double bgbb_log_likelihood_gradient(const BgBbParams& params, double x, double t_x, double n,
                                     std::array<double, 4>& gradient) noexcept {
   gradient = {};
   if (!is_bgbb_history(x, t_x, n)) return -kInf;
-  const Parts parts = likelihood_parts<true>(params, x, t_x, n);
-  const double ll = log_sum_exp(parts.log_A, parts.log_S);
-  // Shares of the two parts in L, each in [0, 1].
-  const double w_A = std::exp(parts.log_A - ll);
-  const double w_S = parts.log_S == -kInf ? 0.0 : std::exp(parts.log_S - ll);
-  for (std::size_t j = 0; j < 4; ++j) gradient[j] = w_A * parts.d_A[j] + w_S * parts.d_S[j];
-  return ll;
+  return detail::bgbb_combine(likelihood_parts<true>(params, x, t_x, n), &gradient);
 }
 
 double bgbb_p_alive(const BgBbParams& params, double x, double t_x, double n) noexcept {

@@ -8,43 +8,108 @@
 #include <string>
 #include <vector>
 
+#include "bgbb_terms.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
+#include "clvkit/util/parallel.hpp"
 #include "compensated_sum.hpp"
+#include "distinct_values.hpp"
 
 namespace clvkit {
 
+using detail::BgBbRising;
 using detail::compensated_pattern_sums;
+using detail::DistinctValues;
 
 namespace {
 
-// The patterns in whole opportunities: rounded once, evaluated by every call of the fit.
-std::vector<FrequencyRecencyPattern> rounded(const std::vector<FrequencyRecencyPattern>& data) {
-  std::vector<FrequencyRecencyPattern> out;
-  out.reserve(data.size());
+// ---------------------------------------------------------------------------------------------
+// Evaluation over distinct counts.
+//
+// A pattern's special functions (log rising factorials, digamma differences) depend on five whole
+// counts only: x, n - x, n, t_x - x and t_x (bgbb_terms.hpp). Discrete histories share few
+// distinct counts (at most max n + 1), so the patterns are indexed once by them and each
+// evaluation computes the special functions once per distinct count; per pattern only the sum
+// over its n - t_x opportunities after the last transaction and a log-sum-exp remain. The
+// per-customer functions compute the same special functions by the same calls, so both agree
+// bit for bit.
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+
+struct IndexedPattern {
+  double x;
+  double t_x;
+  double n;
+  double count;
+  bool valid;  // a BG/BB history after rounding; otherwise its log-likelihood is -inf
+  std::array<std::uint32_t, 5> at;  // into counts: x, n - x, n, t_x - x, t_x
+};
+
+struct PreparedPatterns {
+  std::vector<double> counts;  // the distinct whole counts
+  std::vector<IndexedPattern> patterns;
+};
+
+// Rounded to whole opportunities and indexed once; every evaluation of a fit reuses the index.
+PreparedPatterns prepare_patterns(const std::vector<FrequencyRecencyPattern>& data) {
+  DistinctValues counts;
+  PreparedPatterns prepared;
+  prepared.patterns.reserve(data.size());
   for (const FrequencyRecencyPattern& d : data) {
-    out.push_back({std::round(d.x), std::round(d.t_x), std::round(d.T), d.count});
+    IndexedPattern p{std::round(d.x), std::round(d.t_x), std::round(d.T), d.count, false, {}};
+    p.valid = is_bgbb_history(p.x, p.t_x, p.n);
+    if (p.valid) {
+      p.at = {counts.index_of(p.x), counts.index_of(p.n - p.x), counts.index_of(p.n),
+              counts.index_of(p.t_x - p.x), counts.index_of(p.t_x)};
+    }
+    prepared.patterns.push_back(p);
   }
-  return out;
+  prepared.counts = counts.take_values();
+  return prepared;
+}
+
+// Distinct counts per task of the table: each costs four (value) or nine (gradient) special
+// functions, ~1 us with the gradient, so a task is worth a thread.
+constexpr std::size_t kCountsPerTask = 256;
+
+template <bool kGradient>
+std::vector<BgBbRising> rising_table(const BgBbParams& params, const PreparedPatterns& data,
+                                     int threads) {
+  std::vector<BgBbRising> table(data.counts.size());
+  const std::size_t n = table.size();
+  parallel_for(threads, (n + kCountsPerTask - 1) / kCountsPerTask, [&](std::size_t task) {
+    const std::size_t end = std::min(n, (task + 1) * kCountsPerTask);
+    for (std::size_t i = task * kCountsPerTask; i < end; ++i) {
+      table[i] = detail::bgbb_rising<kGradient>(params, data.counts[i]);
+    }
+  });
+  return table;
 }
 
 // Summed by compensated_pattern_sums, so the total does not depend on `threads`; the value is
-// computed by the same operations with and without the gradient (bgbb.hpp).
+// computed by the same operations with and without the gradient.
 template <bool kGradient>
-double total_log_likelihood(const BgBbParams& params,
-                            const std::vector<FrequencyRecencyPattern>& data,
+double total_log_likelihood(const BgBbParams& params, const PreparedPatterns& data,
                             std::array<double, 4>* gradient, int threads) {
+  const std::vector<BgBbRising> table = rising_table<kGradient>(params, data, threads);
   constexpr std::size_t kSums = kGradient ? 5 : 1;
   const std::array<double, kSums> sum = compensated_pattern_sums<kSums>(
-      data.size(), threads, [&](std::size_t i, std::array<double, kSums>& block) {
-        const FrequencyRecencyPattern& d = data[i];
+      data.patterns.size(), threads, [&](std::size_t i, std::array<double, kSums>& block) {
+        const IndexedPattern& d = data.patterns[i];
+        if (!d.valid) {
+          block[0] += d.count * kNegInf;
+          return;
+        }
+        const detail::BgBbParts parts = detail::bgbb_parts<kGradient>(
+            params, d.x, d.t_x, d.n,
+            {&table[d.at[0]], &table[d.at[1]], &table[d.at[2]], &table[d.at[3]], &table[d.at[4]]});
         if constexpr (kGradient) {
           std::array<double, 4> g{};
-          block[0] += d.count * bgbb_log_likelihood_gradient(params, d.x, d.t_x, d.T, g);
+          block[0] += d.count * detail::bgbb_combine(parts, &g);
           for (std::size_t j = 0; j < 4; ++j) block[j + 1] += d.count * g[j];
         } else {
-          block[0] += d.count * bgbb_log_likelihood(params, d.x, d.t_x, d.T);
+          block[0] += d.count * detail::bgbb_combine(parts, nullptr);
         }
       });
   if constexpr (kGradient) {
@@ -53,8 +118,8 @@ double total_log_likelihood(const BgBbParams& params,
   return sum[0];
 }
 
-double total_of_rounded(const BgBbParams& params, const std::vector<FrequencyRecencyPattern>& data,
-                        std::array<double, 4>* gradient, int threads) {
+double total_of_prepared(const BgBbParams& params, const PreparedPatterns& data,
+                         std::array<double, 4>* gradient, int threads) {
   if (gradient == nullptr) return total_log_likelihood<false>(params, data, nullptr, threads);
   return total_log_likelihood<true>(params, data, gradient, threads);
 }
@@ -64,7 +129,7 @@ double total_of_rounded(const BgBbParams& params, const std::vector<FrequencyRec
 double bgbb_total_log_likelihood(const BgBbParams& params,
                                  const std::vector<FrequencyRecencyPattern>& data,
                                  std::array<double, 4>* gradient, int threads) noexcept {
-  return total_of_rounded(params, rounded(data), gradient, threads);
+  return total_of_prepared(params, prepare_patterns(data), gradient, threads);
 }
 
 BgBbFit fit_bgbb(const std::vector<FrequencyRecencyPattern>& data, const FitOptions& options) {
@@ -109,14 +174,14 @@ BgBbFit fit_bgbb(const std::vector<FrequencyRecencyPattern>& data, const FitOpti
         "processes cannot be told apart");
   }
 
-  const std::vector<FrequencyRecencyPattern> prepared = rounded(data);
+  const PreparedPatterns prepared = prepare_patterns(data);
   const int threads = options.threads;
   const LogLikelihoodFunction log_likelihood = [&prepared, threads](const Eigen::VectorXd& theta,
                                                                     Eigen::VectorXd* gradient) {
     const BgBbParams params{theta[0], theta[1], theta[2], theta[3]};
-    if (gradient == nullptr) return total_of_rounded(params, prepared, nullptr, threads);
+    if (gradient == nullptr) return total_of_prepared(params, prepared, nullptr, threads);
     std::array<double, 4> g{};
-    const double value = total_of_rounded(params, prepared, &g, threads);
+    const double value = total_of_prepared(params, prepared, &g, threads);
     *gradient = Eigen::Vector4d(g[0], g[1], g[2], g[3]);
     return value;
   };

@@ -219,6 +219,16 @@ TEST_CASE("BG/BB total log-likelihood is the same for any number of threads",
   CHECK(clvkit::bgbb_total_log_likelihood(kLifetimes, patterns, nullptr, 3) == one);
   CHECK(g1 == g2);
   CHECK(g1 == g3);
+  // Its special functions, tabulated per distinct count, are the per-pattern function's own: a
+  // pattern alone gives bgbb_log_likelihood(_gradient) bit for bit.
+  for (std::size_t i = 0; i < patterns.size(); i += 97) {
+    const FrequencyRecencyPattern one{patterns[i].x, patterns[i].t_x, patterns[i].T, 1.0};
+    CAPTURE(one.x, one.t_x, one.T);
+    std::array<double, 4> g{}, total{};
+    CHECK(clvkit::bgbb_total_log_likelihood(kLifetimes, {one}, &total, 1) ==
+          clvkit::bgbb_log_likelihood_gradient(kLifetimes, one.x, one.t_x, one.T, g));
+    CHECK(total == g);
+  }
 }
 
 TEST_CASE("BG/BB DERT equals the discounted sum of the expected transactions",

@@ -17,9 +17,13 @@ namespace clvkit {
 /// (bgbb_log_likelihood_gradient's). Each pattern's x, t_x and T are first rounded to the nearest
 /// whole number (T is n); a pattern that is not then a BG/BB history (is_bgbb_history: more
 /// transactions than opportunities, say) makes the total non-finite (its term is -inf), since the
-/// data cannot occur under the model. Up to `threads` threads, with the same result for any number;
-/// the value is the same bit for bit with and without the gradient. Allocates O(data.size())
-/// scratch. Non-finite when a parameter is outside the model's domain.
+/// data cannot occur under the model. The special functions of a pattern depend on its counts x,
+/// n - x, n, t_x - x and t_x only, so they are computed once per distinct count (by the same calls
+/// as the per-pattern functions: a single pattern's total is bgbb_log_likelihood bit for bit); per
+/// pattern the sum over its n - t_x opportunities after t_x remains. Up to `threads` threads, with
+/// the same result for any number; the value is the same bit for bit with and without the
+/// gradient. Allocates O(data.size()) scratch. Non-finite when a parameter is outside the model's
+/// domain.
 double bgbb_total_log_likelihood(const BgBbParams& params,
                                  const std::vector<FrequencyRecencyPattern>& data,
                                  std::array<double, 4>* gradient, int threads = 1) noexcept;
