@@ -195,6 +195,13 @@ TEST_CASE("compare_models fits every registered model on one split of CDNOW and 
   CHECK_FALSE(comparison.ground.empty());
   for (const ModelComparison& m : comparison.models) {
     CAPTURE(m.key);
+    if (m.key == "bgbb") {
+      // BG/BB counts at most one transaction per opportunity; CDNOW's weekly histories have
+      // several purchases in some weeks, so its fit refuses them and says why.
+      CHECK_FALSE(m.fitted);
+      CHECK_THAT(m.error, Catch::Contains("at most one transaction per opportunity"));
+      continue;
+    }
     REQUIRE(m.fitted);
     CHECK(m.result.actual_purchases == 1882.0);
     CHECK(m.likely_lost >= 0);
