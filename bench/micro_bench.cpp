@@ -1,6 +1,6 @@
 // Micro-benchmarks of the hot paths: row parsing and summarising, date parsing, the BG/NBD
 // likelihood with gradient over distinct patterns, 2F1, per-customer predictions, and the BG/NBD,
-// MBG/NBD and Pareto/NBD fits.
+// MBG/NBD, Pareto/NBD and BG/BB fits.
 // Run: build/bench/clvkit_micro_bench (configure with -DCLVKIT_BUILD_BENCHMARKS=ON).
 
 #include <benchmark/benchmark.h>
@@ -15,6 +15,8 @@
 
 #include "../src/summary/log_scan.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/models/bgbb_fit.hpp"
+#include "clvkit/models/bgbb_model.hpp"
 #include "clvkit/models/bgnbd.hpp"
 #include "clvkit/models/bgnbd_fit.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
@@ -244,6 +246,36 @@ void BM_FitPnbd(benchmark::State& state) {
   state.counters["patterns"] = static_cast<double>(patterns.size());
 }
 BENCHMARK(BM_FitPnbd)->Arg(100'000)->Unit(benchmark::kMillisecond);
+
+// BG/BB on customers of its own log simulator at FHS 2010's donation estimates, observed for 6 to
+// 52 opportunities (a year of weekly opportunities at most): every pattern's likelihood sums over
+// its n - t_x opportunities after the last transaction (bgbb.hpp).
+void BM_FitBgBb(benchmark::State& state) {
+  const BgBbModel model({1.2035, 0.7497, 0.6567, 2.7834});
+  std::vector<double> x, t_x, n;
+  for (std::int64_t i = 0; i < state.range(0); ++i) {
+    SimulationRng rng = SimulationRng::for_customer(1, static_cast<std::uint64_t>(i));
+    LatentState latent;
+    model.draw_customer(rng, 1.0, latent);
+    const double observed = static_cast<double>(6 + i % 47);
+    double count = 0.0, last = 0.0;
+    for (double t = 0.0;;) {
+      t = model.next_purchase_time(latent, static_cast<std::int64_t>(count), t, rng);
+      if (!(t <= observed)) break;
+      count += 1.0;
+      last = t;
+    }
+    x.push_back(count);
+    t_x.push_back(last);
+    n.push_back(observed);
+  }
+  const auto patterns = compress_patterns(x, t_x, n);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(fit_bgbb(patterns).params);
+  }
+  state.counters["patterns"] = static_cast<double>(patterns.size());
+}
+BENCHMARK(BM_FitBgBb)->Arg(100'000)->Unit(benchmark::kMillisecond);
 
 // Output records as `clvkit run` writes them (simulated summaries, CDNOW-parameter predictions,
 // scores and segments cycling through typical values), formatted on one thread and written to

@@ -204,6 +204,11 @@ struct ModelComparison {
   std::int64_t likely_lost = 0;
 };
 
+/// Throws UsageError when purchase model `key` is a discrete-time family (BG/BB) and `ingest`
+/// reads the log by days: its data are opportunities, so the log must be read by periods
+/// (IngestOptions::period). analyze, validate_holdout and the CLI's fit check it.
+void check_model_fits_log(std::string_view key, const IngestOptions& ingest);
+
 /// Every registered purchase model on one calibration/holdout split.
 struct ModelComparisonResult {
   HoldoutAnalysis split;  ///< the split log and its calibration segments (split.result unused)
@@ -213,8 +218,8 @@ struct ModelComparisonResult {
 };
 
 /// Reads the log once, split at options.calibration_end, and validates every registered purchase
-/// model on it (options.validation.models.purchase is ignored; the spend model is the one it
-/// names). A model whose fit fails is listed with its error. Recommends, among the models whose
+/// model that applies on it (the discrete-time ones only when the log is read by periods;
+/// options.validation.models.purchase is ignored; the spend model is the one it names). A model whose fit fails is listed with its error. Recommends, among the models whose
 /// fits are usable (FitSummary::is_usable), the one with the lowest per-customer RMSE of the
 /// holdout purchases (what a ranking of customers depends on), and says so in `ground`. Throws
 /// ModelError when no model can be fitted, and what validate_holdout throws.

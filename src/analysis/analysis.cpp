@@ -53,6 +53,7 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
                                                out.predictions, out.models->time_unit);
   };
   if (options.given_models) {
+    check_model_fits_log(options.given_models->purchase.model->key(), ingest);
     ModelRun run =
         predict_with(out.segmented, *options.given_models, options.model.value, out.threads);
     out.models = std::move(run.models);
@@ -60,6 +61,7 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
     check_dropout();
     report_stage(options, "predict", out.size());
   } else if (options.fit_models) {
+    check_model_fits_log(options.model.choice.purchase, ingest);
     ModelOptions model = options.model;
     model.fit.threads = out.threads;
     FittedModels fitted =
@@ -227,7 +229,18 @@ HoldoutAnalysis read_split(const std::string& path, const HoldoutOptions& option
 
 }  // namespace
 
+void check_model_fits_log(std::string_view key, const IngestOptions& ingest) {
+  const PurchaseModelFamily& family = purchase_model_family(key);
+  if (family.discrete && !ingest.period) {
+    throw UsageError(std::string(family.label) +
+                     " is a model of discrete opportunities: read the log by periods with "
+                     "--period week|month|quarter|year (a purchase in a period is a transaction "
+                     "at that opportunity), or fit a summary table of opportunities (--summary)");
+  }
+}
+
 HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
+  check_model_fits_log(options.validation.models.purchase, options.input);
   std::vector<std::string> names;
   HoldoutAnalysis out = read_split(path, options, names);
   ValidationOptions validation = options.validation;
@@ -302,6 +315,7 @@ ModelComparisonResult compare_models(const std::string& path, const HoldoutOptio
   ValidationOptions split = options.validation;
   split.fit.threads = resolve_thread_count(options.threads);
   for (const PurchaseModelFamily& family : purchase_model_families()) {
+    if (family.discrete && !options.input.period) continue;  // applies to opportunities only
     ModelComparison line;
     line.key = std::string(family.key);
     line.label = std::string(family.label);

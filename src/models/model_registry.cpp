@@ -5,6 +5,7 @@
 #include <string>
 
 #include "clvkit/error.hpp"
+#include "clvkit/models/bgbb_model.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
 #include "clvkit/models/mbgnbd_model.hpp"
@@ -17,6 +18,7 @@ const std::array kPurchaseModels = {
     bgnbd_family(),
     mbgnbd_family(),
     pnbd_family(),
+    bgbb_family(),
 };
 
 const std::array kSpendModels = {

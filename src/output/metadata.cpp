@@ -44,6 +44,7 @@ nlohmann::ordered_json ingest_metadata(const CustomerBase& base, const IngestOpt
                       {"date", options.date_col},
                       {"amount", options.amount_col}};
   input["date_format"] = options.date_format.empty() ? "auto" : options.date_format;
+  if (options.period) input["period"] = period_key(*options.period);
   input["as_of"] = format_day(base.as_of);
   input["first_day"] = format_day(base.first_day);
   input["last_day"] = format_day(base.last_day);

@@ -356,6 +356,19 @@ def produce_and_validate(cli, work):
         meta = check_meta_file(tag, pathlib.Path(f"{out}.meta.json"))
         (check_ndjson if fmt == "ndjson" else check_csv)(tag, out, meta)
 
+    bgbb_log = work / "bgbb.csv"
+    run(cli, "simulate", "--model", "bgbb", "--time-unit", "year", "--customers", "2000",
+        "--end", "2031-12-31", "--quiet", "-o", bgbb_log)
+    out = work / "bgbb.json"
+    run(cli, "run", bgbb_log, "--period", "year", "--model", "bgbb", "-q", "-o", out)
+    documents["bgbb"] = check_records_document("run --period year --model bgbb", out)
+    run(cli, "fit", bgbb_log, "--period", "year", "--model", "bgbb", "-q", "-o",
+        work / "model-bgbb.json")
+    check_model_file("fit --period year --model bgbb", work / "model-bgbb.json")
+    run(cli, "fit", "--summary", ROOT / "data/donations.csv", "--time-unit", "year", "--model",
+        "bgbb", "-q", "-o", work / "model-donations.json")
+    check_model_file("fit --summary data/donations.csv --model bgbb", work / "model-donations.json")
+
     out = work / "lifetime.json"
     run(cli, "run", cdnow, "--model", "pnbd", "--horizon", "lifetime", "-q", "-o", out)
     documents["lifetime"] = check_records_document("run --horizon lifetime", out)

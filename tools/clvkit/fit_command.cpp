@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "clvkit/analysis.hpp"
 #include "clvkit/models/summary_table_models.hpp"
 #include "clvkit/output/model_file.hpp"
 #include "clvkit/output/output_file.hpp"
@@ -43,7 +44,8 @@ void run_fit(const FitCommandOptions& options) {
                           model_file_json(models, summary_table_metadata(table), dropout).dump(2) +
                               "\n");
   } else {
-    IngestOptions ingest;
+    IngestOptions ingest = input.to_ingest_options();
+    check_model_fits_log(choice.purchase, ingest);
     const CustomerBase base = read_customer_base(input, &ingest);
     models = fit_customer_models(base.customers, unit, fit, choice);
     dropout = check_dropout_identification(models.purchase, base.customers, unit);

@@ -4,6 +4,7 @@
 // made through the registry and the library simulates through their interfaces.
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -43,6 +44,10 @@ struct SimulateOptions {
   double s = 0.606;
   double beta = 11.67;
   std::vector<double> gamma_gamma = cdnow_spend_model()->parameters();
+  /// --purchase-parameters: name=value pairs for the purchase model's parameters, over the
+  /// options above; BG/BB's (alpha, beta, gamma, delta) default to the donations estimates of
+  /// Fader, Hardie & Shang (2010).
+  std::string purchase_parameters;
   std::uint64_t seed = 1;
   int threads = 1;
   std::string output = "-";
@@ -94,16 +99,51 @@ SimulationOptions simulation_options(const SimulateOptions& cli) {
                      format_day(static_cast<Day>(cohort_last)) + " (--start + --cohort-days - 1)");
   }
   options.time_unit = parse_time_unit(cli.time_unit, "simulate: --time-unit");
-  // The chosen model's parameters, taken by name from the options.
+  // The chosen model's parameters, taken by name from --purchase-parameters, else the options.
   const PurchaseModelFamily& family = purchase_model_family(cli.model);
-  const std::pair<std::string_view, double> given[] = {{"r", cli.bgnbd[0]}, {"alpha", cli.bgnbd[1]},
-                                                       {"a", cli.bgnbd[2]}, {"b", cli.bgnbd[3]},
-                                                       {"s", cli.s},        {"beta", cli.beta}};
+  std::vector<std::pair<std::string, double>> given;
+  if (family.discrete) {
+    // BG/BB's alpha and beta are not the continuous models' (and gamma is Gamma-Gamma's option).
+    given = {{"alpha", 1.2035}, {"beta", 0.7497}, {"gamma", 0.6567}, {"delta", 2.7834}};
+  } else {
+    given = {{"r", cli.bgnbd[0]}, {"alpha", cli.bgnbd[1]}, {"a", cli.bgnbd[2]},
+             {"b", cli.bgnbd[3]}, {"s", cli.s},         {"beta", cli.beta}};
+  }
+  const auto find = [&given](std::string_view name) {
+    return std::find_if(given.begin(), given.end(), [name](const auto& g) { return g.first == name; });
+  };
+  std::string_view rest = cli.purchase_parameters;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    const std::string_view item = rest.substr(0, comma);
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    const std::size_t equals = item.find('=');
+    double value = 0.0;
+    const std::string name(item.substr(0, equals));
+    const auto bad = [&] {
+      throw UsageError("simulate: --purchase-parameters: expected name=value pairs separated by "
+                       "commas (e.g. alpha=1.2,beta=0.75), got '" + std::string(item) + "'");
+    };
+    if (equals == std::string_view::npos) bad();
+    const std::string_view number = item.substr(equals + 1);
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc() || end != number.data() + number.size()) bad();
+    if (std::find(family.parameter_names.begin(), family.parameter_names.end(), name) ==
+        family.parameter_names.end()) {
+      throw UsageError("simulate: --purchase-parameters: " + std::string(family.label) +
+                       " has no parameter '" + name + "'");
+    }
+    check_parameter(value, ("--purchase-parameters " + name).c_str());
+    if (const auto found = find(name); found != given.end()) {
+      found->second = value;
+    } else {
+      given.emplace_back(name, value);
+    }
+  }
   std::vector<double> parameters;
   for (const std::string_view name : family.parameter_names) {
-    const auto* found = std::find_if(std::begin(given), std::end(given),
-                                     [name](const auto& g) { return g.first == name; });
-    if (found == std::end(given)) {
+    const auto found = find(name);
+    if (found == given.end()) {
       throw UsageError("simulate: --model " + cli.model + " has a parameter '" + std::string(name) +
                        "' that no option sets");
     }
@@ -160,8 +200,13 @@ void setup_simulate(CLI::App& app) {
       ->add_option("--model", options->model,
                    "Purchase model drawing the customers: bgnbd, mbgnbd (BG/NBD with dropout "
                    "possible right after the first purchase), both with --r --alpha --a --b, or "
-                   "pnbd (Pareto/NBD) with --r --alpha --s --beta")
+                   "pnbd (Pareto/NBD) with --r --alpha --s --beta, or bgbb (BG/BB: one chance to "
+                   "buy per --time-unit, its parameters by --purchase-parameters)")
       ->capture_default_str();
+  command->add_option("--purchase-parameters", options->purchase_parameters,
+                      "The purchase model's parameters as name=value,... (e.g. BG/BB "
+                      "alpha=1.2,beta=0.75,gamma=0.66,delta=2.78, its default the donations "
+                      "estimates); over --r --alpha --a --b --s --beta");
   command->add_option("--r", options->bgnbd[0], "BG/NBD r: shape of the purchase rate lambda")
       ->capture_default_str();
   command

@@ -2,8 +2,8 @@
 // The purchase-model interface: what every consumer of a model of repeat purchases (predictions
 // and value, the per-segment forecast, holdout validation, the model file, metadata, the report
 // and the CLI) may ask of it. Its implementations are BG/NBD (bgnbd_model.hpp), MBG/NBD
-// (mbgnbd_model.hpp) and Pareto/NBD (pnbd_model.hpp), each new files plus a registration in
-// model_registry.cpp (README, "Adding a model").
+// (mbgnbd_model.hpp), Pareto/NBD (pnbd_model.hpp) and BG/BB (bgbb_model.hpp), each new files
+// plus a registration in model_registry.cpp (README, "Adding a model").
 //
 // Why an abstract class and not a std::variant of the models:
 //  - a model is added without editing a type list every consumer compiles against, and a user
@@ -17,7 +17,9 @@
 // Conventions: times are in the model's time unit (the unit of its rate parameters); a history is
 // (x, t_x, T): x repeat purchases, t_x the time of the last one and T the length of observation,
 // both from the first purchase, 0 <= t_x <= T. Parameters are natural (positive) values in the
-// paper's order and symbols; fits optimise their logarithms (fit.hpp).
+// paper's order and symbols; fits optimise their logarithms (fit.hpp). A discrete-time model
+// (BG/BB) has one transaction opportunity per time unit and reads these times as whole
+// opportunities; its header says how (bgbb_model.hpp).
 
 #include <cstdint>
 #include <memory>
@@ -77,7 +79,7 @@ class PurchaseModel : public ParametricModel {
   virtual double total_log_likelihood(const std::vector<FrequencyRecencyPattern>& patterns,
                                       std::vector<double>* gradient, int threads) const = 0;
 
-  /// P(alive at T | x, t_x, T).
+  /// P(alive at T | x, t_x, T) (BG/BB: at the next opportunity, n + 1).
   virtual double p_alive(const PurchaseHistory& history) const noexcept = 0;
   /// P(alive) of many histories: the values p_alive gives one by one, bit for bit, computed on up
   /// to `threads` threads. The default calls p_alive per history; a model whose P(alive) shares
@@ -168,6 +170,9 @@ struct PurchaseModelFamily {
   /// The model at natural parameters in the family's order; throws ModelError naming a
   /// parameter outside the domain, or when there are not as many values as parameters.
   std::unique_ptr<PurchaseModel> (*make)(std::span<const double> params);
+  /// A discrete-time model (BG/BB): its data are counts of opportunities, so a log must be read
+  /// by periods (IngestOptions::period) or given as a summary table in opportunities.
+  bool discrete = false;
 };
 
 /// Every registered purchase-model family, in registration order (the first is the default).
