@@ -59,9 +59,9 @@ using namespace clvkit;
 // listed as skipped (add a row to include them).
 const std::map<std::string, std::vector<double>>& study_parameters() {
   static const std::map<std::string, std::vector<double>> table{
-      {"bgnbd", {0.243, 4.414, 0.793, 2.426}},    // FHL 2005, CDNOW
-      {"mbgnbd", {0.243, 4.414, 0.793, 2.426}},   // the same values in MBG/NBD
-      {"pnbd", {0.553, 10.578, 0.606, 11.669}},   // FHL 2005 (Pareto/NBD on CDNOW)
+      {"bgnbd", {0.243, 4.414, 0.793, 2.426}},   // FHL 2005, CDNOW
+      {"mbgnbd", {0.243, 4.414, 0.793, 2.426}},  // the same values in MBG/NBD
+      {"pnbd", {0.553, 10.578, 0.606, 11.669}},  // FHL 2005 (Pareto/NBD on CDNOW)
   };
   return table;
 }
@@ -126,15 +126,15 @@ BaseResult run_base(const std::string& key, const std::vector<double>& truth, st
   IngestOptions ingest;
   ingest.as_of = simulation.end;
   const Day calibration_end = simulation.start + 273 - 1;
-  const CalibrationHoldout split = ingest_calibration_holdout(in, "simulated.csv", ingest,
-                                                              calibration_end);
+  const CalibrationHoldout split =
+      ingest_calibration_holdout(in, "simulated.csv", ingest, calibration_end);
   const double days = unit_days(opt.unit);
   const double horizon = static_cast<double>(split.holdout_end - split.calibration_end) / days;
 
   ModelChoice choice;
   choice.purchase = key;
-  const FittedModels fitted = fit_customer_models(split.calibration.customers, opt.unit, {},
-                                                  choice);
+  const FittedModels fitted =
+      fit_customer_models(split.calibration.customers, opt.unit, {}, choice);
   if (!fitted.purchase.summary.is_usable()) {
     out.error = "fit not usable: " + fitted.purchase.summary.message;
     return out;
@@ -281,12 +281,13 @@ int main(int argc, char** argv) {
       opt.models.emplace_back(family.key);
     }
   }
-  std::printf("Setting: %d bases per model, %lld customers, %d draws, 12-week cohort, "
-              "39 + 39 weeks (time unit %s); segments by calibration frequency.\n\n",
-              opt.bases, static_cast<long long>(opt.customers), opt.draws,
-              time_unit_key(opt.unit));
-  std::printf("| model | mode | bases | total | z total (mean / sd) | revenue total | all segments "
-              "| z segments |");
+  std::printf(
+      "Setting: %d bases per model, %lld customers, %d draws, 12-week cohort, "
+      "39 + 39 weeks (time unit %s); segments by calibration frequency.\n\n",
+      opt.bases, static_cast<long long>(opt.customers), opt.draws, time_unit_key(opt.unit));
+  std::printf(
+      "| model | mode | bases | total | z total (mean / sd) | revenue total | all segments "
+      "| z segments |");
   for (const char* name : kSegmentNames) std::printf(" %s |", name);
   std::printf("\n|---|---|---|---|---|---|---|---|");
   for (int g = 0; g < kSegments; ++g) std::printf("---|");
@@ -309,8 +310,8 @@ int main(int argc, char** argv) {
         const int b = next.fetch_add(1);
         if (b >= opt.bases) return;
         try {
-          results[static_cast<std::size_t>(b)] = run_base(
-              key, found->second, static_cast<std::uint64_t>(1000 * model_index + b), opt);
+          results[static_cast<std::size_t>(b)] =
+              run_base(key, found->second, static_cast<std::uint64_t>(1000 * model_index + b), opt);
         } catch (const std::exception& e) {
           results[static_cast<std::size_t>(b)].error = e.what();
         }
@@ -340,9 +341,8 @@ int main(int argc, char** argv) {
           all_segments.add(c);
         }
       }
-      std::printf("| %s | %s | %d%s | %s | %s | %s | %s | %s |", key.c_str(),
-                  opt.modes[m].c_str(), total.n,
-                  failed ? (" (" + std::to_string(failed) + " failed)").c_str() : "",
+      std::printf("| %s | %s | %d%s | %s | %s | %s | %s | %s |", key.c_str(), opt.modes[m].c_str(),
+                  total.n, failed ? (" (" + std::to_string(failed) + " failed)").c_str() : "",
                   total.coverage().c_str(), total.z_summary().c_str(), revenue.coverage().c_str(),
                   all_segments.coverage().c_str(), all_segments.z_summary().c_str());
       for (const Tally& t : segments) std::printf(" %s |", t.coverage().c_str());

@@ -232,15 +232,6 @@ DrawTables draw_parameters(const PurchaseModel& purchase_model, const SpendModel
   return tables;
 }
 
-// What every draw of every customer shares.
-struct Model {
-  const FutureSimulator& purchases;
-  const SpendSimulator& spend;
-  const std::vector<int>& group;  // per customer
-  double margin = 1.0;
-  int draws = 0;
-};
-
 // Per-draw, per-group sums of purchases and of revenue, each laid out [group][draw] so that one
 // customer's draws are contiguous.
 class DrawSums {
@@ -261,11 +252,156 @@ class DrawSums {
   std::vector<double> values_;
 };
 
+// The aggregated path (forecast.hpp, "Large groups"). Customers of the aggregated groups are
+// collapsed into entries of equal (x, t_x, T), group and spend x (x when m > 0, else 0: the spend
+// model's prior), each with its count and the sums of m and m^2; the distinct histories are
+// the purchase model's FutureMoments list.
+struct AggregateEntry {
+  std::uint32_t history = 0;  // index into the distinct histories
+  int group = 0;
+  double spend_x = 0.0;
+  double count = 0.0;
+  double sum_m = 0.0;
+  double sum_m2 = 0.0;
+};
+
+struct Aggregation {
+  std::vector<PurchaseHistory> histories;
+  std::vector<AggregateEntry> entries;
+};
+
+// Sorted by (x, t_x, T, group, spend_x, index): a fixed order, so the sums are the same on every
+// run.
+Aggregation collapse(const std::vector<ForecastCustomer>& customers,
+                     const std::vector<char>& aggregated_group) {
+  std::vector<std::uint32_t> order;
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    if (aggregated_group[static_cast<std::size_t>(customers[i].group)]) {
+      order.push_back(static_cast<std::uint32_t>(i));
+    }
+  }
+  const auto spend_x = [](const ForecastCustomer& c) { return c.m > 0.0 ? c.x : 0.0; };
+  std::sort(order.begin(), order.end(), [&](std::uint32_t i, std::uint32_t j) {
+    const ForecastCustomer& a = customers[i];
+    const ForecastCustomer& b = customers[j];
+    if (a.x != b.x) return a.x < b.x;
+    if (a.t_x != b.t_x) return a.t_x < b.t_x;
+    if (a.T != b.T) return a.T < b.T;
+    if (a.group != b.group) return a.group < b.group;
+    if (spend_x(a) != spend_x(b)) return spend_x(a) < spend_x(b);
+    return i < j;
+  });
+  Aggregation out;
+  for (const std::uint32_t i : order) {
+    const ForecastCustomer& c = customers[i];
+    if (out.histories.empty() || out.histories.back().x != c.x ||
+        out.histories.back().t_x != c.t_x || out.histories.back().T != c.T) {
+      out.histories.push_back({c.x, c.t_x, c.T});
+    }
+    const auto history = static_cast<std::uint32_t>(out.histories.size() - 1);
+    if (out.entries.empty() || out.entries.back().history != history ||
+        out.entries.back().group != c.group || out.entries.back().spend_x != spend_x(c)) {
+      out.entries.push_back({history, c.group, spend_x(c), 0.0, 0.0, 0.0});
+    }
+    AggregateEntry& e = out.entries.back();
+    const double m = c.m > 0.0 ? c.m : 0.0;
+    e.count += 1.0;
+    e.sum_m += m;
+    e.sum_m2 += m * m;
+  }
+  return out;
+}
+
+// One draw of every aggregated group: per entry the mean and variance of its purchases and
+// revenue given the draw's parameters (independent customers: the variances add), then per group
+// a normal with those moments from the group's own stream, floored at 0. For a customer with
+// purchases X and spends z_1.. (independent given the customer's mean spend M):
+//   E[R] = E[X] E[M],  E[R^2] = E[X] (E[z^2] - E[M^2]) + E[X^2] E[M^2].
+// Returns false when the spend model has no finite moments in this draw.
+bool draw_aggregated(const Aggregation& aggregation, const FutureMoments& moments,
+                     const SpendSimulator& spend, int draw, int draws, int n_groups, double margin,
+                     std::uint64_t seed, const std::vector<char>& aggregated_group,
+                     std::vector<double>& mean, std::vector<double>& second, DrawSums& sums) {
+  moments.moments(draw, mean, second);
+  std::vector<double> purchase_mean(static_cast<std::size_t>(n_groups), 0.0);
+  std::vector<double> purchase_var(static_cast<std::size_t>(n_groups), 0.0);
+  std::vector<double> revenue_mean(static_cast<std::size_t>(n_groups), 0.0);
+  std::vector<double> revenue_var(static_cast<std::size_t>(n_groups), 0.0);
+  for (const AggregateEntry& e : aggregation.entries) {
+    const double ex = mean[e.history];
+    const double ex2 = second[e.history];
+    const auto g = static_cast<std::size_t>(e.group);
+    purchase_mean[g] += e.count * ex;
+    purchase_var[g] += e.count * std::max(0.0, ex2 - ex * ex);
+    SpendMomentSums z;
+    if (!spend.spend_moment_sums(draw, e.spend_x, e.count, e.sum_m, e.sum_m2, z)) return false;
+    revenue_mean[g] += margin * ex * z.mean;
+    revenue_var[g] += margin * margin *
+                      std::max(0.0, ex * (z.second - z.mean_square) + ex2 * z.mean_square -
+                                        ex * ex * z.squared_mean);
+  }
+  const auto d = static_cast<std::size_t>(draw);
+  for (std::size_t g = 0; g < purchase_mean.size(); ++g) {
+    if (!aggregated_group[g]) continue;
+    SimulationRng rng = SimulationRng::for_customer(seed ^ kForecastAggregateStream,
+                                                    g * static_cast<std::size_t>(draws) + d);
+    const double z_purchases = sample_standard_normal(rng);
+    const double z_revenue = sample_standard_normal(rng);
+    const std::size_t at = g * static_cast<std::size_t>(draws) + d;
+    sums.purchases()[at] =
+        std::max(0.0, purchase_mean[g] + std::sqrt(purchase_var[g]) * z_purchases);
+    sums.revenue()[at] = std::max(0.0, revenue_mean[g] + std::sqrt(revenue_var[g]) * z_revenue);
+  }
+  return true;
+}
+
+// Every draw of the aggregated groups, on up to `threads` threads (draw d on thread d % threads;
+// each draw is computed alone, so the result does not depend on the split). False when a draw
+// has no finite spend moments: the caller then simulates those groups.
+bool aggregate_all(const Aggregation& aggregation, const FutureMoments& moments,
+                   const SpendSimulator& spend, int draws, int n_groups, double margin,
+                   std::uint64_t seed, const std::vector<char>& aggregated_group, int threads,
+                   DrawSums& sums) {
+  const int workers = std::max(1, std::min(threads, draws));
+  std::vector<char> ok(static_cast<std::size_t>(workers), 1);
+  const auto work = [&](int worker) {
+    std::vector<double> mean(aggregation.histories.size());
+    std::vector<double> second(aggregation.histories.size());
+    for (int d = worker; d < draws; d += workers) {
+      if (!draw_aggregated(aggregation, moments, spend, d, draws, n_groups, margin, seed,
+                           aggregated_group, mean, second, sums)) {
+        ok[static_cast<std::size_t>(worker)] = 0;
+        return;
+      }
+    }
+  };
+  if (workers == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (std::thread& t : pool) t.join();
+  }
+  return std::all_of(ok.begin(), ok.end(), [](char v) { return v != 0; });
+}
+
+// What every draw of every customer shares.
+struct Model {
+  const FutureSimulator& purchases;
+  const SpendSimulator& spend;
+  const std::vector<int>& group;  // per customer
+  double margin = 1.0;
+  int draws = 0;
+  const std::vector<char>& aggregated_group;  // groups drawn from their moments: not simulated
+};
+
 // All draws of one customer, added to that customer's group in `sums`: per draw the purchase
 // model's future (its purchase count; most draws have none and cost one or two uniforms), then
 // the spend of those purchases, from the customer's own stream.
 void simulate_customer_draws(const Model& model, std::uint64_t seed, std::uint64_t index,
                              DrawSums& sums) noexcept {
+  if (model.aggregated_group[static_cast<std::size_t>(model.group[index])]) return;
   SimulationRng rng = SimulationRng::for_customer(seed, index);
   const std::size_t offset =
       static_cast<std::size_t>(model.group[index]) * static_cast<std::size_t>(model.draws);
@@ -456,9 +592,32 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
   histories = {};
   spends = {};
 
-  const Model model{*futures, *spend, group, options.margin, options.draws};
   const auto draws = static_cast<std::size_t>(options.draws);
   DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
+  std::vector<char> aggregated_group(static_cast<std::size_t>(n_groups), 0);
+  if (options.aggregate_min_customers > 0) {
+    bool any = false;
+    for (std::size_t g = 0; g < result.groups.size(); ++g) {
+      aggregated_group[g] = result.groups[g].customers >= options.aggregate_min_customers;
+      any = any || aggregated_group[g];
+    }
+    if (any) {
+      const Aggregation aggregation = collapse(customers, aggregated_group);
+      const std::unique_ptr<FutureMoments> moments =
+          purchase_model.future_moments(aggregation.histories, options.horizon, tables.purchase);
+      if (!moments ||
+          !aggregate_all(aggregation, *moments, *spend, options.draws, n_groups, options.margin,
+                         options.seed, aggregated_group, options.threads, sums)) {
+        // No moments: every group is simulated.
+        std::fill(aggregated_group.begin(), aggregated_group.end(), 0);
+        sums.clear();
+      }
+    }
+    for (std::size_t g = 0; g < result.groups.size(); ++g) {
+      result.groups[g].aggregated = aggregated_group[g] != 0;
+    }
+  }
+  const Model model{*futures, *spend, group, options.margin, options.draws, aggregated_group};
   simulate_all(model, customers.size(), options.seed, options.threads, sums, options.progress);
 
   // The total of each draw is the sum of its groups in group order.
