@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <condition_variable>
 #include <functional>
@@ -10,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "clvkit/error.hpp"
 #include "clvkit/models/simulate.hpp"
@@ -270,44 +273,66 @@ struct Aggregation {
   std::vector<AggregateEntry> entries;
 };
 
-// Sorted by (x, t_x, T, group, spend_x, index): a fixed order, so the sums are the same on every
-// run.
+// Entries are found by hashing their key, and each entry sums its customers in input order; the
+// entries are then sorted by (x, t_x, T, group, spend_x), all distinct, so the result does not
+// depend on the hash table. (Sorting the customers themselves costs several seconds at 10M.)
+struct EntryKey {
+  double x, t_x, T, spend_x;
+  int group;
+  bool operator==(const EntryKey&) const = default;
+  bool operator<(const EntryKey& o) const {
+    if (x != o.x) return x < o.x;
+    if (t_x != o.t_x) return t_x < o.t_x;
+    if (T != o.T) return T < o.T;
+    if (group != o.group) return group < o.group;
+    return spend_x < o.spend_x;
+  }
+};
+
+struct EntryKeyHash {
+  std::size_t operator()(const EntryKey& k) const noexcept {
+    // splitmix64's finaliser over the fields' bits.
+    const auto mix = [](std::uint64_t h, std::uint64_t v) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      h ^= h >> 30;
+      h *= 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 27;
+      return h;
+    };
+    std::uint64_t h = static_cast<std::uint64_t>(k.group);
+    for (const double v : {k.x, k.t_x, k.T, k.spend_x}) h = mix(h, std::bit_cast<std::uint64_t>(v));
+    return static_cast<std::size_t>(h);
+  }
+};
+
 Aggregation collapse(const std::vector<ForecastCustomer>& customers,
                      const std::vector<char>& aggregated_group) {
-  std::vector<std::uint32_t> order;
-  for (std::size_t i = 0; i < customers.size(); ++i) {
-    if (aggregated_group[static_cast<std::size_t>(customers[i].group)]) {
-      order.push_back(static_cast<std::uint32_t>(i));
-    }
-  }
-  const auto spend_x = [](const ForecastCustomer& c) { return c.m > 0.0 ? c.x : 0.0; };
-  std::sort(order.begin(), order.end(), [&](std::uint32_t i, std::uint32_t j) {
-    const ForecastCustomer& a = customers[i];
-    const ForecastCustomer& b = customers[j];
-    if (a.x != b.x) return a.x < b.x;
-    if (a.t_x != b.t_x) return a.t_x < b.t_x;
-    if (a.T != b.T) return a.T < b.T;
-    if (a.group != b.group) return a.group < b.group;
-    if (spend_x(a) != spend_x(b)) return spend_x(a) < spend_x(b);
-    return i < j;
-  });
-  Aggregation out;
-  for (const std::uint32_t i : order) {
-    const ForecastCustomer& c = customers[i];
-    if (out.histories.empty() || out.histories.back().x != c.x ||
-        out.histories.back().t_x != c.t_x || out.histories.back().T != c.T) {
-      out.histories.push_back({c.x, c.t_x, c.T});
-    }
-    const auto history = static_cast<std::uint32_t>(out.histories.size() - 1);
-    if (out.entries.empty() || out.entries.back().history != history ||
-        out.entries.back().group != c.group || out.entries.back().spend_x != spend_x(c)) {
-      out.entries.push_back({history, c.group, spend_x(c), 0.0, 0.0, 0.0});
-    }
-    AggregateEntry& e = out.entries.back();
+  std::unordered_map<EntryKey, std::uint32_t, EntryKeyHash> index;
+  std::vector<std::pair<EntryKey, AggregateEntry>> found;
+  for (const ForecastCustomer& c : customers) {
+    if (!aggregated_group[static_cast<std::size_t>(c.group)]) continue;
+    // +0.0 for -0.0, so that equal values have equal bits.
+    const EntryKey key{c.x + 0.0, c.t_x + 0.0, c.T + 0.0, c.m > 0.0 ? c.x + 0.0 : 0.0, c.group};
+    const auto [at, inserted] = index.try_emplace(key, static_cast<std::uint32_t>(found.size()));
+    if (inserted) found.push_back({key, {0, c.group, key.spend_x, 0.0, 0.0, 0.0}});
+    AggregateEntry& e = found[at->second].second;
     const double m = c.m > 0.0 ? c.m : 0.0;
     e.count += 1.0;
     e.sum_m += m;
     e.sum_m2 += m * m;
+  }
+  index = {};
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  Aggregation out;
+  out.entries.reserve(found.size());
+  for (auto& [key, entry] : found) {
+    if (out.histories.empty() || out.histories.back().x != key.x ||
+        out.histories.back().t_x != key.t_x || out.histories.back().T != key.T) {
+      out.histories.push_back({key.x, key.t_x, key.T});
+    }
+    entry.history = static_cast<std::uint32_t>(out.histories.size() - 1);
+    out.entries.push_back(entry);
   }
   return out;
 }
@@ -394,6 +419,9 @@ struct Model {
   double margin = 1.0;
   int draws = 0;
   const std::vector<char>& aggregated_group;  // groups drawn from their moments: not simulated
+  // The simulators' index of each customer when they were made for the simulated customers
+  // only; empty: every customer, index = position.
+  const std::vector<std::uint32_t>& simulator_index;
 };
 
 // All draws of one customer, added to that customer's group in `sums`: per draw the purchase
@@ -403,15 +431,16 @@ void simulate_customer_draws(const Model& model, std::uint64_t seed, std::uint64
                              DrawSums& sums) noexcept {
   if (model.aggregated_group[static_cast<std::size_t>(model.group[index])]) return;
   SimulationRng rng = SimulationRng::for_customer(seed, index);
+  const std::size_t at = model.simulator_index.empty() ? index : model.simulator_index[index];
   const std::size_t offset =
       static_cast<std::size_t>(model.group[index]) * static_cast<std::size_t>(model.draws);
   double* const purchases = sums.purchases() + offset;
   double* const revenue = sums.revenue() + offset;
   for (int k = 0; k < model.draws; ++k) {
-    const double n = model.purchases.draw_purchases(index, k, rng);
+    const double n = model.purchases.draw_purchases(at, k, rng);
     if (n == 0.0) continue;
     purchases[k] += n;
-    revenue[k] += model.margin * model.spend.draw_spend(index, k, n, rng);
+    revenue[k] += model.margin * model.spend.draw_spend(at, k, n, rng);
   }
 }
 
@@ -586,30 +615,28 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
   }
   // Drawn on the calling thread before the customer loop, shared read-only by the workers.
   const DrawTables tables = draw_parameters(purchase_model, spend_model, histories, options);
-  const std::unique_ptr<FutureSimulator> futures =
-      purchase_model.future_simulator(histories, options.horizon, tables.purchase);
-  const std::unique_ptr<SpendSimulator> spend = spend_model.spend_simulator(spends, tables.spend);
-  histories = {};
-  spends = {};
-
   const auto draws = static_cast<std::size_t>(options.draws);
   DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
   std::vector<char> aggregated_group(static_cast<std::size_t>(n_groups), 0);
+  bool any_aggregated = false;
   if (options.aggregate_min_customers > 0) {
-    bool any = false;
     for (std::size_t g = 0; g < result.groups.size(); ++g) {
       aggregated_group[g] = result.groups[g].customers >= options.aggregate_min_customers;
-      any = any || aggregated_group[g];
+      any_aggregated = any_aggregated || aggregated_group[g];
     }
-    if (any) {
+    if (any_aggregated) {
       const Aggregation aggregation = collapse(customers, aggregated_group);
       const std::unique_ptr<FutureMoments> moments =
           purchase_model.future_moments(aggregation.histories, options.horizon, tables.purchase);
+      // The moment sums need no customer list.
+      const std::unique_ptr<SpendSimulator> spend_moments =
+          spend_model.spend_simulator({}, tables.spend);
       if (!moments ||
-          !aggregate_all(aggregation, *moments, *spend, options.draws, n_groups, options.margin,
-                         options.seed, aggregated_group, options.threads, sums)) {
+          !aggregate_all(aggregation, *moments, *spend_moments, options.draws, n_groups,
+                         options.margin, options.seed, aggregated_group, options.threads, sums)) {
         // No moments: every group is simulated.
         std::fill(aggregated_group.begin(), aggregated_group.end(), 0);
+        any_aggregated = false;
         sums.clear();
       }
     }
@@ -617,7 +644,29 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
       result.groups[g].aggregated = aggregated_group[g] != 0;
     }
   }
-  const Model model{*futures, *spend, group, options.margin, options.draws, aggregated_group};
+  // With aggregated groups the simulators are made for the other customers only.
+  std::vector<std::uint32_t> simulator_index;
+  if (any_aggregated) {
+    simulator_index.assign(customers.size(), 0);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < customers.size(); ++i) {
+      if (aggregated_group[static_cast<std::size_t>(group[i])]) continue;
+      simulator_index[i] = static_cast<std::uint32_t>(kept);
+      histories[kept] = histories[i];
+      spends[kept] = spends[i];
+      ++kept;
+    }
+    histories.resize(kept);
+    spends.resize(kept);
+  }
+  const std::unique_ptr<FutureSimulator> futures =
+      purchase_model.future_simulator(histories, options.horizon, tables.purchase);
+  const std::unique_ptr<SpendSimulator> spend = spend_model.spend_simulator(spends, tables.spend);
+  histories = {};
+  spends = {};
+
+  const Model model{*futures,      *spend,           group,          options.margin,
+                    options.draws, aggregated_group, simulator_index};
   simulate_all(model, customers.size(), options.seed, options.threads, sums, options.progress);
 
   // The total of each draw is the sum of its groups in group order.
