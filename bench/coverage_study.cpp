@@ -26,11 +26,13 @@
 // Deterministic: base b of model k uses seed 1000 k + b; bases run on `--threads` threads and are
 // reported in order.
 //
-// Rerun (about 10 minutes of one core for the three models at the defaults):
+// Rerun (about 4 minutes for BG/NBD and MBG/NBD and 12 for Pareto/NBD, whose P(alive) per
+// customer and parameter draw is costly, on 2 threads with the default modes):
 //   cmake --build build --target clvkit_coverage_study -j2
-//   build/bench/clvkit_coverage_study --bases 200 --threads 2
-// Options: --bases N, --customers N, --draws N, --threads N, --models bgnbd,pnbd,
-// --modes truth,plugin,refit.
+//   build/bench/clvkit_coverage_study --bases 200 --threads 2 --modes truth,truth+1d,plugin,refit
+// Options: --bases N, --customers N, --draws N, --threads N, --unit day|week|month,
+// --models bgnbd,pnbd, --modes truth,truth+1d,plugin,refit (default truth,plugin,refit). The
+// results are in bench/RESULTS.md.
 
 #include <algorithm>
 #include <atomic>

@@ -49,7 +49,7 @@
 // Parameter uncertainty (optional). The steps above hold the population parameters fixed at the
 // fitted values, so the interval ignores their estimation error and is too narrow for a base that
 // was itself fitted (bench/coverage_study: on CDNOW-like bases of 2,500 customers the holdout
-// total is covered in 60-78% of bases with fixed parameters, 86-91% with the draws below; the
+// total is covered in 60-78% of bases with fixed parameters, 85-91% with the draws below; the
 // per-segment intervals 79-82% and 87-91%; bench/RESULTS.md). Given the covariance of the fitted
 // log-parameters (FitSummary::log_parameter_covariance, the inverse observed information), each
 // draw d first draws its own parameters from the asymptotic normal on the log scale: log theta_d =
@@ -174,7 +174,9 @@ inline constexpr std::uint64_t kForecastAggregateStream = 0xd1b54a32d192ed03ULL;
 
 /// Simulates `options.draws` futures of every customer over `options.horizon` (process in the file
 /// comment) and summarises purchases and revenue per group and in total. Groups without customers
-/// get zeros. Cost: one or two uniforms per customer and draw, a few gamma variates per draw with
+/// get zeros. Cost, for the customers of groups below options.aggregate_min_customers (an
+/// aggregated group costs one E[X], E[X^2] per distinct (x, t_x, T) and draw, see the file
+/// comment): one or two uniforms per customer and draw, a few gamma variates per draw with
 /// a purchase and two variates per simulated purchase: about 0.2 s of one core for the 2,357 CDNOW
 /// customers x 2,000 draws over 39 weeks. Memory: 2 n_groups draws doubles for the result plus as
 /// many per block in flight (1 block, or 2 threads blocks when threads > 1). With a covariance,
