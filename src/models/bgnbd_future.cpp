@@ -12,6 +12,7 @@
 #include "clvkit/models/simulation_rng.hpp"
 #include "clvkit/util/format.hpp"
 #include "dropout_future.hpp"
+#include "dropout_moments.hpp"
 
 namespace clvkit {
 namespace {
@@ -240,6 +241,13 @@ std::unique_ptr<FutureSimulator> BgNbdModel::future_simulator(
     const std::vector<PurchaseHistory>& customers, double horizon,
     const std::vector<std::vector<double>>& draw_parameters) const {
   return std::make_unique<BgNbdFutureSimulator>(params_, customers, horizon, draw_parameters);
+}
+
+std::unique_ptr<FutureMoments> BgNbdModel::future_moments(
+    const std::vector<PurchaseHistory>& customers, double horizon,
+    const std::vector<std::vector<double>>& draw_parameters) const {
+  return std::make_unique<detail::DropoutFutureMoments>(false, parameters(), customers, horizon,
+                                                        draw_parameters);
 }
 
 }  // namespace clvkit

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cmath>
 #include <condition_variable>
 #include <functional>
@@ -10,6 +11,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
+#include <utility>
 
 #include "clvkit/error.hpp"
 #include "clvkit/models/simulate.hpp"
@@ -232,15 +235,6 @@ DrawTables draw_parameters(const PurchaseModel& purchase_model, const SpendModel
   return tables;
 }
 
-// What every draw of every customer shares.
-struct Model {
-  const FutureSimulator& purchases;
-  const SpendSimulator& spend;
-  const std::vector<int>& group;  // per customer
-  double margin = 1.0;
-  int draws = 0;
-};
-
 // Per-draw, per-group sums of purchases and of revenue, each laid out [group][draw] so that one
 // customer's draws are contiguous.
 class DrawSums {
@@ -261,21 +255,192 @@ class DrawSums {
   std::vector<double> values_;
 };
 
+// The aggregated path (forecast.hpp, "Large groups"). Customers of the aggregated groups are
+// collapsed into entries of equal (x, t_x, T), group and spend x (x when m > 0, else 0: the spend
+// model's prior), each with its count and the sums of m and m^2; the distinct histories are
+// the purchase model's FutureMoments list.
+struct AggregateEntry {
+  std::uint32_t history = 0;  // index into the distinct histories
+  int group = 0;
+  double spend_x = 0.0;
+  double count = 0.0;
+  double sum_m = 0.0;
+  double sum_m2 = 0.0;
+};
+
+struct Aggregation {
+  std::vector<PurchaseHistory> histories;
+  std::vector<AggregateEntry> entries;
+};
+
+// Entries are found by hashing their key, and each entry sums its customers in input order; the
+// entries are then sorted by (x, t_x, T, group, spend_x), all distinct, so the result does not
+// depend on the hash table. (Sorting the customers themselves costs several seconds at 10M.)
+struct EntryKey {
+  double x, t_x, T, spend_x;
+  int group;
+  bool operator==(const EntryKey&) const = default;
+  bool operator<(const EntryKey& o) const {
+    if (x != o.x) return x < o.x;
+    if (t_x != o.t_x) return t_x < o.t_x;
+    if (T != o.T) return T < o.T;
+    if (group != o.group) return group < o.group;
+    return spend_x < o.spend_x;
+  }
+};
+
+struct EntryKeyHash {
+  std::size_t operator()(const EntryKey& k) const noexcept {
+    // splitmix64's finaliser over the fields' bits.
+    const auto mix = [](std::uint64_t h, std::uint64_t v) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      h ^= h >> 30;
+      h *= 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 27;
+      return h;
+    };
+    std::uint64_t h = static_cast<std::uint64_t>(k.group);
+    for (const double v : {k.x, k.t_x, k.T, k.spend_x}) h = mix(h, std::bit_cast<std::uint64_t>(v));
+    return static_cast<std::size_t>(h);
+  }
+};
+
+Aggregation collapse(const std::vector<ForecastCustomer>& customers,
+                     const std::vector<char>& aggregated_group) {
+  std::unordered_map<EntryKey, std::uint32_t, EntryKeyHash> index;
+  std::vector<std::pair<EntryKey, AggregateEntry>> found;
+  for (const ForecastCustomer& c : customers) {
+    if (!aggregated_group[static_cast<std::size_t>(c.group)]) continue;
+    // +0.0 for -0.0, so that equal values have equal bits.
+    const EntryKey key{c.x + 0.0, c.t_x + 0.0, c.T + 0.0, c.m > 0.0 ? c.x + 0.0 : 0.0, c.group};
+    const auto [at, inserted] = index.try_emplace(key, static_cast<std::uint32_t>(found.size()));
+    if (inserted) found.push_back({key, {0, c.group, key.spend_x, 0.0, 0.0, 0.0}});
+    AggregateEntry& e = found[at->second].second;
+    const double m = c.m > 0.0 ? c.m : 0.0;
+    e.count += 1.0;
+    e.sum_m += m;
+    e.sum_m2 += m * m;
+  }
+  index = {};
+  std::sort(found.begin(), found.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  Aggregation out;
+  out.entries.reserve(found.size());
+  for (auto& [key, entry] : found) {
+    if (out.histories.empty() || out.histories.back().x != key.x ||
+        out.histories.back().t_x != key.t_x || out.histories.back().T != key.T) {
+      out.histories.push_back({key.x, key.t_x, key.T});
+    }
+    entry.history = static_cast<std::uint32_t>(out.histories.size() - 1);
+    out.entries.push_back(entry);
+  }
+  return out;
+}
+
+// One draw of every aggregated group: per entry the mean and variance of its purchases and
+// revenue given the draw's parameters (independent customers: the variances add), then per group
+// a normal with those moments from the group's own stream, floored at 0. For a customer with
+// purchases X and spends z_1.. (independent given the customer's mean spend M):
+//   E[R] = E[X] E[M],  E[R^2] = E[X] (E[z^2] - E[M^2]) + E[X^2] E[M^2].
+// Returns false when the spend model has no finite moments in this draw.
+bool draw_aggregated(const Aggregation& aggregation, const FutureMoments& moments,
+                     const SpendSimulator& spend, int draw, int draws, int n_groups, double margin,
+                     std::uint64_t seed, const std::vector<char>& aggregated_group,
+                     std::vector<double>& mean, std::vector<double>& second, DrawSums& sums) {
+  moments.moments(draw, mean, second);
+  std::vector<double> purchase_mean(static_cast<std::size_t>(n_groups), 0.0);
+  std::vector<double> purchase_var(static_cast<std::size_t>(n_groups), 0.0);
+  std::vector<double> revenue_mean(static_cast<std::size_t>(n_groups), 0.0);
+  std::vector<double> revenue_var(static_cast<std::size_t>(n_groups), 0.0);
+  for (const AggregateEntry& e : aggregation.entries) {
+    const double ex = mean[e.history];
+    const double ex2 = second[e.history];
+    const auto g = static_cast<std::size_t>(e.group);
+    purchase_mean[g] += e.count * ex;
+    purchase_var[g] += e.count * std::max(0.0, ex2 - ex * ex);
+    SpendMomentSums z;
+    if (!spend.spend_moment_sums(draw, e.spend_x, e.count, e.sum_m, e.sum_m2, z)) return false;
+    revenue_mean[g] += margin * ex * z.mean;
+    revenue_var[g] += margin * margin *
+                      std::max(0.0, ex * (z.second - z.mean_square) + ex2 * z.mean_square -
+                                        ex * ex * z.squared_mean);
+  }
+  const auto d = static_cast<std::size_t>(draw);
+  for (std::size_t g = 0; g < purchase_mean.size(); ++g) {
+    if (!aggregated_group[g]) continue;
+    SimulationRng rng = SimulationRng::for_customer(seed ^ kForecastAggregateStream,
+                                                    g * static_cast<std::size_t>(draws) + d);
+    const double z_purchases = sample_standard_normal(rng);
+    const double z_revenue = sample_standard_normal(rng);
+    const std::size_t at = g * static_cast<std::size_t>(draws) + d;
+    sums.purchases()[at] =
+        std::max(0.0, purchase_mean[g] + std::sqrt(purchase_var[g]) * z_purchases);
+    sums.revenue()[at] = std::max(0.0, revenue_mean[g] + std::sqrt(revenue_var[g]) * z_revenue);
+  }
+  return true;
+}
+
+// Every draw of the aggregated groups, on up to `threads` threads (draw d on thread d % threads;
+// each draw is computed alone, so the result does not depend on the split). False when a draw
+// has no finite spend moments: the caller then simulates those groups.
+bool aggregate_all(const Aggregation& aggregation, const FutureMoments& moments,
+                   const SpendSimulator& spend, int draws, int n_groups, double margin,
+                   std::uint64_t seed, const std::vector<char>& aggregated_group, int threads,
+                   DrawSums& sums) {
+  const int workers = std::max(1, std::min(threads, draws));
+  std::vector<char> ok(static_cast<std::size_t>(workers), 1);
+  const auto work = [&](int worker) {
+    std::vector<double> mean(aggregation.histories.size());
+    std::vector<double> second(aggregation.histories.size());
+    for (int d = worker; d < draws; d += workers) {
+      if (!draw_aggregated(aggregation, moments, spend, d, draws, n_groups, margin, seed,
+                           aggregated_group, mean, second, sums)) {
+        ok[static_cast<std::size_t>(worker)] = 0;
+        return;
+      }
+    }
+  };
+  if (workers == 1) {
+    work(0);
+  } else {
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (std::thread& t : pool) t.join();
+  }
+  return std::all_of(ok.begin(), ok.end(), [](char v) { return v != 0; });
+}
+
+// What every draw of every customer shares.
+struct Model {
+  const FutureSimulator& purchases;
+  const SpendSimulator& spend;
+  const std::vector<int>& group;  // per customer
+  double margin = 1.0;
+  int draws = 0;
+  const std::vector<char>& aggregated_group;  // groups drawn from their moments: not simulated
+  // The simulators' index of each customer when they were made for the simulated customers
+  // only; empty: every customer, index = position.
+  const std::vector<std::uint32_t>& simulator_index;
+};
+
 // All draws of one customer, added to that customer's group in `sums`: per draw the purchase
 // model's future (its purchase count; most draws have none and cost one or two uniforms), then
 // the spend of those purchases, from the customer's own stream.
 void simulate_customer_draws(const Model& model, std::uint64_t seed, std::uint64_t index,
                              DrawSums& sums) noexcept {
+  if (model.aggregated_group[static_cast<std::size_t>(model.group[index])]) return;
   SimulationRng rng = SimulationRng::for_customer(seed, index);
+  const std::size_t at = model.simulator_index.empty() ? index : model.simulator_index[index];
   const std::size_t offset =
       static_cast<std::size_t>(model.group[index]) * static_cast<std::size_t>(model.draws);
   double* const purchases = sums.purchases() + offset;
   double* const revenue = sums.revenue() + offset;
   for (int k = 0; k < model.draws; ++k) {
-    const double n = model.purchases.draw_purchases(index, k, rng);
+    const double n = model.purchases.draw_purchases(at, k, rng);
     if (n == 0.0) continue;
     purchases[k] += n;
-    revenue[k] += model.margin * model.spend.draw_spend(index, k, n, rng);
+    revenue[k] += model.margin * model.spend.draw_spend(at, k, n, rng);
   }
 }
 
@@ -450,15 +615,58 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
   }
   // Drawn on the calling thread before the customer loop, shared read-only by the workers.
   const DrawTables tables = draw_parameters(purchase_model, spend_model, histories, options);
+  const auto draws = static_cast<std::size_t>(options.draws);
+  DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
+  std::vector<char> aggregated_group(static_cast<std::size_t>(n_groups), 0);
+  bool any_aggregated = false;
+  if (options.aggregate_min_customers > 0) {
+    for (std::size_t g = 0; g < result.groups.size(); ++g) {
+      aggregated_group[g] = result.groups[g].customers >= options.aggregate_min_customers;
+      any_aggregated = any_aggregated || aggregated_group[g];
+    }
+    if (any_aggregated) {
+      const Aggregation aggregation = collapse(customers, aggregated_group);
+      const std::unique_ptr<FutureMoments> moments =
+          purchase_model.future_moments(aggregation.histories, options.horizon, tables.purchase);
+      // The moment sums need no customer list.
+      const std::unique_ptr<SpendSimulator> spend_moments =
+          spend_model.spend_simulator({}, tables.spend);
+      if (!moments ||
+          !aggregate_all(aggregation, *moments, *spend_moments, options.draws, n_groups,
+                         options.margin, options.seed, aggregated_group, options.threads, sums)) {
+        // No moments: every group is simulated.
+        std::fill(aggregated_group.begin(), aggregated_group.end(), 0);
+        any_aggregated = false;
+        sums.clear();
+      }
+    }
+    for (std::size_t g = 0; g < result.groups.size(); ++g) {
+      result.groups[g].aggregated = aggregated_group[g] != 0;
+    }
+  }
+  // With aggregated groups the simulators are made for the other customers only.
+  std::vector<std::uint32_t> simulator_index;
+  if (any_aggregated) {
+    simulator_index.assign(customers.size(), 0);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < customers.size(); ++i) {
+      if (aggregated_group[static_cast<std::size_t>(group[i])]) continue;
+      simulator_index[i] = static_cast<std::uint32_t>(kept);
+      histories[kept] = histories[i];
+      spends[kept] = spends[i];
+      ++kept;
+    }
+    histories.resize(kept);
+    spends.resize(kept);
+  }
   const std::unique_ptr<FutureSimulator> futures =
       purchase_model.future_simulator(histories, options.horizon, tables.purchase);
   const std::unique_ptr<SpendSimulator> spend = spend_model.spend_simulator(spends, tables.spend);
   histories = {};
   spends = {};
 
-  const Model model{*futures, *spend, group, options.margin, options.draws};
-  const auto draws = static_cast<std::size_t>(options.draws);
-  DrawSums sums(static_cast<std::size_t>(n_groups) * draws);
+  const Model model{*futures,      *spend,           group,          options.margin,
+                    options.draws, aggregated_group, simulator_index};
   simulate_all(model, customers.size(), options.seed, options.threads, sums, options.progress);
 
   // The total of each draw is the sum of its groups in group order.

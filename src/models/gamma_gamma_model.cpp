@@ -1,6 +1,7 @@
 #include "clvkit/models/gamma_gamma_model.hpp"
 
 #include <array>
+#include <cmath>
 #include <string>
 
 #include "clvkit/error.hpp"
@@ -66,6 +67,25 @@ class GammaGammaSpendSimulator final : public SpendSimulator {
     const double nu_shape = d.q + d.p * c.spend_x;
     const double nu_rate = d.gamma + c.spend_xm;
     return nu_rate * sample_gamma(rng, n * d.p, 1.0) / sample_gamma(rng, nu_shape, 1.0);
+  }
+
+  // nu ~ Gamma(S, B) with S = q + p x and B = gamma + x m per customer: E[1/nu] = B / (S - 1),
+  // E[1/nu^2] = B^2 / ((S - 1)(S - 2)); z | nu ~ Gamma(p, nu): E[z] = p E[1/nu], E[z^2] =
+  // p (p + 1) E[1/nu^2], M = p / nu. B is affine in m, so the sums need only sum m and sum m^2.
+  bool spend_moment_sums(int draw, double x, double count, double sum_m, double sum_m2,
+                         SpendMomentSums& sums) const noexcept override {
+    const GammaGammaParams& d = draws_.empty() ? params_ : draws_[static_cast<std::size_t>(draw)];
+    const double shape = d.q + d.p * x;
+    if (!(shape > 2.0)) return false;
+    const double sum_b = count * d.gamma + x * sum_m;
+    const double sum_b2 = count * d.gamma * d.gamma + 2.0 * d.gamma * x * sum_m + x * x * sum_m2;
+    const double inv1 = 1.0 / (shape - 1.0);
+    const double inv12 = inv1 / (shape - 2.0);
+    sums.mean = d.p * sum_b * inv1;
+    sums.second = d.p * (d.p + 1.0) * sum_b2 * inv12;
+    sums.mean_square = d.p * d.p * sum_b2 * inv12;
+    sums.squared_mean = d.p * d.p * sum_b2 * inv1 * inv1;
+    return std::isfinite(sums.second);
   }
 
  private:

@@ -20,6 +20,7 @@
 #include "clvkit/models/simulation_rng.hpp"
 #include "clvkit/util/format.hpp"
 #include "dropout_future.hpp"
+#include "dropout_moments.hpp"
 
 namespace clvkit {
 namespace {
@@ -86,6 +87,13 @@ std::unique_ptr<FutureSimulator> MbgNbdModel::future_simulator(
     const std::vector<PurchaseHistory>& customers, double horizon,
     const std::vector<std::vector<double>>& draw_parameters) const {
   return std::make_unique<MbgNbdFutureSimulator>(params_, customers, horizon, draw_parameters);
+}
+
+std::unique_ptr<FutureMoments> MbgNbdModel::future_moments(
+    const std::vector<PurchaseHistory>& customers, double horizon,
+    const std::vector<std::vector<double>>& draw_parameters) const {
+  return std::make_unique<detail::DropoutFutureMoments>(true, parameters(), customers, horizon,
+                                                        draw_parameters);
 }
 
 }  // namespace clvkit

@@ -99,12 +99,62 @@ class ParetoNbdFutureSimulator final : public FutureSimulator {
   std::vector<ParetoNbdParams> draws_;
 };
 
+// (exp(k L) - 1) / k, its limit L at k = 0.
+double expm1_ratio(double k, double L) noexcept { return k == 0.0 ? L : std::expm1(k * L) / k; }
+
+// Given alive at T: lambda ~ Gamma(r + x, alpha + T) and the remaining lifetime omega with
+// P(omega > w) = (B / (B + w))^s, B = beta + T, independent. With e = min(omega, h) and
+// H = h / B, L = log1p(H):
+//   E[e]   = integral_0^h P(omega > w) dw      = B (exp((1 - s) L) - 1) / (1 - s)
+//   E[e^2] = integral_0^h 2 w P(omega > w) dw  = 2 B^2 [(exp((2-s) L) - 1)/(2-s) - (exp((1-s) L) -
+//   1)/(1-s)]
+// and N | lambda, e ~ Poisson(lambda e): E[N] = E[lambda] E[e], E[N^2] = E[N] + E[lambda^2] E[e^2].
+class ParetoNbdFutureMoments final : public FutureMoments {
+ public:
+  ParetoNbdFutureMoments(const ParetoNbdParams& params,
+                         const std::vector<PurchaseHistory>& customers, double horizon,
+                         const std::vector<std::vector<double>>& draw_parameters)
+      : params_(params), horizon_(horizon), customers_(customers) {
+    for (const std::vector<double>& d : draw_parameters) draws_.push_back({d[0], d[1], d[2], d[3]});
+  }
+
+  void moments(int draw, std::span<double> mean, std::span<double> second) const override {
+    const ParetoNbdParams& p = draws_.empty() ? params_ : draws_[static_cast<std::size_t>(draw)];
+    for (std::size_t i = 0; i < customers_.size(); ++i) {
+      const PurchaseHistory& h = customers_[i];
+      const double B = p.beta + h.T;
+      const double L = std::log1p(horizon_ / B);
+      const double e1 = B * expm1_ratio(1.0 - p.s, L);
+      const double e2 = 2.0 * B * B * (expm1_ratio(2.0 - p.s, L) - expm1_ratio(1.0 - p.s, L));
+      const double shape = p.r + h.x;
+      const double rate = p.alpha + h.T;
+      const double n1 = shape / rate * e1;
+      const double n2 = n1 + shape * (shape + 1.0) / (rate * rate) * e2;
+      const double p_alive = pnbd_p_alive(p, h.x, h.t_x, h.T);
+      mean[i] = p_alive * n1;
+      second[i] = p_alive * n2;
+    }
+  }
+
+ private:
+  ParetoNbdParams params_;
+  double horizon_;
+  std::vector<PurchaseHistory> customers_;
+  std::vector<ParetoNbdParams> draws_;
+};
+
 }  // namespace
 
 std::unique_ptr<FutureSimulator> ParetoNbdModel::future_simulator(
     const std::vector<PurchaseHistory>& customers, double horizon,
     const std::vector<std::vector<double>>& draw_parameters) const {
   return std::make_unique<ParetoNbdFutureSimulator>(params_, customers, horizon, draw_parameters);
+}
+
+std::unique_ptr<FutureMoments> ParetoNbdModel::future_moments(
+    const std::vector<PurchaseHistory>& customers, double horizon,
+    const std::vector<std::vector<double>>& draw_parameters) const {
+  return std::make_unique<ParetoNbdFutureMoments>(params_, customers, horizon, draw_parameters);
 }
 
 }  // namespace clvkit

@@ -49,6 +49,11 @@ class BgNbdModel final : public PurchaseModel {
   std::unique_ptr<FutureSimulator> future_simulator(
       const std::vector<PurchaseHistory>& customers, double horizon,
       const std::vector<std::vector<double>>& draw_parameters) const override;
+  /// P(alive) times the moments of the future given alive (dropout_moments.hpp: a negative
+  /// binomial count stopped by the Beta-Bernoulli dropout coin, a series per distinct (x, T)).
+  std::unique_ptr<FutureMoments> future_moments(
+      const std::vector<PurchaseHistory>& customers, double horizon,
+      const std::vector<std::vector<double>>& draw_parameters) const override;
   /// (r + x_max) / (alpha + T_min): the largest posterior mean purchase rate.
   double purchase_rate_bound(std::span<const double> params, double x_max,
                              double T_min) const noexcept override;

@@ -48,26 +48,52 @@
 //
 // Parameter uncertainty (optional). The steps above hold the population parameters fixed at the
 // fitted values, so the interval ignores their estimation error and is too narrow for a base that
-// was itself fitted (a holdout of a refitted simulated base is covered in ~50% of cases instead of
-// 90%). Given the covariance of the fitted log-parameters (FitSummary::log_parameter_covariance,
-// the inverse observed information), each draw d first draws its own parameters from the
-// asymptotic normal on the log scale: log theta_d = log theta_hat + L z_d, L the Cholesky factor
-// of the covariance and z_d standard normals from the stream SimulationRng::for_customer(seed ^
-// kForecastParameterStream, d), which depends on the draw only. Every customer's draw d then uses
-// theta_d in steps 1-4, so the draws also vary together through the shared parameters and the
-// interval carries the parameter uncertainty. A draw is redrawn from the same stream (the normal
-// truncated) when a parameter overflows or underflows (a fit nearly flat along a ridge, e.g. a and
-// b scaled together, can have log-variances in the thousands), when q_d <= 1 (no mean spend) or
-// when the largest posterior mean purchase rate times the horizon, (r_d + max x) / (alpha_d +
-// min T) h, exceeds max(1e6, its value at the fit). The analytic expectations stay at
-// theta_hat. With a zero covariance theta_d = theta_hat exactly and the result equals the
-// fixed-parameter one bit for bit.
+// was itself fitted (bench/coverage_study: on CDNOW-like bases of 2,500 customers the holdout
+// total is covered in 60-78% of bases with fixed parameters, 85-91% with the draws below; the
+// per-segment intervals 79-82% and 87-91%; bench/RESULTS.md). Given the covariance of the fitted
+// log-parameters (FitSummary::log_parameter_covariance, the inverse observed information), each
+// draw d first draws its own parameters from the asymptotic normal on the log scale: log theta_d =
+// log theta_hat + L z_d, L the Cholesky factor of the covariance and z_d standard normals from the
+// stream SimulationRng::for_customer(seed ^ kForecastParameterStream, d), which depends on the draw
+// only. Every customer's draw d then uses theta_d in steps 1-4, so the draws also vary together
+// through the shared parameters and the interval carries the parameter uncertainty. A draw is
+// redrawn from the same stream (the normal truncated) when a parameter overflows or underflows (a
+// fit nearly flat along a ridge, e.g. a and b scaled together, can have log-variances in the
+// thousands), when q_d <= 1 (no mean spend) or when the largest posterior mean purchase rate times
+// the horizon, (r_d + max x) / (alpha_d + min T) h, exceeds max(1e6, its value at the fit). The
+// analytic expectations stay at theta_hat. With a zero covariance theta_d = theta_hat exactly and
+// the result equals the fixed-parameter one bit for bit.
+//
+// Large groups (ForecastOptions::aggregate_min_customers, default 20,000 customers). Given a
+// draw's parameters, customers are independent, so a group's total is a sum of many independent
+// futures, and for a large group its distribution is close to a normal with the sum's exact mean
+// and variance. Such a group is not simulated customer by customer: per draw, each distinct
+// history (x, t_x, T) of its customers gets E[X] and E[X^2] at the draw's parameters
+// (PurchaseModel::future_moments: P(alive) times the moments given alive, which depend on (x, T)
+// only; BG/NBD and MBG/NBD by a negative-binomial series stopped by the Beta-Bernoulli dropout
+// urn, Pareto/NBD in closed form), the spend of one purchase gets E[z], E[z^2], E[M] and E[M^2]
+// from the sums of m and m^2 of the customers sharing that history and x
+// (SpendSimulator::spend_moment_sums; Gamma-Gamma's are affine in m and m^2), and the group's
+// purchases and revenue are drawn from normals with those means and variances (floored at 0),
+// from the stream SimulationRng::for_customer(seed ^ kForecastAggregateStream, g draws + d).
+// The parameter uncertainty, which dominates the interval of a large group, is carried exactly
+// as above (the same parameter draws); only the process noise given the parameters is
+// approximated. At 20,000 customers the skewness of that sum is below ~0.05 (a customer's
+// purchases have skewness of a few units, divided by sqrt(20,000)), which moves a 5% or 95%
+// quantile by less than 0.01 sd (Cornish-Fisher); tests/models/forecast_aggregate_test.cpp
+// checks that the intervals agree with simulating every customer. The cost is one P(alive) per
+// distinct history and draw instead of one simulated future per customer and draw: a 10M-customer
+// base has about a million distinct histories. Groups below the threshold are simulated exactly,
+// customer by customer, with the streams below, so their results do not depend on the threshold.
+// A model without moments (future_moments returns null) or a spend draw without a finite second
+// moment (Gamma-Gamma q + p x <= 2) sends every group to the simulation.
 //
 // Reproducibility: customer i (its position in the input) draws from its own stream
 // SimulationRng::for_customer(seed, i), all of its draws in order. Customers are processed in
 // fixed blocks of kForecastBlockCustomers (independent of the thread count); each block sums its
 // customers in index order into per-draw, per-group partial sums, and the block partials are added
-// in block order. The result is therefore bit-identical for any `threads`.
+// in block order. The aggregated groups are computed draw by draw, each draw alone (threads
+// take draws d, d + threads, ...). The result is therefore bit-identical for any `threads`.
 
 #include <cstdint>
 #include <functional>
@@ -101,6 +127,11 @@ struct ForecastOptions {
   std::vector<double> purchase_log_covariance;
   /// Likewise for the spend model's log-parameters (Gamma-Gamma: log p, log q, log gamma, 3x3).
   std::vector<double> spend_log_covariance;
+  /// Groups with at least this many customers are aggregated: per draw their totals are drawn
+  /// from a normal with the exact mean and variance of the sum of their customers' futures
+  /// (see "Large groups" in the file comment) instead of simulating every customer. 0: simulate
+  /// every customer of every group.
+  std::int64_t aggregate_min_customers = 20'000;
   /// Called from the calling thread as the simulation goes, with the number of customers whose
   /// draws are all done (in input order; every 64 blocks and at the end), e.g. for a progress
   /// line; must not throw. Empty = no reports. The result does not depend on it.
@@ -123,6 +154,7 @@ struct GroupForecast {
   Interval revenue;    ///< margin * spend of those purchases, summed likewise
   double expected_purchases_analytic = 0.0;  ///< sum of E[X(horizon) | x, t_x, T] (FHL eq. 10)
   double expected_revenue_analytic = 0.0;    ///< margin * sum of E[X(horizon) | .] E[M | x, m]
+  bool aggregated = false;  ///< drawn from the group's moments per draw (see the file comment)
 };
 
 /// Groups 0..n_groups-1 in order, and the total over all customers. The total's interval is
@@ -137,10 +169,14 @@ inline constexpr std::int64_t kForecastBlockCustomers = 256;
 
 /// Mixed into the seed for the stream of the per-draw parameters (see the file comment).
 inline constexpr std::uint64_t kForecastParameterStream = 0x9e3779b97f4a7c15ULL;
+/// Mixed into the seed for the streams of the aggregated groups' totals (see the file comment).
+inline constexpr std::uint64_t kForecastAggregateStream = 0xd1b54a32d192ed03ULL;
 
 /// Simulates `options.draws` futures of every customer over `options.horizon` (process in the file
 /// comment) and summarises purchases and revenue per group and in total. Groups without customers
-/// get zeros. Cost: one or two uniforms per customer and draw, a few gamma variates per draw with
+/// get zeros. Cost, for the customers of groups below options.aggregate_min_customers (an
+/// aggregated group costs one E[X], E[X^2] per distinct (x, t_x, T) and draw, see the file
+/// comment): one or two uniforms per customer and draw, a few gamma variates per draw with
 /// a purchase and two variates per simulated purchase: about 0.2 s of one core for the 2,357 CDNOW
 /// customers x 2,000 draws over 39 weeks. Memory: 2 n_groups draws doubles for the result plus as
 /// many per block in flight (1 block, or 2 threads blocks when threads > 1). With a covariance,

@@ -57,6 +57,10 @@ class MbgNbdModel final : public PurchaseModel {
   std::unique_ptr<FutureSimulator> future_simulator(
       const std::vector<PurchaseHistory>& customers, double horizon,
       const std::vector<std::vector<double>>& draw_parameters) const override;
+  /// As BG/NBD's, with MBG/NBD's P(alive) and p ~ Beta(a, b + x + 1) (dropout_moments.hpp).
+  std::unique_ptr<FutureMoments> future_moments(
+      const std::vector<PurchaseHistory>& customers, double horizon,
+      const std::vector<std::vector<double>>& draw_parameters) const override;
   /// (r + x_max) / (alpha + T_min): the largest posterior mean purchase rate.
   double purchase_rate_bound(std::span<const double> params, double x_max,
                              double T_min) const noexcept override;

@@ -70,6 +70,12 @@ class ParetoNbdModel final : public PurchaseModel {
   std::unique_ptr<FutureSimulator> future_simulator(
       const std::vector<PurchaseHistory>& customers, double horizon,
       const std::vector<std::vector<double>>& draw_parameters) const override;
+  /// P(alive) times the moments given alive: N | lambda, lifetime ~ Poisson(lambda e) with
+  /// e = min(lifetime, horizon), so E[N] = E[lambda] E[e] and E[N^2] = E[N] + E[lambda^2] E[e^2]
+  /// (closed forms, pnbd_future.cpp).
+  std::unique_ptr<FutureMoments> future_moments(
+      const std::vector<PurchaseHistory>& customers, double horizon,
+      const std::vector<std::vector<double>>& draw_parameters) const override;
   /// (r + x_max) / (alpha + T_min): the largest posterior mean purchase rate.
   double purchase_rate_bound(std::span<const double> params, double x_max,
                              double T_min) const noexcept override;

@@ -55,6 +55,18 @@ class FutureSimulator {
                                 SimulationRng& rng) const noexcept = 0;
 };
 
+/// The first two moments of the future purchases of a fixed list of customers (in the forecast,
+/// the distinct histories of its large groups): made by PurchaseModel::future_moments.
+class FutureMoments {
+ public:
+  virtual ~FutureMoments() = default;
+  /// For every customer i of the list, E[X] and E[X^2] of its purchases in (T, T + horizon]
+  /// given its history, with the population parameters of draw `draw` (or the model's own when
+  /// made without parameter draws), into mean[i] and second[i] (both sized like the list).
+  /// Computed, not simulated: the same values on every call.
+  virtual void moments(int draw, std::span<double> mean, std::span<double> second) const = 0;
+};
+
 /// A model of repeat purchases (see the file comment); key, label, parameters and latent traits
 /// as every ParametricModel.
 class PurchaseModel : public ParametricModel {
@@ -123,6 +135,17 @@ class PurchaseModel : public ParametricModel {
   virtual std::unique_ptr<FutureSimulator> future_simulator(
       const std::vector<PurchaseHistory>& customers, double horizon,
       const std::vector<std::vector<double>>& draw_parameters) const = 0;
+  /// The moments of the same futures as future_simulator's (same arguments), for the forecast's
+  /// aggregated path; nullptr when the model has none (the forecast then simulates every
+  /// customer). BG/NBD, MBG/NBD and Pareto/NBD have them.
+  virtual std::unique_ptr<FutureMoments> future_moments(
+      const std::vector<PurchaseHistory>& customers, double horizon,
+      const std::vector<std::vector<double>>& draw_parameters) const {
+    (void)customers;
+    (void)horizon;
+    (void)draw_parameters;
+    return nullptr;
+  }
   /// A bound on the expected purchases per time unit of any alive customer with at most `x_max`
   /// repeat purchases and at least `T_min` of observation, at natural parameters `params`; the
   /// forecast refuses parameter draws whose bound times the horizon is implausibly large.

@@ -21,6 +21,17 @@
 
 namespace clvkit {
 
+/// Sums over customers of moments of the spend z of one future purchase given each customer's
+/// spend history, for the forecast's aggregated path (forecast.hpp). For a customer, M is the
+/// mean spend per purchase given their latent traits (Gamma-Gamma: p / nu), and the spends of
+/// their purchases are independent given M.
+struct SpendMomentSums {
+  double mean = 0.0;          ///< sum of E[z] (= E[M])
+  double second = 0.0;        ///< sum of E[z^2]
+  double mean_square = 0.0;   ///< sum of E[M^2]
+  double squared_mean = 0.0;  ///< sum of E[M]^2
+};
+
 /// Simulated spend of the purchases a FutureSimulator draws, for a fixed list of customers: made
 /// by SpendModel::spend_simulator.
 class SpendSimulator {
@@ -30,6 +41,21 @@ class SpendSimulator {
   /// `draw` (parameters as in FutureSimulator::draw_purchases), from `rng`.
   virtual double draw_spend(std::size_t customer, int draw, double purchases,
                             SimulationRng& rng) const noexcept = 0;
+  /// SpendMomentSums of `count` customers who share x (0 for customers whose spend is unknown:
+  /// x = 0 or m <= 0), with sum_m and sum_m2 the sums of their m and m^2, in draw `draw`
+  /// (parameters as in draw_spend); these need not be customers of the simulator's list. False
+  /// when the model has no such moments or they are not finite in this draw (the forecast then
+  /// simulates). Gamma-Gamma needs q + p x > 2 for E[M^2].
+  virtual bool spend_moment_sums(int draw, double x, double count, double sum_m, double sum_m2,
+                                 SpendMomentSums& sums) const noexcept {
+    (void)draw;
+    (void)x;
+    (void)count;
+    (void)sum_m;
+    (void)sum_m2;
+    (void)sums;
+    return false;
+  }
 };
 
 /// A model of the spend per purchase (see the file comment); key ("gamma_gamma"), label,
