@@ -46,6 +46,7 @@ TEST_CASE("future moments give each model's analytic expected purchases",
   for (const PurchaseModelFamily& family : purchase_model_families()) {
     const std::vector<double> params = parameters_of(family.key);
     if (params.size() != family.parameter_names.size()) continue;  // a model this test predates
+    if (family.discrete) continue;  // BG/BB has no future_moments yet
     const std::unique_ptr<PurchaseModel> model = family.make(params);
     const std::vector<PurchaseHistory> grid = history_grid();
     for (const double horizon : {1.0, 39.0, 200.0}) {
@@ -74,6 +75,7 @@ TEST_CASE("future moments' second moment matches the simulated futures",
   for (const PurchaseModelFamily& family : purchase_model_families()) {
     const std::vector<double> params = parameters_of(family.key);
     if (params.size() != family.parameter_names.size()) continue;
+    if (family.discrete) continue;  // BG/BB has no future_moments yet: always simulated
     const std::unique_ptr<PurchaseModel> model = family.make(params);
     const std::vector<PurchaseHistory> histories{
         {0.0, 0.0, 30.0}, {4.0, 25.0, 30.0}, {12.0, 10.0, 39.0}};
@@ -115,6 +117,7 @@ TEST_CASE("an aggregated group's interval agrees with simulating its every custo
   for (const PurchaseModelFamily& family : purchase_model_families()) {
     const std::vector<double> params = parameters_of(family.key);
     if (params.size() != family.parameter_names.size()) continue;
+    if (family.discrete) continue;  // BG/BB has no future_moments yet: always simulated
     const std::unique_ptr<PurchaseModel> model = family.make(params);
     const GammaGammaModel spend({6.25, 3.74, 15.44});
     std::vector<ForecastCustomer> customers;
