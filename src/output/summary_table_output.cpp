@@ -117,18 +117,23 @@ void write_summary_table_predictions(const std::string& path, RecordFormat forma
     if (format == RecordFormat::csv) {
       if (i == 0) {
         for (std::size_t f = 0; f < fields.size(); ++f) {
-          line += (f == 0 ? "" : ",") + std::string(fields[f].first);
+          if (f > 0) line += ',';
+          line += fields[f].first;
         }
         line += "\n";
       }
       for (std::size_t f = 0; f < fields.size(); ++f) {
-        line += (f == 0 ? "" : ",") + csv_field(fields[f].second);
+        if (f > 0) line += ',';
+        line += csv_field(fields[f].second);
       }
     } else {
       if (format == RecordFormat::json) line += i == 0 ? "\n" : ",\n";
       line += "{";
       for (std::size_t f = 0; f < fields.size(); ++f) {
-        line += (f == 0 ? "\"" : ",\"") + std::string(fields[f].first) + "\":" + fields[f].second;
+        line += f == 0 ? "\"" : ",\"";
+        line += fields[f].first;
+        line += "\":";
+        line += fields[f].second;
       }
       line += "}";
     }
