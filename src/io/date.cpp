@@ -91,11 +91,13 @@ struct CivilDate {
   unsigned day;
 };
 
-// The inverse of days_from_civil (the same March-based calendar as format_day_to).
+// The inverse of days_from_civil, in the same March-based calendar. Only the era can be
+// negative; within an era every count is small and non-negative, so it is unsigned 32-bit
+// arithmetic, whose divisions by constants are a multiply and a shift.
 CivilDate civil_from_days(Day day_number) noexcept {
   const std::int64_t z = static_cast<std::int64_t>(day_number) + kEpochShift;
   const std::int64_t era = (z >= 0 ? z : z - (kDaysPer400Years - 1)) / kDaysPer400Years;
-  const auto day_of_era = static_cast<std::uint32_t>(z - era * kDaysPer400Years);
+  const auto day_of_era = static_cast<std::uint32_t>(z - era * kDaysPer400Years);  // [0, 146096]
   const std::uint32_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
   const std::uint32_t day_of_year =
@@ -149,20 +151,7 @@ Day last_complete_period_end(Day day, Period period) noexcept {
 }
 
 char* format_day_to(char* out, Day day_number) noexcept {
-  // The inverse of days_from_civil, in the same March-based calendar. Only the era can be
-  // negative; within an era every count is small and non-negative, so it is unsigned 32-bit
-  // arithmetic, whose divisions by constants are a multiply and a shift.
-  const std::int64_t z = static_cast<std::int64_t>(day_number) + kEpochShift;
-  const std::int64_t era = (z >= 0 ? z : z - (kDaysPer400Years - 1)) / kDaysPer400Years;
-  const auto day_of_era = static_cast<std::uint32_t>(z - era * kDaysPer400Years);  // [0, 146096]
-  const std::uint32_t year_of_era =
-      (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const std::uint32_t day_of_year =
-      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-  const std::uint32_t month_from_march = (5 * day_of_year + 2) / 153;
-  const std::uint32_t day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-  const std::uint32_t month = month_from_march < 10 ? month_from_march + 3 : month_from_march - 9;
-  const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
+  const auto [year, month, day] = civil_from_days(day_number);
   if (year < 0 || year > 9999) {
     // Rare: printf's "%04lld" defines the text (a sign, as many digits as needed).
     char text[32];

@@ -440,14 +440,18 @@ void write_customer_records(const std::string& path, RecordFormat format,
                             const nlohmann::ordered_json& metadata, int threads) {
   OutputFile out(path);
   write_customer_records(out, format, analysis.size(), record_source(analysis), metadata, threads);
-  if (format != RecordFormat::json) {
-    if (path == "-") {
-      std::fprintf(stderr, "%s\n", metadata.dump().c_str());
-    } else {
-      write_file_atomically(path + ".meta.json", metadata.dump(2) + "\n");
-    }
-  }
+  write_metadata_beside(path, format, metadata);
   out.commit();
+}
+
+void write_metadata_beside(const std::string& path, RecordFormat format,
+                           const nlohmann::ordered_json& metadata) {
+  if (format == RecordFormat::json) return;
+  if (path == "-") {
+    std::fprintf(stderr, "%s\n", metadata.dump().c_str());
+  } else {
+    write_file_atomically(path + ".meta.json", metadata.dump(2) + "\n");
+  }
 }
 
 }  // namespace clvkit

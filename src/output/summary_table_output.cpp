@@ -141,13 +141,7 @@ void write_summary_table_predictions(const std::string& path, RecordFormat forma
     out.write(line);
   }
   if (format == RecordFormat::json) out.write("\n]}\n");
-  if (format != RecordFormat::json) {
-    if (path == "-") {
-      std::fprintf(stderr, "%s\n", metadata.dump().c_str());
-    } else {
-      write_file_atomically(path + ".meta.json", metadata.dump(2) + "\n");
-    }
-  }
+  write_metadata_beside(path, format, metadata);
   out.commit();
 }
 

@@ -70,4 +70,10 @@ void write_customer_records(const std::string& path, RecordFormat format,
                             const CustomerAnalysis& analysis,
                             const nlohmann::ordered_json& metadata, int threads);
 
+/// The metadata of NDJSON or CSV records written to `path`: the side file "<path>.meta.json"
+/// (atomically), or one JSON line on stderr when `path` is "-"; nothing for JSON, whose document
+/// holds it.
+void write_metadata_beside(const std::string& path, RecordFormat format,
+                           const nlohmann::ordered_json& metadata);
+
 }  // namespace clvkit
