@@ -125,7 +125,8 @@ SavedModel read_model_file(const std::string& path) {
   SavedModel model;
   try {
     model.document = nlohmann::ordered_json::parse(text.str());
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double (1e999).
     throw InputError(path + ": not valid JSON (" + e.what() + ")");
   }
   const auto& doc = model.document;

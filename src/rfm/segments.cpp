@@ -130,7 +130,8 @@ json parse_json(std::string_view text, const std::string& source) {
   };
   try {
     return json::parse(text.begin(), text.end(), callback);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error, and out_of_range for a number beyond double (1e999).
     // what() is "[json.exception.parse_error.101] parse error at line 3, column 5: ..."; keep
     // the part after the bracketed id, which names the line and column.
     std::string reason = e.what();

@@ -173,6 +173,10 @@ void add_input_options(CLI::App& command, InputOptions& options) {
       ->group("Input");
 }
 
+// Horizons beyond this are refused: their value is --horizon lifetime's, and the monthly
+// discount schedule would grow with them.
+constexpr double kMaxHorizonDays = 100.0 * kDaysPerYear;
+
 TimeUnit model_time_unit(const std::string& time_unit, const std::string& period) {
   if (period.empty()) return parse_time_unit(time_unit.empty() ? "week" : time_unit);
   const std::optional<Period> p = parse_period(period);
@@ -198,6 +202,10 @@ ValueOptions ValueCliOptions::to_value_options() const {
     out.lifetime = true;
   } else {
     out.horizon_days = parse_horizon_days(horizon);
+    if (out.horizon_days > kMaxHorizonDays) {
+      throw UsageError("--horizon " + horizon + " is longer than 100 years; for the value of the "
+                       "whole remaining lifetime use --horizon lifetime");
+    }
   }
   if (!std::isfinite(margin) || margin < 0.0) {
     throw UsageError("--margin: must be a finite number >= 0, got " + std::to_string(margin));
@@ -208,7 +216,13 @@ ValueOptions ValueCliOptions::to_value_options() const {
                      std::to_string(discount_rate));
   }
   out.annual_discount_rate = discount_rate;
-  if (monthly_discount_rate >= 0.0) out.period_discount_rate = monthly_discount_rate;
+  if (monthly_discount_rate) {
+    if (!std::isfinite(*monthly_discount_rate) || *monthly_discount_rate <= -1.0) {
+      throw UsageError("--monthly-discount-rate: must be finite and > -1, got " +
+                       std::to_string(*monthly_discount_rate));
+    }
+    out.period_discount_rate = *monthly_discount_rate;
+  }
   return out;
 }
 

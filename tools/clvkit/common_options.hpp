@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "clvkit/analysis.hpp"
@@ -63,7 +64,7 @@ struct ValueCliOptions {
   std::string horizon = "12m";
   double margin = 1.0;
   double discount_rate = 0.10;
-  double monthly_discount_rate = -1.0;  ///< < 0: not given
+  std::optional<double> monthly_discount_rate;  ///< unset: the annual rate applies
 
   /// model_time_unit(time_unit, period).
   TimeUnit unit(const std::string& period) const;

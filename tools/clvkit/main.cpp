@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <new>
 
 #include "clvkit/error.hpp"
 #include "commands.hpp"
@@ -27,13 +28,23 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version are "errors" with exit code 0: CLI11 prints them.
+    if (e.get_exit_code() == 0) return app.exit(e);
+    // Every other command-line error is a usage error, exit 1 (CLI11's own codes, 100 and up,
+    // are outside the documented table).
+    std::fprintf(stderr, "clvkit: error: %s\nRun with --help for more information.\n", e.what());
+    return static_cast<int>(clvkit::ExitCode::usage);
   } catch (const clvkit::Error& e) {
     std::fprintf(stderr, "clvkit: error: %s\n", e.what());
     return static_cast<int>(e.code());
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "clvkit: error: out of memory\n");
+    return static_cast<int>(clvkit::ExitCode::io);
   } catch (const std::exception& e) {
+    // A defect of clvkit (every expected failure is a clvkit::Error): reported as a model
+    // failure, the documented code of "cannot be computed", with what was thrown.
     std::fprintf(stderr, "clvkit: internal error: %s\n", e.what());
-    return 70;
+    return static_cast<int>(clvkit::ExitCode::model);
   }
   return 0;
 }

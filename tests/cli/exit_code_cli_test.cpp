@@ -1,0 +1,87 @@
+// Exit codes stay in the README's table (0-4) for command-line errors, out-of-range horizons and
+// discount rates, and JSON numbers beyond double in model files and schemes (issue 13, items 1-3,
+// 9 and 10). Nothing is written when a run is refused.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+
+#include "cli_runner.hpp"
+
+namespace {
+
+using clvkit::test::read_text;
+using clvkit::test::run_cli;
+using clvkit::test::TempDir;
+using clvkit::test::write_text;
+
+struct Case {
+  std::string arguments;  // after "run data/cdnow.csv -o OUT" unless it starts with '!'
+  int exit_code;
+  std::string message;
+};
+
+}  // namespace
+
+TEST_CASE("bad options and values exit 1 with clvkit's prefix and write nothing",
+          "[cli][errors][exit-codes]") {
+  TempDir dir;
+  const std::string out = dir.file("o.json");
+  const Case cases[] = {
+      {"--horizon 1e15d", 1, "--horizon 1e15d is longer than 100 years"},
+      {"--horizon 99999999999999999999d", 1, "longer than 100 years"},
+      {"--horizon 1e9d", 1, "longer than 100 years"},
+      {"--horizon 1000000m", 1, "longer than 100 years"},
+      {"--monthly-discount-rate -2", 1, "--monthly-discount-rate: must be finite and > -1"},
+      {"--monthly-discount-rate nan", 1, "--monthly-discount-rate: must be finite and > -1"},
+      {"--monthly-discount-rate -inf", 1, "--monthly-discount-rate"},
+      {"--discount-rate inf", 1, "--discount-rate"},
+      {"--threads -1", 1, "--threads"},
+      {"--no-such-option", 1, "--no-such-option"},
+  };
+  for (const Case& c : cases) {
+    const auto result = run_cli("run data/cdnow.csv -o " + out + " " + c.arguments, dir);
+    CAPTURE(c.arguments, result.err);
+    CHECK(result.exit_code == c.exit_code);
+    CHECK(result.err.rfind("clvkit: error: ", 0) == 0);
+    CHECK(result.err.find(c.message) != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(out));
+  }
+  // A missing argument and a missing subcommand are usage errors too.
+  CHECK(run_cli("run", dir).exit_code == 1);
+  CHECK(run_cli("", dir).exit_code == 1);
+  // --help and --version still succeed.
+  CHECK(run_cli("--version", dir).exit_code == 0);
+  CHECK(run_cli("run --help", dir).exit_code == 0);
+  // A negative monthly rate above -1 is a rate like any other.
+  CHECK(run_cli("run data/cdnow.csv -q -o " + out + " --monthly-discount-rate -0.005", dir)
+            .exit_code == 0);
+}
+
+TEST_CASE("a number beyond double in a model file or a scheme is bad input, exit 2",
+          "[cli][errors][exit-codes]") {
+  TempDir dir;
+  std::string model = read_text("models/cdnow-calibration-1997-09-30.json");
+  const std::size_t at = model.find("\"value\": ");
+  REQUIRE(at != std::string::npos);
+  model.replace(at, model.find(',', at) - at, "\"value\": 1e999");
+  write_text(dir.file("model.json"), model);
+  auto result = run_cli("predict data/cdnow.csv --model " + dir.file("model.json") + " -o " +
+                            dir.file("o.json"),
+                        dir);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find(dir.file("model.json") + ": not valid JSON") != std::string::npos);
+  CHECK(result.err.find("1e999") != std::string::npos);
+
+  std::string scheme = read_text("models/segments/rfm11.json");
+  const std::size_t bins = scheme.find("\"bins\": ");
+  REQUIRE(bins != std::string::npos);
+  scheme.replace(bins, scheme.find(',', bins) - bins, "\"bins\": 1e999");
+  write_text(dir.file("scheme.json"), scheme);
+  result = run_cli("run data/cdnow.csv --segments " + dir.file("scheme.json") + " -o " +
+                       dir.file("o.json"),
+                   dir);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("invalid JSON: number overflow") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("o.json")));
+}
