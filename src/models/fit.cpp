@@ -562,7 +562,23 @@ std::string convergence_message(const FitSummary& summary, const RunResult& run,
 // The natural parameters exp(theta) with, when `se` is available, their delta-method standard
 // errors, 95% intervals and the covariance of the log-parameters.
 void add_parameters(const std::vector<std::string>& names, const VectorXd& theta,
-                    const StandardErrors& se, FitSummary& summary) {
+                    const StandardErrors& computed, FitSummary& summary) {
+  // An interval that leaves the double range (se(log theta) in the hundreds: a parameter the
+  // data do not bound, e.g. after one stray date decades before the rest) does not exist:
+  // reported as standard errors not available, with the reason, rather than as [0, inf].
+  StandardErrors se = computed;
+  for (std::size_t i = 0; se.available && i < names.size(); ++i) {
+    const Eigen::Index j = static_cast<Eigen::Index>(i);
+    const double value = std::exp(theta[j]);
+    const double low = std::exp(theta[j] - 1.96 * se.se_theta[j]);
+    const double high = std::exp(theta[j] + 1.96 * se.se_theta[j]);
+    if (std::isfinite(value * se.se_theta[j]) && low > 0.0 && std::isfinite(high)) continue;
+    se.available = false;
+    se.message = "standard errors not computed: the 95% interval of " + names[i] +
+                 " (standard error of log " + names[i] + " " +
+                 format_number(se.se_theta[j], 3) +
+                 ") leaves the range of double precision, so the data do not bound it";
+  }
   summary.standard_errors_available = se.available;
   summary.standard_errors_message = se.message;
   if (se.available) {

@@ -60,6 +60,30 @@ TEST_CASE("fit termination keys are stable", "[fit]") {
   CHECK(std::string(clvkit::fit_termination_key(FitTermination::failed)) == "failed");
 }
 
+TEST_CASE("an interval that leaves the double range is reported as not available, with why",
+          "[fit][inputcheck]") {
+  // LL = -c ((log p0)^2 + (log p1)^2) + 1000 with c = 1e-9: the optimum p = (1, 1) is well
+  // defined and the information well conditioned, but se(log p) = 1/sqrt(2c) ~ 22,000, so
+  // exp(+-1.96 se) is 0 and inf (issue 13: a stray date gave se(a) = 4.9e9 and aborted the run).
+  const double c = 1e-9;
+  const LogLikelihoodFunction ll = [&](const VectorXd& p, VectorXd* g) {
+    if (g) {
+      for (int j = 0; j < 2; ++j) (*g)[j] = -2.0 * c * std::log(p[j]) / p[j];
+    }
+    return -c * (std::pow(std::log(p[0]), 2) + std::pow(std::log(p[1]), 2)) + 1000.0;
+  };
+  const FitSummary fit = maximize_log_likelihood("flat", {"u", "v"}, ll, {vec({1.0, 1.0})}, 100);
+  REQUIRE(fit.converged());
+  CHECK_FALSE(fit.standard_errors_available);
+  CHECK_THAT(fit.standard_errors_message,
+             Catch::Contains("95% interval of u") && Catch::Contains("do not bound it"));
+  CHECK(fit.log_parameter_covariance.empty());
+  for (const auto& p : fit.parameters) {
+    CHECK(p.value == Approx(1.0));
+    CHECK(p.standard_error == 0.0);
+  }
+}
+
 TEST_CASE("driver finds the closed-form exponential MLE and its standard error", "[fit]") {
   // LL(lambda) = n log lambda - lambda S: lambda_hat = n / S, se = lambda_hat / sqrt(n),
   // and the log-scale interval is lambda_hat exp(+-1.96 / sqrt(n)).
