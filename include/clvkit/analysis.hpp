@@ -77,7 +77,14 @@ struct ModelOptions {
   TimeUnit time_unit = TimeUnit::week;  ///< unit the parameters are estimated in
   FitOptions fit;                       ///< its `threads` is replaced by the caller's threads
   ValueOptions value;                   ///< horizon, margin, discounting
+  /// Predict from a fit that did not converge (its metadata says converged: false). Off: such a
+  /// fit throws ModelError naming the model and why, rather than silently feeding predictions.
+  bool allow_unconverged = false;
 };
+
+/// Throws ModelError when a fit of `models` did not converge and `allow` is false: the message
+/// names the model, its fit's account and the way out (--allow-unconverged).
+void check_fits_converged(const FittedModels& models, bool allow);
 
 /// Fitted models and the predictions they give for every customer.
 struct ModelRun {

@@ -67,6 +67,7 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
     FittedModels fitted =
         fit_customer_models(out.segmented.base.customers, model.time_unit, model.fit, model.choice);
     report_stage(options, "fit", out.size());
+    check_fits_converged(fitted, model.allow_unconverged);
     ModelRun run = predict_with(out.segmented, fitted, options.model.value, out.threads);
     out.models = std::move(run.models);
     out.predictions = std::move(run.predictions);
@@ -109,11 +110,24 @@ SegmentedBase segment_base(CustomerBase base, const IngestOptions& ingest, const
   return out;
 }
 
+void check_fits_converged(const FittedModels& models, bool allow) {
+  if (allow) return;
+  for (const FitSummary* fit : {&models.purchase.summary, &models.spend.summary}) {
+    if (fit->model.empty() || fit->converged()) continue;  // empty: a saved model, not refitted
+    throw ModelError("the " + fit->model + " fit did not converge (" + fit->message +
+                     "), so its predictions cannot be trusted; check the data (the identification "
+                     "warning and `clvkit compare` help), try another --model, or pass "
+                     "--allow-unconverged to predict anyway (the metadata then says converged: "
+                     "false)");
+  }
+}
+
 ModelRun fit_and_predict(const SegmentedBase& segmented, const ModelOptions& options, int threads) {
   FitOptions fit = options.fit;
   fit.threads = resolve_thread_count(threads);
   const FittedModels models =
       fit_customer_models(segmented.base.customers, options.time_unit, fit, options.choice);
+  check_fits_converged(models, options.allow_unconverged);
   return predict_with(segmented, models, options.value, fit.threads);
 }
 

@@ -75,12 +75,25 @@ class CustomerModelError : public ModelError {
   std::size_t index;
 };
 
+std::string describe(std::size_t index, const ModelInput& c) {
+  return "customer " + std::to_string(index + 1) + " (x " + std::to_string(c.x) + ", t_x " +
+         std::to_string(c.t_x) + ", T " + std::to_string(c.T) + ", m " + std::to_string(c.m) + ")";
+}
+
 [[noreturn]] void non_finite(std::size_t index, const ModelInput& c, double value) {
-  throw CustomerModelError(index, "non-finite prediction (" + std::to_string(value) +
-                                      ") for customer " + std::to_string(index + 1) + " (x " +
-                                      std::to_string(c.x) + ", t_x " + std::to_string(c.t_x) +
-                                      ", T " + std::to_string(c.T) + ", m " + std::to_string(c.m) +
-                                      ")");
+  throw CustomerModelError(index, "non-finite prediction (" + std::to_string(value) + ") for " +
+                                      describe(index, c));
+}
+
+// CLV over the horizon can never exceed margin * E[M] * E[X(horizon)] (each period's purchases
+// are discounted by at most the largest factor): a value above it means the model's expectation
+// was not computed right at these parameters (e.g. r = 2e18 after a fit that did not converge).
+[[noreturn]] void inconsistent_value(std::size_t index, const ModelInput& c, double clv,
+                                     double bound) {
+  throw CustomerModelError(
+      index, "inconsistent prediction for " + describe(index, c) + ": CLV if alive " +
+                 std::to_string(clv) + " exceeds margin x E[M] x E[X] = " + std::to_string(bound) +
+                 "; the model's expectations cannot be evaluated accurately at these parameters");
 }
 
 // Numbers the distinct keys of all blocks in one index (`all`), block after block, and
@@ -163,6 +176,8 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   const double population_spend = spend.population_mean();
   const Schedule schedule = make_schedule(unit_days, options);
   const double delta = options.lifetime ? continuous_discount_rate(options, unit_days) : 0.0;
+  const double largest_factor =
+      std::max(1.0, *std::max_element(schedule.factors.begin(), schedule.factors.end()));
   const std::size_t periods = schedule.ends.size();
   const std::size_t blocks = block_count(n, kCustomerBlock);
   const auto block_end = [n](std::size_t block) {
@@ -229,6 +244,11 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
       p.value_at_risk = (1.0 - p.p_alive) * p.clv_if_alive;
       const double values[] = {p.p_alive, p.expected_purchases, p.expected_avg_spend,
                                p.clv_if_alive};
+      const double bound = options.margin * p.expected_avg_spend * cum[periods - 1] *
+                           largest_factor;
+      if (p.clv_if_alive > bound * (1.0 + 1e-9) + 1e-9) {
+        inconsistent_value(i, c, p.clv_if_alive, bound);
+      }
       for (double v : values) {
         if (!std::isfinite(v)) non_finite(i, c, v);
       }

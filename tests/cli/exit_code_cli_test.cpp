@@ -85,3 +85,25 @@ TEST_CASE("a number beyond double in a model file or a scheme is bad input, exit
   CHECK(result.err.find("invalid JSON: number overflow") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("o.json")));
 }
+
+TEST_CASE("a fit that did not converge does not feed predictions unless asked, and then not wrong ones",
+          "[cli][errors][exit-codes]") {
+  // Issue 13 item 5: BG/NBD runs off to r = 2e18 on this base and does not converge.
+  TempDir dir;
+  const std::string log = dir.file("log.csv");
+  REQUIRE(run_cli("simulate --customers 100 --r 50 --alpha 1 --a 0.01 --b 1000 --cohort-days 1 "
+                  "--end 2037-09-01 --quiet -o " + log,
+                  dir)
+              .exit_code == 0);
+  auto result = run_cli("run " + log + " -q -o " + dir.file("o.json"), dir);
+  CHECK(result.exit_code == 3);
+  CHECK(result.err.find("the bgnbd fit did not converge") != std::string::npos);
+  CHECK(result.err.find("--allow-unconverged") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("o.json")));
+  // Asked to predict anyway, the expectations at r = 2e18 break CLV <= margin E[M] E[X]: the
+  // run says so rather than writing CLVs of 1e18.
+  result = run_cli("run " + log + " -q --allow-unconverged -o " + dir.file("o.json"), dir);
+  CHECK(result.exit_code == 3);
+  CHECK(result.err.find("inconsistent prediction for customer") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir.file("o.json")));
+}

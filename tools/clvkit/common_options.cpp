@@ -251,6 +251,11 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
                     "Unit the model parameters are estimated in: day, week, month, quarter, year "
                     "(default: week, or the --period)")
         ->group("Model");
+    command
+        .add_flag("--allow-unconverged", options.allow_unconverged,
+                  "Predict even from a fit that did not converge (refused by default; the "
+                  "metadata says converged: false)")
+        ->group("Model");
   }
   command
       .add_option("--horizon", options.horizon,
@@ -318,6 +323,7 @@ AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOp
   options.model.choice.purchase = purchase_model_family(value.model).key;  // checked before reading
   options.model.time_unit = value.unit(input.period);
   options.model.value = value.to_value_options();
+  options.model.allow_unconverged = value.allow_unconverged;
   options.threads = resolve_threads(threads);
   return options;
 }

@@ -65,6 +65,7 @@ struct ValueCliOptions {
   double margin = 1.0;
   double discount_rate = 0.10;
   std::optional<double> monthly_discount_rate;  ///< unset: the annual rate applies
+  bool allow_unconverged = false;               ///< --allow-unconverged (commands that fit)
 
   /// model_time_unit(time_unit, period).
   TimeUnit unit(const std::string& period) const;
