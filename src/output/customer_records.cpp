@@ -440,17 +440,27 @@ void write_customer_records(const std::string& path, RecordFormat format,
                             const nlohmann::ordered_json& metadata, int threads) {
   OutputFile out(path);
   write_customer_records(out, format, analysis.size(), record_source(analysis), metadata, threads);
-  write_metadata_beside(path, format, metadata);
-  out.commit();
+  commit_records(out, path, format, metadata);
 }
 
-void write_metadata_beside(const std::string& path, RecordFormat format,
-                           const nlohmann::ordered_json& metadata) {
-  if (format == RecordFormat::json) return;
+void commit_records(OutputFile& out, const std::string& path, RecordFormat format,
+                    const nlohmann::ordered_json& metadata) {
+  if (format == RecordFormat::json) return out.commit();
   if (path == "-") {
     std::fprintf(stderr, "%s\n", metadata.dump().c_str());
-  } else {
-    write_file_atomically(path + ".meta.json", metadata.dump(2) + "\n");
+    return out.commit();
+  }
+  // The side file is written to its own temporary first; the records land, then it does. If
+  // the records cannot land, its temporary is removed with it; if it cannot land after them,
+  // the records are removed again: both or neither, never a side file without its records.
+  OutputFile side(path + ".meta.json");
+  side.write(metadata.dump(2) + "\n");
+  out.commit();
+  try {
+    side.commit();
+  } catch (...) {
+    std::remove(path.c_str());
+    throw;
   }
 }
 

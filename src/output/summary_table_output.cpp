@@ -141,8 +141,7 @@ void write_summary_table_predictions(const std::string& path, RecordFormat forma
     out.write(line);
   }
   if (format == RecordFormat::json) out.write("\n]}\n");
-  write_metadata_beside(path, format, metadata);
-  out.commit();
+  commit_records(out, path, format, metadata);
 }
 
 }  // namespace clvkit

@@ -107,3 +107,18 @@ TEST_CASE("a fit that did not converge does not feed predictions unless asked, a
   CHECK(result.err.find("inconsistent prediction for customer") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("o.json")));
 }
+
+TEST_CASE("records and their side file land together or not at all", "[cli][errors][exit-codes]") {
+  // Issue 13 item 7: the side file was committed before the records. Here it cannot be written
+  // (its path is a directory): exit 4, and neither the records nor a temporary file is left.
+  TempDir dir;
+  const std::string out = dir.file("o.ndjson");
+  std::filesystem::create_directory(out + ".meta.json");
+  const auto result = run_cli("run data/cdnow.csv -q --format ndjson -o " + out, dir);
+  CHECK(result.exit_code == 4);
+  CHECK_FALSE(std::filesystem::exists(out));
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    CAPTURE(entry.path().string());
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+  }
+}

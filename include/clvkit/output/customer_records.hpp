@@ -70,10 +70,11 @@ void write_customer_records(const std::string& path, RecordFormat format,
                             const CustomerAnalysis& analysis,
                             const nlohmann::ordered_json& metadata, int threads);
 
-/// The metadata of NDJSON or CSV records written to `path`: the side file "<path>.meta.json"
-/// (atomically), or one JSON line on stderr when `path` is "-"; nothing for JSON, whose document
-/// holds it.
-void write_metadata_beside(const std::string& path, RecordFormat format,
-                           const nlohmann::ordered_json& metadata);
+/// Commits records written to `out` (opened for `path`) with their metadata: JSON holds it
+/// already; NDJSON and CSV get the side file "<path>.meta.json", or one JSON line on stderr when
+/// `path` is "-". Both land or neither does (a side file is never left without its records, on
+/// a full disk say). Throws IoError.
+void commit_records(OutputFile& out, const std::string& path, RecordFormat format,
+                    const nlohmann::ordered_json& metadata);
 
 }  // namespace clvkit
