@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <span>
 #include <sstream>
@@ -118,6 +119,10 @@ FittedModels saved_models(const SavedModel& saved) {
 }
 
 SavedModel read_model_file(const std::string& path) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read model file '" + path + "': it is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot read model file '" + path + "'");
   std::stringstream text;

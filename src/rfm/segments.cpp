@@ -310,6 +310,10 @@ Segment parse_segment(const json& j, std::size_t index, const Where& top) {
 // Files.
 
 std::string read_file(const fs::path& path) {
+  std::error_code ignored;
+  if (fs::is_directory(path, ignored)) {
+    throw IoError("cannot read segment scheme file '" + path.string() + "': it is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open segment scheme file '" + path.string() + "'");
   std::ostringstream content;

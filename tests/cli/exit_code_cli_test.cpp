@@ -47,6 +47,16 @@ TEST_CASE("bad options and values exit 1 with clvkit's prefix and write nothing"
     CHECK(result.err.find(c.message) != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(out));
   }
+  // Values out of range that used to be taken silently, and directories given as files.
+  CHECK(run_cli("run data/cdnow.csv --bins 0 -o " + out, dir).exit_code == 1);
+  CHECK(run_cli("simulate --seed -1 -o " + out, dir).exit_code == 1);
+  CHECK(run_cli("segments data/cdnow.csv --forecast --seed -1", dir).exit_code == 1);
+  auto directory = run_cli("predict data/cdnow.csv --model " + dir.path().string() + " -o " + out, dir);
+  CHECK(directory.exit_code == 4);
+  CHECK(directory.err.find("it is a directory") != std::string::npos);
+  CHECK(run_cli("run data/cdnow.csv --segments " + dir.path().string() + "/ -o " + out, dir)
+            .exit_code == 4);
+  CHECK_FALSE(std::filesystem::exists(out));
   // A missing argument and a missing subcommand are usage errors too.
   CHECK(run_cli("run", dir).exit_code == 1);
   CHECK(run_cli("", dir).exit_code == 1);

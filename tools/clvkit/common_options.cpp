@@ -307,6 +307,7 @@ void add_segment_options(CLI::App& command, SegmentationOptions& options) {
   command
       .add_option("--bins", options.bins,
                   "Scores per dimension (default: the scheme's, 5 for rfm11 and rfm8)")
+      ->check(CLI::Range(2, 9))
       ->group("Segments");
   command
       .add_option("--monetary", options.monetary,

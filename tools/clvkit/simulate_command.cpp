@@ -227,7 +227,11 @@ void setup_simulate(CLI::App& app) {
       ->capture_default_str();
   command->add_option("--gamma", options->gamma_gamma[2], "Gamma-Gamma gamma: rate of nu")
       ->capture_default_str();
-  command->add_option("--seed", options->seed, "Random seed")->capture_default_str();
+  command->add_option("--seed", options->seed, "Random seed, 0 .. 2^64 - 1")
+      ->check([](const std::string& text) {
+        return text.find('-') != std::string::npos ? std::string("must be 0 or more") : std::string();
+      })
+      ->capture_default_str();
   command
       ->add_option("--threads", options->threads,
                    "Worker threads (capped at the hardware's); does not change the output")
