@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 
 #include "clvkit/error.hpp"
 
@@ -24,7 +26,43 @@ std::string temp_path_for(const std::string& path) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// The temporary files in flight, for remove_pending_temporary_files (a signal handler): fixed
+// slots, so the handler reads no heap, and an atomic flag published after the path is written.
+constexpr std::size_t kPendingSlots = 16;
+constexpr std::size_t kPendingPathBytes = 4096;
+struct PendingSlot {
+  std::atomic<bool> used{false};
+  char path[kPendingPathBytes] = {};
+};
+PendingSlot g_pending[kPendingSlots];
+std::mutex g_pending_mutex;  // between threads that open outputs; the handler takes no lock
+
+// The slot now holding `path`, or -1 when there is none free or the path is too long (the file
+// is then only removed by the destructor, as before).
+int register_pending(const std::string& path) {
+  if (path.size() + 1 > kPendingPathBytes) return -1;
+  const std::lock_guard<std::mutex> lock(g_pending_mutex);
+  for (std::size_t i = 0; i < kPendingSlots; ++i) {
+    if (g_pending[i].used.load(std::memory_order_acquire)) continue;
+    std::memcpy(g_pending[i].path, path.c_str(), path.size() + 1);
+    g_pending[i].used.store(true, std::memory_order_release);
+    return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void unregister_pending(int slot) {
+  if (slot < 0) return;
+  g_pending[slot].used.store(false, std::memory_order_release);
+}
+
 }  // namespace
+
+void remove_pending_temporary_files() noexcept {
+  for (PendingSlot& slot : g_pending) {
+    if (slot.used.load(std::memory_order_acquire)) ::unlink(slot.path);
+  }
+}
 
 OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
   buffer_.reserve(kFlushBytes + 4096);
@@ -45,8 +83,10 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
     return;
   }
   temp_path_ = temp_path_for(path_);
+  pending_slot_ = register_pending(temp_path_);
   file_ = std::fopen(temp_path_.c_str(), "wb");
   if (file_ == nullptr) {
+    unregister_pending(pending_slot_);
     throw IoError("cannot write '" + path_ + "': " + errno_text());
   }
 }
@@ -54,6 +94,7 @@ OutputFile::OutputFile(std::string path) : path_(std::move(path)) {
 OutputFile::~OutputFile() {
   if (file_ != nullptr && file_ != stdout) std::fclose(file_);
   if (!committed_ && !temp_path_.empty()) std::remove(temp_path_.c_str());
+  unregister_pending(pending_slot_);
 }
 
 void OutputFile::flush_buffer() {
@@ -97,6 +138,8 @@ void OutputFile::commit() {
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     throw IoError("cannot rename '" + temp_path_ + "' to '" + path_ + "': " + errno_text());
   }
+  unregister_pending(pending_slot_);  // the name is the output's now, not a temporary's
+  pending_slot_ = -1;
   committed_ = true;
 }
 

@@ -132,3 +132,30 @@ TEST_CASE("records and their side file land together or not at all", "[cli][erro
     CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
   }
 }
+
+TEST_CASE("a run stopped by a signal while writing leaves no temporary file",
+          "[cli][errors][signals]") {
+  // Issue 13 item 8: SIGINT, SIGTERM or SIGHUP during the write left ".OUT.tmp-PID" behind.
+  TempDir dir;
+  const std::string log = dir.file("log.csv");
+  REQUIRE(run_cli("simulate --customers 300000 --quiet -o " + log, dir).exit_code == 0);
+  const std::filesystem::path out_dir = dir.path() / "out";
+  std::filesystem::create_directory(out_dir);
+  for (const char* signal : {"TERM", "INT", "HUP"}) {
+    CAPTURE(signal);
+    // Started in the background; the signal goes once the temporary file exists.
+    const std::string script =
+        "\"" + std::string(CLVKIT_CLI_PATH) + "\" run \"" + log +
+        "\" --threads 1 -q --format ndjson -o \"" + (out_dir / "o.ndjson").string() +
+        "\" & p=$!; for i in $(seq 1 2000); do ls -a \"" + out_dir.string() +
+        "\" | grep -q tmp- && break; sleep 0.01; done; kill -" + signal + " $p; wait $p; echo $? > \"" +
+        dir.file("status") + "\"";
+    REQUIRE(std::system(("bash -c '" + script + "'").c_str()) == 0);
+    const int status = std::stoi(read_text(dir.file("status")));
+    CHECK((status > 128 || status == 0));  // killed by the signal (or done just before it)
+    for (const auto& entry : std::filesystem::directory_iterator(out_dir)) {
+      CAPTURE(entry.path().string());
+      CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
+    }
+  }
+}

@@ -1,15 +1,43 @@
 // clvkit: customer-base analysis from a transaction log. main() only registers subcommands and
 // maps errors to exit codes (see README, "Exit codes").
 
+#include <signal.h>
+
 #include <CLI/CLI.hpp>
+#include <csignal>
 #include <cstdio>
 #include <exception>
 #include <new>
 
 #include "clvkit/error.hpp"
+#include "clvkit/output/output_file.hpp"
 #include "commands.hpp"
 
+namespace {
+
+// SIGINT, SIGTERM, SIGHUP: remove the temporary files of outputs in flight, then die of the
+// signal as if there were no handler (the exit status says which).
+extern "C" void on_termination_signal(int signal) {
+  clvkit::remove_pending_temporary_files();
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+void install_signal_handlers() {
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
+    struct sigaction current {};
+    if (::sigaction(signal, nullptr, &current) == 0 && current.sa_handler == SIG_IGN) continue;
+    struct sigaction action {};
+    action.sa_handler = on_termination_signal;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(signal, &action, nullptr);
+  }
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  install_signal_handlers();
   CLI::App app{
       "clvkit: RFM segments and customer lifetime value (BG/NBD, MBG/NBD or Pareto/NBD "
       "purchases, Gamma-Gamma spend) from a transaction log",

@@ -47,7 +47,14 @@ class OutputFile {
   std::int64_t written_ = 0;       ///< bytes handed to the file
   std::int64_t written_back_ = 0;  ///< bytes whose writeback has been started
   bool committed_ = false;
+  int pending_slot_ = -1;  ///< its entry for remove_pending_temporary_files, or -1
 };
+
+/// Removes the temporary file of every OutputFile not yet committed or destroyed: for a handler
+/// of SIGINT, SIGTERM or SIGHUP (the CLI installs one), which must not leave hidden
+/// ".NAME.tmp-PID" files of hundreds of MB behind. Async-signal-safe: reads fixed slots and
+/// calls unlink only.
+void remove_pending_temporary_files() noexcept;
 
 /// Writes `text` to `path` atomically ("-" = standard output).
 void write_file_atomically(const std::string& path, std::string_view text);
