@@ -85,8 +85,12 @@ bool parse_amount_exact(std::string_view text, Amount& amount) noexcept {
   bool negative = false;
   if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
   const char* const digits = p;
-  std::int64_t whole = 0;
-  while (p != end && static_cast<unsigned char>(*p - '0') < 10) whole = whole * 10 + (*p++ - '0');
+  // Unsigned, so that 19 or more digits wrap (defined) instead of overflowing a signed integer;
+  // such a value is refused below (more than 12 digits) before it is used.
+  std::uint64_t whole = 0;
+  while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
+    whole = whole * 10 + static_cast<std::uint64_t>(*p++ - '0');
+  }
   const auto whole_digits = p - digits;
   // The decimals as one integer, scaled once at the end (a scale divided per digit made a chain
   // of multiplications, one after the other, on every row).
@@ -101,7 +105,8 @@ bool parse_amount_exact(std::string_view text, Amount& amount) noexcept {
     }
   }
   if (p != end || whole_digits == 0 || whole_digits > 12) return false;
-  const std::int64_t units = whole * 1'000'000 + fraction * kScale[decimals];
+  const std::int64_t units =
+      static_cast<std::int64_t>(whole) * 1'000'000 + fraction * kScale[decimals];
   amount.units = negative ? -units : units;
   amount.negative = negative && units != 0;
   amount.zero = units == 0;

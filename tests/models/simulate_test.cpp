@@ -378,7 +378,8 @@ TEST_CASE("simulated amounts are clamped to 0.01 and huge amounts keep two decim
   SECTION("tiny spend rounds up to one cent") {
     // mean spend p gamma / (q - 1) ~ 2e-9
     options.spend = std::make_shared<GammaGammaModel>(GammaGammaParams{6.25, 3.74, 1e-9});
-    const auto lines = split_lines(simulate_to_string(options));
+    const std::string text = simulate_to_string(options);  // the lines are views into it
+    const auto lines = split_lines(text);
     for (std::size_t i = 1; i < lines.size(); ++i) {
       CAPTURE(lines[i]);
       REQUIRE(lines[i].substr(lines[i].size() - 5) == ",0.01");
@@ -386,7 +387,8 @@ TEST_CASE("simulated amounts are clamped to 0.01 and huge amounts keep two decim
   }
   SECTION("amounts beyond 2^53 cents are written in fixed notation") {
     options.spend = std::make_shared<GammaGammaModel>(GammaGammaParams{6.25, 3.74, 1e20});
-    const auto lines = split_lines(simulate_to_string(options));
+    const std::string text = simulate_to_string(options);  // the lines are views into it
+    const auto lines = split_lines(text);
     for (std::size_t i = 1; i < lines.size(); ++i) {
       const std::string_view amount = lines[i].substr(lines[i].rfind(',') + 1);
       CAPTURE(amount);

@@ -354,6 +354,13 @@ TEST_CASE("each bad row stops the ingest with source:line:column under on_bad_ro
              "log.csv:3:3: unparsable amount '1e99' (expected a decimal number such as 12.50)");
   fails_with("b,2024-01-02,5000000000000\n",
              "log.csv:3:3: amount '5000000000000' out of range (|amount| < 1e12)");
+  // 20 and 40 integer digits: the exact parser's integer wraps (unsigned, defined) and the value
+  // is refused by its digit count, not by luck of a signed overflow (issue 13).
+  fails_with("b,2024-01-02,12345678901234567890\n",
+             "log.csv:3:3: amount '12345678901234567890' out of range (|amount| < 1e12)");
+  fails_with("b,2024-01-02,-9999999999999999999999999999999999999999.5\n",
+             "log.csv:3:3: amount '-9999999999999999999999999999999999999999.5' out of range "
+             "(|amount| < 1e12)");
   IngestOptions cdnow;
   cdnow.date_format = "%Y%m%d";
   CHECK_THROWS_MATCHES(
