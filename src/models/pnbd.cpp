@@ -304,7 +304,9 @@ double pnbd_probability_of_purchases(const ParetoNbdParams& params, double t, in
   if (!(t >= 0.0)) return kNaN;
   if (n < 0) return 0.0;
   if (t == 0.0) return n == 0 ? 1.0 : 0.0;
-  const auto& [r, alpha, s, beta] = params;
+  // Named copies, not a structured binding: the lambda below captures them (C++20 allows
+  // capturing bindings, clang 14 does not).
+  const double r = params.r, alpha = params.alpha, s = params.s, beta = params.beta;
   const double nn = n;
   const double log_coefficient = log_rising(r, nn) - log_gamma(nn + 1.0);
   // Outlives t: NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s.

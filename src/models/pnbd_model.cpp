@@ -65,7 +65,8 @@ double ParetoNbdModel::total_log_likelihood(const std::vector<FrequencyRecencyPa
 
 std::vector<double> ParetoNbdModel::p_alive_of(std::span<const PurchaseHistory> histories,
                                                int threads) const {
-  const auto& [r, alpha, s, beta] = params_;
+  // Named copies, not a structured binding: the lambdas below capture them (clang 14).
+  const double r = params_.r, alpha = params_.alpha, s = params_.s, beta = params_.beta;
   // Each history's (x, t_x) and (x, T) numbered among the distinct pairs (bit patterns, so a NaN
   // is a pair like any other), their tails computed once, then pnbd_p_alive's arithmetic.
   detail::KeyIndex<2> pairs;

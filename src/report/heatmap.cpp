@@ -29,7 +29,9 @@ std::vector<std::pair<std::size_t, std::size_t>> region_anchors(
       std::vector<std::pair<std::size_t, std::size_t>> stack = {{r, c}};
       seen[r][c] = true;
       while (!stack.empty()) {
-        const auto [cr, cc] = stack.back();
+        // Named, not a structured binding: the lambda captures them (clang 14).
+        const std::size_t cr = stack.back().first;
+        const std::size_t cc = stack.back().second;
         stack.pop_back();
         const auto visit = [&](std::size_t nr, std::size_t nc) {
           if (!seen[nr][nc] && segments[nr][nc] == segments[cr][cc]) {
