@@ -88,12 +88,12 @@ std::vector<CustomerPrediction> predict_summary_table(const SummaryTable& table,
                                                       const SpendModel* spend,
                                                       const ValueOptions& options, int threads) {
   const std::size_t n = table.x.size();
-  std::vector<ModelInput> inputs(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    inputs[i] = {table.x[i], table.t_x[i], table.T[i],
-                 table.has_monetary() ? table.monetary[i] : 0.0};
-  }
   if (spend != nullptr) {
+    std::vector<ModelInput> inputs(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      inputs[i] = {table.x[i], table.t_x[i], table.T[i],
+                   table.has_monetary() ? table.monetary[i] : 0.0};
+    }
     try {
       return predict_value(inputs, unit_days(unit), purchase, *spend, options, threads);
     } catch (const ModelError& e) {
@@ -101,15 +101,26 @@ std::vector<CustomerPrediction> predict_summary_table(const SummaryTable& table,
       throw ModelError(table.source + ": " + e.what());
     }
   }
-  if (!(options.horizon_days > 0.0) || !std::isfinite(options.horizon_days)) {
+  // Purchase quantities only, as predict_value computes them: P(alive) of all rows at once
+  // (PurchaseModel::p_alive_of), times E[X | alive] over the horizon or, with
+  // options.lifetime, DERT.
+  const double days = unit_days(unit);
+  const double delta = options.lifetime ? continuous_discount_rate(options, days) : 0.0;
+  const double horizon = options.horizon_days / days;
+  if (!options.lifetime && !(horizon > 0.0 && std::isfinite(horizon))) {
     throw UsageError("horizon must be positive and finite");
   }
-  const double horizon = options.horizon_days / unit_days(unit);
+  std::vector<PurchaseHistory> histories(n);
+  for (std::size_t i = 0; i < n; ++i) histories[i] = {table.x[i], table.t_x[i], table.T[i]};
+  const std::vector<double> alive = purchase.p_alive_of(histories, threads);
   std::vector<CustomerPrediction> predictions(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const PurchaseHistory history{inputs[i].x, inputs[i].t_x, inputs[i].T};
-    predictions[i].p_alive = purchase.p_alive(history);
-    predictions[i].expected_purchases = purchase.expected_purchases(history, horizon);
+    const PurchaseHistory& h = histories[i];
+    const double if_alive =
+        options.lifetime ? purchase.discounted_expected_purchases_if_alive(h.x, h.T, delta)
+                         : purchase.expected_purchases_if_alive(h.x, h.T, horizon);
+    predictions[i].p_alive = alive[i];
+    predictions[i].expected_purchases = alive[i] * if_alive;
     if (!std::isfinite(predictions[i].p_alive) || !std::isfinite(predictions[i].expected_purchases)) {
       throw ModelError(line_of(table, i) + ": non-finite prediction");
     }

@@ -11,7 +11,8 @@
 namespace clvkit {
 namespace {
 
-// One record as (name, text) pairs: numbers already formatted, strings JSON-quoted.
+// One record as (name, text) pairs: numbers already formatted, the id quoted as the format
+// quotes text.
 using Fields = std::vector<std::pair<std::string_view, std::string>>;
 
 std::string number(double value, std::string_view field, const std::string& row) {
@@ -20,21 +21,32 @@ std::string number(double value, std::string_view field, const std::string& row)
   return out;
 }
 
-std::string json_string(std::string_view value) {
+// A JSON string literal, or a CSV field (RFC 4180 quotes when it holds a delimiter, a quote or a
+// line break).
+std::string quoted_text(std::string_view value, RecordFormat format) {
   std::string out;
-  append_json_string(out, value);
-  return out;
+  if (format != RecordFormat::csv) {
+    append_json_string(out, value);
+    return out;
+  }
+  if (value.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(value);
+  out = "\"";
+  for (const char c : value) {
+    out += c;
+    if (c == '"') out += '"';
+  }
+  return out + "\"";
 }
 
 Fields record_fields(const SummaryTable& table, const CustomerPrediction& p, std::size_t i,
-                     bool with_value) {
+                     bool with_value, RecordFormat format) {
   const std::string row =
       table.ids.empty() ? "line " + std::to_string(table.lines[i]) : table.ids[i];
   Fields fields;
   if (table.ids.empty()) {
     fields.emplace_back("line", std::to_string(table.lines[i]));
   } else {
-    fields.emplace_back("customer_id", json_string(table.ids[i]));
+    fields.emplace_back("customer_id", quoted_text(table.ids[i], format));
   }
   fields.emplace_back("frequency", number(table.x[i], "frequency", row));
   fields.emplace_back("recency", number(table.t_x[i], "recency", row));
@@ -55,19 +67,6 @@ Fields record_fields(const SummaryTable& table, const CustomerPrediction& p, std
     fields.emplace_back("churn_priority", std::to_string(p.churn_priority));
   }
   return fields;
-}
-
-// A CSV field from its JSON text: strings lose their JSON quoting and get CSV quoting when needed.
-std::string csv_field(const std::string& json_text) {
-  if (json_text.empty() || json_text.front() != '"') return json_text;
-  const std::string value = nlohmann::json::parse(json_text).get<std::string>();
-  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
-  std::string out = "\"";
-  for (const char c : value) {
-    out += c;
-    if (c == '"') out += '"';
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -112,7 +111,7 @@ void write_summary_table_predictions(const std::string& path, RecordFormat forma
     out.write(",\n\"customers\":[");
   }
   for (std::size_t i = 0; i < predictions.size(); ++i) {
-    const Fields fields = record_fields(table, predictions[i], i, with_value);
+    const Fields fields = record_fields(table, predictions[i], i, with_value, format);
     std::string line;
     if (format == RecordFormat::csv) {
       if (i == 0) {
@@ -124,7 +123,7 @@ void write_summary_table_predictions(const std::string& path, RecordFormat forma
       }
       for (std::size_t f = 0; f < fields.size(); ++f) {
         if (f > 0) line += ',';
-        line += csv_field(fields[f].second);
+        line += fields[f].second;
       }
     } else {
       if (format == RecordFormat::json) line += i == 0 ? "\n" : ",\n";

@@ -176,13 +176,12 @@ SummaryTable read_summary_table(std::istream& in, const std::string& source,
   const std::array<std::size_t, kFields> position = locate(reader, options, table.columns, source);
   const std::size_t fields = reader.size();
 
-  const auto row_problem = [&](std::int64_t line) -> std::optional<RowProblem> {
+  const auto row_problem = [&]() -> std::optional<RowProblem> {
     if (reader.size() != fields) {
       return RowProblem{SummaryRejectReason::wrong_field_count, std::min(reader.size(), fields) + 1,
                         "expected " + std::to_string(fields) + " fields as in the header, found " +
                             std::to_string(reader.size())};
     }
-    (void)line;
     std::array<double, kFields> value{};
     for (std::size_t field = kFrequency; field < kFields; ++field) {
       if (position[field] == std::string_view::npos) continue;
@@ -237,7 +236,7 @@ SummaryTable read_summary_table(std::istream& in, const std::string& source,
   while (reader.next()) {
     ++table.rows_read;
     const std::int64_t line = reader.line();
-    const std::optional<RowProblem> problem = row_problem(line);
+    const std::optional<RowProblem> problem = row_problem();
     if (!problem) {
       ++table.rows_used;
       table.lines.push_back(line);

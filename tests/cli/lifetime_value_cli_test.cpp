@@ -68,3 +68,34 @@ TEST_CASE("a lifetime horizon is refused where a finite horizon is simulated or 
   CHECK(result.err.find("positive discount rate") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("o.json")));
 }
+
+TEST_CASE("predict --summary with a lifetime horizon gives DERT also without a spend model",
+          "[cli][dert][summary-table]") {
+  // A model file with only Pareto/NBD (lifetimes' CDNOW estimates, weeks): the lifetime DERT of
+  // every row is its P(alive) times FHL 2005's closed form, not the 12-month expectation.
+  TempDir dir;
+  json model = {{"format", "clvkit-model"}, {"format_version", 1},
+                {"calibration", json::object()}, {"time_unit", "week"}};
+  model["pnbd"]["parameters"] = {{"r", {{"value", 0.5532815861528053}}},
+                                 {"alpha", {{"value", 10.577753122778805}}},
+                                 {"s", {{"value", 0.6061714462872277}}},
+                                 {"beta", {{"value", 11.666906530603386}}}};
+  clvkit::test::write_text(dir.file("m.json"), model.dump());
+  const std::string common = "predict --summary tests/data/reference/cdnow_customers_summary.csv "
+                             "--model " + dir.file("m.json") + " -o ";
+  REQUIRE(run_cli(common + dir.file("year.json"), dir).exit_code == 0);
+  const auto result = run_cli(common + dir.file("life.json") + " --horizon lifetime", dir);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  const json year = json::parse(read_text(dir.file("year.json")));
+  const json life = json::parse(read_text(dir.file("life.json")));
+  CHECK(life["metadata"]["value"]["horizon"] == "lifetime");
+  REQUIRE(life["customers"].size() == year["customers"].size());
+  for (std::size_t i = 0; i < life["customers"].size(); ++i) {
+    const json& l = life["customers"][i];
+    const json& y = year["customers"][i];
+    CHECK(l["p_alive"] == y["p_alive"]);
+    // The whole lifetime at 10% a year holds more than the first year (s < 1: lifetimes last).
+    CHECK(l["expected_purchases"].get<double>() > 1.5 * y["expected_purchases"].get<double>());
+  }
+}
