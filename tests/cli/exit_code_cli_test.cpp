@@ -50,6 +50,10 @@ TEST_CASE("bad options and values exit 1 with clvkit's prefix and write nothing"
   // Values out of range that used to be taken silently, and directories given as files.
   CHECK(run_cli("run data/cdnow.csv --bins 0 -o " + out, dir).exit_code == 1);
   CHECK(run_cli("simulate --seed -1 -o " + out, dir).exit_code == 1);
+  CHECK(run_cli("simulate --model bgbb --purchase-parameters zeta=2 -o " + out, dir).exit_code == 1);
+  CHECK(run_cli("simulate --model bgbb --purchase-parameters alpha -o " + out, dir).exit_code == 1);
+  CHECK(run_cli("simulate --model bgbb --purchase-parameters alpha=-1 -o " + out, dir).exit_code ==
+        1);
   CHECK(run_cli("segments data/cdnow.csv --forecast --seed -1", dir).exit_code == 1);
   auto directory = run_cli("predict data/cdnow.csv --model " + dir.path().string() + " -o " + out, dir);
   CHECK(directory.exit_code == 4);

@@ -70,6 +70,41 @@ void check_at_least_one(std::int64_t value, const char* option) {
   }
 }
 
+// --purchase-parameters "name=value,...": each name one of `family`'s parameters, each value
+// positive and finite, set in `given` (added when absent).
+void apply_named_parameters(std::string_view text, const PurchaseModelFamily& family,
+                            std::vector<std::pair<std::string, double>>& given) {
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    const std::size_t equals = item.find('=');
+    const auto bad = [&] {
+      throw UsageError("simulate: --purchase-parameters: expected name=value pairs separated by "
+                       "commas (e.g. alpha=1.2,beta=0.75), got '" + std::string(item) + "'");
+    };
+    if (equals == std::string_view::npos) bad();
+    const std::string name(item.substr(0, equals));
+    const std::string_view number = item.substr(equals + 1);
+    double value = 0.0;
+    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+    if (ec != std::errc() || end != number.data() + number.size()) bad();
+    if (std::find(family.parameter_names.begin(), family.parameter_names.end(), name) ==
+        family.parameter_names.end()) {
+      throw UsageError("simulate: --purchase-parameters: " + std::string(family.label) +
+                       " has no parameter '" + name + "'");
+    }
+    check_parameter(value, ("--purchase-parameters " + name).c_str());
+    const auto found = std::find_if(given.begin(), given.end(),
+                                    [&name](const auto& g) { return g.first == name; });
+    if (found != given.end()) {
+      found->second = value;
+    } else {
+      given.emplace_back(name, value);
+    }
+  }
+}
+
 // Validates with the option names the user typed, then builds the library's options.
 SimulationOptions simulation_options(const SimulateOptions& cli) {
   check_parameter(cli.bgnbd[0], "--r");
@@ -109,40 +144,11 @@ SimulationOptions simulation_options(const SimulateOptions& cli) {
     given = {{"r", cli.bgnbd[0]}, {"alpha", cli.bgnbd[1]}, {"a", cli.bgnbd[2]},
              {"b", cli.bgnbd[3]}, {"s", cli.s},         {"beta", cli.beta}};
   }
-  const auto find = [&given](std::string_view name) {
-    return std::find_if(given.begin(), given.end(), [name](const auto& g) { return g.first == name; });
-  };
-  std::string_view rest = cli.purchase_parameters;
-  while (!rest.empty()) {
-    const std::size_t comma = rest.find(',');
-    const std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
-    const std::size_t equals = item.find('=');
-    double value = 0.0;
-    const std::string name(item.substr(0, equals));
-    const auto bad = [&] {
-      throw UsageError("simulate: --purchase-parameters: expected name=value pairs separated by "
-                       "commas (e.g. alpha=1.2,beta=0.75), got '" + std::string(item) + "'");
-    };
-    if (equals == std::string_view::npos) bad();
-    const std::string_view number = item.substr(equals + 1);
-    const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-    if (ec != std::errc() || end != number.data() + number.size()) bad();
-    if (std::find(family.parameter_names.begin(), family.parameter_names.end(), name) ==
-        family.parameter_names.end()) {
-      throw UsageError("simulate: --purchase-parameters: " + std::string(family.label) +
-                       " has no parameter '" + name + "'");
-    }
-    check_parameter(value, ("--purchase-parameters " + name).c_str());
-    if (const auto found = find(name); found != given.end()) {
-      found->second = value;
-    } else {
-      given.emplace_back(name, value);
-    }
-  }
+  apply_named_parameters(cli.purchase_parameters, family, given);
   std::vector<double> parameters;
   for (const std::string_view name : family.parameter_names) {
-    const auto found = find(name);
+    const auto found = std::find_if(given.begin(), given.end(),
+                                    [name](const auto& g) { return g.first == name; });
     if (found == given.end()) {
       throw UsageError("simulate: --model " + cli.model + " has a parameter '" + std::string(name) +
                        "' that no option sets");
