@@ -19,7 +19,9 @@
 //   truth   the true parameters, held fixed: checks the process (and the day bucketing of the
 //           simulated log) without any estimation;
 //   plugin  the refitted parameters, held fixed: the interval without parameter uncertainty;
-//   refit   the refitted parameters with their uncertainty (what the library does);
+//   refit   the refitted parameters with their uncertainty, each group's draws centred on its
+//           point forecast (what the library does);
+//   refit-uncentred  as refit, the draws as simulated (the library before the centring);
 //   truth+1d  as truth with T one day longer and t_x half a day later (the continuous-time
 //           exposure of the simulated customers; ingest's T counts whole days from the first).
 //
@@ -182,9 +184,10 @@ BaseResult run_base(const std::string& key, const std::vector<double>& truth, st
         if (c.x > 0) c.t_x += 0.5 / days;
       }
       forecast_customers = &shifted;
-    } else if (mode == "refit") {
+    } else if (mode == "refit" || mode == "refit-uncentred") {
       options.purchase_log_covariance = fitted.purchase.summary.log_parameter_covariance;
       options.spend_log_covariance = fitted.spend.summary.log_parameter_covariance;
+      options.centre = mode == "refit";
     }
     const ForecastResult f =
         forecast_groups(*forecast_customers, kSegments, *model, *fitted.spend.model, options);
@@ -349,6 +352,9 @@ int main(int argc, char** argv) {
                   all_segments.coverage().c_str(), all_segments.z_summary().c_str());
       for (const Tally& t : segments) std::printf(" %s |", t.coverage().c_str());
       std::printf("\n");
+      std::fprintf(stderr, "%s %s z by segment:", key.c_str(), opt.modes[m].c_str());
+      for (const Tally& t : segments) std::fprintf(stderr, " %s", t.z_summary().c_str());
+      std::fprintf(stderr, "\n");
       std::fflush(stdout);
     }
     if (std::find(opt.modes.begin(), opt.modes.end(), "truth") != opt.modes.end()) {

@@ -19,16 +19,10 @@
 #include "clvkit/models/spend_model.hpp"
 #include "clvkit/util/checks.hpp"
 #include "clvkit/util/format.hpp"
+#include "parameter_draws.hpp"
 
 namespace clvkit {
 namespace {
-
-// Beyond this many expected purchases of one customer in the horizon the walk over exponential
-// inter-purchase times (one variate per simulated purchase) would not finish in useful time.
-constexpr double kMaxExpectedPurchasesPerCustomer = 1.0e6;
-
-// Parameters per model that the parameter draws support.
-constexpr std::size_t kMaxParameters = 8;
 
 void check_options(const ForecastOptions& options, int n_groups) {
   require_positive_finite<UsageError>("forecast", "horizon", options.horizon);
@@ -73,166 +67,6 @@ void check_customer(const ForecastCustomer& c, std::size_t index, int n_groups) 
     throw_bad_customer(index, "has group " + std::to_string(c.group) + ", but n_groups is " +
                                   std::to_string(n_groups));
   }
-}
-
-// Beyond this many unusable parameter draws in a row (see draw_parameters) the covariance puts
-// nearly all of its mass where the model has no forecast.
-constexpr int kMaxParameterRedraws = 1000;
-
-// Lower Cholesky factor (row-major k x k) of a symmetric positive semidefinite covariance. The
-// fit's covariance V diag(1/lambda) V' is symmetric only up to rounding, so the two triangles are
-// averaged. A pivot that is zero up to rounding gives a zero column (a zero covariance is valid and
-// means fixed parameters); a clearly negative one is refused.
-std::vector<double> cholesky_semidefinite(const std::vector<double>& covariance, std::size_t k,
-                                          const char* name) {
-  if (covariance.size() != k * k) {
-    throw UsageError(std::string("forecast: ") + name + " has " +
-                     std::to_string(covariance.size()) + " values, but must be empty or " +
-                     std::to_string(k * k) + " (" + std::to_string(k) + "x" + std::to_string(k) +
-                     " row-major)");
-  }
-  double largest_variance = 0.0;
-  for (std::size_t i = 0; i < k; ++i) {
-    for (std::size_t j = 0; j < k; ++j) {
-      const double v = covariance[i * k + j];
-      if (!std::isfinite(v)) {
-        throw ModelError(std::string("forecast: ") + name + " has entry (" + std::to_string(i) +
-                         ", " + std::to_string(j) + ") = " + format_number(v) +
-                         ", but must be finite");
-      }
-    }
-    const double variance = covariance[i * k + i];
-    if (variance < 0.0) {
-      throw ModelError(std::string("forecast: ") + name + " has variance " +
-                       format_number(variance) + " at (" + std::to_string(i) + ", " +
-                       std::to_string(i) + "), but a covariance must be positive semidefinite");
-    }
-    largest_variance = std::max(largest_variance, variance);
-  }
-  const double tolerance = 1e-12 * largest_variance;
-  std::vector<double> lower(k * k, 0.0);
-  for (std::size_t j = 0; j < k; ++j) {
-    for (std::size_t i = j; i < k; ++i) {
-      const double c_ij = covariance[i * k + j];
-      const double c_ji = covariance[j * k + i];
-      if (std::abs(c_ij - c_ji) >
-          1e-8 * std::sqrt(covariance[i * k + i] * covariance[j * k + j]) + tolerance) {
-        throw ModelError(std::string("forecast: ") + name + " is not symmetric: (" +
-                         std::to_string(i) + ", " + std::to_string(j) +
-                         ") = " + format_number(c_ij) + " but (" + std::to_string(j) + ", " +
-                         std::to_string(i) + ") = " + format_number(c_ji));
-      }
-      double sum = 0.5 * (c_ij + c_ji);
-      for (std::size_t m = 0; m < j; ++m) sum -= lower[i * k + m] * lower[j * k + m];
-      if (i == j) {
-        if (sum < -1e-8 * largest_variance) {
-          throw ModelError(std::string("forecast: ") + name +
-                           " is not positive semidefinite (Cholesky pivot " + format_number(sum) +
-                           " at " + std::to_string(j) + ")");
-        }
-        if (sum <= tolerance) break;  // zero up to rounding: this column stays zero
-        lower[j * k + j] = std::sqrt(sum);
-      } else {
-        lower[i * k + j] = sum / lower[j * k + j];
-      }
-    }
-  }
-  return lower;
-}
-
-// theta_i exp((L z)_i) for i < k, with z standard normals drawn from `rng`. With L = 0 this is
-// theta exactly (exp(0) = 1).
-void perturb_log_scale(const std::vector<double>& lower, std::size_t k, SimulationRng& rng,
-                       double* theta) noexcept {
-  std::array<double, kMaxParameters> z{};
-  for (std::size_t j = 0; j < k; ++j) z[j] = sample_standard_normal(rng);
-  for (std::size_t i = 0; i < k; ++i) {
-    double shift = 0.0;
-    for (std::size_t j = 0; j <= i; ++j) shift += lower[i * k + j] * z[j];
-    theta[i] *= std::exp(shift);
-  }
-}
-
-bool all_positive_finite(const std::vector<double>& theta) noexcept {
-  for (const double v : theta) {
-    if (!is_positive_finite(v)) return false;
-  }
-  return true;
-}
-
-// The population parameters of every draw (natural parameters of each model), from the stream of
-// draw d only (see the header). Both empty when neither covariance is given: the fixed-parameter
-// path. A draw is redrawn from the same stream (a truncated normal) while a parameter is not
-// positive and finite (exp overflowed or underflowed: a fit whose likelihood is nearly flat along
-// a ridge, such as BG/NBD's a and b scaled together, can have log-variances in the thousands),
-// while the spend model has no mean, or while the purchase model's rate bound times the horizon
-// exceeds max(1e6, its value at the fit) (the simulation would not finish).
-struct DrawTables {
-  std::vector<std::vector<double>> purchase;
-  std::vector<std::vector<double>> spend;
-};
-
-DrawTables draw_parameters(const PurchaseModel& purchase_model, const SpendModel& spend_model,
-                           const std::vector<PurchaseHistory>& histories,
-                           const ForecastOptions& options) {
-  const bool uncertain_purchase = !options.purchase_log_covariance.empty();
-  const bool uncertain_spend = !options.spend_log_covariance.empty();
-  if (!uncertain_purchase && !uncertain_spend) return {};
-  const std::vector<double> purchase_fit = purchase_model.parameters();
-  const std::vector<double> spend_fit = spend_model.parameters();
-  const std::size_t k_purchase = purchase_fit.size();
-  const std::size_t k_spend = spend_fit.size();
-  if (k_purchase > kMaxParameters || k_spend > kMaxParameters) {
-    throw ModelError("forecast: a model with more than " + std::to_string(kMaxParameters) +
-                     " parameters cannot draw parameters");
-  }
-  std::vector<double> purchase_lower;
-  std::vector<double> spend_lower;
-  if (uncertain_purchase) {
-    purchase_lower = cholesky_semidefinite(options.purchase_log_covariance, k_purchase,
-                                           "purchase_log_covariance");
-  }
-  if (uncertain_spend) {
-    spend_lower =
-        cholesky_semidefinite(options.spend_log_covariance, k_spend, "spend_log_covariance");
-  }
-  double x_max = 0.0;
-  double T_min = histories.empty() ? 0.0 : histories.front().T;
-  for (const PurchaseHistory& h : histories) {
-    x_max = std::max(x_max, h.x);
-    T_min = std::min(T_min, h.T);
-  }
-  const double max_rate_bound =
-      std::max(kMaxExpectedPurchasesPerCustomer,
-               purchase_model.purchase_rate_bound(purchase_fit, x_max, T_min) * options.horizon);
-  DrawTables tables;
-  tables.purchase.resize(static_cast<std::size_t>(options.draws));
-  tables.spend.resize(static_cast<std::size_t>(options.draws));
-  for (int d = 0; d < options.draws; ++d) {
-    SimulationRng rng = SimulationRng::for_customer(options.seed ^ kForecastParameterStream,
-                                                    static_cast<std::uint64_t>(d));
-    std::vector<double>& theta = tables.purchase[static_cast<std::size_t>(d)];
-    std::vector<double>& spend = tables.spend[static_cast<std::size_t>(d)];
-    for (int tries = 0;; ++tries) {
-      if (tries == kMaxParameterRedraws) {
-        throw ModelError("forecast: draw " + std::to_string(d) + " found no usable parameters in " +
-                         std::to_string(kMaxParameterRedraws) +
-                         " draws from the covariances (a parameter not positive and finite, "
-                         "no mean spend or an unbounded purchase rate every time); the parameter "
-                         "uncertainty is too large for a forecast");
-      }
-      theta = purchase_fit;
-      spend = spend_fit;
-      if (uncertain_purchase) perturb_log_scale(purchase_lower, k_purchase, rng, theta.data());
-      if (uncertain_spend) perturb_log_scale(spend_lower, k_spend, rng, spend.data());
-      if (all_positive_finite(theta) && all_positive_finite(spend) && spend_model.has_mean(spend) &&
-          purchase_model.purchase_rate_bound(theta, x_max, T_min) * options.horizon <=
-              max_rate_bound) {
-        break;
-      }
-    }
-  }
-  return tables;
 }
 
 // Per-draw, per-group sums of purchases and of revenue, each laid out [group][draw] so that one
@@ -562,6 +396,19 @@ double quantile_type7(const std::vector<double>& sorted, double prob) {
   return sorted[lo] + (h - static_cast<double>(lo)) * (sorted[lo + 1] - sorted[lo]);
 }
 
+// Moves the draws of one group by (point - their mean), rounded to a whole number when `whole`
+// (purchases: the interval's ends stay counts a group can make), each floored at 0 (see
+// "Centring" in forecast.hpp).
+void centre_on_point_forecast(double* values, std::size_t draws, double point,
+                              bool whole) noexcept {
+  double sum = 0.0;
+  for (std::size_t k = 0; k < draws; ++k) sum += values[k];
+  double shift = point - sum / static_cast<double>(draws);
+  if (whole) shift = std::round(shift);
+  if (shift == 0.0) return;
+  for (std::size_t k = 0; k < draws; ++k) values[k] = std::max(0.0, values[k] + shift);
+}
+
 Interval summarise(const double* draws, std::size_t n, std::vector<double>& scratch) {
   scratch.assign(draws, draws + n);
   double sum = 0.0;
@@ -598,7 +445,7 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
     group[i] = c.group;
     const double expected_purchases =
         purchase_model.expected_purchases(histories[i], options.horizon);
-    if (!(expected_purchases >= 0.0) || !(expected_purchases <= kMaxExpectedPurchasesPerCustomer)) {
+    if (!(expected_purchases >= 0.0) || !(expected_purchases <= kMaxForecastPurchasesPerCustomer)) {
       throw_bad_customer(i, "(x = " + format_number(c.x) + ", t_x = " + format_number(c.t_x) +
                                 ", T = " + format_number(c.T) + ") expects " +
                                 format_number(expected_purchases) +
@@ -668,6 +515,14 @@ ForecastResult forecast_groups(const std::vector<ForecastCustomer>& customers, i
   const Model model{*futures,      *spend,           group,          options.margin,
                     options.draws, aggregated_group, simulator_index};
   simulate_all(model, customers.size(), options.seed, options.threads, sums, options.progress);
+  if (tables.parameters_vary && options.centre) {
+    for (std::size_t g = 0; g < result.groups.size(); ++g) {
+      centre_on_point_forecast(sums.purchases() + g * draws, draws,
+                               result.groups[g].expected_purchases_analytic, true);
+      centre_on_point_forecast(sums.revenue() + g * draws, draws,
+                               result.groups[g].expected_revenue_analytic, false);
+    }
+  }
 
   // The total of each draw is the sum of its groups in group order.
   std::vector<double> total_purchases(draws, 0.0);

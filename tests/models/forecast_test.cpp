@@ -569,6 +569,56 @@ TEST_CASE("Forecast redraws unusable parameter draws", "[forecast][property]") {
   CHECK(std::isfinite(flat.total.revenue.sd));
 }
 
+TEST_CASE("Forecast with parameter draws centres each group on its point forecast",
+          "[forecast][property]") {
+  // a and b on a wide ridge (log-SD 1, correlation 0.95): the forecast is not linear along it,
+  // so the draws' mean moves away from the point forecast by many Monte Carlo standard errors;
+  // centred, each group's purchases lie within 0.5 (a whole-number shift) and its revenue
+  // exactly on it, with the spread unchanged.
+  constexpr int kGroups = 3;
+  const auto customers = mixed_customers(3000, kGroups);
+  const std::vector<double> ridge = {0.0, 0.0, 0.0,  0.0,   //
+                                     0.0, 0.0, 0.0,  0.0,   //
+                                     0.0, 0.0, 1.0,  0.95,  //
+                                     0.0, 0.0, 0.95, 1.0};
+  ForecastOptions options = with_covariance(options_with(39.0, 4000, 9, 2), ridge, {});
+  options.centre = false;
+  const auto uncentred = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                                 GammaGammaModel(kGammaGamma), options);
+  options.centre = true;
+  const auto centred = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                               GammaGammaModel(kGammaGamma), options);
+  for (std::size_t g = 0; g < kGroups; ++g) {
+    CAPTURE(g);
+    const GroupForecast& before = uncentred.groups[g];
+    const GroupForecast& after = centred.groups[g];
+    const double standard_error = before.purchases.sd / std::sqrt(4000.0);
+    CAPTURE(before.purchases.mean, after.purchases.mean, before.expected_purchases_analytic);
+    CHECK(std::abs(before.purchases.mean - before.expected_purchases_analytic) >
+          kSigmas * standard_error);
+    CHECK(std::abs(after.purchases.mean - after.expected_purchases_analytic) <= 0.5);
+    CHECK(after.revenue.mean == Approx(after.expected_revenue_analytic).epsilon(1e-12));
+    CHECK(after.purchases.sd == Approx(before.purchases.sd).epsilon(1e-12));
+    CHECK(after.purchases.high - after.purchases.low ==
+          Approx(before.purchases.high - before.purchases.low).epsilon(1e-12));
+    // A whole-number shift: the interval's ends keep their fractional parts.
+    CHECK(std::abs(std::remainder(after.purchases.low - before.purchases.low, 1.0)) < 1e-9);
+  }
+  // The total is the sum of the centred groups.
+  CHECK(std::abs(centred.total.purchases.mean - centred.total.expected_purchases_analytic) <=
+        0.5 * kGroups);
+
+  // Without parameter draws there is nothing to centre: the flag changes no bit.
+  ForecastOptions fixed = options_with(39.0, 300, 9);
+  fixed.centre = false;
+  const auto fixed_uncentred = clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                                       GammaGammaModel(kGammaGamma), fixed);
+  fixed.centre = true;
+  CHECK(same_bits(fixed_uncentred,
+                  clvkit::forecast_groups(customers, kGroups, BgNbdModel(kBgNbd),
+                                          GammaGammaModel(kGammaGamma), fixed)));
+}
+
 TEST_CASE("Forecast draws are the same whether the per-draw logarithms are tabled or not",
           "[forecast][property]") {
   // The parameter-uncertainty path tabulates log(alpha_k + v), log1p(h / (alpha_k + v)) and
