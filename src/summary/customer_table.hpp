@@ -220,6 +220,22 @@ class CustomerTable {
     }
   }
 
+  /// Adds `later`, another table's accumulation of the same customer over a later stretch of
+  /// the log (ingest_snapshots): every purchase day of `later` comes after every purchase day
+  /// and return of this customer's, so the distinct days, totals and first-day spend add. Keeps
+  /// first, last and the count only (no day list, no pending returns): what summaries need.
+  void append_later(std::uint32_t index, const Accumulator& later) {
+    Accumulator& customer = customers_[index];
+    add_or_throw(customer.total, later.total);
+    if (later.days_count == 0) return;
+    if (customer.days_count == 0) {
+      customer.first = later.first;
+      customer.first_day_spend = later.first_day_spend;
+    }
+    customer.last = later.last;
+    customer.days_count += later.days_count;
+  }
+
   /// Under DayTracking::ordered: true when the customer's day count is unknown (see DayTracking).
   bool needs_recount(std::uint32_t index) const noexcept {
     const std::size_t word = index / 64;

@@ -31,6 +31,7 @@ using detail::DayTracking;
 using detail::kCustomerBlock;
 using detail::kNone;
 using detail::kUnitsPerCurrency;
+using detail::fill_summaries;
 using detail::output_order;
 
 // Whether the first rows look like a log whose customers' days come in order: no customer's day
@@ -101,7 +102,10 @@ std::size_t customer_count(const std::vector<CustomerTable>& tables) {
   return count;
 }
 
-// The summaries of the customers `order` names, as of `as_of`, in blocks filled in parallel.
+}  // namespace
+
+namespace detail {
+
 void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<CustomerRef>& order,
                     Day as_of, std::vector<CustomerSummary>& customers, int threads) {
   constexpr std::size_t kBlock = kCustomerBlock;
@@ -142,7 +146,7 @@ void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<
   });
 }
 
-}  // namespace
+}  // namespace detail
 
 const char* reject_reason_key(RejectReason reason) noexcept {
   switch (reason) {

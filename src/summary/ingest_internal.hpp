@@ -38,6 +38,14 @@ struct SplitHistory {
   std::int64_t after_only_rows = 0;
 };
 
+struct CustomerRef;
+class CustomerTable;
+
+/// The summaries of the customers `order` names (output_order of `tables`), as of `as_of`, in
+/// blocks filled on up to `threads` threads.
+void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<CustomerRef>& order,
+                    Day as_of, std::vector<CustomerSummary>& customers, int threads);
+
 /// Reads a CSV log as ingest_transactions does (same format, checks, errors and row policies)
 /// and splits every customer's history after day `split`. Unlike ingest_transactions it does
 /// not throw when no customer has a purchase day on or before `split` (before.customers is

@@ -321,7 +321,8 @@ class RowChecker {
       std::vector<ParsedRow>& rows = out_.rows[partition];
       rows.push_back(
           ParsedRow{hash, amount.units, amount.units, static_cast<std::uint32_t>(id.data() - base_),
-                    static_cast<std::uint32_t>(id.size()), day, day, 1, amount.negative});
+                    static_cast<std::uint32_t>(id.size()), day, day, 1, amount.negative,
+                    amount.zero});
       if (!amount.negative && rules_.merge_runs) {
         open_rows_ = &rows;
         open_index_ = rows.size() - 1;

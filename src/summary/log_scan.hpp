@@ -103,6 +103,7 @@ struct ParsedRow {
   Day last;            ///< the run's last day (= first for one row)
   std::uint32_t days;  ///< distinct days in the run (1 for one row)
   bool is_return;      ///< a negative amount under returns=net (always one row)
+  bool is_zero;        ///< a zero amount under zero-amounts=keep (always one row)
 };
 
 /// The partition of a row: from the low half of its hash, so that a partition's own table,
