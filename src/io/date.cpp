@@ -150,6 +150,13 @@ Day last_complete_period_end(Day day, Period period) noexcept {
   return period_start(day + 1, period) != start ? day : start - 1;
 }
 
+Day period_end(Day day, Period period) noexcept {
+  // The first day of the next period is within the longest period's length of this one's start.
+  constexpr Day kLongest[] = {7, 31, 92, 366};
+  const Day start = period_start(day, period);
+  return period_start(start + kLongest[static_cast<int>(period)], period) - 1;
+}
+
 char* format_day_to(char* out, Day day_number) noexcept {
   const auto [year, month, day] = civil_from_days(day_number);
   if (year < 0 || year > 9999) {

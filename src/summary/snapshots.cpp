@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -25,61 +26,67 @@ namespace {
 using detail::CustomerTable;
 using detail::kNone;
 
-// What one stretch of the log (the rows after one snapshot day, up to and including the next)
-// adds: its customers' accumulations, one table per partition, and its rows.
-struct Stretch {
-  std::vector<CustomerTable> tables;
+// Row counts of one stretch of the log.
+struct StretchCounts {
   std::int64_t rows_used = 0;
   std::int64_t returns_netted = 0;
   std::int64_t zero_amount_rows = 0;
   std::int64_t negative_dropped = 0;  ///< rows dropped under returns=drop
   std::int64_t zero_dropped = 0;      ///< rows dropped under zero-amounts=drop
-  Day first_day = std::numeric_limits<Day>::max();
+  Day first_day = std::numeric_limits<Day>::max();  ///< of the used rows
   Day last_day = std::numeric_limits<Day>::min();
+
+  void add(const StretchCounts& other) noexcept {
+    rows_used += other.rows_used;
+    returns_netted += other.returns_netted;
+    zero_amount_rows += other.zero_amount_rows;
+    negative_dropped += other.negative_dropped;
+    zero_dropped += other.zero_dropped;
+    first_day = std::min(first_day, other.first_day);
+    last_day = std::max(last_day, other.last_day);
+  }
 };
 
-// Per-partition counters of one stretch, merged into the Stretch after the pass (partitions are
-// applied on different threads at the same time).
-struct StretchCounts {
-  std::int64_t rows_used = 0;
-  std::int64_t returns_netted = 0;
-  std::int64_t zero_amount_rows = 0;
-  std::int64_t negative_dropped = 0;
-  std::int64_t zero_dropped = 0;
-  Day first_day = std::numeric_limits<Day>::max();
-  Day last_day = std::numeric_limits<Day>::min();
+// One stretch of the log in one partition: its customers' accumulations and its rows.
+struct StretchPart {
+  CustomerTable table;
+  StretchCounts counts;
 };
 
-// The snapshot days as ingest would cut them: under a period, the end of the last period
-// complete on each day. Throws UsageError unless ascending and distinct as given.
-std::vector<Day> cut_days(std::span<const Day> as_of, const IngestOptions& options) {
-  if (as_of.empty()) throw UsageError("snapshots: no as-of day given");
-  for (std::size_t k = 1; k < as_of.size(); ++k) {
-    if (as_of[k] <= as_of[k - 1]) {
-      throw UsageError("snapshots: the as-of days must be ascending and distinct, but " +
-                       format_day(as_of[k]) + " follows " + format_day(as_of[k - 1]));
-    }
+// A partition's stretches by key (see StretchKeys), each made when its first row arrives.
+using PartitionStretches = std::map<Day, StretchPart>;
+
+// Which stretch a used row belongs to, as an ascending key: under `every` the first day of the
+// row's period, otherwise the index of the first cut on or after the row's day.
+struct StretchKeys {
+  std::optional<Period> every;
+  std::vector<Day> cuts;
+
+  Day key(Day day) const noexcept {
+    if (every) return period_start(day, *every);
+    return static_cast<Day>(std::lower_bound(cuts.begin(), cuts.end(), day) - cuts.begin());
   }
-  std::vector<Day> cuts(as_of.begin(), as_of.end());
-  if (options.period) {
-    for (Day& cut : cuts) cut = last_complete_period_end(cut, *options.period);
+  // The largest key in the snapshot number k, whose (cut) day is `day`.
+  Day last_key(std::size_t k, Day day) const noexcept {
+    return every ? day : static_cast<Day>(k);
   }
-  return cuts;
+};
+
+// The snapshot day as ingest cuts it: under a period, the end of the last complete period.
+Day cut_day(Day day, const IngestOptions& options) noexcept {
+  return options.period ? last_complete_period_end(day, *options.period) : day;
 }
 
-// The stretch a used row of day `day` belongs to: the first cut on or after it.
-std::size_t stretch_of(const std::vector<Day>& cuts, Day day) noexcept {
-  return static_cast<std::size_t>(std::lower_bound(cuts.begin(), cuts.end(), day) - cuts.begin());
-}
-
-// One pass over the log into the stretches. The drop policies are applied here rather than by
-// the scan, so that each dropped row is counted in its stretch: the scan keeps such rows (net,
-// keep) and this drops them.
-std::vector<Stretch> read_stretches(const detail::LogInput& input, const std::string& source,
-                                    const IngestOptions& options, const std::vector<Day>& cuts,
-                                    IngestStats& stats, detail::LogScan& scan) {
+// One pass over the log into the stretches, one map per partition. The drop policies are
+// applied here rather than by the scan, so that each dropped row is counted in its stretch: the
+// scan keeps such rows (net, keep) and this drops them.
+std::vector<PartitionStretches> read_stretches(const detail::LogInput& input,
+                                               const std::string& source,
+                                               const IngestOptions& options,
+                                               const StretchKeys& keys, std::optional<Day> last,
+                                               IngestStats& stats, detail::LogScan& scan) {
   IngestOptions scan_options = options;
-  scan_options.as_of = cuts.back();
+  scan_options.as_of = last;
   if (scan_options.returns == ReturnsPolicy::drop) scan_options.returns = ReturnsPolicy::net;
   if (scan_options.zero_amounts == ZeroAmountPolicy::drop) {
     scan_options.zero_amounts = ZeroAmountPolicy::keep;
@@ -88,16 +95,20 @@ std::vector<Stretch> read_stretches(const detail::LogInput& input, const std::st
   const bool drop_zeros = options.zero_amounts == ZeroAmountPolicy::drop;
   const int threads = std::max(options.threads, 1);
   const auto partitions = static_cast<std::size_t>(threads);
-  std::vector<Stretch> stretches(cuts.size());
-  for (Stretch& stretch : stretches) stretch.tables.resize(partitions);
-  std::vector<std::vector<StretchCounts>> counts(partitions,
-                                                 std::vector<StretchCounts>(cuts.size()));
+  std::vector<PartitionStretches> stretches(partitions);
   scan = detail::scan_log(
       input, source, scan_options, threads, partitions, detail::ChooseRuns{}, stats,
       [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
+        PartitionStretches& mine = stretches[partition];
+        StretchPart* part = nullptr;
+        Day part_key = 0;
         for (const detail::ParsedRow& row : rows) {
-          const std::size_t k = stretch_of(cuts, row.first);
-          StretchCounts& count = counts[partition][k];
+          const Day key = keys.key(row.first);
+          if (part == nullptr || key != part_key) {
+            part = &mine[key];
+            part_key = key;
+          }
+          StretchCounts& count = part->counts;
           if (row.is_return && drop_returns) {
             ++count.negative_dropped;
             continue;
@@ -111,7 +122,7 @@ std::vector<Stretch> read_stretches(const detail::LogInput& input, const std::st
           count.zero_amount_rows += row.is_zero ? 1 : 0;
           count.first_day = std::min(count.first_day, row.first);
           count.last_day = std::max(count.last_day, row.first);
-          CustomerTable& table = stretches[k].tables[partition];
+          CustomerTable& table = part->table;
           const std::uint32_t index =
               table.find_or_insert({block + row.id_offset, row.id_length}, row.hash);
           if (row.is_return) {
@@ -121,88 +132,94 @@ std::vector<Stretch> read_stretches(const detail::LogInput& input, const std::st
           }
         }
       });
-  for (std::size_t k = 0; k < cuts.size(); ++k) {
-    Stretch& stretch = stretches[k];
-    for (const std::vector<StretchCounts>& partition : counts) {
-      const StretchCounts& count = partition[k];
-      stretch.rows_used += count.rows_used;
-      stretch.returns_netted += count.returns_netted;
-      stretch.zero_amount_rows += count.zero_amount_rows;
-      stretch.negative_dropped += count.negative_dropped;
-      stretch.zero_dropped += count.zero_dropped;
-      stretch.first_day = std::min(stretch.first_day, count.first_day);
-      stretch.last_day = std::max(stretch.last_day, count.last_day);
-    }
-  }
   return stretches;
 }
 
-// Adds every customer of `stretch` to the running tables (partition by partition, in parallel)
-// and frees the stretch.
-void append_stretch(Stretch& stretch, std::vector<CustomerTable>& running, int threads) {
+// Adds every stretch with a key up to `last_key` to the running tables and the running counts
+// (partition by partition, in parallel), freeing each.
+void append_stretches(std::vector<PartitionStretches>& stretches, Day last_key,
+                      std::vector<CustomerTable>& running, StretchCounts& counts, int threads) {
+  std::vector<StretchCounts> added(running.size());
   parallel_for(threads, running.size(), [&](std::size_t p) {
-    const CustomerTable& later = stretch.tables[p];
+    PartitionStretches& mine = stretches[p];
     CustomerTable& table = running[p];
-    for (std::uint32_t i = 0; i < later.size(); ++i) {
-      const std::string_view id = later.id(later[i]);
-      table.append_later(table.find_or_insert(id, detail::hash_id(id)), later[i]);
+    while (!mine.empty() && mine.begin()->first <= last_key) {
+      const StretchPart& part = mine.begin()->second;
+      const CustomerTable& later = part.table;
+      for (std::uint32_t i = 0; i < later.size(); ++i) {
+        const std::string_view id = later.id(later[i]);
+        table.append_later(table.find_or_insert(id, detail::hash_id(id)), later[i]);
+      }
+      added[p].add(part.counts);
+      mine.erase(mine.begin());
     }
   });
-  std::vector<CustomerTable>().swap(stretch.tables);
+  for (const StretchCounts& count : added) counts.add(count);
 }
 
-// The row accounting of the snapshot through stretch k, from the pass's accounting (which
-// stops at the last cut) and the stretches.
-IngestStats snapshot_stats(const IngestStats& pass, const std::vector<Stretch>& stretches,
-                           std::size_t k) {
-  IngestStats stats = pass;
-  stats.rows_used = 0;
-  stats.returns_netted = 0;
-  stats.zero_amount_rows = 0;
-  stats.rejected[static_cast<int>(RejectReason::negative_amount)] = 0;
-  stats.rejected[static_cast<int>(RejectReason::zero_amount)] = 0;
-  for (std::size_t j = 0; j <= k; ++j) {
-    stats.rows_used += stretches[j].rows_used;
-    stats.returns_netted += stretches[j].returns_netted;
-    stats.zero_amount_rows += stretches[j].zero_amount_rows;
-    stats.rejected[static_cast<int>(RejectReason::negative_amount)] +=
-        stretches[j].negative_dropped;
-    stats.rejected[static_cast<int>(RejectReason::zero_amount)] += stretches[j].zero_dropped;
+// The first and last used day of the whole pass.
+StretchCounts pass_counts(const std::vector<PartitionStretches>& stretches) {
+  StretchCounts all;
+  for (const PartitionStretches& partition : stretches) {
+    for (const auto& [key, part] : partition) all.add(part.counts);
   }
+  return all;
+}
+
+// The row accounting of a snapshot, from the pass's accounting (which stops at the last day
+// read) and the counts of the stretches it holds.
+IngestStats snapshot_stats(const IngestStats& pass, const StretchCounts& counts) {
+  IngestStats stats = pass;
+  stats.rows_used = counts.rows_used;
+  stats.returns_netted = counts.returns_netted;
+  stats.zero_amount_rows = counts.zero_amount_rows;
+  stats.rejected[static_cast<int>(RejectReason::negative_amount)] = counts.negative_dropped;
+  stats.rejected[static_cast<int>(RejectReason::zero_amount)] = counts.zero_dropped;
   stats.rows_after_as_of = stats.rows_read - stats.rows_used - stats.rows_rejected();
   return stats;
 }
 
 void ingest_snapshots(const detail::LogInput& input, const std::string& source,
-                      const IngestOptions& options, std::span<const Day> as_of,
+                      const IngestOptions& options, const SnapshotSchedule& schedule,
                       const SnapshotConsumer& consumer) {
-  const std::vector<Day> cuts = cut_days(as_of, options);
+  StretchKeys keys{schedule.every, {}};
+  std::optional<Day> last;  // the last day read: the last snapshot's, when known before the pass
+  if (schedule.every) {
+    if (schedule.to) last = cut_day(*schedule.to, options);
+  } else {
+    for (const Day day : snapshot_days(schedule, 0, 0)) keys.cuts.push_back(cut_day(day, options));
+    last = keys.cuts.back();
+  }
   IngestStats pass;
   detail::LogScan scan;
-  std::vector<Stretch> stretches = read_stretches(input, source, options, cuts, pass, scan);
+  std::vector<PartitionStretches> stretches =
+      read_stretches(input, source, options, keys, last, pass, scan);
+  const StretchCounts all = pass_counts(stretches);
+  if (all.rows_used == 0) {
+    throw InputError(source + ": no customer has a purchase day: " + detail::describe_stats(pass));
+  }
+  const std::vector<Day> days = snapshot_days(schedule, all.first_day, all.last_day);
   const int threads = std::max(options.threads, 1);
   std::vector<CustomerTable> running(static_cast<std::size_t>(threads));
-  Day first_day = std::numeric_limits<Day>::max();
-  Day last_day = std::numeric_limits<Day>::min();
-  for (std::size_t k = 0; k < cuts.size(); ++k) {
-    first_day = std::min(first_day, stretches[k].first_day);
-    last_day = std::max(last_day, stretches[k].last_day);
-    append_stretch(stretches[k], running, threads);
+  StretchCounts counts;
+  for (std::size_t k = 0; k < days.size(); ++k) {
+    const Day cut = cut_day(days[k], options);
+    append_stretches(stretches, keys.last_key(k, cut), running, counts, threads);
     CustomerBase base;
     base.source = source;
     base.delimiter = scan.delimiter;
-    base.stats = snapshot_stats(pass, stretches, k);
+    base.stats = snapshot_stats(pass, counts);
     const std::vector<detail::CustomerRef> order = detail::output_order(running, threads);
     std::size_t customers = 0;
     for (const CustomerTable& table : running) customers += table.size();
     base.stats.customers_without_purchase = static_cast<std::int64_t>(customers - order.size());
     if (order.empty()) {
-      throw InputError(source + ": as of " + format_day(as_of[k]) +
+      throw InputError(source + ": as of " + format_day(days[k]) +
                        ": no customer has a purchase day yet");
     }
-    base.as_of = options.period ? period_start(cuts[k], *options.period) : cuts[k];
-    base.first_day = first_day;
-    base.last_day = last_day;
+    base.as_of = options.period ? period_start(cut, *options.period) : cut;
+    base.first_day = counts.first_day;
+    base.last_day = counts.last_day;
     detail::fill_summaries(running, order, base.as_of, base.customers, threads);
     consumer(base);
   }
@@ -210,21 +227,48 @@ void ingest_snapshots(const detail::LogInput& input, const std::string& source,
 
 }  // namespace
 
+std::vector<Day> snapshot_days(const SnapshotSchedule& schedule, Day first_day, Day last_day) {
+  if (!schedule.every) {
+    if (schedule.as_of.empty()) throw UsageError("snapshots: no as-of day and no period given");
+    for (std::size_t k = 1; k < schedule.as_of.size(); ++k) {
+      if (schedule.as_of[k] <= schedule.as_of[k - 1]) {
+        throw UsageError("snapshots: the as-of days must be ascending and distinct, but " +
+                         format_day(schedule.as_of[k]) + " follows " +
+                         format_day(schedule.as_of[k - 1]));
+      }
+    }
+    return schedule.as_of;
+  }
+  const Day from = schedule.from.value_or(first_day);
+  const Day to = schedule.to.value_or(last_day);
+  if (from > to) {
+    throw UsageError("snapshots: the first day " + format_day(from) + " is after the last " +
+                     format_day(to));
+  }
+  std::vector<Day> days;
+  for (Day end = period_end(from, *schedule.every); end < to;
+       end = period_end(end + 1, *schedule.every)) {
+    days.push_back(end);
+  }
+  days.push_back(to);
+  return days;
+}
+
 void ingest_snapshots(std::istream& in, const std::string& source, const IngestOptions& options,
-                      std::span<const Day> as_of, const SnapshotConsumer& consumer) {
-  ingest_snapshots(detail::LogInput{&in, {}}, source, options, as_of, consumer);
+                      const SnapshotSchedule& schedule, const SnapshotConsumer& consumer) {
+  ingest_snapshots(detail::LogInput{&in, {}}, source, options, schedule, consumer);
 }
 
 void ingest_snapshots_file(const std::string& path, const IngestOptions& options,
-                           std::span<const Day> as_of, const SnapshotConsumer& consumer) {
-  if (path == "-") return ingest_snapshots(std::cin, path, options, as_of, consumer);
+                           const SnapshotSchedule& schedule, const SnapshotConsumer& consumer) {
+  if (path == "-") return ingest_snapshots(std::cin, path, options, schedule, consumer);
   if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
-    return ingest_snapshots(detail::LogInput{nullptr, mapped->bytes()}, path, options, as_of,
+    return ingest_snapshots(detail::LogInput{nullptr, mapped->bytes()}, path, options, schedule,
                             consumer);
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  ingest_snapshots(file, path, options, as_of, consumer);
+  ingest_snapshots(file, path, options, schedule, consumer);
 }
 
 }  // namespace clvkit

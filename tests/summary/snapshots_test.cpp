@@ -45,12 +45,19 @@ CustomerBase ingest_as_of(const std::string& text, IngestOptions options, Day as
 }
 
 std::vector<CustomerBase> snapshots(const std::string& text, const IngestOptions& options,
-                                    const std::vector<Day>& as_of) {
+                                    const clvkit::SnapshotSchedule& schedule) {
   std::vector<CustomerBase> out;
   std::istringstream in(text);
-  clvkit::ingest_snapshots(in, "log.csv", options, as_of,
+  clvkit::ingest_snapshots(in, "log.csv", options, schedule,
                            [&](CustomerBase& base) { out.push_back(std::move(base)); });
   return out;
+}
+
+std::vector<CustomerBase> snapshots(const std::string& text, const IngestOptions& options,
+                                    const std::vector<Day>& as_of) {
+  clvkit::SnapshotSchedule schedule;
+  schedule.as_of = as_of;
+  return snapshots(text, options, schedule);
 }
 
 void check_same_base(const CustomerBase& got, const CustomerBase& want) {
@@ -158,7 +165,7 @@ TEST_CASE("snapshots refuse unordered days and a snapshot before every purchase"
   const std::string text = "customer_id,date,amount\na,2024-01-05,10\nb,2024-01-09,5\n";
   CHECK_THROWS_AS(snapshots(text, {}, {day("2024-01-09"), day("2024-01-08")}),
                   clvkit::UsageError);
-  CHECK_THROWS_AS(snapshots(text, {}, {}), clvkit::UsageError);
+  CHECK_THROWS_AS(snapshots(text, {}, std::vector<Day>{}), clvkit::UsageError);
   CHECK_THROWS_WITH(snapshots(text, {}, {day("2024-01-01"), day("2024-01-09")}),
                     Catch::Matchers::Contains("as of 2024-01-01: no customer has a purchase day"));
   const std::vector<CustomerBase> got = snapshots(text, {}, {day("2024-01-05"), day("2024-01-09")});
@@ -167,4 +174,50 @@ TEST_CASE("snapshots refuse unordered days and a snapshot before every purchase"
   CHECK(got[0].stats.rows_after_as_of == 1);
   CHECK(got[1].customers.size() == 2);
   CHECK(got[1].customers[1].T == 0);
+}
+
+TEST_CASE("snapshots every period: one at each period end and one on the last day, each equal to "
+          "ingest as of its day",
+          "[snapshots][consistency]") {
+  std::mt19937 rng(7);
+  const Day from = day("2023-01-25");
+  std::uniform_int_distribution<int> pick_customer(0, 40);
+  std::uniform_int_distribution<int> pick_day(0, 120);
+  std::uniform_int_distribution<long long> pick_cents(-500, 20000);
+  std::vector<Row> log;
+  for (int i = 0; i < 600; ++i) {
+    log.push_back(Row{std::to_string(pick_customer(rng)), from + pick_day(rng), pick_cents(rng)});
+  }
+  const std::string text = to_csv(log);
+  for (const clvkit::Period every : {clvkit::Period::week, clvkit::Period::month}) {
+    for (const int threads : {1, 2}) {
+      clvkit::SnapshotSchedule schedule;
+      schedule.every = every;
+      IngestOptions options;
+      options.threads = threads;
+      const std::vector<CustomerBase> got = snapshots(text, options, schedule);
+      IngestOptions whole;
+      std::istringstream in(text);
+      const CustomerBase all = clvkit::ingest_transactions(in, "log.csv", whole);
+      const std::vector<Day> days = clvkit::snapshot_days(schedule, all.first_day, all.last_day);
+      REQUIRE(got.size() == days.size());
+      CHECK(days.back() == all.last_day);
+      for (std::size_t k = 0; k < days.size(); ++k) {
+        CAPTURE(clvkit::format_day(days[k]), threads);
+        if (k + 1 < days.size()) CHECK(clvkit::period_end(days[k], every) == days[k]);
+        check_same_base(got[k], ingest_as_of(text, options, days[k]));
+      }
+    }
+  }
+  clvkit::SnapshotSchedule months;
+  months.every = clvkit::Period::month;
+  months.from = day("2023-03-10");
+  months.to = day("2023-05-14");
+  CHECK(clvkit::snapshot_days(months, 0, 0) ==
+        std::vector<Day>{day("2023-03-31"), day("2023-04-30"), day("2023-05-14")});
+  const std::vector<CustomerBase> got = snapshots(text, {}, months);
+  REQUIRE(got.size() == 3);
+  check_same_base(got[2], ingest_as_of(text, {}, day("2023-05-14")));
+  months.to = day("2023-03-01");
+  CHECK_THROWS_AS(clvkit::snapshot_days(months, 0, 0), clvkit::UsageError);
 }

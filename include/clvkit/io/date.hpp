@@ -115,6 +115,8 @@ const char* period_key(Period period) noexcept;
 std::optional<Period> parse_period(std::string_view text) noexcept;
 /// The first day of the period that contains `day`.
 Day period_start(Day day, Period period) noexcept;
+/// The last day of the period that contains `day`.
+Day period_end(Day day, Period period) noexcept;
 /// The last day of the last period that has ended by the end of `day`: `day` itself when it
 /// ends its period, otherwise the day before its period's first day.
 Day last_complete_period_end(Day day, Period period) noexcept;
