@@ -346,4 +346,71 @@ std::vector<RfmScore> score_customers(const std::vector<CustomerSummary>& custom
   return scores;
 }
 
+namespace {
+
+// Ascending edges on a value whose higher values score higher (F, M): edge k is the largest
+// value scored k or less; from the highest score used on, a chain of the next doubles above the
+// largest value, so that nothing this base holds scores above it.
+std::vector<double> edges_scoring_up(std::span<const double> values, std::span<const int> scores,
+                                     int bins) {
+  std::vector<double> largest(static_cast<std::size_t>(bins) + 1,
+                              -std::numeric_limits<double>::infinity());
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    largest[static_cast<std::size_t>(scores[i])] =
+        std::max(largest[static_cast<std::size_t>(scores[i])], values[i]);
+  }
+  std::vector<double> edges;
+  double below = -std::numeric_limits<double>::infinity();
+  for (int k = 1; k < bins; ++k) {
+    below = std::max(below, largest[static_cast<std::size_t>(k)]);
+    // Past the highest score used (or an empty bin, which quantile scores do not leave below
+    // it) the largest value repeats: the next double above keeps the edges increasing.
+    if (!edges.empty() && below <= edges.back()) below = std::nextafter(edges.back(), HUGE_VAL);
+    edges.push_back(below);
+  }
+  return edges;
+}
+
+}  // namespace
+
+ScoringSpec threshold_spec_from_scores(const std::vector<CustomerSummary>& customers,
+                                       const std::vector<RfmScore>& scores,
+                                       const ScoringSpec& spec, int bins) {
+  if (customers.empty() || customers.size() != scores.size()) {
+    throw UsageError("threshold edges need scored customers (" + std::to_string(customers.size()) +
+                     " customers, " + std::to_string(scores.size()) + " scores)");
+  }
+  const std::size_t n = customers.size();
+  std::vector<double> values(n);
+  std::vector<int> score(n);
+  ScoringSpec out = spec;
+  out.method = ScoringMethod::threshold;
+  // F and M: higher values score higher.
+  for (std::size_t i = 0; i < n; ++i) {
+    values[i] = static_cast<double>(customers[i].purchase_days);
+    score[i] = scores[i].f;
+  }
+  out.frequency_edges = edges_scoring_up(values, score, bins);
+  for (std::size_t i = 0; i < n; ++i) {
+    values[i] = scored_spend(customers[i], spec.monetary_basis);
+    score[i] = scores[i].m;
+  }
+  out.monetary_edges = edges_scoring_up(values, score, bins);
+  // R on days since the last purchase, fewer days scoring higher: the edges on -days, negated
+  // and reversed. threshold_recency_score counts edges strictly below the days where
+  // threshold_score counts those strictly below the value, so each negated edge moves to the
+  // next double below (days are whole numbers: nothing falls between).
+  for (std::size_t i = 0; i < n; ++i) {
+    values[i] = -static_cast<double>(customers[i].days_since_last);
+    score[i] = scores[i].r;
+  }
+  const std::vector<double> up = edges_scoring_up(values, score, bins);
+  out.recency_edges.clear();
+  for (auto edge = up.rbegin(); edge != up.rend(); ++edge) {
+    out.recency_edges.push_back(std::nextafter(-*edge, -HUGE_VAL));
+  }
+  check_scoring_spec(out, bins);
+  return out;
+}
+
 }  // namespace clvkit

@@ -482,3 +482,58 @@ TEST_CASE("score_customers gives the same scores on one thread and on three", "[
   CHECK_THROWS_WITH(clvkit::score_customers(customers, spec, 5, 3),
                     Catch::Contains("customer 'c-100000': avg_spend is -inf"));
 }
+
+TEST_CASE("threshold edges from a base's quantile scores give that base the same scores",
+          "[rfm][property][consistency]") {
+  SplitMix rng{2026};
+  for (int round = 0; round < 60; ++round) {
+    const int bins = 2 + rng.below(8);
+    const int n = 1 + rng.below(round < 10 ? 6 : 400);
+    // Heavy ties (most customers bought once, recently or long ago), and now and then a base
+    // with fewer distinct values than bins.
+    const int distinct_days = 1 + rng.below(round % 3 == 0 ? 3 : 500);
+    std::vector<clvkit::CustomerSummary> customers;
+    for (int i = 0; i < n; ++i) {
+      const int days = rng.below(distinct_days);
+      const int purchases = rng.below(10) < 6 ? 1 : 1 + rng.below(round % 4 == 0 ? 2 : 40);
+      const double spend = rng.below(10) < 3 ? 10.0 : 0.01 * rng.below(100000);
+      customers.push_back(customer("c", days, purchases, spend));
+    }
+    for (const auto basis : {clvkit::MonetaryBasis::total, clvkit::MonetaryBasis::average}) {
+      CAPTURE(round, bins, n, static_cast<int>(basis));
+      clvkit::ScoringSpec quantile;
+      quantile.monetary_basis = basis;
+      const std::vector<RfmScore> scores = clvkit::score_customers(customers, quantile, bins);
+      const clvkit::ScoringSpec held =
+          clvkit::threshold_spec_from_scores(customers, scores, quantile, bins);
+      CHECK(held.method == clvkit::ScoringMethod::threshold);
+      CHECK(held.monetary_basis == basis);
+      const std::vector<RfmScore> again = clvkit::score_customers(customers, held, bins);
+      for (std::size_t i = 0; i < customers.size(); ++i) {
+        CAPTURE(i, customers[i].days_since_last, customers[i].purchase_days);
+        REQUIRE(again[i] == scores[i]);
+      }
+    }
+  }
+}
+
+TEST_CASE("threshold edges from scores on a hand-made base", "[rfm]") {
+  // Recency 2, 5, 9, 30 days; 1, 1, 2, 6 purchase days; spend 10, 20, 30, 40; two bins.
+  const std::vector<clvkit::CustomerSummary> customers{
+      customer("a", 2, 1, 10.0), customer("b", 5, 1, 20.0), customer("c", 9, 2, 30.0),
+      customer("d", 30, 6, 40.0)};
+  const std::vector<RfmScore> scores = clvkit::score_customers(customers, {}, 2);
+  const clvkit::ScoringSpec held = clvkit::threshold_spec_from_scores(customers, scores, {}, 2);
+  // R: 2 and 5 days score 2, 9 and 30 score 1: the edge is just below 9 days (a recency edge
+  // counts when it is strictly below the days).
+  REQUIRE(held.recency_edges.size() == 1);
+  CHECK(held.recency_edges[0] == std::nextafter(9.0, -HUGE_VAL));
+  CHECK(held.frequency_edges == std::vector<double>{1.0});
+  CHECK(held.monetary_edges == std::vector<double>{20.0});
+  // Later customers are scored against this base's boundaries: 8 days is still recent, 10 not.
+  const std::vector<RfmScore> later = clvkit::score_customers(
+      {customer("e", 8, 3, 25.0), customer("f", 10, 1, 20.0)}, held, 2);
+  CHECK(later[0] == RfmScore{2, 2, 2});
+  CHECK(later[1] == RfmScore{1, 1, 1});
+  CHECK_THROWS_AS(clvkit::threshold_spec_from_scores({}, {}, {}, 2), UsageError);
+}

@@ -95,4 +95,16 @@ void check_scoring_spec(const ScoringSpec& spec, int bins);
 std::vector<RfmScore> score_customers(const std::vector<CustomerSummary>& customers,
                                       const ScoringSpec& spec, int bins, int threads = 1);
 
+/// Threshold edges under which `customers` get exactly the quantile `scores` they have
+/// (score_customers with `spec`'s quantile method and `bins`): a base's score boundaries held
+/// fixed, so that other customers (the same base later: `clvkit migrate --edges first`) are
+/// scored against them. Per dimension, edge k is the largest value scored k or less (recency: in
+/// days since the last purchase, mirrored); where the highest scores are unused (fewer distinct
+/// values than bins), the edges continue just above the largest value, so a later value beyond
+/// anything this base held scores higher. Throws UsageError when there are no customers or the
+/// counts differ.
+ScoringSpec threshold_spec_from_scores(const std::vector<CustomerSummary>& customers,
+                                       const std::vector<RfmScore>& scores,
+                                       const ScoringSpec& spec, int bins);
+
 }  // namespace clvkit
