@@ -153,6 +153,11 @@ CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOption
 /// The stages after ingest, for a base read another way (a database, a test).
 CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options);
 
+/// The same with a segment plan made already (plan_segments, or one whose scoring was changed:
+/// `clvkit migrate --edges first` scores later snapshots with the first one's boundaries).
+CustomerAnalysis analyze(CustomerBase base, const SegmentPlan& plan,
+                         const AnalysisOptions& options);
+
 /// Segment counts and means, with model aggregates when the analysis has predictions.
 SegmentSummary summarize_segments(const CustomerAnalysis& analysis);
 

@@ -172,6 +172,11 @@ CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options) {
   return analyze_read(std::move(base), ingest_options(options), plan, options);
 }
 
+CustomerAnalysis analyze(CustomerBase base, const SegmentPlan& plan,
+                         const AnalysisOptions& options) {
+  return analyze_read(std::move(base), ingest_options(options), plan, options);
+}
+
 SegmentSummary summarize_segments(const CustomerAnalysis& analysis) {
   const SegmentedBase& s = analysis.segmented;
   return summarize_segments(s.base.customers, s.scores, s.segment, *s.scheme, analysis.predictions);
