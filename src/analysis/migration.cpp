@@ -184,6 +184,7 @@ Migration analyze_snapshots(
       options.snapshot_done(out.snapshots.back().as_of, out.snapshots.size() - 1);
     }
   });
+  out.last = std::move(previous);
   return out;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
@@ -243,23 +244,6 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   return ingest(detail::LogInput{&in, {}}, source, options);
 }
 
-namespace {
-
-// `text` as one CSV field: quoted (quotes doubled) when it holds a delimiter, quote or line end.
-void append_csv_field(std::string& out, std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    out += text;
-    return;
-  }
-  out += '"';
-  for (const char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-}
-
-}  // namespace
 
 CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::string& source,
                                  const IngestOptions& options) {

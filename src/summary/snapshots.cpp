@@ -60,15 +60,17 @@ using PartitionStretches = std::map<Day, StretchPart>;
 // row's period, otherwise the index of the first cut on or after the row's day.
 struct StretchKeys {
   std::optional<Period> every;
+  bool daily = false;
   std::vector<Day> cuts;
 
   Day key(Day day) const noexcept {
+    if (daily) return day;
     if (every) return period_start(day, *every);
     return static_cast<Day>(std::lower_bound(cuts.begin(), cuts.end(), day) - cuts.begin());
   }
   // The largest key in the snapshot number k, whose (cut) day is `day`.
   Day last_key(std::size_t k, Day day) const noexcept {
-    return every ? day : static_cast<Day>(k);
+    return daily || every ? day : static_cast<Day>(k);
   }
 };
 
@@ -182,9 +184,9 @@ IngestStats snapshot_stats(const IngestStats& pass, const StretchCounts& counts)
 void ingest_snapshots(const detail::LogInput& input, const std::string& source,
                       const IngestOptions& options, const SnapshotSchedule& schedule,
                       const SnapshotConsumer& consumer) {
-  StretchKeys keys{schedule.every, {}};
+  StretchKeys keys{schedule.every, schedule.daily, {}};
   std::optional<Day> last;  // the last day read: the last snapshot's, when known before the pass
-  if (schedule.every) {
+  if (schedule.every || schedule.daily) {
     if (schedule.to) last = cut_day(*schedule.to, options);
   } else {
     for (const Day day : snapshot_days(schedule, 0, 0)) keys.cuts.push_back(cut_day(day, options));
@@ -228,7 +230,7 @@ void ingest_snapshots(const detail::LogInput& input, const std::string& source,
 }  // namespace
 
 std::vector<Day> snapshot_days(const SnapshotSchedule& schedule, Day first_day, Day last_day) {
-  if (!schedule.every) {
+  if (!schedule.every && !schedule.daily) {
     if (schedule.as_of.empty()) throw UsageError("snapshots: no as-of day and no period given");
     for (std::size_t k = 1; k < schedule.as_of.size(); ++k) {
       if (schedule.as_of[k] <= schedule.as_of[k - 1]) {
@@ -246,6 +248,10 @@ std::vector<Day> snapshot_days(const SnapshotSchedule& schedule, Day first_day, 
                      format_day(to));
   }
   std::vector<Day> days;
+  if (schedule.daily) {
+    for (Day day = from; day <= to; ++day) days.push_back(day);
+    return days;
+  }
   for (Day end = period_end(from, *schedule.every); end < to;
        end = period_end(end + 1, *schedule.every)) {
     days.push_back(end);

@@ -218,6 +218,15 @@ TEST_CASE("snapshots every period: one at each period end and one on the last da
   const std::vector<CustomerBase> got = snapshots(text, {}, months);
   REQUIRE(got.size() == 3);
   check_same_base(got[2], ingest_as_of(text, {}, day("2023-05-14")));
+  clvkit::SnapshotSchedule days;
+  days.daily = true;
+  days.from = day("2023-02-01");
+  days.to = day("2023-02-04");
+  const std::vector<CustomerBase> daily = snapshots(text, {}, days);
+  REQUIRE(daily.size() == 4);
+  for (std::size_t k = 0; k < 4; ++k) {
+    check_same_base(daily[k], ingest_as_of(text, {}, day("2023-02-01") + static_cast<Day>(k)));
+  }
   months.to = day("2023-03-01");
   CHECK_THROWS_AS(clvkit::snapshot_days(months, 0, 0), clvkit::UsageError);
 }

@@ -15,5 +15,6 @@ void setup_simulate(CLI::App& app);
 void setup_validate(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_compare(CLI::App& app);
+void setup_migrate(CLI::App& app);
 
 }  // namespace clvkit::cli

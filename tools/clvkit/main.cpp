@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   clvkit::cli::setup_validate(app);
   clvkit::cli::setup_report(app);
   clvkit::cli::setup_compare(app);
+  clvkit::cli::setup_migrate(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

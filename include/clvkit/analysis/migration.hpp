@@ -109,6 +109,9 @@ struct Migration {
   ValueOptions value;  ///< how the models' value was computed
   std::vector<Snapshot> snapshots;
   std::vector<Transition> transitions;  ///< between consecutive snapshots
+  /// The analysis as of the last snapshot day: what analyze() as of that day gives (its
+  /// records, metadata and predictions).
+  std::optional<CustomerAnalysis> last;
 };
 
 /// The snapshot summary of one analysis; `previous` is the analysis of the snapshot before it

@@ -122,4 +122,8 @@ class CsvReader {
   std::vector<QuotedField> quoted_;
 };
 
+/// Appends `text` to `out` as one CSV field of a comma-separated file: as it is, or quoted
+/// (quotes doubled) when it holds a comma, a quote or a line end.
+void append_csv_field(std::string& out, std::string_view text);
+
 }  // namespace clvkit

@@ -20,13 +20,15 @@ struct SnapshotSchedule {
   /// A snapshot at the end of every period from `from` (default: the first used day) until
   /// `to` (default: the last used day), and one on `to` itself when it does not end a period.
   std::optional<Period> every;
+  /// A snapshot on every day from `from` to `to` (instead of `every`).
+  bool daily = false;
   std::optional<Day> from;
   std::optional<Day> to;
 };
 
 /// The days of the snapshots of `schedule` for a log whose used rows span first_day..last_day:
 /// the given days, or under `every` the ends of the periods that end in [from, to) followed by
-/// `to`. Throws UsageError when the schedule gives no day (days not ascending, `from` after
+/// `to`, or under `daily` every day of [from, to]. Throws UsageError when the schedule gives no day (days not ascending, `from` after
 /// `to`, neither days nor a period).
 std::vector<Day> snapshot_days(const SnapshotSchedule& schedule, Day first_day, Day last_day);
 

@@ -1,0 +1,25 @@
+#pragma once
+// The documents of `clvkit migrate`: JSON with every snapshot and transition (schema/
+// migration.schema.json), and the moves as CSV. Field order is fixed; only finite numbers are
+// written.
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "clvkit/analysis/migration.hpp"
+
+namespace clvkit {
+
+/// {"metadata": metadata, "segments": [names], "snapshots": [{"as_of", "customers", "entries",
+/// "period_revenue", "rows", "segments": [...], "purchase_fit" (with models)}], "transitions":
+/// [{"from_as_of", "to_as_of", "moved", "origins", "counts", "shares", "net_flow", "moves"}]}.
+/// Throws ModelError naming the figure when a number is not finite.
+nlohmann::ordered_json migration_json(const nlohmann::ordered_json& metadata,
+                                      const Migration& migration);
+
+/// The listed moves of every transition as CSV, one line each in transition order:
+/// customer_id,from_segment,to_segment,from_as_of,as_of,r_before,f_before,m_before,r_after,
+/// f_after,m_after and, with models, p_alive,clv,value_at_risk (shortest round-trip numbers).
+std::string migration_moves_csv(const Migration& migration);
+
+}  // namespace clvkit
