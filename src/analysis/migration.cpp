@@ -1,6 +1,7 @@
 #include "clvkit/analysis/migration.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -39,6 +40,18 @@ SegmentPlan held_plan(const CustomerAnalysis& first, const SegmentPlan& plan) {
 }
 
 }  // namespace
+
+std::int64_t Snapshot::total_entries() const noexcept {
+  std::int64_t sum = 0;
+  for (const std::int64_t n : entries) sum += n;
+  return sum;
+}
+
+double Snapshot::total_period_revenue() const noexcept {
+  std::int64_t millionths = 0;
+  for (const double revenue : period_revenue) millionths += std::llround(revenue * 1e6);
+  return static_cast<double>(millionths) / 1e6;
+}
 
 double Transition::share(int origin, int to) const {
   std::int64_t total = 0;
@@ -90,17 +103,22 @@ Snapshot summarize_snapshot(const CustomerAnalysis& analysis, const CustomerAnal
   out.models = analysis.models;
   const std::size_t segments = analysis.segmented.scheme->segments().size();
   out.entries.assign(segments, 0);
-  out.period_revenue.assign(segments, 0.0);
-  // Sums in customer order: the same bytes for any thread count.
+  // Summed exactly in millionths, the precision ingest sums amounts in (a total spend is its
+  // millionths correctly rounded to a double, so llround gives them back).
+  std::vector<std::int64_t> millionths(segments, 0);
+  const auto units = [](double spend) { return std::llround(spend * 1e6); };
   for (std::size_t i = 0; i < analysis.size(); ++i) {
     const auto s = static_cast<std::size_t>(analysis.segmented.segment[i]);
-    double spend = analysis.customers()[i].total_spend;
+    std::int64_t spend = units(analysis.customers()[i].total_spend);
     if (previous == nullptr || previous_index[i] == kNewCustomer) {
       ++out.entries[s];
     } else {
-      spend -= previous->customers()[previous_index[i]].total_spend;
+      spend -= units(previous->customers()[previous_index[i]].total_spend);
     }
-    out.period_revenue[s] += spend;
+    millionths[s] += spend;
+  }
+  for (const std::int64_t sum : millionths) {
+    out.period_revenue.push_back(static_cast<double>(sum) / 1e6);
   }
   return out;
 }

@@ -27,14 +27,8 @@ nlohmann::ordered_json snapshot_json(const Snapshot& snapshot, bool with_models)
   nlohmann::ordered_json out;
   out["as_of"] = format_day(snapshot.as_of);
   out["customers"] = snapshot.customers;
-  std::int64_t entries = 0;
-  double revenue = 0.0;
-  for (std::size_t s = 0; s < snapshot.entries.size(); ++s) {
-    entries += snapshot.entries[s];
-    revenue += snapshot.period_revenue[s];
-  }
-  out["entries"] = entries;
-  out["period_revenue"] = finite_number(revenue, "revenue in the period");
+  out["entries"] = snapshot.total_entries();
+  out["period_revenue"] = finite_number(snapshot.total_period_revenue(), "revenue in the period");
   out["rows"] = rows_json(snapshot.rows);
   nlohmann::ordered_json segments = nlohmann::ordered_json::array();
   for (std::size_t i = 0; i < snapshot.summary.segments.size(); ++i) {

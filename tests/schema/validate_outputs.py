@@ -79,6 +79,7 @@ MODEL_FILE = validator("model-file.schema.json")
 SUMMARY_DOCUMENT = validator("summary-table-predictions.schema.json")
 SUMMARY_RECORD = validator("summary-table-predictions.schema.json", "/$defs/record")
 SUMMARY_METADATA = validator("summary-table-predictions.schema.json", "/$defs/metadata")
+MIGRATION = validator("migration.schema.json")
 
 RECORD_DEF = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"]["customer_record"]
 FIELDS = list(RECORD_DEF["properties"])  # in the order they are written
@@ -374,6 +375,66 @@ def produce_and_validate(cli, work):
     documents["lifetime"] = check_records_document("run --horizon lifetime", out)
 
     documents["summary"] = check_summary_tables(cli, work)
+    documents["migrate"] = check_migrations(cli, work)
+    return documents
+
+
+def check_migration_semantics(what, doc):
+    """What migration.schema.json cannot say: the accounting adds up across the document."""
+    snapshots, transitions = doc["snapshots"], doc["transitions"]
+    segments = len(doc["segments"])
+    if len(transitions) != len(snapshots) - 1:
+        fail(what, f"{len(transitions)} transitions for {len(snapshots)} snapshots")
+    for k, snapshot in enumerate(snapshots):
+        rows = snapshot["rows"]
+        if rows["read"] != rows["used"] + rows["rejected_total"] + rows["after_as_of"]:
+            fail(what, f"snapshot {k}: rows do not reconcile")
+        if len(snapshot["segments"]) != segments:
+            fail(what, f"snapshot {k}: {len(snapshot['segments'])} segments")
+        if sum(s["customers"] for s in snapshot["segments"]) != snapshot["customers"]:
+            fail(what, f"snapshot {k}: segment sizes do not add up to the customers")
+        if sum(s["entries"] for s in snapshot["segments"]) != snapshot["entries"]:
+            fail(what, f"snapshot {k}: entries do not add up")
+        if k > 0 and snapshot["as_of"] <= snapshots[k - 1]["as_of"]:
+            fail(what, f"snapshot {k}: days not ascending")
+    for k, t in enumerate(transitions):
+        before, after = snapshots[k], snapshots[k + 1]
+        if (t["from_as_of"], t["to_as_of"]) != (before["as_of"], after["as_of"]):
+            fail(what, f"transition {k}: days differ from its snapshots'")
+        if t["origins"] != ["new"] + doc["segments"] or len(t["counts"]) != segments + 1:
+            fail(what, f"transition {k}: origins")
+        columns = [sum(row[s] for row in t["counts"]) for s in range(segments)]
+        if columns != [s["customers"] for s in after["segments"]]:
+            fail(what, f"transition {k}: column sums are not the later snapshot's sizes")
+        rows = [sum(row) for row in t["counts"][1:]]
+        if rows != [s["customers"] for s in before["segments"]]:
+            fail(what, f"transition {k}: row sums are not the earlier snapshot's sizes")
+        if sum(t["counts"][0]) != after["entries"]:
+            fail(what, f"transition {k}: the 'new' row is not the later snapshot's entries")
+        moved = sum(t["counts"][o + 1][s] for o in range(segments) for s in range(segments)
+                    if o != s)
+        if moved != t["moved"]:
+            fail(what, f"transition {k}: moved {t['moved']}, off-diagonal {moved}")
+        flow = [columns[s] - rows[s] for s in range(segments)]
+        if flow != t["net_flow"]:
+            fail(what, f"transition {k}: net_flow")
+
+
+def check_migrations(cli, work):
+    documents = {}
+    for tag, args in (
+            ("migrate --every quarter", ("--every", "quarter")),
+            ("migrate --every month --edges first --no-model --segments rfm8",
+             ("--every", "month", "--edges", "first", "--no-model", "--segments", "rfm8")),
+            ("migrate --as-of (3 days) --to-segment Lost,Hibernating",
+             ("--as-of", "1997-03-31,1997-09-30,1998-06-30", "--to-segment", "Lost,Hibernating"))):
+        out = work / "migrate.json"
+        run(cli, "migrate", "data/cdnow.csv", *args, "--format", "json", "-q", "-o", out)
+        doc = json.loads(out.read_text())
+        if check(tag, MIGRATION, doc):
+            validated.append(tag)
+        check_migration_semantics(tag, doc)
+        documents[tag] = doc
     return documents
 
 
@@ -584,6 +645,18 @@ def check_negative_cases(documents):
              set_path("models", "model_file", "model.json")),
             ("predict without models", predict["metadata"], delete_path("models"))):
         cases += rejects(f"metadata with {what}", METADATA, doc, mutate)
+
+    migration = documents["migrate"]["migrate --every quarter"]
+    for what, mutate in (
+            ("command run", set_path("metadata", "command", "run")),
+            ("no transitions", delete_path("transitions")),
+            ("a date that is not one", set_path("snapshots", 0, "as_of", "1997-13-01")),
+            ("a share above 1", set_path("transitions", 0, "shares", 1, 0, 1.5)),
+            ("a negative count", set_path("transitions", 0, "counts", 1, 0, -1)),
+            ("a score of 0", set_path("transitions", 0, "moves", 0, "scores_after", [0, 1, 1])),
+            ("an unknown key in a snapshot", set_path("snapshots", 0, "extra", 1)),
+            ("edges 'last'", set_path("metadata", "migration", "edges", "last"))):
+        cases += rejects(f"migration with {what}", MIGRATION, migration, mutate)
 
     for what, mutate in (
             ("negative alpha", set_path("bgnbd", "parameters", "alpha", "value", -1.0)),

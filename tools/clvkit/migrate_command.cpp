@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
-#include <numeric>
 #include <sstream>
 
 #include "clvkit/analysis/migration.hpp"
@@ -130,10 +129,8 @@ std::string sizes_text(const Migration& m) {
   for (std::size_t k = first; k < m.snapshots.size(); ++k) {
     const Snapshot& snapshot = m.snapshots[k];
     customers.push_back(std::to_string(snapshot.customers));
-    entries.push_back(std::to_string(
-        std::accumulate(snapshot.entries.begin(), snapshot.entries.end(), std::int64_t{0})));
-    revenue.push_back(format_fixed(
-        std::accumulate(snapshot.period_revenue.begin(), snapshot.period_revenue.end(), 0.0), 2));
+    entries.push_back(std::to_string(snapshot.total_entries()));
+    revenue.push_back(format_fixed(snapshot.total_period_revenue(), 2));
   }
   rows.push_back(customers);
   rows.push_back(entries);

@@ -63,6 +63,10 @@ struct Snapshot {
   std::int64_t customers = 0;
   IngestStats rows;  ///< the row accounting of ingest as of this day
   std::optional<FittedModels> models;
+
+  std::int64_t total_entries() const noexcept;
+  /// The revenue in the period over every segment, summed exactly in millionths.
+  double total_period_revenue() const noexcept;
 };
 
 /// A customer in a different segment than at the previous snapshot.
