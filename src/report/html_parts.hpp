@@ -90,6 +90,9 @@ std::string key_figures(const Context& ctx);
 /// 1. Segments: sizes and revenue shares, the R x F map, the segment table.
 std::string segments_section(const Context& ctx);
 /// 2. Who is still active: P(alive) and expected purchases over a frequency x recency grid.
+/// With a migration: sizes over time, flows and transition matrix between the last two
+/// snapshots, the most valuable customers who moved to a segment worth less.
+std::string migration_section(const Context& ctx);
 std::string activity_section(const Context& ctx);
 /// 3. Model fit: the calibration fit, and with a holdout the tracking plots, the conditional
 /// expectations and the holdout tables.

@@ -158,7 +158,11 @@ std::string page_header(const Context& ctx) {
   out += key_figures(ctx);
   out +=
       "<nav aria-label=\"Contents\"><ol>"
-      "<li><a href=\"#segments\">1. Segments</a></li>"
+      "<li><a href=\"#segments\">1. Segments</a></li>";
+  if (ctx.data.migration != nullptr && ctx.data.migration->snapshots.size() >= 2) {
+    out += "<li><a href=\"#migration\">How segments change</a></li>";
+  }
+  out +=
       "<li><a href=\"#activity\">2. Who is still active</a></li>"
       "<li><a href=\"#fit\">3. Model fit</a></li>"
       "<li><a href=\"#value\">4. Customer value</a></li>"
@@ -181,8 +185,11 @@ std::string page_footer(const ReportMetadata& m) {
 }  // namespace
 
 std::vector<std::string> report_figure_names(const ReportData& data) {
-  std::vector<std::string> names = {"segment-sizes", "rf-heatmap", "p-alive-matrix",
-                                    "expected-purchases-matrix", "calibration-fit"};
+  std::vector<std::string> names = {"segment-sizes", "rf-heatmap"};
+  if (data.migration != nullptr && data.migration->snapshots.size() >= 2) {
+    names.insert(names.end(), {"segment-sizes-over-time", "segment-flows", "transition-matrix"});
+  }
+  names.insert(names.end(), {"p-alive-matrix", "expected-purchases-matrix", "calibration-fit"});
   if (data.validation) {
     names.insert(names.end(),
                  {"tracking-cumulative", "tracking-weekly", "conditional-expectation"});
@@ -208,6 +215,9 @@ std::string render_html_report(const ReportData& data) {
   out += document_head(data);
   out += page_header(ctx);
   out += segments_section(ctx);
+  if (data.migration != nullptr && data.migration->snapshots.size() >= 2) {
+    out += migration_section(ctx);
+  }
   out += activity_section(ctx);
   out += fit_section(ctx);
   out += value_section(ctx);

@@ -35,6 +35,9 @@ using clvkit::test::write_text;
 // tracking chart is there because more than one purchase model is registered).
 const std::vector<std::string> expected_figures = {"segment-sizes",
                                                    "rf-heatmap",
+                                                   "segment-sizes-over-time",
+                                                   "segment-flows",
+                                                   "transition-matrix",
                                                    "p-alive-matrix",
                                                    "expected-purchases-matrix",
                                                    "calibration-fit",
@@ -111,7 +114,7 @@ window.addEventListener('load', function () {
       var svg = svgs[0];
       var box = svg ? svg.getBoundingClientRect() : {width: 0, height: 0};
       var title = svg ? svg.querySelector('.chart-title') : null;
-      var marks = svg ? svg.querySelectorAll('.bar, .cell, .line, .point, .interval').length : 0;
+      var marks = svg ? svg.querySelectorAll('.bar, .cell, .line, .point, .interval, .flow').length : 0;
       var caption = figure.querySelector('figcaption');
       out.push(['figure', figure.getAttribute('data-figure'), svgs.length,
                 Math.round(box.width), Math.round(box.height), marks,
@@ -160,7 +163,8 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
   TempDir dir;
   const std::string report = dir.file("report.html");
   const auto made = clvkit::test::run_cli(
-      "report data/cdnow.csv --calibration-end 1997-09-30 --currency USD -o \"" + report + "\"",
+      "report data/cdnow.csv --calibration-end 1997-09-30 --currency USD --every quarter -o \"" +
+          report + "\"",
       dir);
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
@@ -231,7 +235,7 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
     CHECK(m.svgs == 1);
     CHECK(m.width >= 400);  // half-width charts are about 600 px at a 1400 px window
     CHECK(m.height >= 200);
-    CHECK(m.marks > 0);         // bars, cells, lines, points or intervals drawn
+    CHECK(m.marks > 0);         // bars, cells, lines, points, intervals or flows drawn
     CHECK(m.title_width > 50);  // text laid out with a real font
     CHECK(m.caption_height > 0);
   }

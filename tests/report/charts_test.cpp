@@ -860,3 +860,31 @@ TEST_CASE("charts use the requested size and a laptop-friendly default", "[repor
   line.height = 480;
   CHECK(contains(line_chart(line), "viewBox=\"0 0 960 480\""));
 }
+
+TEST_CASE("a flow diagram has a band per non-zero flow and a node per group with flow",
+          "[report]") {
+  FlowDiagramData data;
+  data.title = "Where the customers went";
+  data.left_label = "1998-03-31";
+  data.right_label = "1998-06-30";
+  data.left_nodes = {"New customers", "Champions", "At Risk"};
+  data.right_nodes = {"Champions", "At Risk", "Lost"};
+  data.flows = {{0, 0, 0}, {40, 8, 0}, {2, 30, 10}};
+  const std::string svg = flow_diagram(data);
+  check_chart(svg, "flow");
+  CHECK(count(svg, "class=\"flow\"") == 5);
+  CHECK(count(svg, "class=\"node\"") == 5);  // 'New customers' had nobody: no node
+  CHECK(contains(svg, "Champions → At Risk: 8 customers"));
+  CHECK(contains(svg, ">Champions (48)</text>"));  // out of the left node
+  CHECK(contains(svg, ">Champions (42)</text>"));  // into the right node
+  CHECK(contains(svg, "data-value=\"30\""));
+  CHECK(flow_diagram(data) == svg);
+  data.flows[2][1] = -1;
+  CHECK_THROWS_WITH(flow_diagram(data), Catch::Matchers::Contains("flow [2][1] is negative"));
+  data.flows[2][1] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_AS(flow_diagram(data), clvkit::UsageError);
+  data.flows.pop_back();
+  CHECK_THROWS_WITH(flow_diagram(data), Catch::Matchers::Contains("2 rows of flows for 3"));
+  data.flows = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}};
+  CHECK(contains(flow_diagram(data), "class=\"no-data\""));
+}

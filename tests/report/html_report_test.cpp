@@ -573,3 +573,46 @@ TEST_CASE("clvkit report rejects bad options with a usage error naming them",
   }
   CHECK_FALSE(std::filesystem::exists(dir.file("r.html")));
 }
+
+TEST_CASE("clvkit report --every adds 'How segments change' from the same single read",
+          "[report][cli][migration]") {
+  clvkit::test::TempDir dir;
+  const std::string with = dir.file("with.html");
+  const std::string without = dir.file("without.html");
+  const auto a = clvkit::test::run_cli(
+      "report data/cdnow.csv --every quarter --forecast-draws 100 -o " + with, dir);
+  INFO(a.err);
+  REQUIRE(a.exit_code == 0);
+  const auto b =
+      clvkit::test::run_cli("report data/cdnow.csv --forecast-draws 100 -o " + without, dir);
+  REQUIRE(b.exit_code == 0);
+  const std::string html = clvkit::test::read_text(with);
+  CHECK(check_html(html) == "");
+  for (const char* name : {"segment-sizes-over-time", "segment-flows", "transition-matrix"}) {
+    CAPTURE(name);
+    const std::string figure = figure_of(html, name);
+    CHECK(count_of(figure, "<svg data-chart=") == 1);
+    CHECK(figure.find("class=\"no-data\"") == std::string::npos);
+  }
+  CHECK(count_of(figure_of(html, "segment-sizes-over-time"), "class=\"line\"") == 11);
+  CHECK_THAT(html, Contains("6 snapshots from 1997-03-31 to 1998-06-30"));
+  CHECK_THAT(html, Contains("score boundaries recomputed at each snapshot"));
+  CHECK_THAT(html, Contains("<a href=\"#migration\">"));
+  // The rest of the report is the report without snapshots: the last snapshot is its analysis.
+  const std::string plain = clvkit::test::read_text(without);
+  CHECK(figure_of(html, "segment-value") == figure_of(plain, "segment-value"));
+  CHECK(figure_of(html, "forecast-revenue") == figure_of(plain, "forecast-revenue"));
+  CHECK(plain.find("data-figure=\"segment-flows\"") == std::string::npos);
+  // Held boundaries change the section, not the rest of the report.
+  const auto held = clvkit::test::run_cli(
+      "report data/cdnow.csv --every quarter --edges first --forecast-draws 100 -o " + with, dir);
+  REQUIRE(held.exit_code == 0);
+  const std::string held_html = clvkit::test::read_text(with);
+  CHECK_THAT(held_html, Contains("scored with the first one"));
+  CHECK(figure_of(held_html, "segment-value") == figure_of(plain, "segment-value"));
+  CHECK(figure_of(held_html, "segment-sizes-over-time") !=
+        figure_of(html, "segment-sizes-over-time"));
+  const auto bad = clvkit::test::run_cli("report data/cdnow.csv --edges first -o " + with, dir);
+  CHECK(bad.exit_code == 1);
+  CHECK_THAT(bad.err, Contains("--from and --edges go with --every"));
+}

@@ -380,4 +380,26 @@ void check_document_format(const std::string& format) {
   }
 }
 
+SnapshotSchedule every_schedule(const std::string& every, const std::string& from,
+                                const std::string& to) {
+  SnapshotSchedule schedule;
+  if (every == "day") {
+    schedule.daily = true;
+  } else if (const std::optional<Period> period = parse_period(every)) {
+    schedule.every = period;
+  } else {
+    throw UsageError("--every: expected day, week, month, quarter or year, got '" + every + "'");
+  }
+  if (!from.empty()) schedule.from = parse_iso_date_or_throw(from, "--from");
+  if (!to.empty()) schedule.to = parse_iso_date_or_throw(to, "--to");
+  if (schedule.from && schedule.to) snapshot_days(schedule, 0, 0);  // from <= to
+  return schedule;
+}
+
+SnapshotEdges parse_snapshot_edges(const std::string& text) {
+  if (text == "each") return SnapshotEdges::each;
+  if (text == "first") return SnapshotEdges::first;
+  throw UsageError("--edges: expected each or first, got '" + text + "'");
+}
+
 }  // namespace clvkit::cli

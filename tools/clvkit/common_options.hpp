@@ -9,6 +9,7 @@
 #include <string>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/analysis/migration.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/summary/ingest.hpp"
 #include "clvkit/summary/summary_table.hpp"
@@ -145,5 +146,14 @@ void add_segment_options(CLI::App& command, SegmentationOptions& options);
 /// (0 = one per hardware thread).
 AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOptions& segments,
                                  const ValueCliOptions& value, int threads);
+
+/// The snapshots of --every day|week|month|quarter|year with --from and --to (dates, empty =
+/// the log's first and last day). Throws UsageError for another period, a bad date, or --from
+/// after --to.
+SnapshotSchedule every_schedule(const std::string& every, const std::string& from,
+                                const std::string& to);
+
+/// --edges: "each" or "first". Throws UsageError otherwise.
+SnapshotEdges parse_snapshot_edges(const std::string& text);
 
 }  // namespace clvkit::cli

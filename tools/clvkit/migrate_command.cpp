@@ -57,18 +57,7 @@ SnapshotSchedule schedule_of(const MigrateOptions& options) {
     snapshot_days(schedule, 0, 0);  // ascending and distinct, before the log is read
     return schedule;
   }
-  if (options.every == "day") {
-    schedule.daily = true;
-  } else if (const std::optional<Period> period = parse_period(options.every)) {
-    schedule.every = period;
-  } else {
-    throw UsageError("--every: expected day, week, month, quarter or year, got '" +
-                     options.every + "'");
-  }
-  if (!options.from.empty()) schedule.from = parse_iso_date_or_throw(options.from, "--from");
-  if (!options.to.empty()) schedule.to = parse_iso_date_or_throw(options.to, "--to");
-  if (schedule.from && schedule.to) snapshot_days(schedule, 0, 0);  // from <= to
-  return schedule;
+  return every_schedule(options.every, options.from, options.to);
 }
 
 MigrationOptions migration_options(const MigrateOptions& options, InputOptions input) {
@@ -77,11 +66,7 @@ MigrationOptions migration_options(const MigrateOptions& options, InputOptions i
   input.as_of.clear();  // the schedule's, not ingest's
   out.analysis = analysis_options(input, options.segments, options.value, options.threads);
   out.analysis.fit_models = !options.no_model;
-  if (options.edges == "first") {
-    out.edges = SnapshotEdges::first;
-  } else if (options.edges != "each") {
-    throw UsageError("--edges: expected each or first, got '" + options.edges + "'");
-  }
+  out.edges = parse_snapshot_edges(options.edges);
   out.moves.from = options.from_segments;
   out.moves.to = options.to_segments;
   return out;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 
+#include "clvkit/analysis/migration.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -34,7 +35,31 @@ struct ReportOptions {
   int top = 25;
   std::string out;
   bool quiet = false;
+  std::string every;  ///< empty: no "How segments change" section
+  std::string from;
+  std::string edges = "each";
 };
+
+// With --every: the log read once into snapshots up to the report's as-of day (the last one is
+// the report's own analysis); otherwise nothing.
+std::optional<Migration> snapshots_of(const ReportOptions& options, const InputOptions& input,
+                                      const AnalysisOptions& analysis, ProgressLine& progress) {
+  if (options.every.empty()) {
+    if (!options.from.empty() || options.edges != "each") {
+      throw UsageError("--from and --edges go with --every");
+    }
+    return std::nullopt;
+  }
+  MigrationOptions migration;
+  migration.analysis = analysis;
+  migration.schedule = every_schedule(options.every, options.from, "");
+  migration.schedule.to = analysis.input.as_of;
+  migration.edges = parse_snapshot_edges(options.edges);
+  migration.snapshot_done = [&progress](Day as_of, std::size_t index) {
+    progress.stage("snapshot " + std::to_string(index + 1) + " (" + format_day(as_of) + ")");
+  };
+  return analyze_migration(input.path, migration);
+}
 
 void run_report(const ReportOptions& options) {
   if (!options.calibration_end.empty() && options.input.path == "-") {
@@ -51,7 +76,12 @@ void run_report(const ReportOptions& options) {
                      " customers");
     }
   };
-  const CustomerAnalysis result = analyze(input.path, analysis);
+  const std::optional<Migration> migration = snapshots_of(options, input, analysis, progress);
+  // The last snapshot is the report's analysis, unless its boundaries were held (the rest of
+  // the report shows the segments a run gives, so the log is then read once more).
+  std::optional<CustomerAnalysis> own;
+  if (!migration || migration->edges == SnapshotEdges::first) own = analyze(input.path, analysis);
+  const CustomerAnalysis& result = own ? *own : *migration->last;
 
   std::optional<ValidationResult> validation;
   std::optional<ModelComparisonResult> comparison;
@@ -84,6 +114,7 @@ void run_report(const ReportOptions& options) {
   settings.forecast_seed = options.seed;
   settings.forecast_progress = forecast_progress(progress, result.size(), options.draws);
   report::ReportData data = report::report_data(result, settings, std::move(validation));
+  if (migration) data.migration = &*migration;
   if (comparison) {
     data.model_comparison = comparison->models;
     data.comparison_recommended = comparison->recommended;
@@ -139,6 +170,18 @@ void setup_report(CLI::App& app) {
       ->add_option("--currency", options->currency,
                    "Currency of the amounts, for labels, e.g. USD (default: 'currency units')")
       ->group("Output");
+  command
+      ->add_option("--every", options->every,
+                   "Add 'How segments change': snapshots at the end of every day, week, month, "
+                   "quarter or year up to the as-of day (the log is still read once)")
+      ->group("Segments over time");
+  command->add_option("--from", options->from, "First day of --every (default: the log's first)")
+      ->group("Segments over time");
+  command
+      ->add_option("--edges", options->edges,
+                   "Score boundaries of the snapshots: 'each' recomputed, 'first' held")
+      ->capture_default_str()
+      ->group("Segments over time");
   command->add_option("-o,--output", options->out, "HTML file to write, atomically ('-' = stdout)")
       ->required()
       ->group("Output");

@@ -193,4 +193,26 @@ struct IntervalChartData {
 /// not holding, naming the row.
 std::string interval_chart(const IntervalChartData& data);
 
+/// Flows from one set of groups to another, e.g. customers from their segment at one snapshot
+/// to their segment at the next (an alluvial or Sankey diagram).
+struct FlowDiagramData {
+  std::string title;
+  std::string left_label;   ///< heading over the left column, e.g. "1998-03-31"
+  std::string right_label;  ///< over the right column
+  std::vector<std::string> left_nodes;
+  std::vector<std::string> right_nodes;
+  std::vector<std::vector<double>> flows;  ///< [left][right], >= 0
+  std::string unit = "customers";          ///< what a flow counts, for tooltips
+  int width = 720;
+  int height = 0;  ///< 0: 460
+};
+
+/// Two columns of nodes (class="node"), each as tall as what flows out of it (left) or into it
+/// (right), in the given order with gaps, nodes without flow left out; each non-zero flow is a
+/// band (class="flow", data-value) from its left node to its right node, as wide as its size,
+/// coloured as its left node. Bands leave a left node in the order of the right nodes and enter
+/// a right node in the order of the left ones, so they cross as little as that order allows.
+/// Throws UsageError for a negative or non-finite flow or a shape that differs from the nodes.
+std::string flow_diagram(const FlowDiagramData& data);
+
 }  // namespace clvkit::report

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/analysis/migration.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
@@ -86,6 +87,12 @@ struct ReportData {
 
   /// Length of the retention call list (top customers by value at risk), >= 1.
   int top_customers = 25;
+
+  /// Segments over time (analyze_migration), when the report was made with snapshots: the
+  /// section "How segments change" (sizes over time, the flows and the transition matrix
+  /// between the last two snapshots, the most valuable customers who moved to a segment worth
+  /// less). Must outlive render_html_report; its segments are the report's scheme's.
+  const Migration* migration = nullptr;
 };
 
 /// What a report adds to an analysis, and how it is labelled.
@@ -110,7 +117,9 @@ ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& s
 /// order: "segment-sizes", "rf-heatmap", "p-alive-matrix", "expected-purchases-matrix",
 /// "calibration-fit", then with validation "tracking-cumulative", "tracking-weekly",
 /// "conditional-expectation", then "clv-distribution", "segment-value", and with a forecast
-/// "forecast-revenue", "forecast-purchases". Each holds exactly one <svg data-chart=...>.
+/// "forecast-revenue", "forecast-purchases"; with a migration of two snapshots or more,
+/// "segment-sizes-over-time", "segment-flows" and "transition-matrix" follow "rf-heatmap". Each
+/// holds exactly one <svg data-chart=...>.
 std::vector<std::string> report_figure_names(const ReportData& data);
 
 /// The report as one HTML5 document (UTF-8).
