@@ -93,10 +93,24 @@ nlohmann::ordered_json transition_json(const Transition& t, const Migration& mig
   out["counts"] = counts;
   out["shares"] = shares;
   out["net_flow"] = t.net_flow();
-  nlohmann::ordered_json moves = nlohmann::ordered_json::array();
-  for (const CustomerMove& move : t.moves) moves.push_back(move_json(move, migration));
-  out["moves"] = moves;
+  out["moves"] = nlohmann::ordered_json::array();  // written by moves_text
   return out;
+}
+
+// A transition's moves as JSON text, one compact object per line: a JSON tree of millions of
+// moves would take ten times their size in memory.
+void append_moves_text(std::string& out, const Transition& t, const Migration& migration,
+                       const std::string& indent) {
+  if (t.moves.empty()) {
+    out += "[]";
+    return;
+  }
+  out += "[\n";
+  for (std::size_t i = 0; i < t.moves.size(); ++i) {
+    out += indent + "  " + move_json(t.moves[i], migration).dump();
+    out += i + 1 < t.moves.size() ? ",\n" : "\n";
+  }
+  out += indent + "]";
 }
 
 void append_number(std::string& out, double value) {
@@ -106,6 +120,27 @@ void append_number(std::string& out, double value) {
 }
 
 }  // namespace
+
+std::string migration_json_text(const nlohmann::ordered_json& metadata,
+                                const Migration& migration) {
+  const std::string tree = migration_json(metadata, migration).dump(2);
+  // Each transition's empty "moves" array, in order, gets that transition's moves. The key
+  // appears nowhere else: user text in the tree (segment names) has its quotes escaped.
+  const std::string key = "\"moves\": []";
+  std::string out;
+  out.reserve(tree.size());
+  std::size_t from = 0;
+  for (const Transition& t : migration.transitions) {
+    const std::size_t at = tree.find(key, from);
+    const std::size_t line = tree.rfind('\n', at) + 1;
+    out.append(tree, from, at - from);
+    out += "\"moves\": ";
+    append_moves_text(out, t, migration, std::string(at - line, ' '));
+    from = at + key.size();
+  }
+  out.append(tree, from, std::string::npos);
+  return out + "\n";
+}
 
 nlohmann::ordered_json migration_json(const nlohmann::ordered_json& metadata,
                                       const Migration& migration) {

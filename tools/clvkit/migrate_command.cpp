@@ -211,7 +211,7 @@ void run_migrate(const MigrateOptions& options) {
   const Migration m = analyze_migration(input.path, migration);
   std::string text;
   if (options.format == "json") {
-    text = migration_json(migrate_metadata(m, options), m).dump(2) + "\n";
+    text = migration_json_text(migrate_metadata(m, options), m);
   } else if (options.format == "csv") {
     text = migration_moves_csv(m);
   } else {

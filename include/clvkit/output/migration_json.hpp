@@ -13,9 +13,16 @@ namespace clvkit {
 /// {"metadata": metadata, "segments": [names], "snapshots": [{"as_of", "customers", "entries",
 /// "period_revenue", "rows", "segments": [...], "purchase_fit" (with models)}], "transitions":
 /// [{"from_as_of", "to_as_of", "moved", "origins", "counts", "shares", "net_flow", "moves"}]}.
-/// Throws ModelError naming the figure when a number is not finite.
+/// Every "moves" array is empty in this tree (see migration_json_text). Throws ModelError naming
+/// the figure when a number is not finite.
 nlohmann::ordered_json migration_json(const nlohmann::ordered_json& metadata,
                                       const Migration& migration);
+
+/// The document as text, indented by 2, the moves included one compact object per line: what
+/// `clvkit migrate --format json` writes. The moves are not built as a JSON tree (millions of
+/// them would take ten times their size in memory).
+std::string migration_json_text(const nlohmann::ordered_json& metadata,
+                                const Migration& migration);
 
 /// The listed moves of every transition as CSV, one line each in transition order:
 /// customer_id,from_segment,to_segment,from_as_of,as_of,r_before,f_before,m_before,r_after,
