@@ -1,0 +1,45 @@
+#pragma once
+// UTF-8 checks for text that reaches JSON outputs: customer ids (a bad row when invalid) and
+// paths or option values echoed in the metadata (repaired, since they are not data).
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace clvkit {
+
+/// True when every byte of `text` is below 0x80. Eight bytes at a time, for the hot path of
+/// ingest, where nearly every id is ASCII and the full check (is_valid_utf8) is then skipped.
+inline bool is_ascii(std::string_view text) noexcept {
+  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
+  const char* p = text.data();
+  std::size_t n = text.size();
+  std::uint64_t any = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p, 8);
+    any |= word;
+  }
+  for (; n > 0; ++p, --n) any |= static_cast<unsigned char>(*p);
+  return (any & kHighBits) == 0;
+}
+
+/// The length of the longest prefix of `text` that is well-formed UTF-8 (RFC 3629 / Unicode
+/// Table 3-7): no overlong form, no surrogate (U+D800..U+DFFF), nothing above U+10FFFF, no
+/// truncated sequence, no stray continuation byte, no 0xC0, 0xC1, 0xF5..0xFF. Equal to
+/// text.size() when the whole text is valid.
+std::size_t valid_utf8_prefix(std::string_view text) noexcept;
+
+/// True when `text` is well-formed UTF-8 (see valid_utf8_prefix). NUL bytes are valid.
+inline bool is_valid_utf8(std::string_view text) noexcept {
+  return is_ascii(text) || valid_utf8_prefix(text) == text.size();
+}
+
+/// `text` with every maximal ill-formed subsequence replaced by U+FFFD (the Unicode
+/// "substitution of maximal subparts" practice): a path or option value that is not UTF-8
+/// still gives valid JSON where it is echoed. Valid text is returned unchanged.
+std::string replace_invalid_utf8(std::string_view text);
+
+}  // namespace clvkit
