@@ -150,6 +150,8 @@ const char* reject_reason_key(RejectReason reason) noexcept {
       return "wrong_field_count";
     case RejectReason::empty_id:
       return "empty_id";
+    case RejectReason::invalid_utf8:
+      return "invalid_utf8";
     case RejectReason::bad_date:
       return "bad_date";
     case RejectReason::bad_amount:

@@ -21,6 +21,7 @@
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit::detail {
 namespace {
@@ -237,6 +238,12 @@ class RowChecker {
       }
       return reject(RejectReason::empty_id);
     }
+    // Ids reach JSON outputs as they are, so one that is not UTF-8 is a bad row, not text to
+    // repair: two customers whose ids differ only in their invalid bytes must stay two.
+    if (!is_valid_utf8(id)) [[unlikely]] {
+      if (fail_bad_rows) throw_row_error(line, columns.id + 1, "invalid UTF-8 in customer id");
+      return reject(RejectReason::invalid_utf8);
+    }
     Day day = 0;
     if (!parse_date(trim(fields[columns.date], true), day)) [[unlikely]] {
       if (fail_bad_rows) {
@@ -289,7 +296,7 @@ class RowChecker {
     const std::string_view date = fields[columns.date];
     Day day = 0;
     Amount amount;
-    if (id.empty() || id.front() == ' ' || id.back() == ' ' || date.size() != 10 ||
+    if (id.empty() || id.front() == ' ' || id.back() == ' ' || !is_ascii(id) || date.size() != 10 ||
         !parse_iso_day(date.data(), day) || !parse_amount_exact(fields[columns.amount], amount)) {
       return false;
     }

@@ -12,6 +12,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit {
 namespace {
@@ -141,6 +142,8 @@ const char* summary_reject_reason_key(SummaryRejectReason reason) noexcept {
   switch (reason) {
     case SummaryRejectReason::wrong_field_count:
       return "wrong_field_count";
+    case SummaryRejectReason::invalid_utf8:
+      return "invalid_utf8";
     case SummaryRejectReason::bad_number:
       return "bad_number";
     case SummaryRejectReason::bad_history:
@@ -181,6 +184,11 @@ SummaryTable read_summary_table(std::istream& in, const std::string& source,
       return RowProblem{SummaryRejectReason::wrong_field_count, std::min(reader.size(), fields) + 1,
                         "expected " + std::to_string(fields) + " fields as in the header, found " +
                             std::to_string(reader.size())};
+    }
+    // Ids are echoed in the JSON outputs as they are (see ingest_transactions).
+    if (position[kId] != std::string_view::npos && !is_valid_utf8(reader[position[kId]])) {
+      return RowProblem{SummaryRejectReason::invalid_utf8, position[kId] + 1,
+                        "invalid UTF-8 in customer id"};
     }
     std::array<double, kFields> value{};
     for (std::size_t field = kFrequency; field < kFields; ++field) {

@@ -408,6 +408,42 @@ TEST_CASE("bad rows are counted by reason under on_bad_row=skip", "[ingest][inpu
   CHECK(customer(base, "b").first_purchase == day(2024, 1, 3));
 }
 
+TEST_CASE("a customer id that is not UTF-8 stops the ingest with its location under fail",
+          "[ingest][inputcheck][utf8]") {
+  CHECK_THROWS_MATCHES(ingest("customer_id,date,amount\n"
+                              "a,2024-01-01,10\n"
+                              "x\xFFy,2024-01-02,1\n"),
+                       clvkit::InputError,
+                       What(Equals("log.csv:3:1: invalid UTF-8 in customer id")));
+  // In the second column, quoted, and a surrogate rather than a byte never used.
+  CHECK_THROWS_MATCHES(ingest("date,customer_id,amount\n"
+                              "2024-01-01,\"\xED\xA0\x80\",1\n"),
+                       clvkit::InputError,
+                       What(Equals("log.csv:2:2: invalid UTF-8 in customer id")));
+}
+
+TEST_CASE("ids that are not UTF-8 are counted as invalid_utf8 under skip; valid ones are kept",
+          "[ingest][inputcheck][utf8]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "M\xC3\xBCller,2024-01-01,10\n"     // valid, 2-byte
+      "\xF0\x9F\x98\x80,2024-01-02,5\n"   // valid, 4-byte
+      "\xFF,2024-01-02,1\n"               // never used
+      "\xC0\xAF,2024-01-02,1\n"           // overlong
+      "ab\xE2\x82,2024-01-02,1\n"         // truncated
+      "\"a\xED\xBF\xBF\",2024-01-02,1\n"  // a surrogate, quoted
+      "M\xC3\xBCller,2024-01-03,4\n",
+      skip_bad_rows());
+  CHECK(base.stats.rows_read == 7);
+  CHECK(base.stats.rows_used == 3);
+  CHECK(rejected(base, RejectReason::invalid_utf8) == 4);
+  CHECK(base.stats.rows_rejected() == 4);
+  CHECK(base.stats.reconciles());
+  CHECK(ids(base) == std::vector<std::string>{"M\xC3\xBCller", "\xF0\x9F\x98\x80"});
+  CHECK(customer(base, "M\xC3\xBCller").purchase_days == 2);
+  CHECK(std::string(clvkit::reject_reason_key(RejectReason::invalid_utf8)) == "invalid_utf8");
+}
+
 TEST_CASE("amounts accept a sign, surrounding spaces and bare decimal points", "[ingest]") {
   const auto base = ingest(
       "customer_id,date,amount\n"
