@@ -444,6 +444,23 @@ TEST_CASE("ids that are not UTF-8 are counted as invalid_utf8 under skip; valid 
   CHECK(std::string(clvkit::reject_reason_key(RejectReason::invalid_utf8)) == "invalid_utf8");
 }
 
+TEST_CASE("a customer's spend overflow names the customer and the row where it overflowed",
+          "[ingest][inputcheck]") {
+  // Nine rows of 999,999,999,999 fit in int64 millionths (9.2e12 currency units), the tenth does
+  // not: line 12 whatever the threads, blocks and runs of rows (the log is replayed row by row).
+  std::string log = "customer_id,date,amount\n1,2024-01-01,5\n";
+  for (int i = 0; i < 10; ++i) log += "7,2024-01-0" + std::to_string(2 + i % 3) + ",999999999999\n";
+  CHECK_THROWS_MATCHES(
+      ingest(log), clvkit::InputError,
+      What(Equals("log.csv:12:3: customer '7': total spend exceeds the representable range "
+                  "(|total| < 9.2e12)")));
+  // Returns overflow the other way; another customer's rows in between change nothing.
+  std::string returns = "customer_id,date,amount\n7,2024-01-01,1\n";
+  for (int i = 0; i < 10; ++i) returns += "7,2024-01-02,-999999999999\n8,2024-01-02,1\n";
+  CHECK_THROWS_MATCHES(ingest(returns), clvkit::InputError,
+                       What(Contains("log.csv:21:3: customer '7': total spend exceeds")));
+}
+
 TEST_CASE("amounts accept a sign, surrounding spaces and bare decimal points", "[ingest]") {
   const auto base = ingest(
       "customer_id,date,amount\n"
