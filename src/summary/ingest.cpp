@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <span>
@@ -317,6 +318,10 @@ CustomerBase ingest_transactions_file(const std::string& path, const IngestOptio
   // A regular file is parsed where the kernel caches it, without read()'s copy of every byte.
   if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
     return ingest(detail::LogInput{nullptr, mapped->bytes()}, path, options);
+  }
+  // A directory opens as a stream whose first read fails: say what it is instead.
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read '" + path + "': it is a directory");
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <cmath>
 #include <fast_float/fast_float.h>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -265,6 +266,10 @@ SummaryTable read_summary_table(std::istream& in, const std::string& source,
 
 SummaryTable read_summary_table(const std::string& path, const SummaryTableOptions& options) {
   if (path == "-") return read_summary_table(std::cin, path, options);
+  // A directory opens as a stream whose first read fails: say what it is instead.
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read '" + path + "': it is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
   return read_summary_table(in, path, options);
