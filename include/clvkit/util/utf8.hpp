@@ -10,20 +10,34 @@
 
 namespace clvkit {
 
-/// True when every byte of `text` is below 0x80. Eight bytes at a time, for the hot path of
-/// ingest, where nearly every id is ASCII and the full check (is_valid_utf8) is then skipped.
+/// True when every byte of `text` is below 0x80. For the hot path of ingest, where nearly every
+/// id is ASCII and the full check (is_valid_utf8) is then skipped: eight bytes at a time, the
+/// last word overlapping the one before, and a short text in two overlapping 4-byte loads or
+/// three single bytes, so that an id of a few characters costs a handful of instructions (a
+/// byte loop cost ~30 a row at 300k rows under callgrind, 1.4% of a run).
 inline bool is_ascii(std::string_view text) noexcept {
-  constexpr std::uint64_t kHighBits = 0x8080808080808080ull;
   const char* p = text.data();
-  std::size_t n = text.size();
-  std::uint64_t any = 0;
-  for (; n >= 8; p += 8, n -= 8) {
-    std::uint64_t word;
-    std::memcpy(&word, p, 8);
-    any |= word;
+  const std::size_t n = text.size();
+  if (n >= 8) {
+    std::uint64_t any = 0, word;
+    std::size_t at = 0;
+    for (; at + 8 < n; at += 8) {
+      std::memcpy(&word, p + at, 8);
+      any |= word;
+    }
+    std::memcpy(&word, p + n - 8, 8);
+    return ((any | word) & 0x8080808080808080ull) == 0;
   }
-  for (; n > 0; ++p, --n) any |= static_cast<unsigned char>(*p);
-  return (any & kHighBits) == 0;
+  if (n >= 4) {
+    std::uint32_t head, tail;
+    std::memcpy(&head, p, 4);
+    std::memcpy(&tail, p + n - 4, 4);
+    return ((head | tail) & 0x80808080u) == 0;
+  }
+  if (n == 0) return true;
+  return ((static_cast<unsigned char>(p[0]) | static_cast<unsigned char>(p[n / 2]) |
+           static_cast<unsigned char>(p[n - 1])) &
+          0x80u) == 0;
 }
 
 /// The length of the longest prefix of `text` that is well-formed UTF-8 (RFC 3629 / Unicode
