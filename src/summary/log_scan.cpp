@@ -175,6 +175,15 @@ Columns locate_columns(const CsvReader& header, const IngestOptions& options) {
       found = i;
     }
     if (found == header.size()) {
+      // A log whose lines end with a lone CR (classic Mac OS) is one long header line: say so
+      // rather than list "fields" with carriage returns in them.
+      for (std::size_t i = 0; i < header.size(); ++i) {
+        if (header[i].find('\r') != std::string_view::npos) {
+          fail("missing column '" + name +
+               "': the header line runs on into the data, whose lines end with a lone CR (old "
+               "Mac line ends); convert them to LF or CRLF");
+        }
+      }
       std::string names;
       for (std::size_t i = 0; i < header.size(); ++i) {
         names += (i ? ", " : "") + std::string(trim(header[i], true));

@@ -133,7 +133,7 @@ std::vector<HostileCase> make_cases() {
        {raw_file("customer_id,date,amount\r1,1997-01-01,1\r2,1997-01-02,1\r")},
        kRun,
        2,
-       "missing column 'amount'"},
+       "lines end with a lone CR"},
       {"unbalanced quote in a data row",
        {cdnow_with("\"99999,1997-01-01,1\n")},
        kRun,

@@ -321,6 +321,15 @@ TEST_CASE("a missing or repeated column is an input error naming file and column
                                    "(fields 2 and 4)")));
 }
 
+TEST_CASE("a log with CR-only line ends is refused with a message that says so",
+          "[ingest][inputcheck]") {
+  CHECK_THROWS_MATCHES(
+      ingest("customer_id,date,amount\r1,2024-01-01,1\r2,2024-01-02,1\r"), clvkit::InputError,
+      What(Equals("log.csv:1:0: missing column 'amount': the header line runs on into the data, "
+                  "whose lines end with a lone CR (old Mac line ends); convert them to LF or "
+                  "CRLF")));
+}
+
 TEST_CASE("an empty log is an input error", "[ingest][inputcheck]") {
   CHECK_THROWS_MATCHES(ingest(""), clvkit::InputError, What(Contains("log.csv:1:0: empty log")));
   CHECK_THROWS_MATCHES(ingest("\n\r\n"), clvkit::InputError, What(Contains("empty log")));
