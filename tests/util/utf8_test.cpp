@@ -66,19 +66,31 @@ TEST_CASE("is_valid_utf8 refuses overlongs, surrogates, truncations and bytes ne
   CHECK(valid_utf8_prefix("\xC3\xBC\xBC") == 2);
 }
 
-TEST_CASE("replace_invalid_utf8 substitutes U+FFFD for each maximal ill-formed part", "[utf8]") {
+TEST_CASE("decode_utf8 gives code points, and -1 with length 1 for a byte that starts no sequence",
+          "[utf8]") {
+  CHECK(clvkit::decode_utf8("a", 0).code_point == 'a');
+  CHECK(clvkit::decode_utf8("\xC3\xBC", 0).code_point == 0xFC);
+  CHECK(clvkit::decode_utf8("\xC3\xBC", 0).length == 2);
+  CHECK(clvkit::decode_utf8("\xE2\x82\xAC", 0).code_point == 0x20AC);
+  CHECK(clvkit::decode_utf8("\xF4\x8F\xBF\xBF", 0).code_point == 0x10FFFF);
+  CHECK(clvkit::decode_utf8("\xE2\x82", 0).code_point == -1);
+  CHECK(clvkit::decode_utf8("\xE2\x82", 0).length == 1);
+  CHECK(clvkit::decode_utf8("x\xFF", 1).code_point == -1);
+}
+
+TEST_CASE("replace_invalid_utf8 substitutes U+FFFD for each byte that starts no sequence",
+          "[utf8]") {
   CHECK(replace_invalid_utf8("plain/path.csv") == "plain/path.csv");
   CHECK(replace_invalid_utf8("M\xC3\xBCller") == "M\xC3\xBCller");
   CHECK(replace_invalid_utf8("a\xFF"
                              "b") ==
         "a\xEF\xBF\xBD"
         "b");
-  // A truncated 3-byte sequence is one maximal part: one replacement, then the next byte.
+  // As the HTML report writes it: a truncated 3-byte sequence is two bad bytes.
   CHECK(replace_invalid_utf8("\xE2\x82"
                              "x") ==
-        "\xEF\xBF\xBD"
+        "\xEF\xBF\xBD\xEF\xBF\xBD"
         "x");
-  // A surrogate's lead cannot start a valid part with A0: three replacements (ED, A0, 80).
   CHECK(replace_invalid_utf8("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
   CHECK(is_valid_utf8(replace_invalid_utf8("\xC0\xAF\xF0\x9F\x98\xFF\xFE")));
 }

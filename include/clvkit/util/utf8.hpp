@@ -40,20 +40,29 @@ inline bool is_ascii(std::string_view text) noexcept {
           0x80u) == 0;
 }
 
-/// The length of the longest prefix of `text` that is well-formed UTF-8 (RFC 3629 / Unicode
-/// Table 3-7): no overlong form, no surrogate (U+D800..U+DFFF), nothing above U+10FFFF, no
-/// truncated sequence, no stray continuation byte, no 0xC0, 0xC1, 0xF5..0xFF. Equal to
+/// One UTF-8 sequence decoded at text[at] (at < text.size()): its code point and its length in
+/// bytes (1 to 4). A byte that starts no well-formed sequence (RFC 3629 / Unicode Table 3-7: an
+/// overlong form, a surrogate U+D800..U+DFFF, a value above U+10FFFF, a sequence cut short, a
+/// stray continuation byte, 0xC0, 0xC1, 0xF5..0xFF) gives code_point -1 and length 1, so that
+/// decoding resumes at the next byte.
+struct Utf8Sequence {
+  std::int32_t code_point;
+  std::size_t length;
+};
+Utf8Sequence decode_utf8(std::string_view text, std::size_t at) noexcept;
+
+/// The length of the longest prefix of `text` that is well-formed UTF-8 (see decode_utf8);
 /// text.size() when the whole text is valid.
 std::size_t valid_utf8_prefix(std::string_view text) noexcept;
 
-/// True when `text` is well-formed UTF-8 (see valid_utf8_prefix). NUL bytes are valid.
+/// True when `text` is well-formed UTF-8 (see decode_utf8). NUL bytes are valid.
 inline bool is_valid_utf8(std::string_view text) noexcept {
   return is_ascii(text) || valid_utf8_prefix(text) == text.size();
 }
 
-/// `text` with every maximal ill-formed subsequence replaced by U+FFFD (the Unicode
-/// "substitution of maximal subparts" practice): a path or option value that is not UTF-8
-/// still gives valid JSON where it is echoed. Valid text is returned unchanged.
+/// `text` with U+FFFD for every byte that starts no well-formed sequence (decode_utf8), as the
+/// HTML report writes such text: a path or option value that is not UTF-8 still gives valid
+/// JSON where it is echoed. Valid text is returned unchanged.
 std::string replace_invalid_utf8(std::string_view text);
 
 }  // namespace clvkit
