@@ -1,11 +1,14 @@
 #include "clvkit/models/simulate.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -172,6 +175,22 @@ void simulate_block(const SimulationOptions& options, const std::string& dates, 
 }
 
 constexpr std::int64_t kBlockCustomers = 4096;
+// A row in a block's text, as planned: rows average about 30 characters, and the text buffer
+// grows by doubling, so up to twice that is held.
+constexpr double kTextBytesPerPlannedRow = 2 * 30.0;
+
+double physical_memory_bytes() noexcept {
+  const long pages = ::sysconf(_SC_PHYS_PAGES);
+  const long page_size = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page_size > 0 ? static_cast<double>(pages) * static_cast<double>(page_size)
+                                    : 0.0;
+}
+
+std::string gigabytes(double bytes) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g GB", bytes / 1e9);
+  return text;
+}
 
 void merge_block(const BlockOutput& block, SimulationSummary& summary) {
   if (block.rows == 0) return;
@@ -188,8 +207,8 @@ void merge_block(const BlockOutput& block, SimulationSummary& summary) {
 // thread hands the slots to the sink in block order. A worker waits while its slot still holds
 // an unwritten block, so memory stays bounded by the ring.
 void run_pipeline(const SimulationOptions& options, const std::string& dates,
-                  std::int64_t block_count, int threads, const TextSink& sink,
-                  SimulationSummary& summary) {
+                  std::int64_t block_count, std::int64_t block_customers, int threads,
+                  const TextSink& sink, SimulationSummary& summary) {
   const std::int64_t ring = 2 * static_cast<std::int64_t>(threads);
   std::vector<BlockOutput> slots(static_cast<std::size_t>(ring));
   std::mutex mutex;
@@ -211,8 +230,8 @@ void run_pipeline(const SimulationOptions& options, const std::string& dates,
         if (abort) return;
       }
       try {
-        const std::int64_t begin = block * kBlockCustomers;
-        simulate_block(options, dates, begin, std::min(begin + kBlockCustomers, options.customers),
+        const std::int64_t begin = block * block_customers;
+        simulate_block(options, dates, begin, std::min(begin + block_customers, options.customers),
                        scratch, slot);
       } catch (...) {
         const std::lock_guard lock(mutex);
@@ -306,6 +325,59 @@ void check_simulation_options(const SimulationOptions& options) {
   }
 }
 
+SimulationPlan plan_simulation(const SimulationOptions& options) {
+  check_simulation_options(options);
+  SimulationPlan plan;
+  // The whole window is an upper bound for every customer's (they start within the cohort).
+  const double window =
+      static_cast<double>(options.end - options.start + 1) / unit_days(options.time_unit);
+  plan.expected_rows_per_customer = 1.0 + options.purchase->expected_purchases_new_customer(window);
+  const double cap = static_cast<double>(kMaxSimulatedPurchasesPerCustomer);
+  if (plan.expected_rows_per_customer > cap) {  // inf too; NaN (no estimate) is let through
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3g", plan.expected_rows_per_customer);
+    throw UsageError("simulate: a customer is expected to make " + std::string(text) +
+                     " purchases from start to end, more than the limit of " +
+                     std::to_string(kMaxSimulatedPurchasesPerCustomer) + " per customer (" +
+                     options.purchase->description(time_unit_key(options.time_unit)) +
+                     "); lower the purchase rate or shorten the window");
+  }
+  const double rows = std::isfinite(plan.expected_rows_per_customer)
+                          ? std::max(plan.expected_rows_per_customer, 1.0)
+                          : 1.0;
+  // Blocks of about kSimulationBlockBytes: the output bytes do not depend on the block size
+  // (every customer draws from its own stream), only the memory held ahead of the sink does.
+  plan.customers_per_block = static_cast<std::int64_t>(
+      std::clamp(std::floor(kSimulationBlockBytes / (rows * kTextBytesPerPlannedRow)), 1.0,
+                 static_cast<double>(kBlockCustomers)));
+  const std::int64_t block_count =
+      (options.customers + plan.customers_per_block - 1) / plan.customers_per_block;
+  std::int64_t threads = options.threads;
+  if (const unsigned hardware = std::thread::hardware_concurrency(); hardware > 0) {
+    threads = std::min<std::int64_t>(threads, hardware);
+  }
+  plan.threads = static_cast<int>(std::max<std::int64_t>(std::min(threads, block_count), 1));
+  // In flight: a ring of 2 x threads blocks (one when single-threaded), and per worker the
+  // purchases of the customer it draws.
+  const double slots = plan.threads <= 1 ? 1.0 : 2.0 * plan.threads;
+  const double block_bytes =
+      static_cast<double>(plan.customers_per_block) * rows * kTextBytesPerPlannedRow;
+  plan.memory_bytes = slots * block_bytes + plan.threads * rows * sizeof(SimulatedPurchase);
+  plan.memory_limit_bytes = options.memory_limit_bytes > 0
+                                ? static_cast<double>(options.memory_limit_bytes)
+                                : physical_memory_bytes() / 2;
+  if (plan.memory_limit_bytes > 0 && plan.memory_bytes > plan.memory_limit_bytes) {
+    throw IoError("simulate: an estimated " + gigabytes(plan.memory_bytes) +
+                  " of rows in memory (" + std::to_string(plan.threads) + " threads, blocks of " +
+                  std::to_string(plan.customers_per_block) + " customers expected to make " +
+                  gigabytes(block_bytes) + " of rows each), more than the limit of " +
+                  gigabytes(plan.memory_limit_bytes) +
+                  (options.memory_limit_bytes > 0 ? "" : " (half the physical memory)") +
+                  "; use fewer threads or lower the purchase rate");
+  }
+  return plan;
+}
+
 SimulatedCustomer simulate_customer(const SimulationOptions& options, std::uint64_t index,
                                     std::vector<SimulatedPurchase>& purchases) {
   return simulate_one(options, unit_days(options.time_unit), index, purchases);
@@ -313,29 +385,25 @@ SimulatedCustomer simulate_customer(const SimulationOptions& options, std::uint6
 
 SimulationSummary write_simulated_transactions(const SimulationOptions& options,
                                                const TextSink& sink) {
-  check_simulation_options(options);
+  const SimulationPlan plan = plan_simulation(options);  // before anything is allocated
   const std::string dates = date_table(options.start, options.end);
   SimulationSummary summary;
   summary.customers = options.customers;
   sink("customer_id,date,amount\n");
 
-  const std::int64_t block_count = (options.customers + kBlockCustomers - 1) / kBlockCustomers;
-  std::int64_t threads = options.threads;
-  if (const unsigned hardware = std::thread::hardware_concurrency(); hardware > 0) {
-    threads = std::min<std::int64_t>(threads, hardware);
-  }
-  threads = std::min(threads, block_count);
-  if (threads <= 1) {
+  const std::int64_t block_customers = plan.customers_per_block;
+  const std::int64_t block_count = (options.customers + block_customers - 1) / block_customers;
+  if (plan.threads <= 1) {
     std::vector<SimulatedPurchase> scratch;
     BlockOutput block;
-    for (std::int64_t begin = 0; begin < options.customers; begin += kBlockCustomers) {
-      simulate_block(options, dates, begin, std::min(begin + kBlockCustomers, options.customers),
+    for (std::int64_t begin = 0; begin < options.customers; begin += block_customers) {
+      simulate_block(options, dates, begin, std::min(begin + block_customers, options.customers),
                      scratch, block);
       sink(block.text.view());
       merge_block(block, summary);
     }
   } else {
-    run_pipeline(options, dates, block_count, static_cast<int>(threads), sink, summary);
+    run_pipeline(options, dates, block_count, block_customers, plan.threads, sink, summary);
   }
   return summary;
 }

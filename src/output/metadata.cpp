@@ -6,6 +6,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/output/json_number.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit {
 namespace {
@@ -38,12 +39,15 @@ nlohmann::ordered_json ingest_metadata(const CustomerBase& base, const IngestOpt
   rows["reconciles"] = stats.reconciles();
 
   nlohmann::ordered_json input;
-  input["source"] = base.source;
+  // Paths and option values are echoed as given, and need not be UTF-8 (a path is bytes):
+  // invalid bytes become U+FFFD here so that the document stays valid JSON.
+  input["source"] = replace_invalid_utf8(base.source);
   input["delimiter"] = delimiter_name(base.delimiter);
-  input["columns"] = {{"customer", options.customer_col},
-                      {"date", options.date_col},
-                      {"amount", options.amount_col}};
-  input["date_format"] = options.date_format.empty() ? "auto" : options.date_format;
+  input["columns"] = {{"customer", replace_invalid_utf8(options.customer_col)},
+                      {"date", replace_invalid_utf8(options.date_col)},
+                      {"amount", replace_invalid_utf8(options.amount_col)}};
+  input["date_format"] =
+      options.date_format.empty() ? "auto" : replace_invalid_utf8(options.date_format);
   if (options.period) input["period"] = period_key(*options.period);
   input["as_of"] = format_day(base.as_of);
   input["first_day"] = format_day(base.first_day);
@@ -139,7 +143,7 @@ nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented) {
   const SegmentScheme& scheme = *segmented.scheme;
   nlohmann::ordered_json out;
   out["scheme"] = scheme.name();
-  out["source"] = scheme.source();
+  out["source"] = replace_invalid_utf8(scheme.source());
   out["method"] = scheme.scoring().method == ScoringMethod::quantile ? "quantile" : "threshold";
   out["bins"] = scheme.bins();
   out["monetary"] = segmented.spec.monetary_basis == MonetaryBasis::total ? "total" : "average";

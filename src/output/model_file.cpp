@@ -11,6 +11,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/output/metadata.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit {
 namespace {
@@ -77,7 +78,7 @@ nlohmann::ordered_json model_file_json(const FittedModels& models, const Custome
                                        const IngestOptions& ingest,
                                        const DropoutIdentification& dropout) {
   nlohmann::ordered_json calib;
-  calib["source"] = calibration.source;
+  calib["source"] = replace_invalid_utf8(calibration.source);  // a path need not be UTF-8
   calib["as_of"] = ingest_metadata(calibration, ingest)["as_of"];
   calib["customers"] = calibration.customers.size();
   calib["rows_used"] = calibration.stats.rows_used;
@@ -100,7 +101,7 @@ nlohmann::ordered_json model_file_json(const FittedModels& models,
 
 nlohmann::ordered_json saved_model_metadata(const std::string& path, const SavedModel& saved) {
   nlohmann::ordered_json out;
-  out["model_file"] = path;
+  out["model_file"] = replace_invalid_utf8(path);
   out["calibration"] = saved.document.at("calibration");
   out["time_unit"] = saved.document.at("time_unit");
   out[std::string(saved.purchase->key())] = saved.document.at(std::string(saved.purchase->key()));

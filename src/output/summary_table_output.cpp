@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "clvkit/output/output_file.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit {
 namespace {
@@ -73,7 +74,7 @@ Fields record_fields(const SummaryTable& table, const CustomerPrediction& p, std
 
 nlohmann::ordered_json summary_table_metadata(const SummaryTable& table) {
   nlohmann::ordered_json out;
-  out["source"] = table.source;
+  out["source"] = replace_invalid_utf8(table.source);  // a path need not be UTF-8
   out["kind"] = "summary_table";
   nlohmann::ordered_json columns;
   const std::pair<const char*, const std::string*> roles[] = {
@@ -81,7 +82,7 @@ nlohmann::ordered_json summary_table_metadata(const SummaryTable& table) {
       {"recency", &table.columns.recency}, {"T", &table.columns.T},
       {"monetary", &table.columns.monetary}, {"count", &table.columns.count}};
   for (const auto& [role, name] : roles) {
-    if (!name->empty()) columns[role] = *name;
+    if (!name->empty()) columns[role] = replace_invalid_utf8(*name);
   }
   out["columns"] = columns;
   out["rows_read"] = table.rows_read;

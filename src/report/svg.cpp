@@ -10,51 +10,10 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/util/format.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit::report {
 namespace {
-
-// One decoded UTF-8 sequence: the code point, or -1 for a byte that starts no valid sequence
-// (overlong forms, surrogates and values above U+10FFFF are invalid too). `length` is the
-// number of bytes consumed, 1 for an invalid byte so decoding resynchronises on the next one.
-struct Decoded {
-  std::int32_t code_point;
-  std::size_t length;
-};
-
-Decoded decode_utf8(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char b0 = byte(i);
-  if (b0 < 0x80) return {b0, 1};
-  std::size_t length = 0;
-  std::int32_t cp = 0;
-  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    cp = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;  // no overlong forms
-    if (b0 == 0xED) hi = 0x9F;  // no surrogates
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    cp = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;  // no overlong forms
-    if (b0 == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
-  } else {
-    return {-1, 1};
-  }
-  if (i + length > text.size()) return {-1, 1};
-  for (std::size_t k = 1; k < length; ++k) {
-    const unsigned char b = byte(i + k);
-    const unsigned char min = k == 1 ? lo : 0x80;
-    const unsigned char max = k == 1 ? hi : 0xBF;
-    if (b < min || b > max) return {-1, 1};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  return {cp, length};
-}
 
 // Code points XML 1.0 forbids (C0 controls except tab/newline/CR, U+FFFE, U+FFFF) plus DEL and
 // the C1 controls, which HTML reports as parse errors. They carry no meaning in a label.
@@ -69,7 +28,7 @@ std::string escape(std::string_view text, bool attribute) {
   out.reserve(text.size() + text.size() / 8);
   std::size_t i = 0;
   while (i < text.size()) {
-    const Decoded d = decode_utf8(text, i);
+    const Utf8Sequence d = decode_utf8(text, i);
     if (d.code_point < 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
     } else if (dropped(d.code_point)) {
@@ -386,7 +345,7 @@ double LogScale::operator()(double value) const {
 double text_width(std::string_view text, double font_px) {
   double em = 0.0;
   for (std::size_t i = 0; i < text.size();) {
-    const Decoded d = decode_utf8(text, i);
+    const Utf8Sequence d = decode_utf8(text, i);
     em += d.code_point < 0 ? 1.0 : code_point_em(d.code_point);
     i += d.length;
   }
@@ -399,7 +358,7 @@ std::string truncate_text(std::string_view text, double max_px, double font_px) 
   double used = 0.0;
   std::size_t end = 0;
   while (end < text.size()) {
-    const Decoded d = decode_utf8(text, end);
+    const Utf8Sequence d = decode_utf8(text, end);
     const double w = (d.code_point < 0 ? 1.0 : code_point_em(d.code_point)) * font_px;
     if (used + w > budget) break;
     used += w;

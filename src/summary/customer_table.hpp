@@ -78,10 +78,11 @@ class ChunkedArray {
 
 constexpr std::uint32_t kNone = std::numeric_limits<std::uint32_t>::max();
 
+// Adds an amount in millionths; a sum beyond int64 (9.2e12 currency units) throws SpendOverflow,
+// which the caller completes with the row (add_rows) and scan_log with the customer and line.
 inline void add_or_throw(std::int64_t& sum, std::int64_t amount) {
-  if (__builtin_add_overflow(sum, amount, &sum)) [[unlikely]] {
-    throw InputError("ingest: a customer's spend exceeds the representable range (9.2e12)");
-  }
+  if (__builtin_add_overflow(sum, amount, &sum)) [[unlikely]]
+    throw SpendOverflow{};
 }
 
 constexpr std::size_t kInlineId = 20;
@@ -298,15 +299,21 @@ class CustomerTable {
             find_or_insert({base + row.id_offset, row.id_length}, row.hash);
         prefetch_days(previous);
       }
-      for (std::size_t i = start; i < end; ++i) {
-        const ParsedRow& row = rows[i];
-        if (row.is_return) {
-          add_return(customers[i - start], row.first, row.units);
-        } else if (tracking_ == DayTracking::ordered) {
-          add_purchases(customers[i - start], row);
-        } else {
-          add_purchase(customers[i - start], row.first, row.units);  // one row: days == 1
+      std::size_t i = start;
+      try {
+        for (; i < end; ++i) {
+          const ParsedRow& row = rows[i];
+          if (row.is_return) {
+            add_return(customers[i - start], row.first, row.units);
+          } else if (tracking_ == DayTracking::ordered) {
+            add_purchases(customers[i - start], row);
+          } else {
+            add_purchase(customers[i - start], row.first, row.units);  // one row: days == 1
+          }
         }
+      } catch (SpendOverflow& overflow) {
+        overflow.row = &rows[i];
+        throw;
       }
     }
   }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -87,6 +88,10 @@ CalibrationHoldout ingest_calibration_holdout(const std::string& path, const Ing
   if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
     return calibration_holdout(detail::LogInput{nullptr, mapped->bytes()}, path, options,
                                calibration_end);
+  }
+  // A directory opens as a stream whose first read fails: say what it is instead.
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read '" + path + "': it is a directory");
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <span>
@@ -97,6 +98,26 @@ void recount_days(const detail::LogInput& input, std::istream::pos_type start,
   });
 }
 
+// A customer's spend overflowed: the log is read again on one thread, in one table, row by row
+// (no runs), so that the error names the first row in the file whose amount takes its customer's
+// total out of range, whatever the threads and blocks of the first pass. Throws that
+// SpendOverflowError; returns only if the log no longer overflows (it changed meanwhile).
+void locate_spend_overflow(const detail::LogInput& input, std::istream::pos_type start,
+                           const std::string& source, const IngestOptions& options) {
+  if (input.stream != nullptr) {
+    input.stream->clear();
+    input.stream->seekg(start);
+    if (!*input.stream) return;
+  }
+  CustomerTable table(DayTracking::lists);
+  IngestStats again;
+  detail::scan_log(
+      input, source, options, 1, 1, detail::ChooseRuns{}, again,
+      [&table](std::size_t, const char* block, std::span<const detail::ParsedRow> rows) {
+        table.add_rows(block, rows);
+      });
+}
+
 std::size_t customer_count(const std::vector<CustomerTable>& tables) {
   std::size_t count = 0;
   for (const CustomerTable& table : tables) count += table.size();
@@ -155,6 +176,8 @@ const char* reject_reason_key(RejectReason reason) noexcept {
       return "wrong_field_count";
     case RejectReason::empty_id:
       return "empty_id";
+    case RejectReason::invalid_utf8:
+      return "invalid_utf8";
     case RejectReason::bad_date:
       return "bad_date";
     case RejectReason::bad_amount:
@@ -209,12 +232,18 @@ CustomerBase ingest(const detail::LogInput& input, const std::string& source,
     return tracking == DayTracking::ordered;
   };
   if (!rereadable) make_tables();
-  const detail::LogScan scan = detail::scan_log(
-      input, source, options, threads, static_cast<std::size_t>(threads),
-      rereadable ? choose_runs : detail::ChooseRuns{}, base.stats,
-      [&tables](std::size_t partition, const char* block, std::span<const detail::ParsedRow> rows) {
-        tables[partition].add_rows(block, rows);
-      });
+  detail::LogScan scan;
+  try {
+    scan = detail::scan_log(input, source, options, threads, static_cast<std::size_t>(threads),
+                            rereadable ? choose_runs : detail::ChooseRuns{}, base.stats,
+                            [&tables](std::size_t partition, const char* block,
+                                      std::span<const detail::ParsedRow> rows) {
+                              tables[partition].add_rows(block, rows);
+                            });
+  } catch (const detail::SpendOverflowError&) {
+    if (rereadable) locate_spend_overflow(input, start, source, options);
+    throw;
+  }
   if (tables.empty()) make_tables();  // a log without rows: the probe never ran
   if (tracking == DayTracking::ordered) {
     recount_days(input, start, source, options, threads, tables);
@@ -277,6 +306,10 @@ CustomerBase ingest_transactions_file(const std::string& path, const IngestOptio
   // A regular file is parsed where the kernel caches it, without read()'s copy of every byte.
   if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
     return ingest(detail::LogInput{nullptr, mapped->bytes()}, path, options);
+  }
+  // A directory opens as a stream whose first read fails: say what it is instead.
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read '" + path + "': it is a directory");
   }
   std::ifstream file(path, std::ios::binary);
   if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
@@ -410,10 +443,15 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
               table.find_or_insert({block + row.id_offset, row.id_length}, row.hash);
           if (index == rows.size()) rows.push_back(0);
           ++rows[index];
-          if (row.is_return) {
-            table.add_return(index, row.first, row.units);
-          } else {
-            table.add_purchase(index, row.first, row.units);
+          try {
+            if (row.is_return) {
+              table.add_return(index, row.first, row.units);
+            } else {
+              table.add_purchase(index, row.first, row.units);
+            }
+          } catch (detail::SpendOverflow& overflow) {
+            overflow.row = &row;
+            throw;
           }
         }
       });

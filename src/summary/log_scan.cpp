@@ -21,6 +21,7 @@
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit::detail {
 namespace {
@@ -174,6 +175,15 @@ Columns locate_columns(const CsvReader& header, const IngestOptions& options) {
       found = i;
     }
     if (found == header.size()) {
+      // A log whose lines end with a lone CR (classic Mac OS) is one long header line: say so
+      // rather than list "fields" with carriage returns in them.
+      for (std::size_t i = 0; i < header.size(); ++i) {
+        if (header[i].find('\r') != std::string_view::npos) {
+          fail("missing column '" + name +
+               "': the header line runs on into the data, whose lines end with a lone CR (old "
+               "Mac line ends); convert them to LF or CRLF");
+        }
+      }
       std::string names;
       for (std::size_t i = 0; i < header.size(); ++i) {
         names += (i ? ", " : "") + std::string(trim(header[i], true));
@@ -237,6 +247,12 @@ class RowChecker {
       }
       return reject(RejectReason::empty_id);
     }
+    // Ids reach JSON outputs as they are, so one that is not UTF-8 is a bad row, not text to
+    // repair: two customers whose ids differ only in their invalid bytes must stay two.
+    if (!is_valid_utf8(id)) [[unlikely]] {
+      if (fail_bad_rows) throw_row_error(line, columns.id + 1, "invalid UTF-8 in customer id");
+      return reject(RejectReason::invalid_utf8);
+    }
     Day day = 0;
     if (!parse_date(trim(fields[columns.date], true), day)) [[unlikely]] {
       if (fail_bad_rows) {
@@ -289,7 +305,7 @@ class RowChecker {
     const std::string_view date = fields[columns.date];
     Day day = 0;
     Amount amount;
-    if (id.empty() || id.front() == ' ' || id.back() == ' ' || date.size() != 10 ||
+    if (id.empty() || id.front() == ' ' || id.back() == ' ' || !is_ascii(id) || date.size() != 10 ||
         !parse_iso_day(date.data(), day) || !parse_amount_exact(fields[columns.amount], amount)) {
       return false;
     }
@@ -514,8 +530,27 @@ struct Block {
   std::size_t begin = 0;
   std::size_t end = 0;
   bool has_quotes = false;
+  std::int64_t first_line = 0;  ///< the file's line of the block's first byte, once merged
   BlockResult result;
 };
+
+// The InputError of a customer whose spend overflowed at `row` of `block`: its line is the
+// block's first line plus the line ends before the row's id. (In a block with quotes, decoded
+// in place, a field before the id that holds both doubled quotes and line ends can shift the
+// count by the line ends it holds; such logs are not where sums of 9.2e12 come from.)
+[[noreturn, gnu::cold, gnu::noinline]] void throw_spend_overflow(const std::string& source,
+                                                                 const Block& block,
+                                                                 const ParsedRow& row,
+                                                                 const Columns& columns) {
+  const char* const records = block.data + block.begin;
+  const char* const id = block.data + row.id_offset;
+  const std::int64_t line =
+      block.first_line + static_cast<std::int64_t>(std::count(records, id, '\n'));
+  throw SpendOverflowError(source + ":" + std::to_string(line) + ":" +
+                           std::to_string(columns.amount + 1) + ": customer " +
+                           quote_token({id, row.id_length}) +
+                           ": total spend exceeds the representable range (|total| < 9.2e12)");
+}
 
 void parse_block(const RowRules& rules, Block& block) {
   BlockResult& out = block.result;
@@ -752,9 +787,10 @@ Header read_header(BlockReader& reader, const std::string& source, const IngestO
 // Adds the results of a parsed batch's blocks in file order: statistics, day range and line
 // count (`next_line`, the line of the batch's first row, moves past the batch). Throws the
 // InputError of the first bad row.
-void merge_batch(const Batch& batch, const std::string& source, std::int64_t& next_line,
+void merge_batch(Batch& batch, const std::string& source, std::int64_t& next_line,
                  IngestStats& stats, Day& first_day, Day& last_day) {
   for (std::size_t b = 0; b < batch.count; ++b) {
+    batch.blocks[b].first_line = next_line;
     const BlockResult& result = batch.blocks[b].result;
     if (result.error) {
       throw InputError(source + ":" + std::to_string(next_line + result.error->line - 1) + ":" +
@@ -850,7 +886,11 @@ LogScan scan_log(const LogInput& input, const std::string& source, const IngestO
         const std::size_t partition = task - first_apply;
         for (std::size_t b = 0; b < apply_count; ++b) {
           const Block& block = applying.blocks[b];
-          apply(partition, block.data, block.result.rows[partition]);
+          try {
+            apply(partition, block.data, block.result.rows[partition]);
+          } catch (const SpendOverflow& overflow) {
+            throw_spend_overflow(source, block, *overflow.row, rules.columns);
+          }
         }
       }
     });

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "clvkit/error.hpp"
 #include "clvkit/summary/ingest.hpp"
 
 namespace clvkit::detail {
@@ -106,6 +107,23 @@ struct ParsedRow {
   bool is_zero;        ///< a zero amount under zero-amounts=keep (always one row)
 };
 
+/// Thrown by an ApplyRows consumer when a customer's spend leaves the range of its integer sum
+/// at `row` (one of the rows it was given); scan_log turns it into the InputError that names the
+/// customer and the row's line. `row` is null until the consumer knows which row it was.
+struct SpendOverflow {
+  const ParsedRow* row = nullptr;
+};
+
+/// The InputError scan_log throws for a SpendOverflow: "source:line:column: customer 'ID': total
+/// spend exceeds ...". The row is the one that overflowed when the rows were single rows applied
+/// in file order on one thread; with runs of rows (ChooseRuns) it may be the run's first row, and
+/// with several partitions the customer found first need not be the first in the file, so a
+/// caller that can read the log again replays it that way (see ingest_transactions).
+class SpendOverflowError : public InputError {
+ public:
+  using InputError::InputError;
+};
+
 /// The partition of a row: from the low half of its hash, so that a partition's own table,
 /// which positions ids by the high half, still sees well spread hashes.
 inline std::size_t partition_of(std::uint64_t hash, std::size_t partitions) noexcept {
@@ -113,7 +131,8 @@ inline std::size_t partition_of(std::uint64_t hash, std::size_t partitions) noex
 }
 
 /// Receives the accepted rows of one partition of one block; `base` is the block's first byte,
-/// valid for the duration of the call. Calls for one partition come in file order and never
+/// valid for the duration of the call. A spend sum that overflows is reported by throwing
+/// SpendOverflow with the row. Calls for one partition come in file order and never
 /// overlap; calls for different partitions may run at the same time on different threads.
 using ApplyRows =
     std::function<void(std::size_t partition, const char* base, std::span<const ParsedRow> rows)>;

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <cmath>
 #include <fast_float/fast_float.h>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <optional>
@@ -12,6 +13,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
+#include "clvkit/util/utf8.hpp"
 
 namespace clvkit {
 namespace {
@@ -141,6 +143,8 @@ const char* summary_reject_reason_key(SummaryRejectReason reason) noexcept {
   switch (reason) {
     case SummaryRejectReason::wrong_field_count:
       return "wrong_field_count";
+    case SummaryRejectReason::invalid_utf8:
+      return "invalid_utf8";
     case SummaryRejectReason::bad_number:
       return "bad_number";
     case SummaryRejectReason::bad_history:
@@ -181,6 +185,11 @@ SummaryTable read_summary_table(std::istream& in, const std::string& source,
       return RowProblem{SummaryRejectReason::wrong_field_count, std::min(reader.size(), fields) + 1,
                         "expected " + std::to_string(fields) + " fields as in the header, found " +
                             std::to_string(reader.size())};
+    }
+    // Ids are echoed in the JSON outputs as they are (see ingest_transactions).
+    if (position[kId] != std::string_view::npos && !is_valid_utf8(reader[position[kId]])) {
+      return RowProblem{SummaryRejectReason::invalid_utf8, position[kId] + 1,
+                        "invalid UTF-8 in customer id"};
     }
     std::array<double, kFields> value{};
     for (std::size_t field = kFrequency; field < kFields; ++field) {
@@ -257,6 +266,10 @@ SummaryTable read_summary_table(std::istream& in, const std::string& source,
 
 SummaryTable read_summary_table(const std::string& path, const SummaryTableOptions& options) {
   if (path == "-") return read_summary_table(std::cin, path, options);
+  // A directory opens as a stream whose first read fails: say what it is instead.
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read '" + path + "': it is a directory");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
   return read_summary_table(in, path, options);

@@ -60,6 +60,20 @@ TEST_CASE("bad options and values exit 1 with clvkit's prefix and write nothing"
   CHECK(directory.err.find("it is a directory") != std::string::npos);
   CHECK(run_cli("run data/cdnow.csv --segments " + dir.path().string() + "/ -o " + out, dir)
             .exit_code == 4);
+  // A directory as the log said "read error"; it says what it is, for a log and a table.
+  auto log_directory = run_cli("run " + dir.path().string() + " -o " + out, dir);
+  CHECK(log_directory.exit_code == 4);
+  CHECK(log_directory.err.find("it is a directory") != std::string::npos);
+  CHECK(run_cli("validate " + dir.path().string() + " --calibration-end 1997-09-30", dir)
+            .exit_code == 4);
+  CHECK(run_cli("fit --summary " + dir.path().string() + " -o " + out, dir).exit_code == 4);
+  // A seed past 2^64 - 1 was read as 2^64 - 1 without a word.
+  auto seed = run_cli("simulate --seed 18446744073709551616 -o " + out, dir);
+  CHECK(seed.exit_code == 1);
+  CHECK(seed.err.find("--seed: must be at most 2^64 - 1") != std::string::npos);
+  CHECK(run_cli("segments data/cdnow.csv --forecast --seed 99999999999999999999", dir).exit_code ==
+        1);
+  CHECK(run_cli("report data/cdnow.csv --seed 1x -o " + out, dir).exit_code == 1);
   CHECK_FALSE(std::filesystem::exists(out));
   // A missing argument and a missing subcommand are usage errors too.
   CHECK(run_cli("run", dir).exit_code == 1);

@@ -335,3 +335,26 @@ TEST_CASE("a log that starts grouped and ends shuffled is recounted the same fro
   CHECK(read_text(from_file) == expected);
   CHECK(read_text(from_stdin) == expected);
 }
+
+TEST_CASE("run refuses ids that are not UTF-8, counts them under skip, and repairs paths",
+          "[cli][utf8]") {
+  // Issue 13 item 6: an id with byte 0xFF was written raw, and the JSON was not UTF-8.
+  TempDir dir;
+  const std::string log = dir.file("log\xFF.csv");  // a path that is not UTF-8 either
+  write_text(log, read_text("data/cdnow.csv") + "x\xFFy,1997-03-01,1\n");
+  const std::string out = dir.file("o.json");
+  auto result = run_cli("run \"" + log + "\" -q -o " + out, dir);
+  CHECK(result.exit_code == 2);
+  CHECK(result.err.find("log\xFF.csv:6921:1: invalid UTF-8 in customer id") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(out));
+
+  result = run_cli("run \"" + log + "\" -q --on-bad-row skip -o " + out, dir);
+  REQUIRE(result.exit_code == 0);
+  const json document = json::parse(read_text(out));  // throws on invalid UTF-8
+  const json& input = document["metadata"]["input"];
+  CHECK(input["rows"]["rejected"]["invalid_utf8"] == 1);
+  CHECK(input["rows"]["read"] == 6920);
+  CHECK(input["rows"]["used"] == 6919);
+  CHECK(input["rows"]["reconciles"] == true);
+  CHECK(input["source"].get<std::string>().find("log\xEF\xBF\xBD.csv") != std::string::npos);
+}

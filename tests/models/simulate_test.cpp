@@ -1,5 +1,6 @@
 #include "clvkit/models/simulate.hpp"
 
+#include <array>
 #include <boost/math/special_functions/beta.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/gamma.hpp>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "../support/matchers.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
@@ -535,4 +537,40 @@ TEST_CASE("BG/NBD and Gamma-Gamma draw simulated customers in the documented ord
     CHECK(t2 == t1 + clvkit::sample_exponential(free_rng) * (time_scale / lambda));
   }
   CHECK(model_rng.next() == free_rng.next());  // the same number of words consumed
+}
+
+TEST_CASE("plan_simulation sizes blocks from the expected rows and refuses what cannot fit",
+          "[simulate][inputcheck]") {
+  SimulationOptions options;  // CDNOW: about 3 rows per customer over two years
+  const clvkit::SimulationPlan usual = clvkit::plan_simulation(options);
+  CHECK(usual.expected_rows_per_customer > 1.0);
+  CHECK(usual.expected_rows_per_customer < 10.0);
+  CHECK(usual.customers_per_block == 4096);
+  CHECK(usual.memory_bytes < 100e6);
+
+  // About 5,000 purchases a week and no dropout: 500,000 rows per customer over two years.
+  options.purchase =
+      clvkit::purchase_model_family("bgnbd").make(std::array{5000.0, 1.0, 1e-6, 1e6});
+  options.customers = 1'000'000'000;
+  const clvkit::SimulationPlan dense = clvkit::plan_simulation(options);
+  CAPTURE(dense.expected_rows_per_customer, dense.memory_bytes);
+  CHECK(dense.expected_rows_per_customer > 4e5);
+  CHECK(dense.customers_per_block == 1);  // the output streams a customer at a time
+
+  // The refusal names the estimate and the limit, before anything is allocated.
+  options.memory_limit_bytes = 1'000'000;
+  CHECK_THROWS_MATCHES(
+      clvkit::plan_simulation(options), clvkit::IoError,
+      clvkit::test::What(Catch::Matchers::Contains("of rows in memory") &&
+                         Catch::Matchers::Contains("more than the limit of 0.001 GB")));
+  CHECK_THROWS_MATCHES(
+      clvkit::write_simulated_transactions(options, [](std::string_view) { FAIL("wrote"); }),
+      clvkit::IoError, clvkit::test::What(Catch::Matchers::Contains("more than the limit")));
+
+  // Rates that would make every customer hit the per-customer cap are refused up front.
+  options.memory_limit_bytes = 0;
+  options.purchase = clvkit::purchase_model_family("bgnbd").make(std::array{1e6, 1.0, 1e-6, 1e6});
+  CHECK_THROWS_MATCHES(clvkit::plan_simulation(options), clvkit::UsageError,
+                       clvkit::test::What(Catch::Matchers::Contains(
+                           "more than the limit of 10000000 per customer")));
 }

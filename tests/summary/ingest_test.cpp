@@ -321,6 +321,15 @@ TEST_CASE("a missing or repeated column is an input error naming file and column
                                    "(fields 2 and 4)")));
 }
 
+TEST_CASE("a log with CR-only line ends is refused with a message that says so",
+          "[ingest][inputcheck]") {
+  CHECK_THROWS_MATCHES(
+      ingest("customer_id,date,amount\r1,2024-01-01,1\r2,2024-01-02,1\r"), clvkit::InputError,
+      What(Equals("log.csv:1:0: missing column 'amount': the header line runs on into the data, "
+                  "whose lines end with a lone CR (old Mac line ends); convert them to LF or "
+                  "CRLF")));
+}
+
 TEST_CASE("an empty log is an input error", "[ingest][inputcheck]") {
   CHECK_THROWS_MATCHES(ingest(""), clvkit::InputError, What(Contains("log.csv:1:0: empty log")));
   CHECK_THROWS_MATCHES(ingest("\n\r\n"), clvkit::InputError, What(Contains("empty log")));
@@ -406,6 +415,59 @@ TEST_CASE("bad rows are counted by reason under on_bad_row=skip", "[ingest][inpu
   CHECK(base.stats.reconciles());
   CHECK(ids(base) == std::vector<std::string>{"a", "b"});  // b exists only through its good row
   CHECK(customer(base, "b").first_purchase == day(2024, 1, 3));
+}
+
+TEST_CASE("a customer id that is not UTF-8 stops the ingest with its location under fail",
+          "[ingest][inputcheck][utf8]") {
+  CHECK_THROWS_MATCHES(ingest("customer_id,date,amount\n"
+                              "a,2024-01-01,10\n"
+                              "x\xFFy,2024-01-02,1\n"),
+                       clvkit::InputError,
+                       What(Equals("log.csv:3:1: invalid UTF-8 in customer id")));
+  // In the second column, quoted, and a surrogate rather than a byte never used.
+  CHECK_THROWS_MATCHES(ingest("date,customer_id,amount\n"
+                              "2024-01-01,\"\xED\xA0\x80\",1\n"),
+                       clvkit::InputError,
+                       What(Equals("log.csv:2:2: invalid UTF-8 in customer id")));
+}
+
+TEST_CASE("ids that are not UTF-8 are counted as invalid_utf8 under skip; valid ones are kept",
+          "[ingest][inputcheck][utf8]") {
+  const auto base = ingest(
+      "customer_id,date,amount\n"
+      "M\xC3\xBCller,2024-01-01,10\n"     // valid, 2-byte
+      "\xF0\x9F\x98\x80,2024-01-02,5\n"   // valid, 4-byte
+      "\xFF,2024-01-02,1\n"               // never used
+      "\xC0\xAF,2024-01-02,1\n"           // overlong
+      "ab\xE2\x82,2024-01-02,1\n"         // truncated
+      "\"a\xED\xBF\xBF\",2024-01-02,1\n"  // a surrogate, quoted
+      "M\xC3\xBCller,2024-01-03,4\n",
+      skip_bad_rows());
+  CHECK(base.stats.rows_read == 7);
+  CHECK(base.stats.rows_used == 3);
+  CHECK(rejected(base, RejectReason::invalid_utf8) == 4);
+  CHECK(base.stats.rows_rejected() == 4);
+  CHECK(base.stats.reconciles());
+  CHECK(ids(base) == std::vector<std::string>{"M\xC3\xBCller", "\xF0\x9F\x98\x80"});
+  CHECK(customer(base, "M\xC3\xBCller").purchase_days == 2);
+  CHECK(std::string(clvkit::reject_reason_key(RejectReason::invalid_utf8)) == "invalid_utf8");
+}
+
+TEST_CASE("a customer's spend overflow names the customer and the row where it overflowed",
+          "[ingest][inputcheck]") {
+  // Nine rows of 999,999,999,999 fit in int64 millionths (9.2e12 currency units), the tenth does
+  // not: line 12 whatever the threads, blocks and runs of rows (the log is replayed row by row).
+  std::string log = "customer_id,date,amount\n1,2024-01-01,5\n";
+  for (int i = 0; i < 10; ++i) log += "7,2024-01-0" + std::to_string(2 + i % 3) + ",999999999999\n";
+  CHECK_THROWS_MATCHES(
+      ingest(log), clvkit::InputError,
+      What(Equals("log.csv:12:3: customer '7': total spend exceeds the representable range "
+                  "(|total| < 9.2e12)")));
+  // Returns overflow the other way; another customer's rows in between change nothing.
+  std::string returns = "customer_id,date,amount\n7,2024-01-01,1\n";
+  for (int i = 0; i < 10; ++i) returns += "7,2024-01-02,-999999999999\n8,2024-01-02,1\n";
+  CHECK_THROWS_MATCHES(ingest(returns), clvkit::InputError,
+                       What(Contains("log.csv:21:3: customer '7': total spend exceeds")));
 }
 
 TEST_CASE("amounts accept a sign, surrounding spaces and bare decimal points", "[ingest]") {

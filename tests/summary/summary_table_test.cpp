@@ -79,3 +79,22 @@ TEST_CASE("a summary table without a required column or with a bad row is refuse
   CHECK(table.rejected[static_cast<int>(SummaryRejectReason::bad_history)] == 1);
   CHECK(table.rejected[static_cast<int>(SummaryRejectReason::wrong_field_count)] == 1);
 }
+
+TEST_CASE("a summary-table id that is not UTF-8 is a bad row, counted as invalid_utf8 under skip",
+          "[summary-table][errors][utf8]") {
+  const std::string text = "customer_id,frequency,recency,T\na,1,2,3\n\xC3\x28,0,0,3\nb,2,1,3\n";
+  CHECK(error_message<InputError>([&] { read(text); }) ==
+        "t.csv:3:1: invalid UTF-8 in customer id");
+  SummaryTableOptions skip;
+  skip.on_bad_row = BadRowPolicy::skip;
+  const SummaryTable table = read(text, skip);
+  CHECK(table.rows_read == 3);
+  CHECK(table.rows_used == 2);
+  CHECK(table.rejected[static_cast<int>(SummaryRejectReason::invalid_utf8)] == 1);
+  CHECK(table.ids == std::vector<std::string>{"a", "b"});
+  CHECK(std::string(summary_reject_reason_key(SummaryRejectReason::invalid_utf8)) ==
+        "invalid_utf8");
+  // A valid multi-byte id is kept as it is.
+  CHECK(read("customer_id,frequency,recency,T\nM\xC3\xBCller,1,2,3\n").ids.front() ==
+        "M\xC3\xBCller");
+}

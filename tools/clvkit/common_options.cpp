@@ -1,6 +1,7 @@
 #include "common_options.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -59,6 +60,17 @@ IngestOptions InputOptions::to_ingest_options() const {
   out.progress = progress;
   out.second_pass = second_pass;
   return out;
+}
+
+std::string check_seed_text(const std::string& text) {
+  std::uint64_t seed = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seed);
+  if (error == std::errc::result_out_of_range) return "must be at most 2^64 - 1";
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return text.find('-') != std::string::npos ? "must be 0 or more"
+                                                : "must be a whole number 0 .. 2^64 - 1";
+  }
+  return {};
 }
 
 void add_quiet_flag(CLI::App& command, bool& quiet) {

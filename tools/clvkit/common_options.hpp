@@ -44,6 +44,11 @@ struct InputOptions {
 void add_input_options(CLI::App& command, InputOptions& options);
 
 /// Registers -q/--quiet: no progress line on stderr (shown only when stderr is a terminal).
+/// A check for --seed options (CLI::Option::check): a seed is 0 .. 2^64 - 1 written in decimal.
+/// CLI11 reads "-1" as 2^64 - 1 and a number past 2^64 as 2^64 - 1 without a word; this refuses
+/// both (an empty string means the text is a seed).
+std::string check_seed_text(const std::string& text);
+
 void add_quiet_flag(CLI::App& command, bool& quiet);
 
 /// Points `input`'s progress hooks at `line`: rows read, and a second pass announced.

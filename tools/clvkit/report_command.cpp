@@ -150,9 +150,7 @@ void setup_report(CLI::App& app) {
       ->check(CLI::Range(1, 1000000))
       ->group("Forecast");
   command->add_option("--seed", options->seed, "Random seed of the forecast")
-      ->check([](const std::string& text) {
-        return text.find('-') != std::string::npos ? std::string("must be 0 or more") : std::string();
-      })
+      ->check(check_seed_text)
       ->capture_default_str()
       ->group("Forecast");
   add_threads_option(*command, options->threads,

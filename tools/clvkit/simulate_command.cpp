@@ -23,6 +23,7 @@
 #include "clvkit/models/time_unit.hpp"
 #include "clvkit/output/output_file.hpp"
 #include "commands.hpp"
+#include "common_options.hpp"
 
 namespace clvkit::cli {
 namespace {
@@ -234,9 +235,7 @@ void setup_simulate(CLI::App& app) {
   command->add_option("--gamma", options->gamma_gamma[2], "Gamma-Gamma gamma: rate of nu")
       ->capture_default_str();
   command->add_option("--seed", options->seed, "Random seed, 0 .. 2^64 - 1")
-      ->check([](const std::string& text) {
-        return text.find('-') != std::string::npos ? std::string("must be 0 or more") : std::string();
-      })
+      ->check(check_seed_text)
       ->capture_default_str();
   command
       ->add_option("--threads", options->threads,

@@ -62,7 +62,32 @@ struct SimulationOptions {
   std::shared_ptr<const SpendModel> spend = cdnow_spend_model();           ///< never null
   std::uint64_t seed = 1;
   int threads = 1;  ///< worker threads for write_simulated_transactions; capped at the hardware's
+  /// Bound on the text held in memory at once (see plan_simulation); 0 = half the physical
+  /// memory.
+  std::int64_t memory_limit_bytes = 0;
 };
+
+/// How write_simulated_transactions will hold its output: blocks of customers simulated ahead
+/// of the sink, sized from the expected rows per customer so that a block's text stays near
+/// kSimulationBlockBytes whatever the rates (the output streams; blocks only bound the memory).
+struct SimulationPlan {
+  double expected_rows_per_customer = 0.0;  ///< 1 + E[X(window)] of a customer just acquired
+  std::int64_t customers_per_block = 0;     ///< 1 .. 4096
+  int threads = 1;                          ///< after capping at the hardware and block count
+  double memory_bytes = 0.0;                ///< estimated text and scratch in flight
+  double memory_limit_bytes = 0.0;          ///< the limit it was checked against
+};
+/// A block's target text size.
+inline constexpr double kSimulationBlockBytes = 8.0 * 1024 * 1024;
+
+/// Plans the simulation without allocating: the expected rows per customer over the whole
+/// window (start to end) from PurchaseModel::expected_purchases_new_customer, the block size,
+/// and the memory the 2 x threads blocks in flight are expected to hold. Throws UsageError when
+/// a customer is expected to make more than kMaxSimulatedPurchasesPerCustomer purchases (every
+/// customer would stop the run after millions of rows), and IoError (exit 4, memory) naming the
+/// estimate and the limit when the blocks in flight are expected to need more memory than
+/// options.memory_limit_bytes allows. Calls check_simulation_options first.
+SimulationPlan plan_simulation(const SimulationOptions& options);
 
 /// Throws UsageError naming the field ("simulate: customers is 0, but must be at least 1") when a
 /// model is null, customers < 1, cohort_days < 1, threads < 1, or the cohort window ends after

@@ -65,6 +65,7 @@ struct IngestOptions {
 enum class RejectReason : int {
   wrong_field_count = 0,  ///< the record's field count differs from the header's
   empty_id,               ///< the customer id is empty after trimming spaces
+  invalid_utf8,           ///< the customer id is not well-formed UTF-8 (see is_valid_utf8)
   bad_date,               ///< the date does not match the format or is not a real date
   bad_amount,             ///< not a finite decimal number, or |amount| >= 1e12
   negative_amount,        ///< returns=drop
@@ -121,8 +122,9 @@ struct CustomerBase {
 /// Each data row is checked in this order; the first failing check decides its fate:
 ///  1. field count equal to the header's (wrong_field_count; the column reported is the first
 ///     missing field, found + 1, or the first extra one, header count + 1);
-///  2. non-empty id, parsable date, parsable amount (empty_id, bad_date, bad_amount; the column
-///     is that field's 1-based position);
+///  2. non-empty id that is well-formed UTF-8 (the message is "invalid UTF-8 in customer
+///     id"), parsable date, parsable amount (empty_id, invalid_utf8, bad_date, bad_amount; the
+///     column is that field's 1-based position);
 ///  3. day <= as_of, else counted in rows_after_as_of (so a row after the as-of day is never
 ///     subject to the amount policies);
 ///  4. the returns and zero-amount policies.

@@ -41,6 +41,7 @@ struct SummaryTableOptions {
 /// Why a summary-table row was not used. The order is the order of the metadata keys.
 enum class SummaryRejectReason : int {
   wrong_field_count = 0,  ///< the record's field count differs from the header's
+  invalid_utf8,           ///< the customer id is not well-formed UTF-8 (see is_valid_utf8)
   bad_number,             ///< a field is not a finite decimal number
   bad_history,            ///< x < 0, T < 0, t_x outside [0, T], or t_x > 0 with x = 0
   bad_monetary,           ///< a negative mean spend
