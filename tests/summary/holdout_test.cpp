@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/customer_bases.hpp"
 #include "../support/matchers.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -217,23 +218,8 @@ TEST_CASE("holdout ingest reports bad rows and empty logs as ingest does",
 
 namespace {
 
-struct Row {
-  std::string id;
-  Day day;
-  long long cents;
-};
-
-std::string to_csv(const std::vector<Row>& rows) {
-  std::string text = "customer_id,date,amount\n";
-  for (const Row& row : rows) {
-    const long long magnitude = row.cents < 0 ? -row.cents : row.cents;
-    char amount[32];
-    std::snprintf(amount, sizeof amount, "%s%lld.%02lld", row.cents < 0 ? "-" : "", magnitude / 100,
-                  magnitude % 100);
-    text += row.id + "," + clvkit::format_day(row.day) + "," + amount + "\n";
-  }
-  return text;
-}
+using Row = clvkit::test::LogRow;
+using clvkit::test::log_csv;
 
 // What the split should give, computed naively from the rows (zero amounts kept, returns net).
 struct NaiveSplit {
@@ -286,13 +272,13 @@ TEST_CASE("holdout ingest matches a naive split on random logs in any row order"
       IngestOptions options;
       options.as_of = holdout_end;
       std::vector<Row> reversed(log.rbegin(), log.rend());
-      const CalibrationHoldout data = split(to_csv(log), calibration_end, options);
-      const CalibrationHoldout other = split(to_csv(reversed), calibration_end, options);
+      const CalibrationHoldout data = split(log_csv(log), calibration_end, options);
+      const CalibrationHoldout other = split(log_csv(reversed), calibration_end, options);
 
       // Calibration side: ingest's own summaries as of the calibration end.
       IngestOptions cut;
       cut.as_of = calibration_end;
-      const CustomerBase calibration = ingest(to_csv(log), cut);
+      const CustomerBase calibration = ingest(log_csv(log), cut);
       REQUIRE(data.calibration.customers.size() == calibration.customers.size());
       for (std::size_t i = 0; i < calibration.customers.size(); ++i) {
         check_same(data.calibration.customers[i], calibration.customers[i]);

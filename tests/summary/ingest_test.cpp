@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "../../src/summary/log_scan.hpp"
+#include "../support/customer_bases.hpp"
 #include "../support/matchers.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
@@ -33,6 +34,8 @@ using clvkit::ReturnsPolicy;
 using clvkit::ZeroAmountPolicy;
 
 namespace {
+
+using clvkit::test::require_same_base;
 
 using clvkit::test::What;
 
@@ -94,34 +97,6 @@ CustomerBase ingest_once(const std::string& text, const IngestOptions& options,
   }
   std::istringstream in(text);
   return clvkit::ingest_transactions(in, "log.csv", options);
-}
-
-void require_same_base(const CustomerBase& a, const CustomerBase& b) {
-  REQUIRE(a.customers.size() == b.customers.size());
-  for (std::size_t i = 0; i < a.customers.size(); ++i) {
-    const CustomerSummary &x = a.customers[i], &y = b.customers[i];
-    CAPTURE(i, x.id);
-    REQUIRE(x.id == y.id);
-    REQUIRE(x.first_purchase == y.first_purchase);
-    REQUIRE(x.last_purchase == y.last_purchase);
-    REQUIRE(x.purchase_days == y.purchase_days);
-    REQUIRE(x.T == y.T);
-    REQUIRE(x.total_spend == y.total_spend);
-    REQUIRE(x.monetary == y.monetary);
-  }
-  REQUIRE(a.stats.rows_read == b.stats.rows_read);
-  REQUIRE(a.stats.rows_used == b.stats.rows_used);
-  REQUIRE(a.stats.rows_after_as_of == b.stats.rows_after_as_of);
-  for (int r = 0; r < static_cast<int>(RejectReason::count_); ++r) {
-    REQUIRE(a.stats.rejected[r] == b.stats.rejected[r]);
-  }
-  REQUIRE(a.stats.returns_netted == b.stats.returns_netted);
-  REQUIRE(a.stats.zero_amount_rows == b.stats.zero_amount_rows);
-  REQUIRE(a.stats.customers_without_purchase == b.stats.customers_without_purchase);
-  REQUIRE(a.as_of == b.as_of);
-  REQUIRE(a.first_day == b.first_day);
-  REQUIRE(a.last_day == b.last_day);
-  REQUIRE(a.delimiter == b.delimiter);
 }
 
 // Every ingest in this file runs single-threaded with one block from a pipe (every day list

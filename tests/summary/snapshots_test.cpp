@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/customer_bases.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 
@@ -20,23 +21,8 @@ namespace {
 
 Day day(const char* iso) { return clvkit::parse_iso_date_or_throw(iso, "test"); }
 
-struct Row {
-  std::string id;
-  Day day;
-  long long cents;
-};
-
-std::string to_csv(const std::vector<Row>& rows) {
-  std::string text = "customer_id,date,amount\n";
-  for (const Row& row : rows) {
-    const long long magnitude = row.cents < 0 ? -row.cents : row.cents;
-    char amount[32];
-    std::snprintf(amount, sizeof amount, "%s%lld.%02lld", row.cents < 0 ? "-" : "",
-                  magnitude / 100, magnitude % 100);
-    text += row.id + "," + clvkit::format_day(row.day) + "," + amount + "\n";
-  }
-  return text;
-}
+using Row = clvkit::test::LogRow;
+using clvkit::test::log_csv;
 
 CustomerBase ingest_as_of(const std::string& text, IngestOptions options, Day as_of) {
   options.as_of = as_of;
@@ -61,37 +47,7 @@ std::vector<CustomerBase> snapshots(const std::string& text, const IngestOptions
 }
 
 void check_same_base(const CustomerBase& got, const CustomerBase& want) {
-  REQUIRE(got.customers.size() == want.customers.size());
-  for (std::size_t i = 0; i < want.customers.size(); ++i) {
-    const clvkit::CustomerSummary& a = got.customers[i];
-    const clvkit::CustomerSummary& b = want.customers[i];
-    CAPTURE(b.id);
-    REQUIRE(a.id == b.id);
-    CHECK(a.first_purchase == b.first_purchase);
-    CHECK(a.last_purchase == b.last_purchase);
-    CHECK(a.purchase_days == b.purchase_days);
-    CHECK(a.frequency == b.frequency);
-    CHECK(a.recency == b.recency);
-    CHECK(a.T == b.T);
-    CHECK(a.days_since_last == b.days_since_last);
-    CHECK(a.total_spend == b.total_spend);
-    CHECK(a.monetary == b.monetary);
-    CHECK(a.avg_spend == b.avg_spend);
-  }
-  CHECK(got.as_of == want.as_of);
-  CHECK(got.first_day == want.first_day);
-  CHECK(got.last_day == want.last_day);
-  CHECK(got.delimiter == want.delimiter);
-  CHECK(got.stats.rows_read == want.stats.rows_read);
-  CHECK(got.stats.rows_used == want.stats.rows_used);
-  CHECK(got.stats.rows_after_as_of == want.stats.rows_after_as_of);
-  for (int r = 0; r < static_cast<int>(clvkit::RejectReason::count_); ++r) {
-    CAPTURE(r);
-    CHECK(got.stats.rejected[r] == want.stats.rejected[r]);
-  }
-  CHECK(got.stats.returns_netted == want.stats.returns_netted);
-  CHECK(got.stats.zero_amount_rows == want.stats.zero_amount_rows);
-  CHECK(got.stats.customers_without_purchase == want.stats.customers_without_purchase);
+  clvkit::test::require_same_base(got, want);
   CHECK(got.stats.reconciles());
 }
 
@@ -118,7 +74,7 @@ TEST_CASE("snapshots equal ingest as of each day on random logs, policies and th
         id += std::to_string(pick_customer(rng));
         log.push_back(Row{std::move(id), from + pick_day(rng), cents});
       }
-      const std::string text = to_csv(log);
+      const std::string text = log_csv(log);
       const std::vector<Day> as_of{from + span / 4, from + span / 2, from + span / 2 + 1,
                                    from + span - 1, from + span + 30};
       for (const auto returns : {clvkit::ReturnsPolicy::net, clvkit::ReturnsPolicy::drop}) {
@@ -188,7 +144,7 @@ TEST_CASE("snapshots every period: one at each period end and one on the last da
   for (int i = 0; i < 600; ++i) {
     log.push_back(Row{std::to_string(pick_customer(rng)), from + pick_day(rng), pick_cents(rng)});
   }
-  const std::string text = to_csv(log);
+  const std::string text = log_csv(log);
   for (const clvkit::Period every : {clvkit::Period::week, clvkit::Period::month}) {
     for (const int threads : {1, 2}) {
       clvkit::SnapshotSchedule schedule;
