@@ -352,21 +352,6 @@ void run_fault_case(const FaultCase& c) {
 }
 
 /// Registers every fault case as its own test case, tagged [faults].
-class FaultCaseInvoker final : public Catch::ITestInvoker {
- public:
-  explicit FaultCaseInvoker(std::size_t index) : index_(index) {}
-  void invoke() const override { run_fault_case(fault_cases()[index_]); }
-
- private:
-  std::size_t index_;
-};
-
-const bool registered = [] {
-  for (std::size_t i = 0; i < fault_cases().size(); ++i) {
-    Catch::AutoReg(new FaultCaseInvoker(i), CATCH_INTERNAL_LINEINFO, Catch::StringRef(),
-                   Catch::NameAndTags{Catch::StringRef(fault_cases()[i].name), "[faults]"});
-  }
-  return true;
-}();
+const bool registered = clvkit::test::register_case_table(&fault_cases, &run_fault_case, "[faults]");
 
 }  // namespace

@@ -720,22 +720,7 @@ void run_case(const HostileCase& c) {
 }
 
 /// Registers every case of the table as its own test case, tagged [hostile].
-class HostileCaseInvoker final : public Catch::ITestInvoker {
- public:
-  explicit HostileCaseInvoker(std::size_t index) : index_(index) {}
-  void invoke() const override { run_case(hostile_cases()[index_]); }
-
- private:
-  std::size_t index_;
-};
-
-const bool registered = [] {
-  for (std::size_t i = 0; i < hostile_cases().size(); ++i) {
-    Catch::AutoReg(new HostileCaseInvoker(i), CATCH_INTERNAL_LINEINFO, Catch::StringRef(),
-                   Catch::NameAndTags{Catch::StringRef(hostile_cases()[i].name), "[hostile]"});
-  }
-  return true;
-}();
+const bool registered = clvkit::test::register_case_table(&hostile_cases, &run_case, "[hostile]");
 
 }  // namespace
 

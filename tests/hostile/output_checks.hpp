@@ -173,4 +173,27 @@ class TinyFilesystem {
   bool mounted_ = false;
 };
 
+/// Registers one Catch2 test case (so one ctest) per row of a case table: `run(cases()[i])`,
+/// named by the row's `name`, tagged `tag`. `cases` returns the same table on every call.
+template <class Case>
+bool register_case_table(const std::vector<Case>& (*cases)(), void (*run)(const Case&),
+                         const char* tag) {
+  class Invoker final : public Catch::ITestInvoker {
+   public:
+    Invoker(const std::vector<Case>& (*cases)(), void (*run)(const Case&), std::size_t index)
+        : cases_(cases), run_(run), index_(index) {}
+    void invoke() const override { run_(cases_()[index_]); }
+
+   private:
+    const std::vector<Case>& (*cases_)();
+    void (*run_)(const Case&);
+    std::size_t index_;
+  };
+  for (std::size_t i = 0; i < cases().size(); ++i) {
+    Catch::AutoReg(new Invoker(cases, run, i), CATCH_INTERNAL_LINEINFO, Catch::StringRef(),
+                   Catch::NameAndTags{Catch::StringRef(cases()[i].name), tag});
+  }
+  return true;
+}
+
 }  // namespace clvkit::test
