@@ -190,12 +190,24 @@ double pnbd_log_likelihood_gradient(const ParetoNbdParams& params, double x, dou
 double pnbd_p_alive(const ParetoNbdParams& params, double x, double t_x, double T) noexcept {
   const auto& [r, alpha, s, beta] = params;
   if (t_x == T) return 1.0;
-  const double alive = -(r + x) * std::log(alpha + T) - s * std::log(beta + T);
-  const double died =
-      detail::pnbd_died(std::log(s), pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, t_x),
-                        pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, T))
-          .died;
-  return std::exp(-log1p_exp(died - alive));
+  return pnbd_p_alive_from_tails(params, x, t_x, T,
+                                 pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, t_x),
+                                 pnbd_log_tail_integral(r + x, s + 1.0, alpha, beta, T));
+}
+
+double pnbd_p_alive_from_tails(const ParetoNbdParams& params, double x, double t_x, double T,
+                               double log_tail_t_x, double log_tail_T) noexcept {
+  const auto& [r, alpha, s, beta] = params;
+  if (t_x == T) return 1.0;
+  return pnbd_p_alive_from_parts(std::log(s),
+                                 -(r + x) * std::log(alpha + T) - s * std::log(beta + T),
+                                 log_tail_t_x, log_tail_T);
+}
+
+double pnbd_p_alive_from_parts(double log_s, double log_alive, double log_tail_t_x,
+                               double log_tail_T) noexcept {
+  const double died = detail::pnbd_died(log_s, log_tail_t_x, log_tail_T).died;
+  return std::exp(-log1p_exp(died - log_alive));
 }
 
 double pnbd_expected_purchases_given_alive(const ParetoNbdParams& params, double x, double T,

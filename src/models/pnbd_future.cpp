@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -109,6 +111,18 @@ double expm1_ratio(double k, double L) noexcept { return k == 0.0 ? L : std::exp
 //   E[e^2] = integral_0^h 2 w P(omega > w) dw  = 2 B^2 [(exp((2-s) L) - 1)/(2-s) - (exp((1-s) L) -
 //   1)/(1-s)]
 // and N | lambda, e ~ Poisson(lambda e): E[N] = E[lambda] E[e], E[N^2] = E[N] + E[lambda^2] E[e^2].
+// The distinct values of `values` in ascending order, and each value's index among them.
+std::vector<double> distinct_values(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  return values;
+}
+
+std::uint32_t index_of(const std::vector<double>& sorted, double value) {
+  return static_cast<std::uint32_t>(std::lower_bound(sorted.begin(), sorted.end(), value) -
+                                    sorted.begin());
+}
+
 class ParetoNbdFutureMoments final : public FutureMoments {
  public:
   ParetoNbdFutureMoments(const ParetoNbdParams& params,
@@ -116,31 +130,80 @@ class ParetoNbdFutureMoments final : public FutureMoments {
                          const std::vector<std::vector<double>>& draw_parameters)
       : params_(params), horizon_(horizon), customers_(customers) {
     for (const std::vector<double>& d : draw_parameters) draws_.push_back({d[0], d[1], d[2], d[3]});
+    // P(alive) needs the tail integral at (x, t_x) and (x, T): the histories of a large base
+    // share far fewer (x, time) pairs than they number, so the tails are tabulated per draw.
+    std::vector<double> xs, times;
+    for (const PurchaseHistory& h : customers_) {
+      xs.push_back(h.x);
+      times.push_back(h.t_x);
+      times.push_back(h.T);
+    }
+    xs_ = distinct_values(std::move(xs));
+    times_ = distinct_values(std::move(times));
+    for (const PurchaseHistory& h : customers_) {
+      keys_.push_back({index_of(xs_, h.x), index_of(times_, h.t_x), index_of(times_, h.T)});
+    }
   }
 
   void moments(int draw, std::span<double> mean, std::span<double> second) const override {
     const ParetoNbdParams& p = draws_.empty() ? params_ : draws_[static_cast<std::size_t>(draw)];
+    // log F(y; r + x, s + 1) by (x, y), computed when first needed (NaN: not yet).
+    const std::size_t cells = xs_.size() * times_.size();
+    const bool tabulate = cells <= kMaxTailTable;
+    std::vector<double> tails(tabulate ? cells : 0, std::numeric_limits<double>::quiet_NaN());
+    const auto tail = [&](std::uint32_t x, std::uint32_t time) {
+      if (!tabulate) return pnbd_log_tail_integral(p.r + xs_[x], p.s + 1.0, p.alpha, p.beta, times_[time]);
+      double& cell = tails[x * times_.size() + time];
+      if (std::isnan(cell)) {
+        cell = pnbd_log_tail_integral(p.r + xs_[x], p.s + 1.0, p.alpha, p.beta, times_[time]);
+      }
+      return cell;
+    };
+    // What depends on one time only, per distinct time: log(alpha + t), log(beta + t) and the
+    // horizon factors of E[X] and E[X^2] given alive at T = t.
+    const std::size_t n_times = times_.size();
+    std::vector<double> log_alpha_t(n_times), log_beta_t(n_times), e1(n_times), e2(n_times);
+    for (std::size_t t = 0; t < n_times; ++t) {
+      log_alpha_t[t] = std::log(p.alpha + times_[t]);
+      log_beta_t[t] = std::log(p.beta + times_[t]);
+      const double B = p.beta + times_[t];
+      const double L = std::log1p(horizon_ / B);
+      e1[t] = B * expm1_ratio(1.0 - p.s, L);
+      e2[t] = 2.0 * B * B * (expm1_ratio(2.0 - p.s, L) - expm1_ratio(1.0 - p.s, L));
+    }
+    const double log_s = std::log(p.s);
     for (std::size_t i = 0; i < customers_.size(); ++i) {
       const PurchaseHistory& h = customers_[i];
-      const double B = p.beta + h.T;
-      const double L = std::log1p(horizon_ / B);
-      const double e1 = B * expm1_ratio(1.0 - p.s, L);
-      const double e2 = 2.0 * B * B * (expm1_ratio(2.0 - p.s, L) - expm1_ratio(1.0 - p.s, L));
+      const Key& key = keys_[i];
       const double shape = p.r + h.x;
       const double rate = p.alpha + h.T;
-      const double n1 = shape / rate * e1;
-      const double n2 = n1 + shape * (shape + 1.0) / (rate * rate) * e2;
-      const double p_alive = pnbd_p_alive(p, h.x, h.t_x, h.T);
+      const double n1 = shape / rate * e1[key.T];
+      const double n2 = n1 + shape * (shape + 1.0) / (rate * rate) * e2[key.T];
+      const double p_alive =
+          h.t_x == h.T
+              ? 1.0
+              : pnbd_p_alive_from_parts(log_s,
+                                        -(p.r + h.x) * log_alpha_t[key.T] - p.s * log_beta_t[key.T],
+                                        tail(key.x, key.t_x), tail(key.x, key.T));
       mean[i] = p_alive * n1;
       second[i] = p_alive * n2;
     }
   }
 
  private:
+  // Beyond this many (x, time) cells (32 MB of doubles) the tails are computed per history.
+  static constexpr std::size_t kMaxTailTable = std::size_t{1} << 22;
+  struct Key {
+    std::uint32_t x, t_x, T;
+  };
+
   ParetoNbdParams params_;
   double horizon_;
   std::vector<PurchaseHistory> customers_;
   std::vector<ParetoNbdParams> draws_;
+  std::vector<double> xs_;     ///< distinct x of the histories
+  std::vector<double> times_;  ///< distinct t_x and T
+  std::vector<Key> keys_;      ///< per history: indices into xs_ and times_
 };
 
 }  // namespace

@@ -71,6 +71,18 @@ double pnbd_log_likelihood_gradient(const ParetoNbdParams& params, double x, dou
 /// section 5, written with the tail integral), as exp(-log1p_exp(d)).
 double pnbd_p_alive(const ParetoNbdParams& params, double x, double t_x, double T) noexcept;
 
+/// The same from the two tail integrals, log F(t_x) and log F(T) (pnbd_log_tail_integral(r + x,
+/// s + 1, alpha, beta, y)), for callers that evaluate many histories sharing x and a time: the
+/// forecast tabulates the tails per (x, time) and parameter draw. pnbd_p_alive is this with the
+/// tails it computes, so both give the same bits.
+double pnbd_p_alive_from_tails(const ParetoNbdParams& params, double x, double t_x, double T,
+                               double log_tail_t_x, double log_tail_T) noexcept;
+
+/// The last step of both: P(alive) from log_s = log(s), log_alive = -(r + x) log(alpha + T) -
+/// s log(beta + T) and the two tails, for t_x < T (the forecast caches the logs per time).
+double pnbd_p_alive_from_parts(double log_s, double log_alive, double log_tail_t_x,
+                               double log_tail_T) noexcept;
+
 /// E[X(t) | x, T, alive at T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
 /// (the factor of FH 2005a, section 6, that multiplies P(alive)), computed as
 /// (r+x)/(alpha+T) (beta+T) L exprel(-(s-1) L) with L = log1p(t/(beta+T)): valid for every s > 0,
