@@ -127,9 +127,13 @@ SavedModel read_model_file(const std::string& path) {
   if (!in) throw IoError("cannot read model file '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
+  return parse_model_file(text.str(), path);
+}
+
+SavedModel parse_model_file(std::string_view text, const std::string& path) {
   SavedModel model;
   try {
-    model.document = nlohmann::ordered_json::parse(text.str());
+    model.document = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     // parse_error, and out_of_range for a number beyond double (1e999).
     throw InputError(path + ": not valid JSON (" + e.what() + ")");
