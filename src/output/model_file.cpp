@@ -39,8 +39,7 @@ double read_parameter(const nlohmann::ordered_json& document, const std::string&
 // value is (nlohmann's value() would throw its type_error, which is no InputError).
 std::string string_member(const nlohmann::ordered_json& document, const char* key) {
   const auto found = document.find(key);
-  return found != document.end() && found->is_string() ? found->get<std::string>()
-                                                       : std::string();
+  return found != document.end() && found->is_string() ? found->get<std::string>() : std::string();
 }
 
 // format_version compared as a JSON number: value<int>() would cast 1e300 to int (undefined

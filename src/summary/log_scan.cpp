@@ -16,12 +16,12 @@
 #include <emmintrin.h>
 #endif
 
+#include "amount.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
-#include "amount.hpp"
 
 namespace clvkit::detail {
 namespace {

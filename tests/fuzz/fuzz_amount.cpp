@@ -20,8 +20,8 @@ using clvkit::fuzz::require;
 constexpr std::int64_t kMaxUnits = 1'000'000'000'000'000'000;  // kMaxAbsAmount in millionths
 
 void check_accepted(const Amount& amount, const std::string& text, const char* path) {
-  const std::string detail = std::string(path) + " '" + text + "' -> " +
-                             std::to_string(amount.units);
+  const std::string detail =
+      std::string(path) + " '" + text + "' -> " + std::to_string(amount.units);
   require(amount.units > -kMaxUnits && amount.units < kMaxUnits,
           "an accepted amount is below the bound", detail);
   require(!amount.zero || amount.units == 0, "a zero amount has 0 units", detail);

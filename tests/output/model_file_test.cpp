@@ -99,4 +99,3 @@ TEST_CASE("a model file's format members of the wrong type are refused as bad in
   CHECK(parse_model_file(edited_text([](auto& d) { d["format_version"] = 1.0; }), "m.json")
             .purchase != nullptr);
 }
-
