@@ -1,8 +1,7 @@
 // Fuzzes the command-line parser: the same CLI11 App the binary builds (setup_commands), fed an
 // argv split from the input at '\0' or '\n' bytes, without running a command. Properties: parsing
-// either succeeds or throws CLI11's ParseError or clvkit's UsageError, which main() maps to exit 1
-// (exit 0 for --help and
-// --version), and never anything else; no crash or UB.
+// either succeeds or throws CLI11's ParseError or clvkit's UsageError, which main() maps to exit
+// 1 (exit 0 for --help and --version), and never anything else; no crash or UB.
 
 #include <CLI/CLI.hpp>
 #include <cstddef>
