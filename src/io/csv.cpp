@@ -40,7 +40,7 @@ bool CsvReader::next() { return advance(true); }
 bool CsvReader::skip() { return advance(false); }
 
 bool CsvReader::advance(bool decode) {
-  if (!started_) start();
+  if (!started_ && !start()) return false;  // a span whose first line is not whole yet
   for (;;) {
     if (begin_ == end_) {
       if (eof_ || in_ == nullptr) return false;
@@ -64,44 +64,64 @@ bool CsvReader::advance(bool decode) {
   }
 }
 
-void CsvReader::start() {
-  started_ = true;
+bool CsvReader::start() {
   if (in_ != nullptr) {
     // A byte order mark needs three bytes, which a tiny block may not hold after one read.
     while (end_ - begin_ < 3 && !eof_) refill();
     if (end_ - begin_ >= 3 && std::memcmp(data_ + begin_, "\xEF\xBB\xBF", 3) == 0) begin_ += 3;
   }
-  if (delimiter_ == '\0') detect_delimiter();
+  if (delimiter_ == '\0' && !detect_delimiter()) return false;
+  started_ = true;
+  return true;
 }
 
-void CsvReader::detect_delimiter() {
-  // Quotes are toggled by every '"', which also handles doubled quotes; the first line that has
-  // anything but a line end is the header.
+bool CsvReader::detect_delimiter() {
+  // The first line that has anything but a line end is the header. It is counted whole, and only
+  // once it is whole, so that the delimiter does not depend on how the input is cut into blocks
+  // (a span that ends inside it returns false, and its reader is made again with more bytes).
+  // A '"' opens a quoted field only where the parser would take it as one, at the start of a
+  // field after any of the candidate delimiters; elsewhere it is data, as in the parser, so a
+  // stray quote in a header name does not swallow the lines after it.
   std::size_t counts[3] = {0, 0, 0};
   for (;;) {
     std::fill(std::begin(counts), std::end(counts), 0);
     bool in_quotes = false;
+    bool field_start = true;
     bool non_blank = false;
     bool line_complete = false;
     for (std::size_t i = begin_; i < end_; ++i) {
       const char c = data_[i];
-      if (c == '"') {
-        in_quotes = !in_quotes;
-      } else if (!in_quotes) {
-        if (c == '\n') {
-          if (non_blank) {
-            line_complete = true;
-            break;
+      if (c != '\r' && c != '\n') non_blank = true;
+      if (in_quotes) {
+        if (c == '"') {
+          if (i + 1 < end_ && data_[i + 1] == '"') {
+            ++i;  // a doubled quote is one '"' of data
+          } else {
+            in_quotes = false;
           }
-          continue;
         }
-        counts[0] += c == ',';
-        counts[1] += c == ';';
-        counts[2] += c == '\t';
+        continue;
       }
-      non_blank = non_blank || c != '\r';
+      if (c == '"' && field_start) {
+        in_quotes = true;
+        field_start = false;
+        continue;
+      }
+      if (c == '\n') {
+        if (non_blank) {
+          line_complete = true;
+          break;
+        }
+        field_start = true;
+        continue;
+      }
+      counts[0] += c == ',';
+      counts[1] += c == ';';
+      counts[2] += c == '\t';
+      field_start = c == ',' || c == ';' || c == '\t';
     }
-    if (line_complete || eof_ || in_ == nullptr) break;
+    if (line_complete || eof_) break;
+    if (in_ == nullptr) return false;
     refill();
   }
   delimiter_ = ',';
@@ -111,6 +131,7 @@ void CsvReader::detect_delimiter() {
     best = counts[1];
   }
   if (counts[2] > best) delimiter_ = '\t';
+  return true;
 }
 
 bool CsvReader::refill() {

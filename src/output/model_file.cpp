@@ -36,6 +36,20 @@ double read_parameter(const nlohmann::ordered_json& document, const std::string&
   return value;
 }
 
+// The member `key` when it is a string, else "": a member of the wrong type is refused as a wrong
+// value is (nlohmann's value() would throw its type_error, which is no InputError).
+std::string string_member(const nlohmann::ordered_json& document, const char* key) {
+  const auto found = document.find(key);
+  return found != document.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+// format_version compared as a JSON number: value<int>() would cast 1e300 to int (undefined
+// behaviour, which clang's UBSan reports) and throw type_error for a string.
+bool has_format_version(const nlohmann::ordered_json& document, int version) {
+  const auto found = document.find("format_version");
+  return found != document.end() && found->is_number() && *found == version;
+}
+
 // The one family of `families` whose key is a member of the document.
 template <class Family>
 const Family& saved_family(const nlohmann::ordered_json& document, const std::string& path,
@@ -128,23 +142,27 @@ SavedModel read_model_file(const std::string& path) {
   if (!in) throw IoError("cannot read model file '" + path + "'");
   std::stringstream text;
   text << in.rdbuf();
+  return parse_model_file(text.str(), path);
+}
+
+SavedModel parse_model_file(std::string_view text, const std::string& path) {
   SavedModel model;
   try {
-    model.document = nlohmann::ordered_json::parse(text.str());
+    model.document = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     // parse_error, and out_of_range for a number beyond double (1e999).
     throw InputError(path + ": not valid JSON (" + e.what() + ")");
   }
   const auto& doc = model.document;
-  if (!doc.is_object() || doc.value("format", "") != kModelFileFormat) {
+  if (!doc.is_object() || string_member(doc, "format") != kModelFileFormat) {
     throw InputError(path + ": not a clvkit model file (expected \"format\": \"clvkit-model\")");
   }
-  if (doc.value("format_version", 0) != kModelFileVersion) {
+  if (!has_format_version(doc, kModelFileVersion)) {
     throw InputError(path + ": unsupported format_version (this clvkit reads version " +
                      std::to_string(kModelFileVersion) + ")");
   }
   try {
-    model.time_unit = parse_time_unit(doc.value("time_unit", ""), path + ": time_unit");
+    model.time_unit = parse_time_unit(string_member(doc, "time_unit"), path + ": time_unit");
   } catch (const UsageError& e) {
     throw InputError(e.what());
   }

@@ -16,6 +16,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "amount.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
@@ -26,8 +27,6 @@
 namespace clvkit::detail {
 namespace {
 
-// Bound on one amount: keeps amount * 1e6 far inside int64 and every realistic sum with it.
-constexpr double kMaxAbsAmount = 1e12;
 // A block is cut at the last record boundary after this many bytes (by default): large enough
 // that the per-block work (a task hand-off, a few vector clears) is noise, small enough that the
 // three batches alive at once stay in the last-level cache on a few threads, so the bytes read()
@@ -47,75 +46,6 @@ std::string_view trim(std::string_view text, bool tabs_too) noexcept {
   while (!text.empty() && is_blank(text.front())) text.remove_prefix(1);
   while (!text.empty() && is_blank(text.back())) text.remove_suffix(1);
   return text;
-}
-
-/// A parsed amount: millionths, and its sign as the decimal text had it.
-struct Amount {
-  std::int64_t units = 0;
-  bool negative = false;  ///< below zero (a return)
-  bool zero = false;      ///< exactly zero ("0", "-0.00")
-};
-
-// The general form: a decimal with '.', an optional sign, no exponent; finite and below
-// kMaxAbsAmount; digits beyond the sixth decimal are rounded (half away from zero).
-bool parse_amount_general(std::string_view text, Amount& amount) noexcept {
-  const char* first = text.data();
-  const char* const last = first + text.size();
-  if (first != last && *first == '+') {
-    ++first;
-    if (first != last && *first == '-') return false;
-  }
-  double value = 0.0;
-  const auto result = fast_float::from_chars(first, last, value, fast_float::chars_format::fixed);
-  if (result.ec != std::errc() || result.ptr != last || !std::isfinite(value) ||
-      std::fabs(value) >= kMaxAbsAmount) {
-    return false;
-  }
-  amount.units = std::llround(value * kUnitsPerCurrency);
-  amount.negative = value < 0.0;
-  amount.zero = value == 0.0;
-  return true;
-}
-
-// Amounts as exports write them ("12.5", "-3.99", "100"): at most 12 integer and 6 decimal digits
-// convert exactly to millionths in integer arithmetic, which is both faster than a floating-point
-// parse and free of its rounding. False for anything else (parse_amount's general path).
-bool parse_amount_exact(std::string_view text, Amount& amount) noexcept {
-  const char* p = text.data();
-  const char* const end = p + text.size();
-  bool negative = false;
-  if (p != end && (*p == '-' || *p == '+')) negative = *p++ == '-';
-  const char* const digits = p;
-  // Unsigned, so that 19 or more digits wrap (defined) instead of overflowing a signed integer;
-  // such a value is refused below (more than 12 digits) before it is used.
-  std::uint64_t whole = 0;
-  while (p != end && static_cast<unsigned char>(*p - '0') < 10) {
-    whole = whole * 10 + static_cast<std::uint64_t>(*p++ - '0');
-  }
-  const auto whole_digits = p - digits;
-  // The decimals as one integer, scaled once at the end (a scale divided per digit made a chain
-  // of multiplications, one after the other, on every row).
-  static constexpr std::int64_t kScale[7] = {1'000'000, 100'000, 10'000, 1'000, 100, 10, 1};
-  std::int64_t fraction = 0;
-  int decimals = 0;
-  if (p != end && *p == '.') {
-    ++p;
-    while (p != end && static_cast<unsigned char>(*p - '0') < 10 && decimals < 6) {
-      fraction = fraction * 10 + (*p++ - '0');
-      ++decimals;
-    }
-  }
-  if (p != end || whole_digits == 0 || whole_digits > 12) return false;
-  const std::int64_t units =
-      static_cast<std::int64_t>(whole) * 1'000'000 + fraction * kScale[decimals];
-  amount.units = negative ? -units : units;
-  amount.negative = negative && units != 0;
-  amount.zero = units == 0;
-  return true;
-}
-
-bool parse_amount(std::string_view text, Amount& amount) noexcept {
-  return parse_amount_exact(text, amount) || parse_amount_general(text, amount);
 }
 
 // Error messages quote the offending text, shortened so that one bad row cannot flood a log.

@@ -130,6 +130,39 @@ TEST_CASE("csv reader detects the delimiter that occurs most outside quotes", "[
   CHECK(detected == ';');
 }
 
+// Found by tests/fuzz/fuzz_ingest: detection toggled quotes at every '"', while the parser takes a
+// '"' inside an unquoted field as data, so a stray quote in a header name made detection count
+// the lines after the header too, as far as the block reached: the delimiter depended on the
+// block size.
+TEST_CASE("csv reader's delimiter detection takes quotes as the parser does", "[csv][fuzz]") {
+  const std::string text = "id,date,amount,note\"x\n1,2,3,a\"\t\t\t\t\n";
+  for (const std::size_t block_size : {std::size_t{1}, std::size_t{7}, std::size_t{64}}) {
+    CAPTURE(block_size);
+    char detected = 0;
+    const auto records = read_all(text, '\0', block_size, &detected);
+    CHECK(detected == ',');
+    REQUIRE(records.size() == 2);
+    CHECK(records[0].fields == Fields{"id", "date", "amount", "note\"x"});
+  }
+  // A quoted field still hides its delimiters, doubled quotes included.
+  char detected = 0;
+  read_all("\"a;\"\"b;c\",d\n", '\0', 64, &detected);
+  CHECK(detected == ',');
+}
+
+TEST_CASE("csv reader over a piece of input waits for the whole first line to detect",
+          "[csv][fuzz]") {
+  std::string text = "a,b,c;x\"y;z;w\n1,2,3\n";
+  // The piece ends inside the first line: the delimiter cannot be known yet.
+  std::string piece = text.substr(0, 9);
+  clvkit::CsvReader partial(std::span<char>(piece.data(), piece.size()), "t.csv", '\0', false);
+  CHECK_FALSE(partial.next());
+  CHECK(partial.consumed() == 0);
+  clvkit::CsvReader whole(std::span<char>(text.data(), text.size()), "t.csv", '\0', true);
+  REQUIRE(whole.next());
+  CHECK(whole.delimiter() == ';');
+}
+
 TEST_CASE("csv reader uses a given delimiter as is", "[csv]") {
   CHECK(read_all("a;b,c\n", ';')[0].fields == Fields{"a", "b,c"});
   CHECK(read_all("a;b,c\n", ',')[0].fields == Fields{"a;b", "c"});

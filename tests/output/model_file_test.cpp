@@ -69,3 +69,33 @@ TEST_CASE("a model file without exactly one usable purchase model is refused",
   CHECK_THAT(read_error(edited_model(dir, [](auto& d) { d["bgnbd"]["parameters"].erase("b"); })),
              Catch::Contains("bgnbd.parameters.b: missing"));
 }
+
+// Found by tests/fuzz/fuzz_model_file: members of the wrong type escaped as nlohmann's type_error
+// (the CLI's "internal error", exit 3, instead of bad input, exit 2), and a format_version of
+// 1e300 was cast to int, undefined behaviour that clang's UBSan reports (float-cast-overflow).
+TEST_CASE("a model file's format members of the wrong type are refused as bad input",
+          "[output][model_file][inputcheck][fuzz]") {
+  const auto edited_text = [](auto edit) {
+    nlohmann::ordered_json document = nlohmann::ordered_json::parse(test::read_text(kSaved));
+    edit(document);
+    return document.dump();
+  };
+  const auto parse_error = [](const std::string& text) {
+    return test::error_message<InputError>([&] { parse_model_file(text, "m.json"); });
+  };
+  CHECK_THAT(parse_error(edited_text([](auto& d) { d["format"] = 7; })),
+             Catch::Contains("m.json: not a clvkit model file"));
+  CHECK_THAT(parse_error(edited_text([](auto& d) { d["format_version"] = "1"; })),
+             Catch::Contains("m.json: unsupported format_version"));
+  CHECK_THAT(parse_error(edited_text([](auto& d) { d["format_version"] = 1e300; })),
+             Catch::Contains("m.json: unsupported format_version"));
+  CHECK_THAT(parse_error(edited_text([](auto& d) { d["format_version"] = 1.5; })),
+             Catch::Contains("m.json: unsupported format_version"));
+  CHECK_THAT(parse_error(edited_text([](auto& d) { d["time_unit"] = 7; })),
+             Catch::Contains("m.json: time_unit"));
+  // The text of a valid file parses as the file reads.
+  const SavedModel saved = parse_model_file(test::read_text(kSaved), "m.json");
+  CHECK(saved.purchase->key() == read_model_file(kSaved).purchase->key());
+  CHECK(parse_model_file(edited_text([](auto& d) { d["format_version"] = 1.0; }), "m.json")
+            .purchase != nullptr);
+}

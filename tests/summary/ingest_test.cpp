@@ -248,6 +248,15 @@ TEST_CASE("ingest reads tab-separated logs and honours a given delimiter", "[ing
   CHECK(ids(base) == std::vector<std::string>{"x,1"});
 }
 
+// Found by tests/fuzz/fuzz_ingest (a stray quote in a header name): the delimiter was detected
+// from as much of the log as the first block held, so a tab-separated reading failed with 1 MiB
+// blocks and a comma-separated one succeeded with tiny blocks. ingest() checks every block size.
+TEST_CASE("ingest detects the same delimiter whatever the block size", "[ingest][csv][fuzz]") {
+  const auto base = ingest("customer_id,date,amount,note\"x\n1,2024-01-01,5,a\"\t\t\t\t\n");
+  CHECK(base.delimiter == ',');
+  CHECK(ids(base) == std::vector<std::string>{"1"});
+}
+
 TEST_CASE("ingest_transactions_file reads '-' from standard input", "[ingest][csv]") {
   std::istringstream fake_stdin("customer_id,date,amount\n7,2024-03-01,2\n");
   std::streambuf* const saved = std::cin.rdbuf(fake_stdin.rdbuf());

@@ -7,6 +7,11 @@
 
 namespace clvkit::cli {
 
+/// The whole command line on `app`, as the binary has it: --version, exactly one subcommand, and
+/// every subcommand below registered. main() calls it and then parses; the option-parser fuzzer
+/// (tests/fuzz/fuzz_options.cpp) builds the same App without running a command.
+void setup_commands(CLI::App& app);
+
 void setup_run(CLI::App& app);
 void setup_segments(CLI::App& app);
 void setup_fit(CLI::App& app);

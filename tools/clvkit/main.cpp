@@ -1,5 +1,5 @@
-// clvkit: customer-base analysis from a transaction log. main() only registers subcommands and
-// maps errors to exit codes (see README, "Exit codes").
+// clvkit: customer-base analysis from a transaction log. main() only registers the subcommands
+// (setup_commands) and maps errors to exit codes (see README, "Exit codes").
 
 #include <signal.h>
 
@@ -42,18 +42,7 @@ int main(int argc, char** argv) {
       "clvkit: RFM segments and customer lifetime value (BG/NBD, MBG/NBD or Pareto/NBD "
       "purchases, Gamma-Gamma spend) from a transaction log",
       "clvkit"};
-  app.set_version_flag("--version", std::string("clvkit ") + CLVKIT_VERSION);
-  app.require_subcommand(1);
-  app.fallthrough(false);
-  clvkit::cli::setup_run(app);
-  clvkit::cli::setup_segments(app);
-  clvkit::cli::setup_fit(app);
-  clvkit::cli::setup_predict(app);
-  clvkit::cli::setup_simulate(app);
-  clvkit::cli::setup_validate(app);
-  clvkit::cli::setup_report(app);
-  clvkit::cli::setup_compare(app);
-  clvkit::cli::setup_migrate(app);
+  clvkit::cli::setup_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -46,7 +46,8 @@ class CsvSyntaxError : public InputError {
 ///  - a UTF-8 byte order mark at the start of the stream is skipped;
 ///  - blank lines (empty or a lone "\r") are skipped and are not records;
 ///  - delimiter: given, or detected from the first non-blank line as whichever of ',' ';' '\t'
-///    occurs most often outside quotes (ties prefer that order; ',' when none occurs).
+///    occurs most often outside quoted fields (ties prefer that order; ',' when none occurs); a
+///    quoted field is one whose '"' starts a line or follows one of those three characters.
 /// Nothing is trimmed: surrounding spaces are part of a field.
 class CsvReader {
  public:
@@ -100,8 +101,10 @@ class CsvReader {
   enum class Scan { complete, need_more };
 
   bool advance(bool decode);
-  void start();
-  void detect_delimiter();
+  /// Skips a stream's byte order mark and detects the delimiter; false when a span's first
+  /// line goes on after its end (the delimiter cannot be known yet: next() returns false).
+  bool start();
+  bool detect_delimiter();
   bool refill();
   Scan scan_record(std::size_t& record_end, std::int64_t& line_ends);
   void decode_quoted_fields();

@@ -5,6 +5,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/identification.hpp"
@@ -52,5 +53,9 @@ FittedModels saved_models(const SavedModel& saved);
 /// spend), a parameter missing, not positive and finite, or outside
 /// the model's domain (e.g. Gamma-Gamma q <= 1, without a mean spend).
 SavedModel read_model_file(const std::string& path);
+
+/// Validates the text of a model file as read_model_file does, naming it `path` in messages
+/// (read_model_file reads the file and calls this). Throws InputError only.
+SavedModel parse_model_file(std::string_view text, const std::string& path);
 
 }  // namespace clvkit
