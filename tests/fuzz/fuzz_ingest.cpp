@@ -24,6 +24,7 @@
 #include <string>
 #include <string_view>
 
+#include "../support/pipe_buffer.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/summary/ingest.hpp"
 #include "fuzz_check.hpp"
@@ -34,17 +35,7 @@ using clvkit::CustomerBase;
 using clvkit::IngestOptions;
 using clvkit::fuzz::require;
 
-// A stream buffer that cannot seek, as stdin from a pipe is.
-class PipeBuffer : public std::stringbuf {
- public:
-  using std::stringbuf::stringbuf;
-
- protected:
-  pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override {
-    return pos_type(off_type(-1));
-  }
-  pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
-};
+using clvkit::test::PipeBuffer;
 
 // One file per process for the mapped variant, removed at exit; its path is also the source name
 // of the stream variants, so that the three give the same messages.

@@ -19,6 +19,7 @@
 #include "../../src/summary/log_scan.hpp"
 #include "../support/customer_bases.hpp"
 #include "../support/matchers.hpp"
+#include "../support/pipe_buffer.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
 
@@ -39,18 +40,7 @@ using clvkit::test::require_same_base;
 
 using clvkit::test::What;
 
-// A stream that cannot seek, like a pipe: ingest then keeps every customer's day list instead of
-// recounting out-of-order days in a second pass.
-class PipeBuffer : public std::stringbuf {
- public:
-  using std::stringbuf::stringbuf;
-
- protected:
-  pos_type seekoff(off_type, std::ios_base::seekdir, std::ios_base::openmode) override {
-    return pos_type(off_type(-1));
-  }
-  pos_type seekpos(pos_type, std::ios_base::openmode) override { return pos_type(off_type(-1)); }
-};
+using clvkit::test::PipeBuffer;
 
 enum class Source { file, pipe, mapped };
 
