@@ -12,7 +12,8 @@
 namespace clvkit {
 namespace {
 
-// Whether segment `s` passes a list of names (empty = any); `wanted` holds the scheme's indices.
+// Per segment of `scheme`, whether the list of names passes it (an empty list passes every one).
+// Throws UsageError naming `what` (the option) for a name the scheme has not.
 std::vector<bool> segment_mask(const std::vector<std::string>& names, const SegmentScheme& scheme,
                                const char* what) {
   const std::vector<Segment>& segments = scheme.segments();
@@ -163,17 +164,15 @@ namespace {
 
 Migration analyze_snapshots(
     const std::function<void(const IngestOptions&, const SnapshotConsumer&)>& read,
-    const std::string& source, const MigrationOptions& options) {
+    const MigrationOptions& options) {
   // Plan first: a typo in the scheme or a filter costs nothing.
   const SegmentPlan plan = plan_segments(options.analysis.segmentation);
   segment_mask(options.moves.from, plan.scheme, "--from-segment");
   segment_mask(options.moves.to, plan.scheme, "--to-segment");
   Migration out;
-  out.source = source;
   out.scheme = plan.scheme.name();
   for (const Segment& segment : plan.scheme.segments()) out.segment_names.push_back(segment.name);
   out.edges = options.edges;
-  out.value = options.analysis.model.value;
   IngestOptions ingest = options.analysis.input;
   ingest.threads = resolve_thread_count(options.analysis.threads);
   std::optional<CustomerAnalysis> previous;
@@ -213,7 +212,7 @@ Migration analyze_migration(const std::string& path, const MigrationOptions& opt
       [&](const IngestOptions& ingest, const SnapshotConsumer& consumer) {
         ingest_snapshots_file(path, ingest, options.schedule, consumer);
       },
-      path, options);
+      options);
 }
 
 Migration analyze_migration(std::istream& in, const std::string& source,
@@ -222,7 +221,7 @@ Migration analyze_migration(std::istream& in, const std::string& source,
       [&](const IngestOptions& ingest, const SnapshotConsumer& consumer) {
         ingest_snapshots(in, source, ingest, options.schedule, consumer);
       },
-      source, options);
+      options);
 }
 
 }  // namespace clvkit

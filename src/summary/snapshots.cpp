@@ -24,7 +24,6 @@ namespace clvkit {
 namespace {
 
 using detail::CustomerTable;
-using detail::kNone;
 
 // Row counts of one stretch of the log.
 struct StretchCounts {

@@ -103,14 +103,12 @@ struct Transition {
 };
 
 struct Migration {
-  std::string source;
   std::string scheme;
   std::vector<std::string> segment_names;
   SnapshotEdges edges = SnapshotEdges::each;
   /// With SnapshotEdges::first: the held boundaries every snapshot is scored with.
   std::optional<ScoringSpec> held_edges;
   bool has_models = false;
-  ValueOptions value;  ///< how the models' value was computed
   std::vector<Snapshot> snapshots;
   std::vector<Transition> transitions;  ///< between consecutive snapshots
   /// The analysis as of the last snapshot day: what analyze() as of that day gives (its
