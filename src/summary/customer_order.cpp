@@ -21,13 +21,21 @@ std::string_view significant_digits(std::string_view id) noexcept {
   return start == std::string_view::npos ? std::string_view{} : id.substr(start);
 }
 
-// Orders ids numerically when all are digit strings (see CustomerBase), else bytewise.
+}  // namespace
+
 bool numeric_id_less(std::string_view a, std::string_view b) noexcept {
   const std::string_view sa = significant_digits(a), sb = significant_digits(b);
   if (sa.size() != sb.size()) return sa.size() < sb.size();
   if (const int order = sa.compare(sb); order != 0) return order < 0;
   return a < b;
 }
+
+bool all_ids_numeric(const std::vector<CustomerTable>& tables) noexcept {
+  return std::all_of(tables.begin(), tables.end(),
+                     [](const CustomerTable& table) { return table.all_ids_numeric(); });
+}
+
+namespace {
 
 // Up to 8 bytes of `text` from `offset` as a big-endian number, zero-padded: comparing these
 // numbers agrees with comparing the bytes, so the keys order almost all ids without reading them.
@@ -178,7 +186,8 @@ template <class Layout, class IdLess>
 std::vector<CustomerRef> sorted_refs(const std::vector<CustomerTable>& tables,
                                      const std::vector<TableBlock>& blocks,
                                      const std::vector<std::size_t>& first_item,
-                                     const Layout& layout, const IdLess& id_less, int threads) {
+                                     const Layout& layout, const IdLess& id_less,
+                                     bool all_customers, int threads) {
   using Item = typename Layout::Item;
   const std::size_t n = first_item.back();
   auto items_buffer = std::make_unique_for_overwrite<Item[]>(n);
@@ -189,7 +198,7 @@ std::vector<CustomerRef> sorted_refs(const std::vector<CustomerTable>& tables,
     const CustomerTable& table = tables[blocks[b].table];
     std::size_t next = first_item[b];
     for (std::size_t i = blocks[b].begin; i < blocks[b].end; ++i) {
-      if (table[i].days_count == 0) continue;
+      if (!all_customers && table[i].days_count == 0) continue;
       items[next++] = layout.make(table.id(table[i]),
                                   CustomerRef(blocks[b].table, static_cast<std::uint32_t>(i)));
     }
@@ -221,10 +230,9 @@ int one_word_key_bits(std::size_t longest_id, bool numeric) noexcept {
 // comparison only within runs of equal keys, which are rare (ids sharing 16 bytes, numeric ids
 // differing in leading zeros). Ids are distinct across tables, so the order is the same whatever
 // the number of tables and threads.
-std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, int threads) {
-  const bool numeric = std::all_of(tables.begin(), tables.end(), [](const CustomerTable& table) {
-    return table.all_ids_numeric();
-  });
+std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, int threads,
+                                     const OrderOptions& options) {
+  const bool numeric = !options.bytewise && all_ids_numeric(tables);
   const std::vector<TableBlock> blocks = table_blocks(tables);
   std::vector<std::size_t> longest_id(blocks.size(), 0);  // per block, for the layout
   const std::vector<std::size_t> first_item =
@@ -232,7 +240,7 @@ std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, 
         const CustomerTable& table = tables[blocks[b].table];
         std::size_t count = 0;
         for (std::size_t i = blocks[b].begin; i < blocks[b].end; ++i) {
-          if (table[i].days_count == 0) continue;
+          if (!options.all_customers && table[i].days_count == 0) continue;
           ++count;
           longest_id[b] = std::max<std::size_t>(longest_id[b], table[i].id_length);
         }
@@ -249,7 +257,8 @@ std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, 
   };
   const std::size_t longest = *std::max_element(longest_id.begin(), longest_id.end());
   if (longest > (numeric ? kValueDigits : 8)) {
-    return sorted_refs(tables, blocks, first_item, KeyedLayout<2>{numeric}, id_less, threads);
+    return sorted_refs(tables, blocks, first_item, KeyedLayout<2>{numeric}, id_less,
+                       options.all_customers, threads);
   }
   const int key_bits = one_word_key_bits(longest, numeric);
   std::size_t largest_table = 0;
@@ -258,9 +267,11 @@ std::vector<CustomerRef> output_order(const std::vector<CustomerTable>& tables, 
   const int ref_bits = bit_width(tables.size() - 1) + index_bits;
   if (key_bits + ref_bits <= 64) {
     return sorted_refs(tables, blocks, first_item,
-                       PackedLayout{numeric, index_bits, ref_bits, key_bits}, id_less, threads);
+                       PackedLayout{numeric, index_bits, ref_bits, key_bits}, id_less,
+                       options.all_customers, threads);
   }
-  return sorted_refs(tables, blocks, first_item, KeyedLayout<1>{numeric}, id_less, threads);
+  return sorted_refs(tables, blocks, first_item, KeyedLayout<1>{numeric}, id_less,
+                     options.all_customers, threads);
 }
 
 }  // namespace clvkit::detail

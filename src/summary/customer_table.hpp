@@ -375,6 +375,19 @@ class CustomerTable {
     std::copy(begin, begin + customer.days_count, out);
   }
 
+  /// Calls visit(day, millionths) for each return of the customer dated before its first
+  /// purchase day (every return when it has none) that the table still holds: the returns that
+  /// would join the first day's spend if a purchase on their day turned up.
+  template <class Visit>
+  void for_each_pending(const Accumulator& customer, Visit&& visit) const {
+    for (std::uint32_t link = customer.pending; link != kNone; link = pending_[link].next) {
+      const PendingReturn& pending = pending_[link];
+      if (customer.days_count == 0 || pending.day < customer.first) {
+        visit(pending.day, pending.amount);
+      }
+    }
+  }
+
   /// Frees the hash slots and the day lists, keeping the accumulators and ids: what
   /// summarising needs once every row is in.
   void release_lookup_and_days() {

@@ -148,22 +148,8 @@ void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<
       }
       const CustomerTable& table = tables[order[i].table];
       const detail::Accumulator& from = table[order[i].index];
-      CustomerSummary& to = customers[i];
-      to.id = table.id(from);
-      to.first_purchase = from.first;
-      to.last_purchase = from.last;
-      to.purchase_days = from.days_count;
-      to.frequency = to.purchase_days - 1;
-      to.recency = from.last - from.first;
-      to.T = as_of - from.first;
-      to.days_since_last = as_of - from.last;
-      // One rounding each: the integer numerator over an exactly representable denominator.
-      to.total_spend = static_cast<double>(from.total) / kUnitsPerCurrency;
-      to.monetary = to.frequency == 0 ? 0.0
-                                      : static_cast<double>(from.total - from.first_day_spend) /
-                                            (kUnitsPerCurrency * static_cast<double>(to.frequency));
-      to.avg_spend = static_cast<double>(from.total) /
-                     (kUnitsPerCurrency * static_cast<double>(to.purchase_days));
+      summarize_customer(table.id(from), from.first, from.last, from.days_count, from.total,
+                         from.first_day_spend, as_of, customers[i]);
     }
   });
 }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <istream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "clvkit/summary/ingest.hpp"
@@ -37,6 +38,27 @@ struct SplitHistory {
   std::int64_t after_only_customers = 0;
   std::int64_t after_only_rows = 0;
 };
+
+/// One customer's summary as of `as_of` from its accumulated figures (amounts in millionths):
+/// the conventions of customer_summary.hpp, shared by every way of building a base.
+inline void summarize_customer(std::string_view id, Day first, Day last, std::int64_t days,
+                               std::int64_t total, std::int64_t first_day_spend, Day as_of,
+                               CustomerSummary& to) {
+  to.id = id;
+  to.first_purchase = first;
+  to.last_purchase = last;
+  to.purchase_days = days;
+  to.frequency = days - 1;
+  to.recency = last - first;
+  to.T = as_of - first;
+  to.days_since_last = as_of - last;
+  // One rounding each: the integer numerator over an exactly representable denominator.
+  to.total_spend = static_cast<double>(total) / kUnitsPerCurrency;
+  to.monetary = to.frequency == 0 ? 0.0
+                                  : static_cast<double>(total - first_day_spend) /
+                                        (kUnitsPerCurrency * static_cast<double>(to.frequency));
+  to.avg_spend = static_cast<double>(total) / (kUnitsPerCurrency * static_cast<double>(days));
+}
 
 struct CustomerRef;
 class CustomerTable;

@@ -833,7 +833,7 @@ LogScan scan_log(const LogInput& input, const std::string& source, const IngestO
     }
     if (options.progress && parsing.count > 0) options.progress(stats.rows_read);
   }
-  if (stats.rows_read == 0) {
+  if (stats.rows_read == 0 && !input.may_have_no_rows) {
     throw InputError(source + ": empty log: the header is not followed by any data row");
   }
   scan.first_day = first_day;

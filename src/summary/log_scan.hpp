@@ -164,6 +164,9 @@ using ChooseRuns = std::function<bool(const RowOrderProbe& first_rows)>;
 struct LogInput {
   std::istream* stream = nullptr;
   std::span<const char> mapped;  ///< the whole log, when `stream` is null
+  /// Accept a header without data rows (a day without sales, for an update) instead of
+  /// throwing "empty log".
+  bool may_have_no_rows = false;
 };
 
 /// Reads the log from `input` (named `source`) with up to `threads` threads (options.threads is not
