@@ -56,6 +56,9 @@ struct SegmentPlan {
 /// Cheap: call it before reading a large log so that a typo costs nothing.
 SegmentPlan plan_segments(const SegmentationOptions& options);
 
+/// The same for a scheme loaded already (options.scheme is not read; its overrides apply).
+SegmentPlan plan_segments(SegmentScheme scheme, const SegmentationOptions& options);
+
 /// A customer base with its RFM scores and segments (customer i everywhere).
 struct SegmentedBase {
   CustomerBase base;

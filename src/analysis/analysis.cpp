@@ -80,7 +80,11 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
 }  // namespace
 
 SegmentPlan plan_segments(const SegmentationOptions& options) {
-  SegmentPlan plan{load_segment_scheme(options.scheme), {}};
+  return plan_segments(load_segment_scheme(options.scheme), options);
+}
+
+SegmentPlan plan_segments(SegmentScheme scheme, const SegmentationOptions& options) {
+  SegmentPlan plan{std::move(scheme), {}};
   plan.spec = plan.scheme.scoring();
   if (options.monetary == "total") {
     plan.spec.monetary_basis = MonetaryBasis::total;

@@ -124,40 +124,53 @@ Snapshot summarize_snapshot(const CustomerAnalysis& analysis, const CustomerAnal
   return out;
 }
 
-Transition compare_snapshots(const CustomerAnalysis& earlier, const CustomerAnalysis& later,
-                             const std::vector<std::uint32_t>& previous_index,
-                             const MoveFilter& filter) {
-  const SegmentScheme& scheme = *later.segmented.scheme;
+Transition transition_between(const EarlierPlacement& earlier, const SegmentedBase& later,
+                              const std::vector<std::uint32_t>& previous_index,
+                              const PredictionOf& prediction_of, const MoveFilter& filter) {
+  const SegmentScheme& scheme = *later.scheme;
   const std::vector<bool> from = segment_mask(filter.from, scheme, "--from-segment");
   const std::vector<bool> to = segment_mask(filter.to, scheme, "--to-segment");
   Transition out;
-  out.from_as_of = earlier.segmented.base.as_of;
-  out.to_as_of = later.segmented.base.as_of;
+  out.from_as_of = earlier.as_of;
+  out.to_as_of = later.base.as_of;
   out.segments = static_cast<int>(scheme.segments().size());
   out.counts.assign(static_cast<std::size_t>((out.segments + 1) * out.segments), 0);
-  const bool with_models = !later.predictions.empty();
-  for (std::size_t i = 0; i < later.size(); ++i) {
-    const int now = later.segmented.segment[i];
+  for (std::size_t i = 0; i < later.base.customers.size(); ++i) {
+    const int now = later.segment[i];
     const std::uint32_t j = previous_index[i];
-    const int before = j == kNewCustomer ? -1 : earlier.segmented.segment[j];
+    const int before = j == kNewCustomer ? -1 : earlier.segment(j);
     ++out.counts[static_cast<std::size_t>((before + 1) * out.segments + now)];
     if (before < 0 || before == now) continue;
     ++out.moved;
     if (!from[static_cast<std::size_t>(before)] || !to[static_cast<std::size_t>(now)]) continue;
     CustomerMove move;
-    move.id = later.customers()[i].id;
+    move.id = later.base.customers[i].id;
     move.from = before;
     move.to = now;
-    move.before = earlier.scores()[j];
-    move.after = later.scores()[i];
-    if (with_models) {
-      move.p_alive = later.predictions[i].p_alive;
-      move.clv = later.predictions[i].clv;
-      move.value_at_risk = later.predictions[i].value_at_risk;
+    move.before = earlier.score(j);
+    move.after = later.scores[i];
+    if (const CustomerPrediction* prediction = prediction_of ? prediction_of(i) : nullptr) {
+      move.p_alive = prediction->p_alive;
+      move.clv = prediction->clv;
+      move.value_at_risk = prediction->value_at_risk;
     }
     out.moves.push_back(std::move(move));
   }
   return out;
+}
+
+Transition compare_snapshots(const CustomerAnalysis& earlier, const CustomerAnalysis& later,
+                             const std::vector<std::uint32_t>& previous_index,
+                             const MoveFilter& filter) {
+  const EarlierPlacement placement{
+      earlier.segmented.base.as_of,
+      [&earlier](std::uint32_t j) { return earlier.segmented.segment[j]; },
+      [&earlier](std::uint32_t j) { return earlier.scores()[j]; }};
+  PredictionOf prediction_of;
+  if (!later.predictions.empty()) {
+    prediction_of = [&later](std::size_t i) { return &later.predictions[i]; };
+  }
+  return transition_between(placement, later.segmented, previous_index, prediction_of, filter);
 }
 
 namespace {

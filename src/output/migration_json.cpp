@@ -55,14 +55,17 @@ nlohmann::ordered_json snapshot_json(const Snapshot& snapshot, bool with_models)
   return out;
 }
 
-nlohmann::ordered_json move_json(const CustomerMove& move, const Migration& migration) {
+}  // namespace
+
+nlohmann::ordered_json move_json(const CustomerMove& move, const std::vector<std::string>& names,
+                                 bool with_models) {
   nlohmann::ordered_json out;
   out["customer_id"] = move.id;
-  out["from"] = migration.segment_names[static_cast<std::size_t>(move.from)];
-  out["to"] = migration.segment_names[static_cast<std::size_t>(move.to)];
+  out["from"] = names[static_cast<std::size_t>(move.from)];
+  out["to"] = names[static_cast<std::size_t>(move.to)];
   out["scores_before"] = {move.before.r, move.before.f, move.before.m};
   out["scores_after"] = {move.after.r, move.after.f, move.after.m};
-  if (migration.has_models) {
+  if (with_models) {
     out["p_alive"] = finite_number(move.p_alive, "P(alive)");
     out["clv"] = finite_number(move.clv, "CLV");
     out["value_at_risk"] = finite_number(move.value_at_risk, "value at risk");
@@ -70,13 +73,13 @@ nlohmann::ordered_json move_json(const CustomerMove& move, const Migration& migr
   return out;
 }
 
-nlohmann::ordered_json transition_json(const Transition& t, const Migration& migration) {
+nlohmann::ordered_json transition_json(const Transition& t, const std::vector<std::string>& names) {
   nlohmann::ordered_json out;
   out["from_as_of"] = format_day(t.from_as_of);
   out["to_as_of"] = format_day(t.to_as_of);
   out["moved"] = t.moved;
   nlohmann::ordered_json origins = nlohmann::ordered_json::array({"new"});
-  for (const std::string& name : migration.segment_names) origins.push_back(name);
+  for (const std::string& name : names) origins.push_back(name);
   out["origins"] = origins;
   nlohmann::ordered_json counts = nlohmann::ordered_json::array();
   nlohmann::ordered_json shares = nlohmann::ordered_json::array();
@@ -97,6 +100,8 @@ nlohmann::ordered_json transition_json(const Transition& t, const Migration& mig
   return out;
 }
 
+namespace {
+
 // A transition's moves as JSON text, one compact object per line: a JSON tree of millions of
 // moves would take ten times their size in memory.
 void append_moves_text(std::string& out, const Transition& t, const Migration& migration,
@@ -107,7 +112,7 @@ void append_moves_text(std::string& out, const Transition& t, const Migration& m
   }
   out += "[\n";
   for (std::size_t i = 0; i < t.moves.size(); ++i) {
-    out += indent + "  " + move_json(t.moves[i], migration).dump();
+    out += indent + "  " + move_json(t.moves[i], migration.segment_names, migration.has_models).dump();
     out += i + 1 < t.moves.size() ? ",\n" : "\n";
   }
   out += indent + "]";
@@ -154,32 +159,33 @@ nlohmann::ordered_json migration_json(const nlohmann::ordered_json& metadata,
   out["snapshots"] = snapshots;
   nlohmann::ordered_json transitions = nlohmann::ordered_json::array();
   for (const Transition& t : migration.transitions) {
-    transitions.push_back(transition_json(t, migration));
+    transitions.push_back(transition_json(t, migration.segment_names));
   }
   out["transitions"] = transitions;
   return out;
 }
 
-std::string migration_moves_csv(const Migration& migration) {
+std::string moves_csv(std::span<const Transition> transitions,
+                      const std::vector<std::string>& names, bool with_models) {
   std::string out =
       "customer_id,from_segment,to_segment,from_as_of,as_of,r_before,f_before,m_before,r_after,"
       "f_after,m_after";
-  out += migration.has_models ? ",p_alive,clv,value_at_risk\n" : "\n";
-  for (const Transition& t : migration.transitions) {
+  out += with_models ? ",p_alive,clv,value_at_risk\n" : "\n";
+  for (const Transition& t : transitions) {
     const std::string from_day = format_day(t.from_as_of);
     const std::string to_day = format_day(t.to_as_of);
     for (const CustomerMove& move : t.moves) {
       append_csv_field(out, move.id);
       out += ',';
-      append_csv_field(out, migration.segment_names[static_cast<std::size_t>(move.from)]);
+      append_csv_field(out, names[static_cast<std::size_t>(move.from)]);
       out += ',';
-      append_csv_field(out, migration.segment_names[static_cast<std::size_t>(move.to)]);
+      append_csv_field(out, names[static_cast<std::size_t>(move.to)]);
       out += ',' + from_day + ',' + to_day;
       for (const int score : {move.before.r, move.before.f, move.before.m, move.after.r,
                               move.after.f, move.after.m}) {
         out += ',' + std::to_string(score);
       }
-      if (migration.has_models) {
+      if (with_models) {
         for (const double value : {move.p_alive, move.clv, move.value_at_risk}) {
           out += ',';
           append_number(out, finite_number(value, "a move's value"));
@@ -189,6 +195,10 @@ std::string migration_moves_csv(const Migration& migration) {
     }
   }
   return out;
+}
+
+std::string migration_moves_csv(const Migration& migration) {
+  return moves_csv(migration.transitions, migration.segment_names, migration.has_models);
 }
 
 }  // namespace clvkit

@@ -20,6 +20,7 @@ void setup_commands(CLI::App& app) {
   setup_report(app);
   setup_compare(app);
   setup_migrate(app);
+  setup_update(app);
 }
 
 }  // namespace clvkit::cli

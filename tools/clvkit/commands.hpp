@@ -21,5 +21,6 @@ void setup_validate(CLI::App& app);
 void setup_report(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_migrate(CLI::App& app);
+void setup_update(CLI::App& app);
 
 }  // namespace clvkit::cli

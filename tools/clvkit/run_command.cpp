@@ -5,8 +5,10 @@
 #include <memory>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/analysis/daily_update.hpp"
 #include "clvkit/output/customer_records.hpp"
 #include "clvkit/output/metadata.hpp"
+#include "clvkit/output/state_file.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "progress.hpp"
@@ -21,6 +23,7 @@ struct RunOptions {
   ValueCliOptions value;
   std::string format = "json";
   std::string out = "-";
+  std::string state;  ///< empty: no state file
   bool no_model = false;
   bool timings = false;
   int threads = 0;  ///< 0 = one per hardware thread
@@ -43,11 +46,21 @@ void run_run(const RunOptions& options) {
                      " customers");
     }
   };
-  const CustomerAnalysis result = analyze(input.path, analysis);
+  std::optional<StatefulAnalysis> stateful;
+  if (!options.state.empty()) stateful = analyze_keeping_state(input.path, analysis);
+  const CustomerAnalysis result =
+      stateful ? std::move(stateful->analysis) : analyze(input.path, analysis);
   progress.stage("writing " + options.out);
   write_customer_records(options.out, format, result, analysis_metadata(result, "run"),
                          result.threads);
   timer.lap("write");
+  if (stateful) {
+    progress.stage("writing " + options.state);
+    const nlohmann::ordered_json models =
+        result.dropout ? state_model_document(stateful->state, *result.dropout) : nullptr;
+    write_state_file(options.state, stateful->state, models);
+    timer.lap("state");
+  }
   progress.finish();
   if (result.dropout) print_dropout_warning(*result.dropout);
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
@@ -76,6 +89,11 @@ void setup_run(CLI::App& app) {
                    "Output file, written atomically ('-' = stdout); NDJSON and CSV put their "
                    "metadata in OUT.meta.json")
       ->capture_default_str()
+      ->group("Output");
+  command
+      ->add_option("--state", options->state,
+                   "Also save every customer's history, scores and the models to this state file "
+                   "(written atomically, after the records), for `clvkit update`")
       ->group("Output");
   add_threads_option(*command, options->threads,
                      "reading the log, the fits, the predictions and formatting the output",

@@ -9,6 +9,7 @@
 //   m.transitions[k].moves[i].id, ...
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -128,6 +129,23 @@ Snapshot summarize_snapshot(const CustomerAnalysis& analysis, const CustomerAnal
 /// the same order (as ingest's order is unless a later id makes it bytewise), hashed otherwise.
 std::vector<std::uint32_t> match_customers(const std::vector<CustomerSummary>& earlier,
                                            const std::vector<CustomerSummary>& later);
+
+/// Where the customers stood at the earlier day of a transition, by their index then.
+struct EarlierPlacement {
+  Day as_of = 0;
+  std::function<int(std::uint32_t index)> segment;
+  std::function<RfmScore(std::uint32_t index)> score;
+};
+/// The prediction of customer i of the later base, or null when there is none.
+using PredictionOf = std::function<const CustomerPrediction*(std::size_t i)>;
+
+/// The transition from `earlier` to the customers of `later`, `previous_index[i]` being the
+/// index at the earlier day of later's customer i (kNewCustomer when it has none), the moves
+/// kept by `filter` carrying the predictions `prediction_of` gives (it may be empty). Throws
+/// UsageError when the filter names a segment the scheme has not.
+Transition transition_between(const EarlierPlacement& earlier, const SegmentedBase& later,
+                              const std::vector<std::uint32_t>& previous_index,
+                              const PredictionOf& prediction_of, const MoveFilter& filter);
 
 /// The transition from `earlier` to `later` (see match_customers for `previous_index`), the
 /// moves kept by `filter`. Throws UsageError when the filter names a segment the scheme has not.

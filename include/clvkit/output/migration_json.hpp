@@ -4,7 +4,9 @@
 // written.
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "clvkit/analysis/migration.hpp"
 
@@ -23,6 +25,19 @@ nlohmann::ordered_json migration_json(const nlohmann::ordered_json& metadata,
 /// them would take ten times their size in memory).
 std::string migration_json_text(const nlohmann::ordered_json& metadata,
                                 const Migration& migration);
+
+/// One move: {"customer_id", "from", "to", "scores_before": [r, f, m], "scores_after", and with
+/// models "p_alive", "clv", "value_at_risk"}, segments named by `names`.
+nlohmann::ordered_json move_json(const CustomerMove& move, const std::vector<std::string>& names,
+                                 bool with_models);
+
+/// One transition without its moves: {"from_as_of", "to_as_of", "moved", "origins" ("new" then
+/// `names`), "counts", "shares", "net_flow", "moves": []}.
+nlohmann::ordered_json transition_json(const Transition& t, const std::vector<std::string>& names);
+
+/// The moves of `transitions` as CSV (the columns of migration_moves_csv).
+std::string moves_csv(std::span<const Transition> transitions,
+                      const std::vector<std::string>& names, bool with_models);
 
 /// The listed moves of every transition as CSV, one line each in transition order:
 /// customer_id,from_segment,to_segment,from_as_of,as_of,r_before,f_before,m_before,r_after,
