@@ -39,14 +39,14 @@ IngestOptions kept_input(IngestOptions input) {
 }
 
 // Where each history's customer stands in `analysis` (base_index[r]: its index there).
-std::vector<Placement> placements_of(const CustomerAnalysis& analysis,
+std::vector<Placement> placements_of(const SegmentedBase& segmented,
                                      const std::vector<std::uint32_t>& base_index) {
   std::vector<Placement> out(base_index.size());
   for (std::size_t r = 0; r < base_index.size(); ++r) {
     const std::uint32_t i = base_index[r];
     if (i == kNoHistory) continue;
-    out[r].score = analysis.scores()[i];
-    out[r].segment = static_cast<std::int16_t>(analysis.segmented.segment[i]);
+    out[r].score = segmented.scores[i];
+    out[r].segment = static_cast<std::int16_t>(segmented.segment[i]);
   }
   return out;
 }
@@ -78,31 +78,27 @@ void check_placements(const AnalysisState& state, const SegmentPlan& plan) {
   }
 }
 
-// The customers of `all` marked in `keep`, with their scores, segments and predictions.
-CustomerAnalysis select_customers(CustomerAnalysis all, const std::vector<std::uint8_t>& keep) {
-  CustomerAnalysis out;
-  out.models = std::move(all.models);
-  out.dropout = std::move(all.dropout);
-  out.value = all.value;
-  out.threads = all.threads;
-  SegmentedBase& from = all.segmented;
-  SegmentedBase& to = out.segmented;
-  to.ingest = from.ingest;
-  to.scheme = std::move(from.scheme);
-  to.spec = from.spec;
-  to.base.stats = from.base.stats;
-  to.base.as_of = from.base.as_of;
-  to.base.first_day = from.base.first_day;
-  to.base.last_day = from.base.last_day;
-  to.base.source = from.base.source;
-  to.base.delimiter = from.base.delimiter;
-  const bool with_predictions = !all.predictions.empty();
+// The customers of `all` marked in `keep` (`count` of them), with their scores and segments.
+SegmentedBase select_customers(const SegmentedBase& all, const std::vector<std::uint8_t>& keep,
+                               std::size_t count) {
+  SegmentedBase out;
+  out.ingest = all.ingest;
+  out.scheme = all.scheme;
+  out.spec = all.spec;
+  out.base.stats = all.base.stats;
+  out.base.as_of = all.base.as_of;
+  out.base.first_day = all.base.first_day;
+  out.base.last_day = all.base.last_day;
+  out.base.source = all.base.source;
+  out.base.delimiter = all.base.delimiter;
+  out.base.customers.reserve(count);
+  out.scores.reserve(count);
+  out.segment.reserve(count);
   for (std::size_t i = 0; i < keep.size(); ++i) {
     if (keep[i] == 0) continue;
-    to.base.customers.push_back(std::move(from.base.customers[i]));
-    to.scores.push_back(from.scores[i]);
-    to.segment.push_back(from.segment[i]);
-    if (with_predictions) out.predictions.push_back(all.predictions[i]);
+    out.base.customers.push_back(all.base.customers[i]);
+    out.scores.push_back(all.scores[i]);
+    out.segment.push_back(all.segment[i]);
   }
   return out;
 }
@@ -139,7 +135,7 @@ StatefulAnalysis analyze_keeping_state(const std::string& path, const AnalysisOp
   read.histories.for_each([&](const CustomerHistory& history) {
     base_index.push_back(history.days.empty() ? kNoHistory : next++);
   });
-  state.placements = placements_of(out.analysis, base_index);
+  state.placements = placements_of(out.analysis.segmented, base_index);
   state.histories = std::move(read.histories);
   return out;
 }
@@ -178,34 +174,77 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
   out.new_customers = update.new_customers;
   out.refitted = options.refit;
 
-  AnalysisOptions analysis;
-  analysis.input = ingest;
-  analysis.input.as_of = update.base.as_of;
-  analysis.segmentation = state.segmentation;
-  analysis.fit_models = state.fit_models;
-  analysis.model = state.model;
-  if (state.models && !options.refit) analysis.given_models = state.models;
+  // Every customer is scored (quantile edges depend on all of them); the models are refitted on
+  // every customer or taken from the state; the predictions are made for the customers returned.
+  IngestOptions used = ingest;
+  used.as_of = update.base.as_of;
+  SegmentedBase segmented = segment_base(std::move(update.base), used, plan, threads);
+  report(options, "segment", segmented.base.customers.size());
+  std::optional<FittedModels> models = state.models;
+  if (options.refit) {
+    check_model_fits_log(state.model.choice.purchase, used);
+    FitOptions fit = state.model.fit;
+    fit.threads = threads;
+    models = fit_customer_models(segmented.base.customers, state.model.time_unit, fit,
+                                 state.model.choice);
+    report(options, "fit", segmented.base.customers.size());
+    check_fits_converged(*models, state.model.allow_unconverged);
+  }
+
+  std::vector<std::uint8_t> changed(segmented.base.customers.size(), 0);
+  for (std::size_t i = 0; i < changed.size(); ++i) {
+    const std::uint32_t j = update.previous[i];
+    const bool moved = j == kNoHistory || state.placements[j].segment != segmented.segment[i];
+    changed[i] = update.touched[i] != 0 || moved ? 1 : 0;
+    out.customers_with_new_rows += update.touched[i];
+    out.changed_customers += changed[i];
+  }
+  std::vector<Placement> placements = placements_of(segmented, update.base_index);
+
+  CustomerAnalysis& analysis = out.analysis;
   analysis.threads = threads;
-  analysis.stage_done = options.stage_done;
-  CustomerAnalysis all = analyze(std::move(update.base), plan, analysis);
+  analysis.value = state.model.value;
+  // Customer i of the full base is analysis's customer position[i].
+  std::vector<std::uint32_t> position;
+  if (options.changed_only) {
+    position.assign(changed.size(), kNoHistory);
+    std::uint32_t kept = 0;
+    for (std::size_t i = 0; i < changed.size(); ++i) {
+      if (changed[i] != 0) position[i] = kept++;
+    }
+    analysis.segmented = select_customers(segmented, changed, kept);
+  }
+  const SegmentedBase& every = options.changed_only ? segmented : analysis.segmented;
+  if (!options.changed_only) analysis.segmented = std::move(segmented);
+  if (models) {
+    ModelRun run = predict_with(analysis.segmented, *models, state.model.value, threads);
+    analysis.models = std::move(run.models);
+    analysis.predictions = std::move(run.predictions);
+    // The identification check describes the model on every customer: made for a new fit (the
+    // state's models carry theirs), from every customer's P(alive).
+    if (!options.changed_only) {
+      analysis.dropout = check_dropout_identification(
+          analysis.models->purchase, analysis.customers(), analysis.predictions,
+          analysis.models->time_unit);
+    } else if (options.refit) {
+      analysis.dropout = check_dropout_identification(
+          analysis.models->purchase, every.base.customers, analysis.models->time_unit);
+    }
+    report(options, "predict", analysis.size());
+  }
 
   const EarlierPlacement earlier{
       state.histories.as_of,
       [&state](std::uint32_t j) { return static_cast<int>(state.placements[j].segment); },
       [&state](std::uint32_t j) { return state.placements[j].score; }};
   PredictionOf prediction_of;
-  if (!all.predictions.empty()) prediction_of = [&all](std::size_t i) { return &all.predictions[i]; };
-  out.transition =
-      transition_between(earlier, all.segmented, update.previous, prediction_of, options.moves);
-
-  std::vector<std::uint8_t> changed(all.size(), 0);
-  for (std::size_t i = 0; i < all.size(); ++i) {
-    const std::uint32_t j = update.previous[i];
-    const bool moved = j == kNoHistory || state.placements[j].segment != all.segmented.segment[i];
-    changed[i] = update.touched[i] != 0 || moved ? 1 : 0;
-    out.customers_with_new_rows += update.touched[i];
-    out.changed_customers += changed[i];
+  if (!analysis.predictions.empty()) {
+    prediction_of = [&](std::size_t i) -> const CustomerPrediction* {
+      const std::size_t at = options.changed_only ? position[i] : i;
+      return at == kNoHistory ? nullptr : &analysis.predictions[at];
+    };
   }
+  out.transition = transition_between(earlier, every, update.previous, prediction_of, options.moves);
 
   AnalysisState& next = out.state;
   next.input = state.input;
@@ -213,12 +252,11 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
   next.scheme_text = state.scheme_text;
   next.fit_models = state.fit_models;
   next.model = state.model;
-  next.models = all.models;
-  next.placements = placements_of(all, update.base_index);
+  next.models = analysis.models ? analysis.models : models;
+  next.placements = std::move(placements);
   next.histories = std::move(update.histories);
   next.logs = state.logs;
   next.logs.push_back(AppliedLog{path, digest, out.new_rows.rows_read, next.histories.as_of});
-  out.analysis = options.changed_only ? select_customers(std::move(all), changed) : std::move(all);
   return out;
 }
 

@@ -363,7 +363,7 @@ void write_state_file(const std::string& path, const AnalysisState& state,
   out.commit();
 }
 
-StateFile read_state_file(const std::string& path, int threads) {
+StateFile read_state_file(const std::string& path) {
   std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path);
   if (!mapped) {
     // Not a mappable regular file: missing, a directory, empty, or a pipe.
@@ -438,7 +438,7 @@ StateFile read_state_file(const std::string& path, int threads) {
   }
   if (in.remaining() != 0 || total != customers) fields.fail("its chunk table does not match its customers");
   state.histories = CustomerHistories::from_chunks(std::move(chunks), fields.get<bool>(doc, "numeric_ids"),
-                                                   owner, path, threads);
+                                                   owner, path);
   state.histories.as_of = fields.get<Day>(doc, "as_of");
   state.histories.first_day = fields.get<Day>(doc, "first_day");
   state.histories.last_day = fields.get<Day>(doc, "last_day");

@@ -175,6 +175,14 @@ RecordFacts read_record(RecordReader& in, CustomerHistory* history) {
   return facts;
 }
 
+[[noreturn]] void throw_corrupt(const std::string& source, std::optional<std::size_t> chunk,
+                                const BadRecord& bad) {
+  throw InputError((source.empty() ? std::string("customer histories") : source) +
+                   ": the customer histories are corrupt" +
+                   (chunk ? " (chunk " + std::to_string(*chunk + 1) + ")" : std::string()) +
+                   ": " + bad.reason);
+}
+
 // ---- Histories of a table's accumulators, and merging ---------------------------------------
 
 // The history of one accumulator of a table (DayTracking::lists).
@@ -506,12 +514,16 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
   }
 
   std::vector<MergedBlock> merged(blocks);
-  parallel_for(threads, blocks, [&](std::size_t b) {
+  std::vector<std::string_view> last_ids(blocks);
+  // Merges chunk b of the previous histories with its new customers into merged[b].
+  const auto merge_block = [&](std::size_t b) {
     MergedBlock& block = merged[b];
     CustomerHistory old_history, new_history, both;
     const auto start_record = [&]() -> Bytes& {
       if (block.counts.empty() || block.counts.back() == CustomerHistories::kChunkCustomers) {
         block.storage.emplace_back();
+        // About the previous chunk's size: most records are copied as they are.
+        if (b < chunks.size()) block.storage.back().reserve(chunks[b].bytes.size() * 9 / 8);
         block.counts.push_back(0);
       }
       ++block.counts.back();
@@ -537,6 +549,10 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
       for (std::uint32_t r = 0; r < chunks[b].customers; ++r) {
         const std::uint8_t* start = in.position();
         const RecordFacts facts = read_record(in, nullptr);
+        if (r > 0 && !detail::id_less(last_ids[b], facts.id, numeric)) {
+          throw BadRecord{"customers are not in order"};
+        }
+        last_ids[b] = facts.id;
         while (next < end && detail::id_less(delta_id(delta[next]), facts.id, numeric)) {
           emit_new(delta[next++], kNoHistory);
         }
@@ -554,9 +570,23 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
           block.touched.push_back(0);
         }
       }
+      if (!in.done()) throw BadRecord{"bytes after the last record of a chunk"};
     }
     while (next < end) emit_new(delta[next++], kNoHistory);
+  };
+  parallel_for(threads, blocks, [&](std::size_t b) {
+    try {
+      merge_block(b);
+    } catch (const BadRecord& bad) {
+      throw_corrupt(previous.source(), b, bad);
+    }
   });
+  for (std::size_t c = 1; c < chunks.size(); ++c) {
+    RecordReader in(chunks[c].bytes);
+    if (!detail::id_less(last_ids[c - 1], read_record(in, nullptr).id, numeric)) {
+      throw_corrupt(previous.source(), c, BadRecord{"customers are not in order"});
+    }
+  }
 
   std::vector<Bytes> storage;
   std::vector<std::uint32_t> counts;
@@ -618,10 +648,14 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
 
 void CustomerHistories::for_each(const std::function<void(const CustomerHistory&)>& visit) const {
   CustomerHistory history;
-  for (const Chunk& chunk : chunks_) {
-    RecordReader in(chunk.bytes);
-    for (std::uint32_t r = 0; r < chunk.customers; ++r) {
-      read_record(in, &history);
+  for (std::size_t c = 0; c < chunks_.size(); ++c) {
+    RecordReader in(chunks_[c].bytes);
+    for (std::uint32_t r = 0; r < chunks_[c].customers; ++r) {
+      try {
+        read_record(in, &history);
+      } catch (const BadRecord& bad) {
+        throw_corrupt(source_, c, bad);
+      }
       visit(history);
     }
   }
@@ -643,45 +677,15 @@ CustomerHistories CustomerHistories::owning(std::vector<std::vector<std::uint8_t
 
 CustomerHistories CustomerHistories::from_chunks(std::vector<Chunk> chunks, bool numeric_ids,
                                                  std::shared_ptr<const void> owner,
-                                                 const std::string& source, int threads) {
+                                                 const std::string& source) {
   CustomerHistories out;
   out.numeric_ = numeric_ids;
   out.owner_ = std::move(owner);
-  // Each chunk checked on its own (records well formed, ids ascending and digits under the
-  // numeric order), then the order across chunk boundaries.
-  std::vector<std::string> errors(chunks.size());
-  std::vector<std::pair<std::string_view, std::string_view>> ends(chunks.size());
-  parallel_for(std::max(threads, 1), chunks.size(), [&](std::size_t c) {
-    try {
-      if (chunks[c].customers == 0) throw BadRecord{"a chunk without customers"};
-      RecordReader in(chunks[c].bytes);
-      std::string_view last;
-      for (std::uint32_t r = 0; r < chunks[c].customers; ++r) {
-        const std::string_view id = read_record(in, nullptr).id;
-        if (numeric_ids && !std::all_of(id.begin(), id.end(),
-                                        [](char ch) { return ch >= '0' && ch <= '9'; })) {
-          throw BadRecord{"an id that is not digits in numeric order"};
-        }
-        if (r > 0 && !detail::id_less(last, id, numeric_ids)) {
-          throw BadRecord{"customers are not in order"};
-        }
-        if (r == 0) ends[c].first = id;
-        last = id;
-      }
-      if (!in.done()) throw BadRecord{"bytes after the last record of a chunk"};
-      ends[c].second = last;
-    } catch (const BadRecord& bad) {
-      errors[c] = bad.reason;
-    }
-  });
+  out.source_ = source;
   for (std::size_t c = 0; c < chunks.size(); ++c) {
-    if (errors[c].empty() && c > 0 &&
-        !detail::id_less(ends[c - 1].second, ends[c].first, numeric_ids)) {
-      errors[c] = "customers are not in order";
-    }
-    if (!errors[c].empty()) {
-      throw InputError(source + ": customer histories, chunk " + std::to_string(c + 1) + ": " +
-                       errors[c]);
+    if (chunks[c].customers == 0) {
+      throw InputError(source + ": customer histories, chunk " + std::to_string(c + 1) +
+                       ": a chunk without customers");
     }
     out.size_ += chunks[c].customers;
   }
@@ -704,14 +708,22 @@ HistoryIngest ingest_histories(std::istream& in, const std::string& source,
 
 HistoryUpdate update_histories_file(const CustomerHistories& previous, const std::string& path,
                                     const IngestOptions& options) {
-  return with_log(path, [&](const detail::LogInput& input) {
-    return update_log(previous, input, path, options);
-  });
+  try {
+    return with_log(path, [&](const detail::LogInput& input) {
+      return update_log(previous, input, path, options);
+    });
+  } catch (const BadRecord& bad) {
+    throw_corrupt(previous.source(), std::nullopt, bad);
+  }
 }
 
 HistoryUpdate update_histories(const CustomerHistories& previous, std::istream& in,
                                const std::string& source, const IngestOptions& options) {
-  return update_log(previous, detail::LogInput{&in, {}}, source, options);
+  try {
+    return update_log(previous, detail::LogInput{&in, {}}, source, options);
+  } catch (const BadRecord& bad) {
+    throw_corrupt(previous.source(), std::nullopt, bad);
+  }
 }
 
 }  // namespace clvkit

@@ -49,7 +49,7 @@ TEST_CASE("a state file reads back what was written, and updates equal analyze()
   const StatefulAnalysis start = analyze_keeping_state(dir.file("first.csv"), options);
   const nlohmann::ordered_json models = state_model_document(start.state, *start.analysis.dropout);
   write_state_file(dir.file("s.bin"), start.state, models);
-  const StateFile read = read_state_file(dir.file("s.bin"), 2);
+  const StateFile read = read_state_file(dir.file("s.bin"));
   CHECK(read.model_document == models);
   const AnalysisState& a = start.state;
   const AnalysisState& b = read.state;

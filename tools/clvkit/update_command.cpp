@@ -124,7 +124,7 @@ void run_update(const UpdateCliOptions& options) {
     throw UsageError("--changed-only chooses which records -o writes: give -o");
   }
   progress.stage("reading " + options.state);
-  const StateFile saved = read_state_file(options.state, update_options.threads);
+  const StateFile saved = read_state_file(options.state);
   timer.lap("state");
   progress.stage("applying " + options.log);
   const DailyUpdate update = update_analysis(saved.state, options.log, update_options);

@@ -37,6 +37,6 @@ void write_state_file(const std::string& path, const AnalysisState& state,
 /// it cannot be read, InputError naming the file when it is not a clvkit state file, another
 /// format version, shorter or longer than its header says, fails its checksum, or holds a
 /// malformed part (settings, models, placements, histories): a state is used whole or not at all.
-StateFile read_state_file(const std::string& path, int threads = 1);
+StateFile read_state_file(const std::string& path);
 
 }  // namespace clvkit

@@ -73,11 +73,14 @@ class CustomerHistories {
   void for_each(const std::function<void(const CustomerHistory&)>& visit) const;
 
   /// Histories from encoded chunks (e.g. a state file's), keeping `owner` (the memory the chunks
-  /// point into) alive. Every record is decoded once to check it: throws InputError naming
-  /// `source` and the customer's position when one is malformed or out of order.
+  /// point into) alive. The records are checked as they are read (bounds, days ascending, ids in
+  /// order): for_each and update_histories throw InputError naming `source` when one is
+  /// malformed. Throws InputError here for a chunk without customers.
   static CustomerHistories from_chunks(std::vector<Chunk> chunks, bool numeric_ids,
                                        std::shared_ptr<const void> owner,
-                                       const std::string& source, int threads);
+                                       const std::string& source);
+  /// The name of the histories in messages (a state file's path), empty when built in memory.
+  const std::string& source() const noexcept { return source_; }
 
   /// Internal: histories made of chunks whose bytes `storage` owns.
   static CustomerHistories owning(std::vector<std::vector<std::uint8_t>> storage,
@@ -88,6 +91,7 @@ class CustomerHistories {
   std::size_t size_ = 0;
   bool numeric_ = true;
   std::shared_ptr<const void> owner_;
+  std::string source_;
 };
 
 /// A log read with every history kept: `base` is what ingest_transactions gives for the same
