@@ -80,6 +80,7 @@ class RecordReader {
   bool done() const noexcept { return at_ == end_; }
 
   std::uint64_t varint() {
+    if (at_ != end_ && *at_ < 0x80) return *at_++;  // most gaps and counts: one byte
     std::uint64_t value = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (at_ == end_) throw BadRecord{"a record runs past the end of its chunk"};
@@ -274,28 +275,22 @@ void merge_histories(const CustomerHistory& a, const CustomerHistory& b, Custome
   throw InputError(source + ": no customer has a purchase day: " + detail::describe_stats(stats));
 }
 
-// The summaries of the histories with a purchase day, as of `as_of`, and each history's index
-// among them (kNoHistory without a purchase day), decoded chunk by chunk on `threads` threads.
-void summarize_histories(const CustomerHistories& histories, Day as_of, int threads,
-                         std::vector<CustomerSummary>& customers,
+// The summaries of the histories with a purchase day (has_days[r] != 0 for history r), as of
+// `as_of`, and each history's index among them (kNoHistory without a purchase day), decoded
+// chunk by chunk on `threads` threads.
+void summarize_histories(const CustomerHistories& histories, const std::vector<std::uint8_t>& has_days,
+                         Day as_of, int threads, std::vector<CustomerSummary>& customers,
                          std::vector<std::uint32_t>& base_index) {
   const auto& chunks = histories.chunks();
   std::vector<std::size_t> first_record(chunks.size() + 1, 0);
+  std::vector<std::size_t> first_customer(chunks.size() + 1, 0);
+  base_index.assign(histories.size(), kNoHistory);
   for (std::size_t c = 0; c < chunks.size(); ++c) {
     first_record[c + 1] = first_record[c] + chunks[c].customers;
+    std::size_t count = 0;
+    for (std::size_t r = first_record[c]; r < first_record[c + 1]; ++r) count += has_days[r];
+    first_customer[c + 1] = first_customer[c] + count;
   }
-  base_index.assign(histories.size(), kNoHistory);
-  // Pass 1: which records have a purchase day; pass 2: their summaries at their offsets.
-  const std::vector<std::size_t> first_customer =
-      parallel_block_offsets(threads, chunks.size(), [&](std::size_t c) {
-        RecordReader in(chunks[c].bytes);
-        std::size_t count = 0;
-        for (std::uint32_t r = 0; r < chunks[c].customers; ++r) {
-          if (read_record(in, nullptr).days > 0) base_index[first_record[c] + r] = 1;
-          count += base_index[first_record[c] + r] == 1 ? 1 : 0;
-        }
-        return count;
-      });
   customers.clear();
   customers.reserve(first_customer.back());
   populate_pages(customers.data(), first_customer.back() * sizeof(CustomerSummary), threads);
@@ -305,9 +300,8 @@ void summarize_histories(const CustomerHistories& histories, Day as_of, int thre
     std::size_t next = first_customer[c];
     for (std::uint32_t r = 0; r < chunks[c].customers; ++r) {
       const RecordFacts facts = read_record(in, nullptr);
-      std::uint32_t& index = base_index[first_record[c] + r];
       if (facts.days == 0) continue;
-      index = static_cast<std::uint32_t>(next);
+      base_index[first_record[c] + r] = static_cast<std::uint32_t>(next);
       detail::summarize_customer(facts.id, facts.first, facts.last, facts.days, facts.total,
                                  facts.first_day_spend, as_of, customers[next++]);
     }
@@ -463,6 +457,7 @@ struct MergedBlock {
   std::vector<std::uint32_t> counts;
   std::vector<std::uint32_t> previous;  ///< per record: previous position, or kNoHistory
   std::vector<std::uint8_t> touched;    ///< per record
+  std::vector<std::uint8_t> has_days;   ///< per record: 1 when it has a purchase day
   std::int64_t new_customers = 0;
 };
 
@@ -534,10 +529,12 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
       Bytes& bytes = start_record();
       if (previous_position == kNoHistory) {
         encode(new_history, bytes);
+        block.has_days.push_back(new_history.days.empty() ? 0 : 1);
         ++block.new_customers;
       } else {
         merge_histories(old_history, new_history, both, source);
         encode(both, bytes);
+        block.has_days.push_back(both.days.empty() ? 0 : 1);
       }
       block.previous.push_back(previous_position);
       block.touched.push_back(1);
@@ -568,6 +565,7 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
           bytes.insert(bytes.end(), start, in.position());
           block.previous.push_back(original);
           block.touched.push_back(0);
+          block.has_days.push_back(facts.days > 0 ? 1 : 0);
         }
       }
       if (!in.done()) throw BadRecord{"bytes after the last record of a chunk"};
@@ -592,6 +590,7 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
   std::vector<std::uint32_t> counts;
   std::vector<std::uint32_t> record_previous;
   std::vector<std::uint8_t> record_touched;
+  std::vector<std::uint8_t> record_has_days;
   record_previous.reserve(previous.size() + delta.size());
   record_touched.reserve(previous.size() + delta.size());
   for (MergedBlock& block : merged) {
@@ -599,6 +598,7 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
     counts.insert(counts.end(), block.counts.begin(), block.counts.end());
     record_previous.insert(record_previous.end(), block.previous.begin(), block.previous.end());
     record_touched.insert(record_touched.end(), block.touched.begin(), block.touched.end());
+    record_has_days.insert(record_has_days.end(), block.has_days.begin(), block.has_days.end());
     out.new_customers += block.new_customers;
     MergedBlock().storage.swap(block.storage);
   }
@@ -625,7 +625,7 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
   base.as_of = next.as_of;
   base.first_day = next.first_day;
   base.last_day = next.last_day;
-  summarize_histories(next, next.as_of, threads, base.customers, out.base_index);
+  summarize_histories(next, record_has_days, next.as_of, threads, base.customers, out.base_index);
   next.rows.customers_without_purchase =
       static_cast<std::int64_t>(next.size() - base.customers.size());
   out.new_rows.customers_without_purchase = next.rows.customers_without_purchase;

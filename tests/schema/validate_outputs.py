@@ -376,6 +376,7 @@ def produce_and_validate(cli, work):
 
     documents["summary"] = check_summary_tables(cli, work)
     documents["migrate"] = check_migrations(cli, work)
+    documents["update"] = check_updates(cli, work)
     return documents
 
 
@@ -435,6 +436,65 @@ def check_migrations(cli, work):
             validated.append(tag)
         check_migration_semantics(tag, doc)
         documents[tag] = doc
+    return documents
+
+
+def check_update_semantics(what, meta, records):
+    update = meta["update"]
+    rows = update["rows"]
+    if rows["read"] != rows["used"] + rows["rejected_total"] + rows["after_as_of"]:
+        fail(what, f"update.rows do not reconcile: {rows}")
+    if rows["late"] > rows["used"]:
+        fail(what, "more late rows than used rows")
+    customers = update["customers"]
+    transition = update["transition"]
+    if sum(map(sum, transition["counts"])) != customers["total"]:
+        fail(what, "the transition counts do not sum to update.customers.total")
+    if transition["moved"] != customers["moved"]:
+        fail(what, "transition.moved differs from update.customers.moved")
+    if customers["written"] != len(records):
+        fail(what, f"update.customers.written {customers['written']} != {len(records)} records")
+    expected = customers["changed"] if update["changed_only"] else customers["total"]
+    if len(records) != expected:
+        fail(what, f"{len(records)} records written, expected {expected}")
+    if not update["previous_as_of"] <= update["as_of"] == meta["input"]["as_of"]:
+        fail(what, "update days out of order")
+
+
+def check_updates(cli, work):
+    """run --state on CDNOW to 1998-05-31, then updates with the next week's rows."""
+    lines = (ROOT / "data/cdnow.csv").read_text().splitlines(keepends=True)
+    early = [line for line in lines[1:] if line.split(",")[1] < "1998-06-01"]
+    week = [line for line in lines[1:] if "1998-06-01" <= line.split(",")[1] < "1998-06-08"]
+    (work / "early.csv").write_text(lines[0] + "".join(early))
+    (work / "week.csv").write_text(lines[0] + "".join(week))
+    documents = {}
+    for model in ((), ("--no-model",)):
+        state = work / f"state{len(model)}.bin"
+        run(cli, "run", work / "early.csv", *model, "--state", state, "-q", "-o", work / "r.json")
+        for tag, args in (("update", ("--format", "json")),
+                          ("update --changed-only --format ndjson",
+                           ("--changed-only", "--format", "ndjson")),
+                          ("update --format csv --refit", ("--format", "csv", "--refit"))):
+            if model and "--refit" in args:
+                continue
+            tag = f"{tag} (state {'--no-model' if model else 'with models'})"
+            fmt = args[args.index("--format") + 1]
+            out = work / f"update.{fmt}"
+            run(cli, "update", state, work / "week.csv", *args, "--state-out", work / "next.bin",
+                "--moves", work / "moves.csv", "-q", "-o", out)
+            if fmt == "json":
+                doc = check_records_document(tag, out)
+                meta, records = doc["metadata"], doc["customers"]
+            else:
+                meta = check_meta_file(tag, pathlib.Path(f"{out}.meta.json"))
+                (check_ndjson if fmt == "ndjson" else check_csv)(tag, out, meta)
+                if fmt == "ndjson":
+                    records = [json.loads(line) for line in out.read_text().splitlines()]
+                else:
+                    records = list(csv.DictReader(out.open()))
+            check_update_semantics(tag, meta, records)
+            documents[tag] = meta
     return documents
 
 

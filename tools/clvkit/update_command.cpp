@@ -125,7 +125,7 @@ void run_update(const UpdateCliOptions& options) {
   }
   progress.stage("reading " + options.state);
   const StateFile saved = read_state_file(options.state);
-  timer.lap("state");
+  timer.lap("read_state");
   progress.stage("applying " + options.log);
   const DailyUpdate update = update_analysis(saved.state, options.log, update_options);
   const SegmentScheme& scheme = *update.analysis.segmented.scheme;
@@ -148,6 +148,9 @@ void run_update(const UpdateCliOptions& options) {
     if (update.analysis.models && !update.refitted) {
       metadata["models"] = saved_model_metadata(
           options.state, parse_model_file(saved.model_document.dump(), options.state));
+      // Written customers alone do not tell whether P(alive) is informative: the state's models
+      // carry the check made when they were fitted.
+      if (!update.analysis.dropout) metadata["dropout"] = saved.model_document.at("dropout");
     }
     metadata["update"] = update_block(update, options, state_out, moves, names);
     write_customer_records(options.out, format, update.analysis, metadata,
@@ -161,7 +164,7 @@ void run_update(const UpdateCliOptions& options) {
   }
   progress.stage("writing " + state_out);
   write_state_file(state_out, update.state, model_document);
-  timer.lap("state");
+  timer.lap("write_state");
   progress.finish();
   if (options.out != "-") {
     std::fputs(summary_text(update, names, moves).c_str(), stdout);
