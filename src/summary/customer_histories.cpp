@@ -26,10 +26,13 @@ using detail::DayTracking;
 using Bytes = std::vector<std::uint8_t>;
 
 // ---- The record encoding -------------------------------------------------------------------
-// A record: varint id length, the id's bytes, varint day count; with days, the first day
-// (zigzag) and the gaps to each next day (varint, > 0); the total (zigzag); with days, the
-// first day's spend (zigzag); varint count of early-return days, each its day (zigzag, the first)
-// or gap to the previous one (varint, > 0) and its amount (zigzag). LEB128 varints.
+// A record is its body's length (varint) then the body, so that a pass can step over a record it
+// does not need to read. The body puts first what a summary needs: varint id length, the id's
+// bytes, varint day count; with days, the first day (zigzag), with two or more the last day's
+// distance from it (varint), the total (zigzag) and the first day's spend (zigzag), then the
+// days in between as gaps from the day before (varint, > 0); without days, the total. Last, the
+// varint count of early-return days, each its day (zigzag, the first) or gap to the previous one
+// (varint, > 0) and its amount (zigzag). LEB128 varints.
 
 std::uint64_t zigzag(std::int64_t value) noexcept {
   return (static_cast<std::uint64_t>(value) << 1) ^ static_cast<std::uint64_t>(value >> 63);
@@ -47,22 +50,30 @@ void put_varint(Bytes& out, std::uint64_t value) {
 }
 
 void encode(const CustomerHistory& h, Bytes& out) {
-  put_varint(out, h.id.size());
-  out.insert(out.end(), h.id.begin(), h.id.end());
-  put_varint(out, h.days.size());
-  for (std::size_t k = 0; k < h.days.size(); ++k) {
-    put_varint(out, k == 0 ? zigzag(h.days[0])
-                           : static_cast<std::uint64_t>(h.days[k] - h.days[k - 1]));
+  thread_local Bytes body;
+  body.clear();
+  put_varint(body, h.id.size());
+  body.insert(body.end(), h.id.begin(), h.id.end());
+  const std::size_t days = h.days.size();
+  put_varint(body, days);
+  if (days > 0) {
+    put_varint(body, zigzag(h.days.front()));
+    if (days > 1) put_varint(body, static_cast<std::uint64_t>(h.days.back() - h.days.front()));
   }
-  put_varint(out, zigzag(h.total));
-  if (!h.days.empty()) put_varint(out, zigzag(h.first_day_spend));
-  put_varint(out, h.early_returns.size());
+  put_varint(body, zigzag(h.total));
+  if (days > 0) put_varint(body, zigzag(h.first_day_spend));
+  for (std::size_t k = 1; k + 1 < days; ++k) {
+    put_varint(body, static_cast<std::uint64_t>(h.days[k] - h.days[k - 1]));
+  }
+  put_varint(body, h.early_returns.size());
   for (std::size_t k = 0; k < h.early_returns.size(); ++k) {
     const Day day = h.early_returns[k].day;
-    put_varint(out, k == 0 ? zigzag(day)
-                           : static_cast<std::uint64_t>(day - h.early_returns[k - 1].day));
-    put_varint(out, zigzag(h.early_returns[k].millionths));
+    put_varint(body, k == 0 ? zigzag(day)
+                            : static_cast<std::uint64_t>(day - h.early_returns[k - 1].day));
+    put_varint(body, zigzag(h.early_returns[k].millionths));
   }
+  put_varint(out, body.size());
+  out.insert(out.end(), body.begin(), body.end());
 }
 
 // A malformed record: only a state file that was altered yet kept its checksum gets here.
@@ -78,6 +89,16 @@ class RecordReader {
 
   const std::uint8_t* position() const noexcept { return at_; }
   bool done() const noexcept { return at_ == end_; }
+  /// The next record's body (after its length), which the reader steps over.
+  std::span<const std::uint8_t> body() {
+    const std::uint64_t length = varint();
+    if (length > static_cast<std::uint64_t>(end_ - at_)) {
+      throw BadRecord{"a record runs past the end of its chunk"};
+    }
+    const std::span<const std::uint8_t> out(at_, static_cast<std::size_t>(length));
+    at_ += length;
+    return out;
+  }
 
   std::uint64_t varint() {
     if (at_ != end_ && *at_ < 0x80) return *at_++;  // most gaps and counts: one byte
@@ -137,42 +158,50 @@ struct RecordFacts {
 constexpr std::uint64_t kMaxDays = std::uint64_t{1} << 20;   // as CustomerTable
 constexpr std::uint64_t kMaxEarly = std::uint64_t{1} << 32;
 
-// Reads one record; with `history`, decodes its lists into it too.
-RecordFacts read_record(RecordReader& in, CustomerHistory* history) {
+// Reads one record; with `history`, decodes its lists into it too (else they are stepped over).
+RecordFacts read_record(RecordReader& records, CustomerHistory* history) {
+  RecordReader in(records.body());
   RecordFacts facts;
   const std::uint64_t id_length = in.varint();
   if (id_length == 0) throw BadRecord{"an empty customer id"};
   facts.id = in.bytes(id_length);
   facts.days = in.count(kMaxDays);
-  if (history != nullptr) {
-    history->id = facts.id;
-    history->days.clear();
-    history->early_returns.clear();
-  }
   if (facts.days > 0) {
     facts.first = facts.last = in.day();
-    if (history != nullptr) history->days.push_back(facts.first);
-    for (std::uint32_t k = 1; k < facts.days; ++k) {
-      facts.last = in.next_day(facts.last);
-      if (history != nullptr) history->days.push_back(facts.last);
+    if (facts.days > 1) {
+      facts.last = in.next_day(facts.first);
+      if (facts.last - facts.first < static_cast<Day>(facts.days - 1)) {
+        throw BadRecord{"more purchase days than days between the first and the last"};
+      }
     }
   }
   facts.total = unzigzag(in.varint());
   if (facts.days > 0) facts.first_day_spend = unzigzag(in.varint());
+  if (history == nullptr) return facts;
+  history->id = facts.id;
+  history->total = facts.total;
+  history->first_day_spend = facts.first_day_spend;
+  history->days.clear();
+  history->early_returns.clear();
+  if (facts.days > 0) history->days.push_back(facts.first);
+  Day day = facts.first;
+  for (std::uint32_t k = 1; k + 1 < facts.days; ++k) {
+    day = in.next_day(day);
+    history->days.push_back(day);
+  }
+  if (facts.days > 1) {
+    if (day >= facts.last) throw BadRecord{"days are not ascending"};
+    history->days.push_back(facts.last);
+  }
   const std::uint32_t early = in.count(kMaxEarly);
-  Day day = 0;
   for (std::uint32_t k = 0; k < early; ++k) {
     day = k == 0 ? in.day() : in.next_day(day);
-    const std::int64_t amount = unzigzag(in.varint());
-    if (history != nullptr) history->early_returns.push_back(DayAmount{day, amount});
+    history->early_returns.push_back(DayAmount{day, unzigzag(in.varint())});
   }
   if (early > 0 && facts.days > 0 && day >= facts.first) {
     throw BadRecord{"an early return is not before the first purchase day"};
   }
-  if (history != nullptr) {
-    history->total = facts.total;
-    history->first_day_spend = facts.first_day_spend;
-  }
+  if (!in.done()) throw BadRecord{"bytes after the end of a record"};
   return facts;
 }
 
@@ -514,8 +543,18 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
   const auto merge_block = [&](std::size_t b) {
     MergedBlock& block = merged[b];
     CustomerHistory old_history, new_history, both;
+    // Records copied as they are accumulate in a run of bytes, appended in one piece.
+    const std::uint8_t* run_begin = nullptr;
+    const std::uint8_t* run_end = nullptr;
+    const auto flush_run = [&] {
+      if (run_begin != run_end) {
+        block.storage.back().insert(block.storage.back().end(), run_begin, run_end);
+      }
+      run_begin = run_end = nullptr;
+    };
     const auto start_record = [&]() -> Bytes& {
       if (block.counts.empty() || block.counts.back() == CustomerHistories::kChunkCustomers) {
+        flush_run();
         block.storage.emplace_back();
         // About the previous chunk's size: most records are copied as they are.
         if (b < chunks.size()) block.storage.back().reserve(chunks[b].bytes.size() * 9 / 8);
@@ -527,6 +566,7 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
     const auto emit_new = [&](CustomerRef ref, std::uint32_t previous_position) {
       history_of(tables[ref.table], tables[ref.table][ref.index], new_history);
       Bytes& bytes = start_record();
+      flush_run();
       if (previous_position == kNoHistory) {
         encode(new_history, bytes);
         block.has_days.push_back(new_history.days.empty() ? 0 : 1);
@@ -541,6 +581,16 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
     };
     std::size_t next = bound[b];
     const std::size_t end = bound[b + 1];
+    const std::size_t expected = (b < chunks.size() ? chunks[b].customers : 0) + (end - next);
+    block.previous.reserve(expected);
+    block.touched.reserve(expected);
+    block.has_days.reserve(expected);
+    // The id of delta[next], fetched once per new customer rather than once per record.
+    std::string_view next_id = next < end ? delta_id(delta[next]) : std::string_view{};
+    const auto advance = [&] {
+      ++next;
+      if (next < end) next_id = delta_id(delta[next]);
+    };
     if (b < chunks.size()) {
       RecordReader in(chunks[b].bytes);
       for (std::uint32_t r = 0; r < chunks[b].customers; ++r) {
@@ -550,19 +600,25 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
           throw BadRecord{"customers are not in order"};
         }
         last_ids[b] = facts.id;
-        while (next < end && detail::id_less(delta_id(delta[next]), facts.id, numeric)) {
-          emit_new(delta[next++], kNoHistory);
+        while (next < end && detail::id_less(next_id, facts.id, numeric)) {
+          emit_new(delta[next], kNoHistory);
+          advance();
         }
         std::size_t position = first_record[b] + r;
         if (resorted) position = resorted->original[position];
         const auto original = static_cast<std::uint32_t>(position);
-        if (next < end && delta_id(delta[next]) == facts.id) {
+        if (next < end && next_id == facts.id) {
           RecordReader again(std::span<const std::uint8_t>(start, in.position()));
           read_record(again, &old_history);
-          emit_new(delta[next++], original);
+          emit_new(delta[next], original);
+          advance();
         } else {
-          Bytes& bytes = start_record();
-          bytes.insert(bytes.end(), start, in.position());
+          start_record();
+          if (run_end != start) {
+            flush_run();
+            run_begin = start;
+          }
+          run_end = in.position();
           block.previous.push_back(original);
           block.touched.push_back(0);
           block.has_days.push_back(facts.days > 0 ? 1 : 0);
@@ -571,6 +627,7 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
       if (!in.done()) throw BadRecord{"bytes after the last record of a chunk"};
     }
     while (next < end) emit_new(delta[next++], kNoHistory);
+    flush_run();
   };
   parallel_for(threads, blocks, [&](std::size_t b) {
     try {
