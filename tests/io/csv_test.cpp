@@ -216,3 +216,28 @@ TEST_CASE("csv reader gives the same records for every block size", "[csv][prope
     CHECK(read_all(text, '\0', block) == expected);
   }
 }
+
+TEST_CASE("append_csv_field quotes exactly the fields that need it, and reads back as given",
+          "[csv]") {
+  const auto field = [](std::string_view text) {
+    std::string out;
+    clvkit::append_csv_field(out, text);
+    return out;
+  };
+  CHECK(field("plain id") == "plain id");
+  CHECK(field("a,b") == "\"a,b\"");
+  CHECK(field("say \"hi\"") == "\"say \"\"hi\"\"\"");
+  CHECK(field("two\nlines") == "\"two\nlines\"");
+  CHECK(field("cr\r") == "\"cr\r\"");
+  CHECK(field("") == "");
+  // Written as a record and read back: the fields as they were.
+  const std::vector<std::string> values = {"a,b", "say \"hi\"", "two\nlines", "x", ""};
+  std::string line;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (i > 0) line += ',';
+    clvkit::append_csv_field(line, values[i]);
+  }
+  const std::vector<Record> back = read_all("h1,h2,h3,h4,h5\n" + line + "\n", ',');
+  REQUIRE(back.size() == 2);
+  CHECK(back[1].fields == values);
+}
