@@ -43,7 +43,7 @@ void run_run(const RunOptions& options) {
                      " customers");
     }
   };
-  const CustomerAnalysis result = analyze(input.path, analysis);
+  const CustomerAnalysis result = analyze_input(input, analysis);
   progress.stage("writing " + options.out);
   write_customer_records(options.out, format, result, analysis_metadata(result, "run"),
                          result.threads);

@@ -1,0 +1,441 @@
+#include "clvkit/summary/database_ingest.hpp"
+
+#include <charconv>
+#include <exception>
+#include <istream>
+#include <optional>
+#include <streambuf>
+#include <string_view>
+#include <vector>
+
+#include "clvkit/error.hpp"
+#include "clvkit/io/csv.hpp"
+#include "clvkit/io/database_url.hpp"
+#include "clvkit/io/date.hpp"
+#include "clvkit/io/postgresql.hpp"
+#include "clvkit/summary/holdout.hpp"
+#include "customer_order.hpp"
+#include "customer_table.hpp"
+#include "ingest_internal.hpp"
+#include "log_scan.hpp"
+
+namespace clvkit {
+namespace {
+
+// An SQL identifier as written, quoted (quotes doubled).
+std::string quote_identifier(std::string_view name) {
+  std::string out = "\"";
+  for (const char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+void check_source(const DatabaseSource& source) {
+  if (source.table.empty() == source.query.empty()) {
+    throw UsageError(redact_database_url(source.url) +
+                     ": give the rows as exactly one of --table NAME and --query SQL");
+  }
+}
+
+// FROM clause: a table "a" or "schema.table" (each part quoted), or the query as a subquery.
+std::string from_clause(const DatabaseSource& source) {
+  if (!source.table.empty()) {
+    std::string out;
+    std::string_view rest = source.table;
+    for (;;) {
+      const std::size_t dot = rest.find('.');
+      out += quote_identifier(rest.substr(0, dot));
+      if (dot == std::string_view::npos) break;
+      out += '.';
+      rest.remove_prefix(dot + 1);
+    }
+    return out + " AS src";
+  }
+  std::string query = source.query;
+  while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n' ||
+                            query.back() == '\t' || query.back() == '\r')) {
+    query.pop_back();
+  }
+  return "(" + query + ") AS src";
+}
+
+std::string column(const std::string& name) { return "src." + quote_identifier(name); }
+
+// days_from_civil in SQL integer arithmetic (years 0..9999, as the automatic date forms have):
+// the formula of detail::iso_day_number, every term non-negative.
+std::string day_number_sql(const std::string& y, const std::string& m, const std::string& d) {
+  const std::string march = "(CASE WHEN " + m + " <= 2 THEN 1 ELSE 0 END)";
+  const std::string sy = "(" + y + " - " + march + " + 400)";
+  const std::string mfm = "(CASE WHEN " + m + " <= 2 THEN " + m + " + 9 ELSE " + m + " - 3 END)";
+  return "(" + sy + " * 365 + " + sy + " / 4 - " + sy + " / 100 + " + sy + " / 400 + (153 * " +
+         mfm + " + 2) / 5 + " + d + " - 1 - 865565)";
+}
+
+// The period start of a used row's day, from its calendar fields (y, m, dd) and day number.
+std::string period_day_sql(const std::optional<Period>& period) {
+  if (!period) return "day";
+  switch (*period) {
+    case Period::week:  // ISO weeks start on Monday; 1970-01-01 (day 0) was a Thursday
+      return "(day - ((day + 3) % 7 + 7) % 7)";
+    case Period::month:
+      return day_number_sql("y", "m", "1");
+    case Period::quarter:
+      return day_number_sql("y", "((m - 1) / 3 * 3 + 1)", "1");
+    case Period::year:
+      return day_number_sql("y", "1", "1");
+  }
+  return "day";
+}
+
+// The as-of day the rows are cut at: under a period, the end of the last period complete on it.
+std::optional<Day> effective_as_of(const IngestOptions& options) {
+  if (options.period && options.as_of) {
+    return last_complete_period_end(*options.as_of, *options.period);
+  }
+  return options.as_of;
+}
+
+// Fates of a row in the statement: the RejectReason values, or these.
+constexpr int kUsed = 100;
+constexpr int kAfterAsOf = 101;
+
+// Values of the accounting row (kind 0), in column order v1..v13.
+enum AccountingColumn {
+  kRowsRead,
+  kRowsUsed,
+  kRowsAfterAsOf,
+  kEmptyId,
+  kBadDate,
+  kBadAmount,
+  kNegativeDropped,
+  kZeroDropped,
+  kReturnsNetted,
+  kZeroRows,
+  kFirstDay,
+  kLastDay,
+  kWithoutPurchase,
+  kAccountingColumns
+};
+
+std::int64_t parse_integer(const std::optional<std::string_view>& text, const std::string& source) {
+  std::int64_t value = 0;
+  if (!text) return 0;
+  const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (error != std::errc() || end != text->data() + text->size()) {
+    throw IoError(source + ": the pushdown query returned '" + std::string(*text) +
+                  "' where a whole number was expected");
+  }
+  return value;
+}
+
+// Under BadRowPolicy::fail and the returns and zero-amount `fail` policies, the rows the
+// statement counted that the CSV ingest would have stopped at.
+void check_policies(const CustomerBase& base, const IngestOptions& options) {
+  const IngestStats& stats = base.stats;
+  std::string bad;
+  const auto add = [&bad](std::int64_t count, const char* what) {
+    if (count > 0) bad += (bad.empty() ? "" : ", ") + std::to_string(count) + " " + what;
+  };
+  if (options.on_bad_row == BadRowPolicy::fail) {
+    add(stats.rejected[static_cast<int>(RejectReason::empty_id)],
+        ("with a NULL or empty customer id in column '" + options.customer_col + "'").c_str());
+    add(stats.rejected[static_cast<int>(RejectReason::bad_date)],
+        ("with a NULL or unparsable date in column '" + options.date_col + "'").c_str());
+    add(stats.rejected[static_cast<int>(RejectReason::bad_amount)],
+        ("with a NULL, unparsable or out of range (|amount| >= 1e12) amount in column '" +
+         options.amount_col + "'")
+            .c_str());
+    if (!bad.empty()) {
+      throw InputError(base.source + ": rows " + bad +
+                       " (--on-bad-row skip counts and skips them; --no-pushdown names the first)");
+    }
+  }
+  if (options.returns == ReturnsPolicy::fail && stats.returns_netted > 0) {
+    throw InputError(base.source + ": " + std::to_string(stats.returns_netted) +
+                     " rows with a negative amount (returns=fail)");
+  }
+  if (options.zero_amounts == ZeroAmountPolicy::fail && stats.zero_amount_rows > 0) {
+    throw InputError(base.source + ": " + std::to_string(stats.zero_amount_rows) +
+                     " rows with a zero amount (zero-amounts=fail)");
+  }
+}
+
+CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options) {
+  const std::string sql = pushdown_summary_sql(source, options);
+  PostgresQuery query({source.url, source.password}, sql);
+  CustomerBase base;
+  base.source = query.source();
+  // The customers go into a table of ingest's accumulators, so that their order and the
+  // arithmetic of their summaries are ingest's own (output_order, fill_summaries).
+  std::vector<detail::CustomerTable> tables;
+  tables.emplace_back(detail::DayTracking::ordered);
+  detail::CustomerTable& table = tables.front();
+  std::optional<std::vector<std::int64_t>> accounting;
+  std::vector<std::optional<std::string_view>> values;
+  while (query.next(values)) {
+    if (values.size() != 2 + kAccountingColumns) {
+      throw IoError(base.source + ": the pushdown query returned " + std::to_string(values.size()) +
+                    " columns");
+    }
+    const std::int64_t kind = parse_integer(values[0], base.source);
+    if (kind == 0) {
+      accounting.emplace();
+      for (int i = 0; i < kAccountingColumns; ++i) {
+        accounting->push_back(parse_integer(values[2 + i], base.source));
+      }
+      continue;
+    }
+    if (!values[1]) throw IoError(base.source + ": the pushdown query returned a NULL id");
+    const std::string_view id = *values[1];
+    detail::Accumulator summary;
+    summary.first = static_cast<Day>(parse_integer(values[2], base.source));
+    summary.last = static_cast<Day>(parse_integer(values[3], base.source));
+    summary.days_count = static_cast<std::uint32_t>(parse_integer(values[4], base.source));
+    summary.total = parse_integer(values[5], base.source);
+    summary.first_day_spend = parse_integer(values[6], base.source);
+    const std::uint32_t index = table.find_or_insert(id, detail::hash_id(id));
+    table.append_later(index, summary);
+  }
+  if (!accounting) throw IoError(base.source + ": the pushdown query returned no row accounting");
+  const std::vector<std::int64_t>& a = *accounting;
+  IngestStats& stats = base.stats;
+  stats.rows_read = a[kRowsRead];
+  stats.rows_used = a[kRowsUsed];
+  stats.rows_after_as_of = a[kRowsAfterAsOf];
+  stats.rejected[static_cast<int>(RejectReason::empty_id)] = a[kEmptyId];
+  stats.rejected[static_cast<int>(RejectReason::bad_date)] = a[kBadDate];
+  stats.rejected[static_cast<int>(RejectReason::bad_amount)] = a[kBadAmount];
+  stats.rejected[static_cast<int>(RejectReason::negative_amount)] = a[kNegativeDropped];
+  stats.rejected[static_cast<int>(RejectReason::zero_amount)] = a[kZeroDropped];
+  stats.returns_netted = a[kReturnsNetted];
+  stats.zero_amount_rows = a[kZeroRows];
+  stats.customers_without_purchase = a[kWithoutPurchase];
+  check_policies(base, options);
+
+  const int threads = std::max(options.threads, 1);
+  table.release_lookup_and_days();
+  const std::vector<detail::CustomerRef> order = detail::output_order(tables, threads);
+  if (order.empty()) {
+    throw InputError(base.source +
+                     ": no customer has a purchase day: " + detail::describe_stats(stats));
+  }
+  base.first_day = static_cast<Day>(a[kFirstDay]);
+  base.last_day = static_cast<Day>(a[kLastDay]);
+  base.as_of = effective_as_of(options).value_or(base.last_day);
+  if (options.period) base.as_of = period_start(base.as_of, *options.period);
+  detail::fill_summaries(tables, order, base.as_of, base.customers, threads);
+  return base;
+}
+
+// The rows of a query as a CSV log (header, then one record per row, NULL as an empty field),
+// produced a batch at a time as the ingest reads: no copy of the whole result is ever held.
+// A database error cannot cross the stream (istream turns it into badbit): it is kept, and
+// rethrown by the caller.
+class QueryCsvBuffer : public std::streambuf {
+ public:
+  QueryCsvBuffer(PostgresQuery& query, const IngestOptions& options) : query_(query) {
+    append_csv_field(text_, options.customer_col);
+    text_ += ',';
+    append_csv_field(text_, options.date_col);
+    text_ += ',';
+    append_csv_field(text_, options.amount_col);
+    text_ += '\n';
+    setg(text_.data(), text_.data(), text_.data() + text_.size());
+  }
+  std::exception_ptr error;
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    text_.clear();
+    try {
+      constexpr std::size_t kBatchBytes = 1 << 20;
+      while (text_.size() < kBatchBytes && query_.next(values_)) {
+        for (std::size_t i = 0; i < values_.size(); ++i) {
+          if (i > 0) text_ += ',';
+          if (values_[i]) append_csv_field(text_, *values_[i]);
+        }
+        text_ += '\n';
+      }
+    } catch (...) {
+      error = std::current_exception();
+      text_.clear();
+    }
+    setg(text_.data(), text_.data(), text_.data() + text_.size());
+    if (text_.empty()) return traits_type::eof();
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  PostgresQuery& query_;
+  std::string text_;
+  std::vector<std::optional<std::string_view>> values_;
+};
+
+// `read(stream, source, options)` on the rows of `source` as a CSV log; a database error that
+// ended the stream early is rethrown in place of whatever the reader made of the short log.
+template <class Read>
+auto read_rows_as_csv(const DatabaseSource& source, const IngestOptions& options,
+                      const Read& read) {
+  PostgresQuery query({source.url, source.password}, raw_rows_sql(source, options));
+  QueryCsvBuffer buffer(query, options);
+  std::istream in(&buffer);
+  IngestOptions csv = options;
+  csv.delimiter = ',';
+  try {
+    auto result = read(in, query.source(), csv);
+    if (buffer.error) std::rethrow_exception(buffer.error);
+    return result;
+  } catch (...) {
+    if (buffer.error) std::rethrow_exception(buffer.error);
+    throw;
+  }
+}
+
+void check_url(const DatabaseSource& source) {
+  if (!database_kind(source.url)) {
+    throw UsageError("'" + redact_database_url(source.url) +
+                     "' is not a database URL (postgresql://...)");
+  }
+}
+
+}  // namespace
+
+std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptions& options) {
+  check_source(source);
+  if (!options.date_format.empty()) {
+    throw UsageError("--date-format " + options.date_format +
+                     " is applied by clvkit, not by the database: read with --no-pushdown, or "
+                     "give a date column (or a --query that converts it to a date)");
+  }
+  // The date: the automatic forms of DateParser, YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][Z|+HH:MM],
+  // checked by one regular expression; the numbers are then at fixed places (an offset, when
+  // there is one, ends the text).
+  const char* date_pattern =
+      "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?"
+      "(Z|[+-][0-9]{2}:[0-9]{2})?)?$";
+  const char* offset_pattern = "[+-][0-9]{2}:[0-9]{2}$";
+  // The amount: what the CSV ingest's parser accepts (an optional sign, digits with at most one
+  // '.', no exponent); its magnitude is checked once it is a number.
+  const char* amount_pattern = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$";
+  // The calendar fields of a date of the right form (only such a date is cut up: CAST of
+  // anything else would fail the statement).
+  std::string date_fields;
+  const auto field = [&date_fields](const std::string& name, const std::string& when,
+                                    const std::string& start, const char* length) {
+    if (!date_fields.empty()) date_fields += ", ";
+    date_fields += "CASE WHEN date_ok" + when + " THEN CAST(substr(date_text, " + start + ", " +
+                   length + ") AS int) ELSE 0 END AS " + name;
+  };
+  const std::string offset = std::string(" AND date_text ~ '") + offset_pattern + "'";
+  field("y", "", "1", "4");
+  field("m", "", "6", "2");
+  field("dd", "", "9", "2");
+  field("hh", " AND length(date_text) > 10", "12", "2");
+  field("mi", " AND length(date_text) > 10", "15", "2");
+  field("ss", " AND substr(date_text, 17, 1) = ':'", "18", "2");
+  field("oh", offset, "length(date_text) - 4", "2");
+  field("om", offset, "length(date_text) - 1", "2");
+  const std::string valid_date =
+      "date_ok AND m BETWEEN 1 AND 12 AND dd >= 1 AND (dd <= 28 OR (m = 2 AND dd = 29 AND "
+      "y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0)) OR (m <> 2 AND dd <= 30 + ((m # (m >> 3)) & "
+      "1))) AND hh <= 23 AND mi <= 59 AND ss <= 60 AND oh <= 23 AND om <= 59";
+  std::string fate = "CASE WHEN id IS NULL OR id = '' THEN " +
+                     std::to_string(static_cast<int>(RejectReason::empty_id)) +
+                     " WHEN day IS NULL THEN " +
+                     std::to_string(static_cast<int>(RejectReason::bad_date)) +
+                     " WHEN amount IS NULL OR abs(amount) >= 1000000000000 THEN " +
+                     std::to_string(static_cast<int>(RejectReason::bad_amount));
+  if (const std::optional<Day> as_of = effective_as_of(options)) {
+    fate += " WHEN day > " + std::to_string(*as_of) + " THEN " + std::to_string(kAfterAsOf);
+  }
+  if (options.returns == ReturnsPolicy::drop) {
+    fate +=
+        " WHEN amount < 0 THEN " + std::to_string(static_cast<int>(RejectReason::negative_amount));
+  }
+  if (options.zero_amounts == ZeroAmountPolicy::drop) {
+    fate += " WHEN amount = 0 THEN " + std::to_string(static_cast<int>(RejectReason::zero_amount));
+  }
+  fate += " ELSE " + std::to_string(kUsed) + " END";
+  const auto count_if = [](const std::string& condition) {
+    return "count(*) FILTER (WHERE " + condition + ")";
+  };
+  const std::string used = "fate = " + std::to_string(kUsed);
+  const auto fate_is = [](int code) { return "fate = " + std::to_string(code); };
+  const auto reason = [&](RejectReason r) { return count_if(fate_is(static_cast<int>(r))); };
+  const std::string nulls8 = ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
+
+  return
+      // The rows as text, trimmed as the CSV ingest trims its fields.
+      "WITH clvkit_rows AS (SELECT btrim(CAST(" + column(options.customer_col) +
+      " AS text), ' ') AS id, btrim(CAST(" + column(options.date_col) +
+      " AS text), E' \\t') AS date_text, btrim(CAST(" + column(options.amount_col) +
+      " AS text), E' \\t') AS amount_text FROM " + from_clause(source) +
+      " OFFSET 0),\n"
+      "clvkit_checked AS (SELECT id, date_text, date_text ~ '" +
+      date_pattern + "' AS date_ok, CASE WHEN amount_text ~ '" + amount_pattern +
+      "' THEN CAST(amount_text AS numeric) END AS amount FROM clvkit_rows OFFSET 0),\n"
+      "clvkit_fields AS (SELECT id, amount, date_ok, " +
+      date_fields +
+      " FROM clvkit_checked "
+      "OFFSET 0),\n"
+      "clvkit_days AS (SELECT id, amount, y, m, CASE WHEN " +
+      valid_date + " THEN " + day_number_sql("y", "m", "dd") +
+      " END AS day FROM clvkit_fields OFFSET 0),\n"
+      // Each row's fate (used, after the as-of day, or the reason it is rejected) and the day it
+      // counts on (its period's first under a period).
+      "clvkit_classified AS (SELECT id, amount, " +
+      fate + " AS fate, " + period_day_sql(options.period) +
+      " AS pday FROM clvkit_days),\n"
+      // Per customer and day: net spend in millionths, and whether a purchase happened on it
+      // (a return is never a purchase occasion).
+      "clvkit_customer_days AS (SELECT id, pday AS day, CAST(sum(CAST(round(amount, 6) * 1000000 "
+      "AS bigint)) AS bigint) AS spend, bool_or(amount >= 0) AS purchase FROM clvkit_classified "
+      "WHERE " +
+      used +
+      " GROUP BY id, pday),\n"
+      "clvkit_customers AS (SELECT id, min(day) FILTER (WHERE purchase) AS first_day, max(day) "
+      "FILTER (WHERE purchase) AS last_day, count(*) FILTER (WHERE purchase) AS days, "
+      "CAST(sum(spend) AS bigint) AS total FROM clvkit_customer_days GROUP BY id)\n"
+      "SELECT 1 AS kind, c.id, CAST(c.first_day AS bigint), CAST(c.last_day AS bigint), c.days, "
+      "c.total, d.spend" +
+      nulls8 +
+      " FROM clvkit_customers AS c JOIN clvkit_customer_days AS d ON d.id = c.id AND d.day = "
+      "c.first_day\n"
+      "UNION ALL SELECT 0, NULL, count(*), " +
+      count_if(used) + ", " + count_if(fate_is(kAfterAsOf)) + ", " +
+      reason(RejectReason::empty_id) + ", " + reason(RejectReason::bad_date) + ", " +
+      reason(RejectReason::bad_amount) + ", " + reason(RejectReason::negative_amount) + ", " +
+      reason(RejectReason::zero_amount) + ", " + count_if(used + " AND amount < 0") + ", " +
+      count_if(used + " AND amount = 0") + ", CAST(min(pday) FILTER (WHERE " + used +
+      ") AS bigint), CAST(max(pday) FILTER (WHERE " + used +
+      ") AS bigint), (SELECT count(*) FROM clvkit_customers WHERE first_day IS NULL) "
+      "FROM clvkit_classified";
+}
+
+std::string raw_rows_sql(const DatabaseSource& source, const IngestOptions& options) {
+  check_source(source);
+  return "SELECT CAST(" + column(options.customer_col) + " AS text), CAST(" +
+         column(options.date_col) + " AS text), CAST(" + column(options.amount_col) +
+         " AS text) FROM " + from_clause(source);
+}
+
+CustomerBase ingest_database(const DatabaseSource& source, const IngestOptions& options) {
+  check_url(source);
+  if (source.pushdown) return pushdown(source, options);
+  return read_rows_as_csv(source, options,
+                          [](std::istream& in, const std::string& name, const IngestOptions& csv) {
+                            return ingest_transactions(in, name, csv);
+                          });
+}
+
+CalibrationHoldout ingest_database_calibration_holdout(const DatabaseSource& source,
+                                                       const IngestOptions& options,
+                                                       Day calibration_end) {
+  check_url(source);
+  return read_rows_as_csv(source, options,
+                          [&](std::istream& in, const std::string& name, const IngestOptions& csv) {
+                            return ingest_calibration_holdout(in, name, csv, calibration_end);
+                          });
+}
+
+}  // namespace clvkit
