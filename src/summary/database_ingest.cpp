@@ -393,14 +393,18 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
       "WHERE " +
       used +
       " GROUP BY id, pday),\n"
+      // Per customer; the spend of the first purchase day is carried to the aggregate in the
+      // low digits of a key whose high digits are the day, so that the smallest key is that
+      // day's (one pass, no join back to the days).
       "clvkit_customers AS (SELECT id, min(day) FILTER (WHERE purchase) AS first_day, max(day) "
       "FILTER (WHERE purchase) AS last_day, count(*) FILTER (WHERE purchase) AS days, "
-      "CAST(sum(spend) AS bigint) AS total FROM clvkit_customer_days GROUP BY id)\n"
-      "SELECT 1 AS kind, c.id, CAST(c.first_day AS bigint), CAST(c.last_day AS bigint), c.days, "
-      "c.total, d.spend" +
+      "CAST(sum(spend) AS bigint) AS total, min(CASE WHEN purchase THEN CAST(day + 1000000 AS "
+      "numeric) * 100000000000000000000 + spend + 50000000000000000000 END) AS first_key FROM "
+      "clvkit_customer_days GROUP BY id)\n"
+      "SELECT 1 AS kind, id, CAST(first_day AS bigint), CAST(last_day AS bigint), days, total, "
+      "CAST(mod(first_key, 100000000000000000000) - 50000000000000000000 AS bigint)" +
       nulls8 +
-      " FROM clvkit_customers AS c JOIN clvkit_customer_days AS d ON d.id = c.id AND d.day = "
-      "c.first_day\n"
+      " FROM clvkit_customers WHERE first_day IS NOT NULL\n"
       "UNION ALL SELECT 0, NULL, count(*), " +
       count_if(used) + ", " + count_if(fate_is(kAfterAsOf)) + ", " +
       reason(RejectReason::empty_id) + ", " + reason(RejectReason::bad_date) + ", " +

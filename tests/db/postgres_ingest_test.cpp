@@ -55,9 +55,12 @@ const char* kBadRows =
     "\"say \"\"hi\"\"\",1997-01-07,1.10\n"
     "3,1997-01-08,-4.00\n"  // only returns: no purchase day
     "4,1998-06-01,9.99\n"
-    "4,1997-06-01,-0.00\n"        // zero, written negative
-    "5,1997-06-01,0.0000001\n"    // positive, 0 millionths
-    "6,1997-06-02,-0.0000001\n";  // a return of 0 millionths
+    "4,1997-06-01,-0.00\n"       // zero, written negative
+    "5,1997-06-01,0.0000001\n"   // positive, 0 millionths
+    "6,1997-06-02,-0.0000001\n"  // a return of 0 millionths
+    "7,1969-12-31,1.00\n"        // before day 0, and a first day with negative spend
+    "7,1969-12-31,-5.00\n"
+    "7,1970-01-02,2.00\n";
 
 // The option sets every comparison runs under.
 std::vector<std::pair<std::string, IngestOptions>> option_sets() {
@@ -136,7 +139,7 @@ TEST_CASE(
   skip.on_bad_row = BadRowPolicy::skip;
   DatabaseSource source{server.url(), "bad", "", "", true};
   const CustomerBase base = ingest_database(source, skip);
-  REQUIRE(base.customers.size() == 6);  // 1, 2, 4, 5, "a,b", "say \"hi\""
+  REQUIRE(base.customers.size() == 7);  // 1, 2, 4, 5, 7, "a,b", "say \"hi\""
   const CustomerSummary& one = base.customers[0];
   REQUIRE(one.id == "1");
   REQUIRE(one.purchase_days == 5);
@@ -144,7 +147,13 @@ TEST_CASE(
   REQUIRE(one.last_purchase == days_from_civil(1997, 3, 1));
   REQUIRE(one.total_spend == 28.845679);
   REQUIRE(one.monetary == (28845679.0 - 7500000.0) / (1e6 * 4));
-  REQUIRE(base.stats.rows_read == 34);
+  // Customer 7: spend 1 - 5 on its first purchase day, 2 on its second.
+  const CustomerSummary& seven = base.customers[4];
+  REQUIRE(seven.id == "7");
+  REQUIRE(seven.first_purchase == -1);
+  REQUIRE(seven.total_spend == -2.0);
+  REQUIRE(seven.monetary == 2.0);
+  REQUIRE(base.stats.rows_read == 37);
   REQUIRE(base.stats.rejected[static_cast<int>(RejectReason::empty_id)] == 3);
   REQUIRE(base.stats.rejected[static_cast<int>(RejectReason::bad_date)] == 6);
   REQUIRE(base.stats.rejected[static_cast<int>(RejectReason::bad_amount)] == 4);
@@ -180,7 +189,7 @@ TEST_CASE("PostgreSQL bad rows and fail policies stop the read as the CSV path d
   source.pushdown = true;
   REQUIRE_THROWS_MATCHES(
       ingest_database(source, returns), InputError,
-      Catch::Message(server.url() + ": 6 rows with a negative amount (returns=fail)"));
+      Catch::Message(server.url() + ": 7 rows with a negative amount (returns=fail)"));
   IngestOptions zero;
   zero.on_bad_row = BadRowPolicy::skip;
   zero.zero_amounts = ZeroAmountPolicy::fail;
