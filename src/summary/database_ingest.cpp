@@ -233,12 +233,7 @@ CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options
 class QueryCsvBuffer : public std::streambuf {
  public:
   QueryCsvBuffer(PostgresQuery& query, const IngestOptions& options) : query_(query) {
-    append_csv_field(text_, options.customer_col);
-    text_ += ',';
-    append_csv_field(text_, options.date_col);
-    text_ += ',';
-    append_csv_field(text_, options.amount_col);
-    text_ += '\n';
+    detail::append_csv_header(text_, options);
     setg(text_.data(), text_.data(), text_.data() + text_.size());
   }
   std::exception_ptr error;

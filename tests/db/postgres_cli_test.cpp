@@ -135,13 +135,15 @@ TEST_CASE(
       REQUIRE(text.find("s3cret") == std::string::npos);
     }
   };
-  const auto require_read = [&](const std::string& url, const std::string& extra) {
+  // Reads with `url` and `extra` options; the metadata names `source` (default: plain_url).
+  const auto require_read = [&](const std::string& url, const std::string& extra,
+                                const std::string& source = "") {
     std::filesystem::remove(out);
     const CliResult result = run_cli("run '" + url + "'" + args + extra, dir);
     CAPTURE(url, extra, result.err);
     REQUIRE(result.exit_code == 0);
     REQUIRE_THAT(read_text(out + ".meta.json"),
-                 Catch::Contains("\"source\": \"" + plain_url + "\""));
+                 Catch::Contains("\"source\": \"" + (source.empty() ? plain_url : source) + "\""));
     require_secret_kept(result);
   };
 
@@ -172,11 +174,7 @@ TEST_CASE(
                              "\nuser=analyst\ndbname=postgres\npassword=" + kPassword + "\n");
     ScopedEnv file("PGSERVICEFILE", services);
     ScopedEnv service("PGSERVICE", "clvkit");
-    const CliResult result = run_cli("run postgresql://" + args, dir);
-    CAPTURE(result.err);
-    REQUIRE(result.exit_code == 0);
-    REQUIRE_THAT(read_text(out + ".meta.json"), Catch::Contains("\"source\": \"postgresql://\""));
-    require_secret_kept(result);
+    require_read("postgresql://", "", "postgresql://");
   }
   SECTION("a wrong or missing password: exit 4, the URL without it, and no output") {
     const CliResult wrong =

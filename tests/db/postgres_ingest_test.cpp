@@ -62,32 +62,36 @@ const char* kBadRows =
     "7,1969-12-31,-5.00\n"
     "7,1970-01-02,2.00\n";
 
+// kBadRows written to `dir` (its path is returned) and loaded into table "bad" as text columns.
+std::string load_bad_rows(const PostgresServer& server, const TempDir& dir) {
+  const std::string csv_path = dir.file("bad.csv");
+  write_text(csv_path, kBadRows);
+  server.load_csv("bad", "customer_id text, date text, amount text", csv_path);
+  return csv_path;
+}
+
 // The option sets every comparison runs under.
 std::vector<std::pair<std::string, IngestOptions>> option_sets() {
-  std::vector<std::pair<std::string, IngestOptions>> sets;
   IngestOptions skip;
   skip.on_bad_row = BadRowPolicy::skip;
-  sets.emplace_back("defaults, bad rows skipped", skip);
   IngestOptions as_of = skip;
   as_of.as_of = parse_iso_date_or_throw("1997-09-30", "as-of");
-  sets.emplace_back("as-of 1997-09-30", as_of);
   IngestOptions drop = as_of;
   drop.returns = ReturnsPolicy::drop;
   drop.zero_amounts = ZeroAmountPolicy::drop;
-  sets.emplace_back("returns and zero amounts dropped", drop);
-  IngestOptions month = skip;
-  month.period = Period::month;
-  sets.emplace_back("by month", month);
-  IngestOptions week = as_of;
-  week.period = Period::week;
-  sets.emplace_back("by week, as-of 1997-09-30", week);
-  IngestOptions quarter = as_of;
-  quarter.period = Period::quarter;
-  sets.emplace_back("by quarter, as-of 1997-09-30", quarter);
-  IngestOptions year = skip;
-  year.period = Period::year;
-  year.threads = 3;
-  sets.emplace_back("by year, 3 threads", year);
+  std::vector<std::pair<std::string, IngestOptions>> sets = {
+      {"defaults, bad rows skipped", skip},
+      {"as-of 1997-09-30", as_of},
+      {"returns and zero amounts dropped", drop}};
+  const auto by = [&sets](const std::string& name, IngestOptions options, Period period) {
+    options.period = period;
+    sets.emplace_back(name, options);
+  };
+  by("by week, as-of 1997-09-30", as_of, Period::week);
+  by("by month", skip, Period::month);
+  by("by quarter, as-of 1997-09-30", as_of, Period::quarter);
+  skip.threads = 3;
+  by("by year, 3 threads", skip, Period::year);
   return sets;
 }
 
@@ -127,9 +131,7 @@ TEST_CASE(
     "[db][consistency][inputcheck]") {
   PostgresServer server;
   TempDir dir;
-  const std::string csv_path = dir.file("bad.csv");
-  write_text(csv_path, kBadRows);
-  server.load_csv("bad", "customer_id text, date text, amount text", csv_path);
+  const std::string csv_path = load_bad_rows(server, dir);
   require_same_as_csv(server, "bad", csv_path);
 
   // By hand, customer 1 under the defaults: purchase days 01-01, 01-05, 01-09, 02-01, 03-01;
@@ -165,37 +167,30 @@ TEST_CASE("PostgreSQL bad rows and fail policies stop the read as the CSV path d
           "[db][inputcheck]") {
   PostgresServer server;
   TempDir dir;
-  const std::string csv_path = dir.file("bad.csv");
-  write_text(csv_path, kBadRows);
-  server.load_csv("bad", "customer_id text, date text, amount text", csv_path);
+  const std::string csv_path = load_bad_rows(server, dir);
   DatabaseSource source{server.url(), "bad", "", "", true};
   // Pushdown counts the rows by reason; the streamed rows name the first one, as the CSV does.
-  IngestOptions fail;
-  REQUIRE_THROWS_MATCHES(
-      ingest_database(source, fail), InputError,
-      Catch::Message(server.url() + ": rows 3 with a NULL or empty customer id in column "
-                                    "'customer_id', 6 with a NULL or unparsable date in column "
-                                    "'date', 4 with a NULL, unparsable or out of range "
-                                    "(|amount| >= 1e12) amount in column 'amount' "
-                                    "(--on-bad-row skip counts and skips them; "
-                                    "--no-pushdown names the first)"));
+  const auto require_stop = [&](const IngestOptions& options, const std::string& message) {
+    REQUIRE_THROWS_MATCHES(ingest_database(source, options), InputError,
+                           Catch::Message(server.url() + message));
+  };
+  const IngestOptions fail;
+  require_stop(fail,
+               ": rows 3 with a NULL or empty customer id in column 'customer_id', 6 with a NULL "
+               "or unparsable date in column 'date', 4 with a NULL, unparsable or out of range "
+               "(|amount| >= 1e12) amount in column 'amount' (--on-bad-row skip counts and skips "
+               "them; --no-pushdown names the first)");
   source.pushdown = false;
-  REQUIRE_THROWS_MATCHES(
-      ingest_database(source, fail), InputError,
-      Catch::Message(server.url() + ":11:1: empty customer id in column 'customer_id'"));
+  require_stop(fail, ":11:1: empty customer id in column 'customer_id'");
+  source.pushdown = true;
   IngestOptions returns;
   returns.on_bad_row = BadRowPolicy::skip;
   returns.returns = ReturnsPolicy::fail;
-  source.pushdown = true;
-  REQUIRE_THROWS_MATCHES(
-      ingest_database(source, returns), InputError,
-      Catch::Message(server.url() + ": 7 rows with a negative amount (returns=fail)"));
+  require_stop(returns, ": 7 rows with a negative amount (returns=fail)");
   IngestOptions zero;
   zero.on_bad_row = BadRowPolicy::skip;
   zero.zero_amounts = ZeroAmountPolicy::fail;
-  REQUIRE_THROWS_MATCHES(
-      ingest_database(source, zero), InputError,
-      Catch::Message(server.url() + ": 2 rows with a zero amount (zero-amounts=fail)"));
+  require_stop(zero, ": 2 rows with a zero amount (zero-amounts=fail)");
 }
 
 TEST_CASE("PostgreSQL --query rows, a password given apart, and the SQL's own checks",
