@@ -12,6 +12,7 @@ std::optional<DatabaseKind> database_kind(std::string_view location) noexcept {
   if (location.starts_with("postgresql://") || location.starts_with("postgres://")) {
     return DatabaseKind::postgresql;
   }
+  if (location.starts_with("clickhouse://")) return DatabaseKind::clickhouse;
   return std::nullopt;
 }
 

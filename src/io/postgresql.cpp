@@ -67,7 +67,7 @@ struct PostgresQuery::State {
   }
 };
 
-PostgresQuery::PostgresQuery(const PostgresConnectOptions& connect, const std::string& sql,
+PostgresQuery::PostgresQuery(const DatabaseConnection& connect, const std::string& sql,
                              std::size_t batch_rows)
     : state_(std::make_unique<State>()) {
   State& s = *state_;

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <exception>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <streambuf>
 #include <string_view>
@@ -10,9 +11,9 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
+#include "clvkit/io/database_rows.hpp"
 #include "clvkit/io/database_url.hpp"
 #include "clvkit/io/date.hpp"
-#include "clvkit/io/postgresql.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "customer_order.hpp"
 #include "customer_table.hpp"
@@ -22,11 +23,29 @@
 namespace clvkit {
 namespace {
 
-// An SQL identifier as written, quoted (quotes doubled).
-std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (const char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
+// What differs between the engines' SQL in the statements below.
+struct Dialect {
+  bool clickhouse = false;
+
+  // An identifier as written, quoted: "a""b" in PostgreSQL, `a\`b` in ClickHouse.
+  std::string quote(std::string_view name) const {
+    const char mark = clickhouse ? '`' : '"';
+    std::string out(1, mark);
+    for (const char c : name) {
+      if (c == mark) out += clickhouse ? '\\' : mark;
+      if (clickhouse && c == '\\') out += '\\';
+      out += c;
+    }
+    return out + mark;
+  }
+  // Integer division (ClickHouse's '/' divides as floating point).
+  std::string div(const std::string& a, const std::string& b) const {
+    return clickhouse ? "intDiv(" + a + ", " + b + ")" : "((" + a + ") / " + b + ")";
+  }
+};
+
+Dialect dialect_of(const DatabaseSource& source) {
+  return Dialect{database_kind(source.url) == DatabaseKind::clickhouse};
 }
 
 void check_source(const DatabaseSource& source) {
@@ -37,13 +56,13 @@ void check_source(const DatabaseSource& source) {
 }
 
 // FROM clause: a table "a" or "schema.table" (each part quoted), or the query as a subquery.
-std::string from_clause(const DatabaseSource& source) {
+std::string from_clause(const DatabaseSource& source, const Dialect& dialect) {
   if (!source.table.empty()) {
     std::string out;
     std::string_view rest = source.table;
     for (;;) {
       const std::size_t dot = rest.find('.');
-      out += quote_identifier(rest.substr(0, dot));
+      out += dialect.quote(rest.substr(0, dot));
       if (dot == std::string_view::npos) break;
       out += '.';
       rest.remove_prefix(dot + 1);
@@ -58,30 +77,44 @@ std::string from_clause(const DatabaseSource& source) {
   return "(" + query + ") AS src";
 }
 
-std::string column(const std::string& name) { return "src." + quote_identifier(name); }
+std::string column(const std::string& name, const Dialect& dialect) {
+  return "src." + dialect.quote(name);
+}
 
 // days_from_civil in SQL integer arithmetic (years 0..9999, as the automatic date forms have):
 // the formula of detail::iso_day_number, every term non-negative.
-std::string day_number_sql(const std::string& y, const std::string& m, const std::string& d) {
+std::string day_number_sql(const Dialect& sql, const std::string& y, const std::string& m,
+                           const std::string& d) {
   const std::string march = "(CASE WHEN " + m + " <= 2 THEN 1 ELSE 0 END)";
   const std::string sy = "(" + y + " - " + march + " + 400)";
   const std::string mfm = "(CASE WHEN " + m + " <= 2 THEN " + m + " + 9 ELSE " + m + " - 3 END)";
-  return "(" + sy + " * 365 + " + sy + " / 4 - " + sy + " / 100 + " + sy + " / 400 + (153 * " +
-         mfm + " + 2) / 5 + " + d + " - 1 - 865565)";
+  return "(" + sy + " * 365 + " + sql.div(sy, "4") + " - " + sql.div(sy, "100") + " + " +
+         sql.div(sy, "400") + " + " + sql.div("153 * " + mfm + " + 2", "5") + " + " + d +
+         " - 1 - 865565)";
+}
+
+// Whether the calendar fields y, m, dd, hh, mi, ss, oh, om (of a date whose form date_ok
+// checked) make a real date and time: is_valid_date and DateParser's time checks.
+std::string valid_date_sql(const Dialect& sql) {
+  const std::string long_month =
+      sql.clickhouse ? "bitAnd(bitXor(m, bitShiftRight(m, 3)), 1)" : "((m # (m >> 3)) & 1)";
+  return "date_ok AND m BETWEEN 1 AND 12 AND dd >= 1 AND (dd <= 28 OR (m = 2 AND dd = 29 AND "
+         "y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0)) OR (m <> 2 AND dd <= 30 + " +
+         long_month + ")) AND hh <= 23 AND mi <= 59 AND ss <= 60 AND oh <= 23 AND om <= 59";
 }
 
 // The period start of a used row's day, from its calendar fields (y, m, dd) and day number.
-std::string period_day_sql(const std::optional<Period>& period) {
+std::string period_day_sql(const Dialect& sql, const std::optional<Period>& period) {
   if (!period) return "day";
   switch (*period) {
     case Period::week:  // ISO weeks start on Monday; 1970-01-01 (day 0) was a Thursday
       return "(day - ((day + 3) % 7 + 7) % 7)";
     case Period::month:
-      return day_number_sql("y", "m", "1");
+      return day_number_sql(sql, "y", "m", "1");
     case Period::quarter:
-      return day_number_sql("y", "((m - 1) / 3 * 3 + 1)", "1");
+      return day_number_sql(sql, "y", "(" + sql.div("m - 1", "3") + " * 3 + 1)", "1");
     case Period::year:
-      return day_number_sql("y", "1", "1");
+      return day_number_sql(sql, "y", "1", "1");
   }
   return "day";
 }
@@ -161,9 +194,11 @@ void check_policies(const CustomerBase& base, const IngestOptions& options) {
 
 CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options) {
   const std::string sql = pushdown_summary_sql(source, options);
-  PostgresQuery query({source.url, source.password}, sql);
+  const std::unique_ptr<DatabaseRows> rows = query_database({source.url, source.password}, sql);
+  DatabaseRows& query = *rows;
   CustomerBase base;
   base.source = query.source();
+  std::int64_t without_purchase = 0;  // customers sent with no purchase day (ClickHouse)
   // The customers go into a table of ingest's accumulators, so that their order and the
   // arithmetic of their summaries are ingest's own (output_order, fill_summaries).
   std::vector<detail::CustomerTable> tables;
@@ -192,6 +227,10 @@ CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options
     summary.days_count = static_cast<std::uint32_t>(parse_integer(values[4], base.source));
     summary.total = parse_integer(values[5], base.source);
     summary.first_day_spend = parse_integer(values[6], base.source);
+    if (summary.days_count == 0) {
+      ++without_purchase;
+      continue;
+    }
     const std::uint32_t index = table.find_or_insert(id, detail::hash_id(id));
     table.append_later(index, summary);
   }
@@ -208,7 +247,7 @@ CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options
   stats.rejected[static_cast<int>(RejectReason::zero_amount)] = a[kZeroDropped];
   stats.returns_netted = a[kReturnsNetted];
   stats.zero_amount_rows = a[kZeroRows];
-  stats.customers_without_purchase = a[kWithoutPurchase];
+  stats.customers_without_purchase = a[kWithoutPurchase] + without_purchase;
   check_policies(base, options);
 
   const int threads = std::max(options.threads, 1);
@@ -232,7 +271,7 @@ CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options
 // rethrown by the caller.
 class QueryCsvBuffer : public std::streambuf {
  public:
-  QueryCsvBuffer(PostgresQuery& query, const IngestOptions& options) : query_(query) {
+  QueryCsvBuffer(DatabaseRows& query, const IngestOptions& options) : query_(query) {
     detail::append_csv_header(text_, options);
     setg(text_.data(), text_.data(), text_.data() + text_.size());
   }
@@ -261,7 +300,7 @@ class QueryCsvBuffer : public std::streambuf {
   }
 
  private:
-  PostgresQuery& query_;
+  DatabaseRows& query_;
   std::string text_;
   std::vector<std::optional<std::string_view>> values_;
 };
@@ -271,7 +310,9 @@ class QueryCsvBuffer : public std::streambuf {
 template <class Read>
 auto read_rows_as_csv(const DatabaseSource& source, const IngestOptions& options,
                       const Read& read) {
-  PostgresQuery query({source.url, source.password}, raw_rows_sql(source, options));
+  const std::unique_ptr<DatabaseRows> rows =
+      query_database({source.url, source.password}, raw_rows_sql(source, options));
+  DatabaseRows& query = *rows;
   QueryCsvBuffer buffer(query, options);
   std::istream in(&buffer);
   IngestOptions csv = options;
@@ -289,29 +330,64 @@ auto read_rows_as_csv(const DatabaseSource& source, const IngestOptions& options
 void check_url(const DatabaseSource& source) {
   if (!database_kind(source.url)) {
     throw UsageError("'" + redact_database_url(source.url) +
-                     "' is not a database URL (postgresql://...)");
+                     "' is not a database URL (postgresql://... or clickhouse://...)");
   }
 }
 
-}  // namespace
+// The date: the automatic forms of DateParser, YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][Z|+HH:MM],
+// checked by one regular expression; the numbers are then at fixed places (an offset, when there
+// is one, ends the text).
+constexpr const char* kDatePattern =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?"
+    "(Z|[+-][0-9]{2}:[0-9]{2})?)?$";
+constexpr const char* kOffsetPattern = "[+-][0-9]{2}:[0-9]{2}$";
+// The amount: what the CSV ingest's parser accepts (an optional sign, digits with at most one
+// '.', no exponent); its magnitude is checked apart.
+constexpr const char* kAmountPattern = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$";
 
-std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptions& options) {
-  check_source(source);
-  if (!options.date_format.empty()) {
-    throw UsageError("--date-format " + options.date_format +
-                     " is applied by clvkit, not by the database: read with --no-pushdown, or "
-                     "give a date column (or a --query that converts it to a date)");
+std::string fate_is(int code) { return "fate = " + std::to_string(code); }
+
+// The accounting row's counts, in AccountingColumn order up to kZeroRows: every row, the used
+// ones, those after the as-of day, the rejected by reason, the returns netted and the zero
+// amounts kept (`negative` and `zero` say which rows those are in the engine's SQL).
+template <class CountIf>
+std::string accounting_counts_sql(const std::string& count_all, const CountIf& count_if,
+                                  const std::string& negative, const std::string& zero) {
+  const std::string used = fate_is(kUsed);
+  std::string out = count_all + ", " + count_if(used) + ", " + count_if(fate_is(kAfterAsOf));
+  for (const RejectReason reason :
+       {RejectReason::empty_id, RejectReason::bad_date, RejectReason::bad_amount,
+        RejectReason::negative_amount, RejectReason::zero_amount}) {
+    out += ", " + count_if(fate_is(static_cast<int>(reason)));
   }
-  // The date: the automatic forms of DateParser, YYYY-MM-DD[( |T)HH:MM[:SS[.f]]][Z|+HH:MM],
-  // checked by one regular expression; the numbers are then at fixed places (an offset, when
-  // there is one, ends the text).
-  const char* date_pattern =
-      "^[0-9]{4}-[0-9]{2}-[0-9]{2}([ T][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?"
-      "(Z|[+-][0-9]{2}:[0-9]{2})?)?$";
-  const char* offset_pattern = "[+-][0-9]{2}:[0-9]{2}$";
-  // The amount: what the CSV ingest's parser accepts (an optional sign, digits with at most one
-  // '.', no exponent); its magnitude is checked once it is a number.
-  const char* amount_pattern = "^[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)$";
+  return out + ", " + count_if(used + " AND " + negative) + ", " + count_if(used + " AND " + zero);
+}
+
+// A row's fate: the first of the CSV ingest's checks it fails (the conditions are SQL of the
+// engine at hand), after the as-of day, dropped by a policy, or used.
+std::string fate_sql(const IngestOptions& options, const std::string& empty_id,
+                     const std::string& bad_date, const std::string& bad_amount,
+                     const std::string& negative, const std::string& zero) {
+  const auto when = [](const std::string& condition, int code) {
+    return " WHEN " + condition + " THEN " + std::to_string(code);
+  };
+  std::string fate = "CASE" + when(empty_id, static_cast<int>(RejectReason::empty_id)) +
+                     when(bad_date, static_cast<int>(RejectReason::bad_date)) +
+                     when(bad_amount, static_cast<int>(RejectReason::bad_amount));
+  if (const std::optional<Day> as_of = effective_as_of(options)) {
+    fate += when("day > " + std::to_string(*as_of), kAfterAsOf);
+  }
+  if (options.returns == ReturnsPolicy::drop) {
+    fate += when(negative, static_cast<int>(RejectReason::negative_amount));
+  }
+  if (options.zero_amounts == ZeroAmountPolicy::drop) {
+    fate += when(zero, static_cast<int>(RejectReason::zero_amount));
+  }
+  return fate + " ELSE " + std::to_string(kUsed) + " END";
+}
+
+std::string postgres_summary_sql(const DatabaseSource& source, const IngestOptions& options,
+                                 const Dialect& sql) {
   // The calendar fields of a date of the right form (only such a date is cut up: CAST of
   // anything else would fail the statement).
   std::string date_fields;
@@ -321,7 +397,7 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
     date_fields += "CASE WHEN date_ok" + when + " THEN CAST(substr(date_text, " + start + ", " +
                    length + ") AS int) ELSE 0 END AS " + name;
   };
-  const std::string offset = std::string(" AND date_text ~ '") + offset_pattern + "'";
+  const std::string offset = std::string(" AND date_text ~ '") + kOffsetPattern + "'";
   field("y", "", "1", "4");
   field("m", "", "6", "2");
   field("dd", "", "9", "2");
@@ -330,56 +406,36 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
   field("ss", " AND substr(date_text, 17, 1) = ':'", "18", "2");
   field("oh", offset, "length(date_text) - 4", "2");
   field("om", offset, "length(date_text) - 1", "2");
-  const std::string valid_date =
-      "date_ok AND m BETWEEN 1 AND 12 AND dd >= 1 AND (dd <= 28 OR (m = 2 AND dd = 29 AND "
-      "y % 4 = 0 AND (y % 100 <> 0 OR y % 400 = 0)) OR (m <> 2 AND dd <= 30 + ((m # (m >> 3)) & "
-      "1))) AND hh <= 23 AND mi <= 59 AND ss <= 60 AND oh <= 23 AND om <= 59";
-  std::string fate = "CASE WHEN id IS NULL OR id = '' THEN " +
-                     std::to_string(static_cast<int>(RejectReason::empty_id)) +
-                     " WHEN day IS NULL THEN " +
-                     std::to_string(static_cast<int>(RejectReason::bad_date)) +
-                     " WHEN amount IS NULL OR abs(amount) >= 1000000000000 THEN " +
-                     std::to_string(static_cast<int>(RejectReason::bad_amount));
-  if (const std::optional<Day> as_of = effective_as_of(options)) {
-    fate += " WHEN day > " + std::to_string(*as_of) + " THEN " + std::to_string(kAfterAsOf);
-  }
-  if (options.returns == ReturnsPolicy::drop) {
-    fate +=
-        " WHEN amount < 0 THEN " + std::to_string(static_cast<int>(RejectReason::negative_amount));
-  }
-  if (options.zero_amounts == ZeroAmountPolicy::drop) {
-    fate += " WHEN amount = 0 THEN " + std::to_string(static_cast<int>(RejectReason::zero_amount));
-  }
-  fate += " ELSE " + std::to_string(kUsed) + " END";
+  const std::string fate =
+      fate_sql(options, "id IS NULL OR id = ''", "day IS NULL",
+               "amount IS NULL OR abs(amount) >= 1000000000000", "amount < 0", "amount = 0");
   const auto count_if = [](const std::string& condition) {
     return "count(*) FILTER (WHERE " + condition + ")";
   };
-  const std::string used = "fate = " + std::to_string(kUsed);
-  const auto fate_is = [](int code) { return "fate = " + std::to_string(code); };
-  const auto reason = [&](RejectReason r) { return count_if(fate_is(static_cast<int>(r))); };
+  const std::string used = fate_is(kUsed);
   const std::string nulls8 = ", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL";
 
   return
       // The rows as text, trimmed as the CSV ingest trims its fields.
-      "WITH clvkit_rows AS (SELECT btrim(CAST(" + column(options.customer_col) +
-      " AS text), ' ') AS id, btrim(CAST(" + column(options.date_col) +
-      " AS text), E' \\t') AS date_text, btrim(CAST(" + column(options.amount_col) +
-      " AS text), E' \\t') AS amount_text FROM " + from_clause(source) +
+      "WITH clvkit_rows AS (SELECT btrim(CAST(" + column(options.customer_col, sql) +
+      " AS text), ' ') AS id, btrim(CAST(" + column(options.date_col, sql) +
+      " AS text), E' \\t') AS date_text, btrim(CAST(" + column(options.amount_col, sql) +
+      " AS text), E' \\t') AS amount_text FROM " + from_clause(source, sql) +
       " OFFSET 0),\n"
       "clvkit_checked AS (SELECT id, date_text, date_text ~ '" +
-      date_pattern + "' AS date_ok, CASE WHEN amount_text ~ '" + amount_pattern +
+      kDatePattern + "' AS date_ok, CASE WHEN amount_text ~ '" + kAmountPattern +
       "' THEN CAST(amount_text AS numeric) END AS amount FROM clvkit_rows OFFSET 0),\n"
       "clvkit_fields AS (SELECT id, amount, date_ok, " +
       date_fields +
       " FROM clvkit_checked "
       "OFFSET 0),\n"
       "clvkit_days AS (SELECT id, amount, y, m, CASE WHEN " +
-      valid_date + " THEN " + day_number_sql("y", "m", "dd") +
+      valid_date_sql(sql) + " THEN " + day_number_sql(sql, "y", "m", "dd") +
       " END AS day FROM clvkit_fields OFFSET 0),\n"
       // Each row's fate (used, after the as-of day, or the reason it is rejected) and the day it
       // counts on (its period's first under a period).
       "clvkit_classified AS (SELECT id, amount, " +
-      fate + " AS fate, " + period_day_sql(options.period) +
+      fate + " AS fate, " + period_day_sql(sql, options.period) +
       " AS pday FROM clvkit_days),\n"
       // Per customer and day: net spend in millionths, and whether a purchase happened on it
       // (a return is never a purchase occasion).
@@ -400,22 +456,94 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
       "CAST(mod(first_key, 100000000000000000000) - 50000000000000000000 AS bigint)" +
       nulls8 +
       " FROM clvkit_customers WHERE first_day IS NOT NULL\n"
-      "UNION ALL SELECT 0, NULL, count(*), " +
-      count_if(used) + ", " + count_if(fate_is(kAfterAsOf)) + ", " +
-      reason(RejectReason::empty_id) + ", " + reason(RejectReason::bad_date) + ", " +
-      reason(RejectReason::bad_amount) + ", " + reason(RejectReason::negative_amount) + ", " +
-      reason(RejectReason::zero_amount) + ", " + count_if(used + " AND amount < 0") + ", " +
-      count_if(used + " AND amount = 0") + ", CAST(min(pday) FILTER (WHERE " + used +
-      ") AS bigint), CAST(max(pday) FILTER (WHERE " + used +
+      "UNION ALL SELECT 0, NULL, " +
+      accounting_counts_sql("count(*)", count_if, "amount < 0", "amount = 0") +
+      ", CAST(min(pday) FILTER (WHERE " + used + ") AS bigint), CAST(max(pday) FILTER (WHERE " +
+      used +
       ") AS bigint), (SELECT count(*) FROM clvkit_customers WHERE first_day IS NULL) "
       "FROM clvkit_classified";
 }
 
+// The same statement in ClickHouse's SQL (18.16: no WITH subqueries, no FILTER, no NUMERIC):
+// one SELECT gives every row's fields by aliases, the amount is cut into its digits and
+// rounded to millionths in integer arithmetic, and the first purchase day's spend comes from
+// argMinIf. Customers without a purchase day come as rows with 0 days (counted by the reader).
+std::string clickhouse_summary_sql(const DatabaseSource& source, const IngestOptions& options,
+                                   const Dialect& sql) {
+  const auto text = [&](const std::string& name, const char* trim) {
+    return "replaceRegexpAll(ifNull(toString(" + column(name, sql) + "), ''), '" + trim + "', '')";
+  };
+  const auto number = [](const std::string& when, const std::string& start, const char* length) {
+    return "if(" + when + ", toInt32OrZero(substring(date_text, " + start + ", " + length +
+           ")), 0)";
+  };
+  const std::string offset = std::string("match(date_text, '") + kOffsetPattern + "')";
+  const std::string rows =
+      "SELECT " + text(options.customer_col, "^ +| +$") + " AS id, " +
+      text(options.date_col, "^[ \\t]+|[ \\t]+$") + " AS date_text, " +
+      text(options.amount_col, "^[ \\t]+|[ \\t]+$") + " AS amount_text, match(date_text, '" +
+      kDatePattern + "') AS date_ok, " + number("1", "1", "4") + " AS y, " + number("1", "6", "2") +
+      " AS m, " + number("1", "9", "2") + " AS dd, " + number("length(date_text) > 10", "12", "2") +
+      " AS hh, " + number("length(date_text) > 10", "15", "2") + " AS mi, " +
+      number("substring(date_text, 17, 1) = ':'", "18", "2") + " AS ss, " +
+      number(offset, "length(date_text) - 4", "2") + " AS oh, " +
+      number(offset, "length(date_text) - 1", "2") + " AS om, " + valid_date_sql(sql) +
+      " AS date_valid, " + day_number_sql(sql, "y", "m", "dd") +
+      " AS day, replaceRegexpOne(amount_text, '^[+-]', '') AS body, position(body, '.') AS dot, "
+      "replaceRegexpOne(if(dot = 0, body, substring(body, 1, dot - 1)), '^0+', '') AS whole, "
+      "if(dot = 0, '', substring(body, dot + 1)) AS fraction, match(amount_text, '" +
+      kAmountPattern +
+      "') AND length(whole) <= 12 AS amount_valid, match(body, '^[0.]+$') AS raw_zero, "
+      "substring(amount_text, 1, 1) = '-' AND NOT raw_zero AS negative, toInt64OrZero(whole) * "
+      "1000000 + toInt64OrZero(substring(concat(fraction, '000000'), 1, 6)) + "
+      "(substring(concat(fraction, '0000000'), 7, 1) >= '5') AS magnitude, if(negative, "
+      "-magnitude, magnitude) AS units, " +
+      fate_sql(options, "id = ''", "NOT date_valid", "NOT amount_valid", "negative", "raw_zero") +
+      " AS fate, " + period_day_sql(sql, options.period) + " AS pday FROM " +
+      from_clause(source, sql);
+  const std::string used = fate_is(kUsed);
+  const auto count_if = [](const std::string& condition) {
+    return "toInt64(countIf(" + condition + "))";
+  };
+  std::string zeros;
+  for (int i = 6; i <= 13; ++i) zeros += ", toInt64(0) AS v" + std::to_string(i);
+  return "SELECT toInt64(1) AS kind, id, toInt64(minIf(pday, purchase)) AS v1, "
+         "toInt64(maxIf(pday, purchase)) AS v2, toInt64(countIf(purchase)) AS v3, "
+         "toInt64(sum(spend)) AS v4, toInt64(argMinIf(spend, pday, purchase)) AS v5" +
+         zeros +
+         " FROM (SELECT id, pday, sum(units) AS spend, max(negative = 0) AS purchase "
+         "FROM (" +
+         rows + ") WHERE " + used +
+         " GROUP BY id, pday) GROUP BY id\n"
+         "UNION ALL SELECT toInt64(0), '', " +
+         accounting_counts_sql("toInt64(count())", count_if, "negative", "raw_zero") +
+         ", toInt64(minIf(pday, " + used + ")), toInt64(maxIf(pday, " + used +
+         ")), toInt64(0) FROM (" + rows + ")";
+}
+
+}  // namespace
+
+std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptions& options) {
+  check_source(source);
+  if (!options.date_format.empty()) {
+    throw UsageError("--date-format " + options.date_format +
+                     " is applied by clvkit, not by the database: read with --no-pushdown, or "
+                     "give a date column (or a --query that converts it to a date)");
+  }
+  const Dialect sql = dialect_of(source);
+  return sql.clickhouse ? clickhouse_summary_sql(source, options, sql)
+                        : postgres_summary_sql(source, options, sql);
+}
+
 std::string raw_rows_sql(const DatabaseSource& source, const IngestOptions& options) {
   check_source(source);
-  return "SELECT CAST(" + column(options.customer_col) + " AS text), CAST(" +
-         column(options.date_col) + " AS text), CAST(" + column(options.amount_col) +
-         " AS text) FROM " + from_clause(source);
+  const Dialect sql = dialect_of(source);
+  const auto text = [&](const std::string& name) {
+    return sql.clickhouse ? "toString(" + column(name, sql) + ")"
+                          : "CAST(" + column(name, sql) + " AS text)";
+  };
+  return "SELECT " + text(options.customer_col) + ", " + text(options.date_col) + ", " +
+         text(options.amount_col) + " FROM " + from_clause(source, sql);
 }
 
 CustomerBase ingest_database(const DatabaseSource& source, const IngestOptions& options) {

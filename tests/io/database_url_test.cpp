@@ -15,6 +15,7 @@ TEST_CASE("database_kind knows libpq's URI schemes and nothing else", "[database
   CHECK(database_kind("postgresql://host/db") == DatabaseKind::postgresql);
   CHECK(database_kind("postgres://host/db") == DatabaseKind::postgresql);
   CHECK(database_kind("postgresql://") == DatabaseKind::postgresql);
+  CHECK(database_kind("clickhouse://h:8123/db") == DatabaseKind::clickhouse);
   CHECK_FALSE(database_kind("data/cdnow.csv"));
   CHECK_FALSE(database_kind("-"));
   CHECK_FALSE(database_kind("postgresql:/host"));
@@ -37,6 +38,8 @@ TEST_CASE("redact_database_url removes the password and keeps the rest as writte
   // '@' after the authority (in the query) is not user info.
   CHECK(redact_database_url("postgresql://h/db?application_name=a@b") ==
         "postgresql://h/db?application_name=a@b");
+  CHECK(redact_database_url("clickhouse://analyst:pw@h:8123/db") ==
+        "clickhouse://analyst@h:8123/db");
   CHECK(redact_database_url("orders.csv") == "orders.csv");
 }
 

@@ -71,8 +71,8 @@ std::optional<DatabaseSource> InputOptions::database() const {
                         : no_pushdown            ? "--no-pushdown"
                                                  : nullptr;
     if (given != nullptr) {
-      throw UsageError(std::string(given) +
-                       " applies to a database URL (postgresql://...), not to '" + path + "'");
+      throw UsageError(std::string(given) + " applies to a database URL (postgresql://..., " +
+                       "clickhouse://...), not to '" + path + "'");
     }
     return std::nullopt;
   }
@@ -163,9 +163,10 @@ void add_input_options(CLI::App& command, InputOptions& options) {
   command
       .add_option("LOG", options.path,
                   "Transaction log CSV with a header ('-' = stdin), or a database URL "
-                  "postgresql://[user@]host[:port]/dbname with --table or --query")
+                  "postgresql://[user@]host[:port]/dbname or clickhouse://[user@]host[:port]/db "
+                  "with --table or --query")
       ->required();
-  const char* database = "Database (LOG is a postgresql:// URL)";
+  const char* database = "Database (LOG is a postgresql:// or clickhouse:// URL)";
   command.add_option("--table", options.table, "Table or view holding the transactions")
       ->group(database);
   command
@@ -174,8 +175,8 @@ void add_input_options(CLI::App& command, InputOptions& options) {
       ->group(database);
   command
       .add_option("--password-file", options.password_file,
-                  "Read the password from the first line of this file (else the URL's, or "
-                  "libpq's PGPASSWORD, PGSERVICE, ~/.pgpass)")
+                  "Read the password from the first line of this file (else the URL's, or for "
+                  "PostgreSQL libpq's PGPASSWORD, PGSERVICE, ~/.pgpass)")
       ->group(database);
   command
       .add_flag("--no-pushdown", options.no_pushdown,

@@ -9,10 +9,10 @@
 namespace clvkit {
 
 /// The engines a database URL can name.
-enum class DatabaseKind { postgresql };
+enum class DatabaseKind { postgresql, clickhouse };
 
-/// The engine named by the URL's scheme: "postgresql://" or "postgres://" (libpq's URI forms);
-/// nothing for anything else (a file path, "-").
+/// The engine named by the URL's scheme: "postgresql://" or "postgres://" (libpq's URI forms),
+/// "clickhouse://" (its HTTP interface); nothing for anything else (a file path, "-").
 std::optional<DatabaseKind> database_kind(std::string_view location) noexcept;
 
 /// `url` without its password: the ":secret" of "scheme://user:secret@host/..." and every

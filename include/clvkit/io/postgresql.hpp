@@ -8,18 +8,9 @@
 #include <string_view>
 #include <vector>
 
-namespace clvkit {
+#include "clvkit/io/database_rows.hpp"
 
-/// How to reach a PostgreSQL database.
-struct PostgresConnectOptions {
-  /// A libpq URI, "postgresql://[user[:password]@][host][:port][/dbname][?param=value&...]".
-  /// What it leaves out, libpq takes from its environment as usual: PGHOST, PGPORT, PGUSER,
-  /// PGPASSWORD, PGSERVICE (pg_service.conf), ~/.pgpass (or PGPASSFILE).
-  std::string url;
-  /// A password that overrides the URL's and libpq's (e.g. read by read_password_file); empty:
-  /// none.
-  std::string password;
-};
+namespace clvkit {
 
 /// A query's result read forward once, a batch of rows at a time, on a connection of its own in
 /// a read-only transaction (a server-side cursor: the result is never held whole on either
@@ -30,11 +21,14 @@ struct PostgresConnectOptions {
 /// error while the query runs, the server going away mid-stream) throws IoError
 /// "<url without password>: <libpq's or the server's message, first line>". No message ever
 /// contains the password (redact_database_url).
-class PostgresQuery {
+class PostgresQuery final : public DatabaseRows {
  public:
-  /// Connects and starts `sql` (one SELECT statement, without a trailing ';'), fetching
-  /// `batch_rows` rows at a time.
-  PostgresQuery(const PostgresConnectOptions& connect, const std::string& sql,
+  /// Connects to `connect.url`, a libpq URI "postgresql://[user[:password]@][host][:port]
+  /// [/dbname][?param=value&...]" (what it leaves out, libpq takes from its environment as
+  /// usual: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGSERVICE with pg_service.conf, ~/.pgpass or
+  /// PGPASSFILE; connect.password overrides them), and starts `sql` (one SELECT statement,
+  /// without a trailing ';'), fetching `batch_rows` rows at a time.
+  PostgresQuery(const DatabaseConnection& connect, const std::string& sql,
                 std::size_t batch_rows = 20000);
   PostgresQuery(const PostgresQuery&) = delete;
   PostgresQuery& operator=(const PostgresQuery&) = delete;
@@ -42,14 +36,14 @@ class PostgresQuery {
 
   /// The next row's values (nullopt for NULL, views valid until the next call), or false after
   /// the last row. Throws IoError as described above.
-  bool next(std::vector<std::optional<std::string_view>>& values);
+  bool next(std::vector<std::optional<std::string_view>>& values) override;
 
   /// Columns of the result.
   std::size_t columns() const noexcept;
   /// Bytes of values received so far (text, NULLs count 0): what crossed the wire, roughly.
-  std::size_t bytes_received() const noexcept;
+  std::size_t bytes_received() const noexcept override;
   /// The URL without its password, as messages show it.
-  const std::string& source() const noexcept;
+  const std::string& source() const noexcept override;
 
  private:
   struct State;
