@@ -14,10 +14,11 @@ namespace clvkit {
 /// Where the transactions are and how to read them.
 struct DatabaseSource {
   /// "postgresql://[user[:password]@]host[:port]/dbname[?param=value...]" (libpq's URI; what
-  /// it leaves out libpq takes from PGHOST, PGUSER, PGPASSWORD, PGSERVICE, ~/.pgpass, ...).
+  /// it leaves out libpq takes from PGHOST, PGUSER, PGPASSWORD, PGSERVICE, ~/.pgpass, ...) or
+  /// "clickhouse://[user[:password]@]host[:port][/database]" (its HTTP interface).
   std::string url;
-  /// The rows: a table (or view) name, "name" or "schema.name", each part taken literally
-  /// (quoted as an SQL identifier) ...
+  /// The rows: a table (or view) name, "name" or "schema.name" ("database.name"), each part
+  /// taken literally (quoted as an SQL identifier) ...
   std::string table;
   /// ... or one SELECT statement whose result has the columns (exactly one of the two is set).
   std::string query;
@@ -29,21 +30,27 @@ struct DatabaseSource {
   bool pushdown = true;
 };
 
-/// The statement that computes, inside PostgreSQL, the summary of every customer of `source`
-/// under `options` (columns, returns and zero-amount policies, as-of day, period): one row per
-/// customer with a purchase day (kind 1: id, first and last purchase day and distinct purchase
-/// days as day numbers, net spend and first-purchase-day spend in millionths) and one row of
-/// row accounting (kind 0). Each row's values are the text PostgreSQL prints for them, read with
-/// the rules of the CSV ingest: the id trimmed of ASCII spaces (NULL or empty: empty_id), the
-/// date in the automatic ISO forms (DateParser; NULL or anything else: bad_date), the amount a
-/// plain decimal below 1e12 in magnitude (NULL or anything else: bad_amount), rounded to
-/// millionths as numeric (half away from zero) and summed as integers, so that the result is
-/// exact and the same as the CSV ingest's. Throws UsageError when `options` ask for what the
-/// statement cannot do (a --date-format).
+/// The statement that computes, inside the database (in PostgreSQL's or ClickHouse's SQL, as
+/// the URL says), the summary of every customer of `source` under `options` (columns, returns
+/// and zero-amount policies, as-of day, period): one row per customer (kind 1: id, first and
+/// last purchase day and distinct purchase days as day numbers, net spend and
+/// first-purchase-day spend in millionths; PostgreSQL leaves out the customers without a
+/// purchase day and counts them in the accounting, ClickHouse sends them with 0 days) and one
+/// row of row accounting (kind 0). Each row's values are the text the engine prints for them,
+/// read with the rules of the CSV ingest: the id trimmed of ASCII spaces (NULL or empty:
+/// empty_id), the date in the automatic ISO forms (DateParser; NULL or anything else:
+/// bad_date), the amount a plain decimal below 1e12 in magnitude (NULL or anything else:
+/// bad_amount), rounded to millionths half away from zero and summed as integers, so that the
+/// result is exact and the same as the CSV ingest's (which rounds a 7th decimal through a
+/// double: the two can differ only on an amount with more than six decimals that lies within a
+/// double's rounding of a half millionth, or of 1e12). A customer's net spend beyond the
+/// int64 range (9.2e12 currency units) fails the PostgreSQL statement (IoError) and wraps in
+/// ClickHouse. Throws UsageError when `options` ask for what the statement cannot do (a
+/// --date-format).
 std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptions& options);
 
 /// The statement that lists the rows of `source` as the three text columns id, date, amount
-/// (the no-pushdown path).
+/// (the no-pushdown path), in the engine's SQL.
 std::string raw_rows_sql(const DatabaseSource& source, const IngestOptions& options);
 
 /// Reads the customer base of `source`, with pushdown or not, as ingest_transactions reads the
