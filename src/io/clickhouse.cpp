@@ -143,7 +143,11 @@ ClickHouseQuery::ClickHouseQuery(const DatabaseConnection& connect, const std::s
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
   const CURLcode code = curl_easy_perform(handle);
   if (code != CURLE_OK) {
-    throw IoError(source_ + ": " + first_line(error[0] != '\0' ? error : curl_easy_strerror(code)));
+    std::string message = first_line(error[0] != '\0' ? error : curl_easy_strerror(code));
+    if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_PARTIAL_FILE) {
+      message = "lost the connection to the server (" + message + ")";
+    }
+    throw IoError(source_ + ": " + message);
   }
   long status = 0;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);

@@ -54,8 +54,11 @@ struct PostgresQuery::State {
 
   [[noreturn]] void fail(const std::exception& error) const {
     std::string message = first_line(error.what());
-    // A password never reaches libpq's messages, but the URL it was given might be quoted in
-    // one: whatever it says, the password is cut out of it.
+    // A server that went away mid-read surfaces as whatever libpqxx tried next ("Could not
+    // obtain client encoding: not connected"): say what happened first.
+    if (connection && !connection->is_open()) {
+      message = "lost the connection to the server (" + message + ")";
+    }
     throw IoError(source + ": " + message);
   }
 

@@ -23,7 +23,8 @@ namespace clvkit {
 /// "default" when left out, user "default"); user and password may be percent-encoded and go
 /// to the server by HTTP basic authentication. Errors: IoError "<url without password>: <curl's
 /// or the server's message, first line>" for a refused connection, a server error (unknown table
-/// or column, a failing query, authentication) and an answer cut short (a server gone).
+/// or column, a failing query, authentication) and an answer cut short ("lost the connection to
+/// the server (...)").
 class ClickHouseQuery final : public DatabaseRows {
  public:
   ClickHouseQuery(const DatabaseConnection& connect, const std::string& sql);

@@ -19,7 +19,8 @@ namespace clvkit {
 ///
 /// Errors: every failure (connection refused, authentication, a missing table or column, an
 /// error while the query runs, the server going away mid-stream) throws IoError
-/// "<url without password>: <libpq's or the server's message, first line>". No message ever
+/// "<url without password>: <libpq's or the server's message, first line>" ("lost the
+/// connection to the server (...)" when it went away). No message ever
 /// contains the password (redact_database_url).
 class PostgresQuery final : public DatabaseRows {
  public:
