@@ -33,6 +33,7 @@
 #include "clvkit/models/identification.hpp"
 #include "clvkit/models/validation.hpp"
 #include "clvkit/rfm/segments.hpp"
+#include "clvkit/summary/database_ingest.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "clvkit/summary/ingest.hpp"
 
@@ -153,6 +154,10 @@ CustomerAnalysis analyze(std::istream& in, const std::string& source,
 /// The same for transactions in memory (see Transaction in summary/ingest.hpp).
 CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options);
 
+/// The same for the rows of a database table or query (ingest_database: the summary computed
+/// by the database unless source.pushdown is false). Throws what ingest_database throws too.
+CustomerAnalysis analyze(const DatabaseSource& source, const AnalysisOptions& options);
+
 /// The stages after ingest, for a base read another way (a database, a test).
 CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options);
 
@@ -208,6 +213,10 @@ struct HoldoutAnalysis {
 /// throw.
 HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options);
 
+/// The same for the rows of a database table or query, streamed (the split is not pushed down:
+/// ingest_database_calibration_holdout).
+HoldoutAnalysis validate_holdout(const DatabaseSource& source, const HoldoutOptions& options);
+
 /// One model's line of a comparison.
 struct ModelComparison {
   std::string key;    ///< the registry key, e.g. "bgnbd"
@@ -239,5 +248,8 @@ struct ModelComparisonResult {
 /// holdout purchases (what a ranking of customers depends on), and says so in `ground`. Throws
 /// ModelError when no model can be fitted, and what validate_holdout throws.
 ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options);
+
+/// The same for the rows of a database table or query (streamed, as validate_holdout does).
+ModelComparisonResult compare_models(const DatabaseSource& source, const HoldoutOptions& options);
 
 }  // namespace clvkit

@@ -145,30 +145,44 @@ ModelRun predict_with(const SegmentedBase& segmented, const FittedModels& models
   return run;
 }
 
-CustomerAnalysis analyze(const std::string& path, const AnalysisOptions& options) {
-  // Plan first: a typo in the scheme should not cost a pass over a large log.
+namespace {
+
+// Every analyze() that reads: `read(ingest)` gives the base, then the stages run on it. The plan
+// is made first: a typo in the scheme should not cost a pass over a large log.
+template <class Read>
+CustomerAnalysis read_and_analyze(const AnalysisOptions& options, const Read& read) {
   const SegmentPlan plan = plan_segments(options.segmentation);
   const IngestOptions ingest = ingest_options(options);
-  CustomerBase base = ingest_transactions_file(path, ingest);
+  CustomerBase base = read(ingest);
   report_stage(options, "ingest", base.customers.size());
   return analyze_read(std::move(base), ingest, plan, options);
+}
+
+}  // namespace
+
+CustomerAnalysis analyze(const std::string& path, const AnalysisOptions& options) {
+  return read_and_analyze(options, [&](const IngestOptions& ingest) {
+    return ingest_transactions_file(path, ingest);
+  });
 }
 
 CustomerAnalysis analyze(std::istream& in, const std::string& source,
                          const AnalysisOptions& options) {
-  const SegmentPlan plan = plan_segments(options.segmentation);
-  const IngestOptions ingest = ingest_options(options);
-  CustomerBase base = ingest_transactions(in, source, ingest);
-  report_stage(options, "ingest", base.customers.size());
-  return analyze_read(std::move(base), ingest, plan, options);
+  return read_and_analyze(options, [&](const IngestOptions& ingest) {
+    return ingest_transactions(in, source, ingest);
+  });
 }
 
 CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options) {
-  const SegmentPlan plan = plan_segments(options.segmentation);
-  const IngestOptions ingest = ingest_options(options);
-  CustomerBase base = ingest_transactions(rows, "rows", ingest);
-  report_stage(options, "ingest", base.customers.size());
-  return analyze_read(std::move(base), ingest, plan, options);
+  return read_and_analyze(options, [&](const IngestOptions& ingest) {
+    return ingest_transactions(rows, "rows", ingest);
+  });
+}
+
+CustomerAnalysis analyze(const DatabaseSource& source, const AnalysisOptions& options) {
+  return read_and_analyze(options, [&](const IngestOptions& ingest) {
+    return ingest_database(source, ingest);
+  });
 }
 
 CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options) {
@@ -230,7 +244,9 @@ namespace {
 
 // The log read once split at the calibration end, and its calibration customers segmented;
 // `names` receives the segment names.
-HoldoutAnalysis read_split(const std::string& path, const HoldoutOptions& options,
+// The split read by `read(ingest, calibration_end)` (a file or a database), segmented.
+template <class Read>
+HoldoutAnalysis read_split(const Read& read, const HoldoutOptions& options,
                            std::vector<std::string>& names) {
   IngestOptions ingest = options.input;
   ingest.threads = resolve_thread_count(options.threads);
@@ -240,7 +256,7 @@ HoldoutAnalysis read_split(const std::string& path, const HoldoutOptions& option
   }
   const SegmentPlan plan = plan_segments(options.segmentation);
   HoldoutAnalysis out;
-  out.data = ingest_calibration_holdout(path, ingest, options.calibration_end);
+  out.data = read(ingest, options.calibration_end);
   if (options.stage_done) options.stage_done("ingest", out.data.calibration.customers.size());
   ingest.as_of = out.data.holdout_end;
   // A copy: `data` stays whole for the validation; the segments need their own base.
@@ -262,14 +278,39 @@ void check_model_fits_log(std::string_view key, const IngestOptions& ingest) {
   }
 }
 
-HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
+namespace {
+
+// The split of a log file, or of a database's rows.
+auto split_reader(const std::string& path) {
+  return [&path](const IngestOptions& ingest, Day calibration_end) {
+    return ingest_calibration_holdout(path, ingest, calibration_end);
+  };
+}
+auto split_reader(const DatabaseSource& source) {
+  return [&source](const IngestOptions& ingest, Day calibration_end) {
+    return ingest_database_calibration_holdout(source, ingest, calibration_end);
+  };
+}
+
+template <class Location>
+HoldoutAnalysis validate_split(const Location& location, const HoldoutOptions& options) {
   check_model_fits_log(options.validation.models.purchase, options.input);
   std::vector<std::string> names;
-  HoldoutAnalysis out = read_split(path, options, names);
+  HoldoutAnalysis out = read_split(split_reader(location), options, names);
   ValidationOptions validation = options.validation;
   validation.fit.threads = resolve_thread_count(options.threads);
   out.result = validate_models(out.data, out.calibration.segment, names, validation);
   return out;
+}
+
+}  // namespace
+
+HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
+  return validate_split(path, options);
+}
+
+HoldoutAnalysis validate_holdout(const DatabaseSource& source, const HoldoutOptions& options) {
+  return validate_split(source, options);
 }
 
 namespace {
@@ -331,10 +372,13 @@ void recommend(ModelComparisonResult& out) {
 
 }  // namespace
 
-ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options) {
+namespace {
+
+template <class Location>
+ModelComparisonResult compare_split(const Location& location, const HoldoutOptions& options) {
   ModelComparisonResult out;
   std::vector<std::string> names;
-  out.split = read_split(path, options, names);
+  out.split = read_split(split_reader(location), options, names);
   ValidationOptions split = options.validation;
   split.fit.threads = resolve_thread_count(options.threads);
   for (const PurchaseModelFamily& family : purchase_model_families()) {
@@ -356,6 +400,16 @@ ModelComparisonResult compare_models(const std::string& path, const HoldoutOptio
   }
   recommend(out);
   return out;
+}
+
+}  // namespace
+
+ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options) {
+  return compare_split(path, options);
+}
+
+ModelComparisonResult compare_models(const DatabaseSource& source, const HoldoutOptions& options) {
+  return compare_split(source, options);
 }
 
 }  // namespace clvkit

@@ -128,6 +128,15 @@ std::size_t customer_count(const std::vector<CustomerTable>& tables) {
 
 namespace detail {
 
+void append_csv_header(std::string& out, const IngestOptions& options) {
+  append_csv_field(out, options.customer_col);
+  out += ',';
+  append_csv_field(out, options.date_col);
+  out += ',';
+  append_csv_field(out, options.amount_col);
+  out += '\n';
+}
+
 void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<CustomerRef>& order,
                     Day as_of, std::vector<CustomerSummary>& customers, int threads) {
   constexpr std::size_t kBlock = kCustomerBlock;
@@ -266,12 +275,7 @@ CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::s
   csv.delimiter = ',';
   csv.date_format.clear();
   std::string text;
-  append_csv_field(text, options.customer_col);
-  text += ',';
-  append_csv_field(text, options.date_col);
-  text += ',';
-  append_csv_field(text, options.amount_col);
-  text += '\n';
+  detail::append_csv_header(text, options);
   char amount[64];
   for (const Transaction& row : rows) {
     append_csv_field(text, row.customer_id);

@@ -63,6 +63,10 @@ inline void summarize_customer(std::string_view id, Day first, Day last, std::in
 struct CustomerRef;
 class CustomerTable;
 
+/// Appends the header line of a comma-separated log with the columns of `options`, for logs
+/// that are written to be ingested (rows in memory, a database's rows).
+void append_csv_header(std::string& out, const IngestOptions& options);
+
 /// The summaries of the customers `order` names (output_order of `tables`), as of `as_of`, in
 /// blocks filled on up to `threads` threads.
 void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<CustomerRef>& order,

@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "clvkit/error.hpp"
+#include "clvkit/io/database_url.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/util/parallel.hpp"
 
@@ -60,6 +61,28 @@ IngestOptions InputOptions::to_ingest_options() const {
   out.progress = progress;
   out.second_pass = second_pass;
   return out;
+}
+
+std::optional<DatabaseSource> InputOptions::database() const {
+  if (!database_kind(path)) {
+    const char* given = !table.empty()           ? "--table"
+                        : !query.empty()         ? "--query"
+                        : !password_file.empty() ? "--password-file"
+                        : no_pushdown            ? "--no-pushdown"
+                                                 : nullptr;
+    if (given != nullptr) {
+      throw UsageError(std::string(given) + " applies to a database URL (postgresql://..., " +
+                       "clickhouse://...), not to '" + path + "'");
+    }
+    return std::nullopt;
+  }
+  DatabaseSource source;
+  source.url = path;
+  source.table = table;
+  source.query = query;
+  if (!password_file.empty()) source.password = read_password_file(password_file);
+  source.pushdown = !no_pushdown;
+  return source;
 }
 
 std::string check_seed_text(const std::string& text) {
@@ -137,8 +160,29 @@ void add_summary_table_options(CLI::App& command, SummaryCliOptions& options) {
 }
 
 void add_input_options(CLI::App& command, InputOptions& options) {
-  command.add_option("LOG", options.path, "Transaction log CSV with a header ('-' = stdin)")
+  command
+      .add_option("LOG", options.path,
+                  "Transaction log CSV with a header ('-' = stdin), or a database URL "
+                  "postgresql://[user@]host[:port]/dbname or clickhouse://[user@]host[:port]/db "
+                  "with --table or --query")
       ->required();
+  const char* database = "Database (LOG is a postgresql:// or clickhouse:// URL)";
+  command.add_option("--table", options.table, "Table or view holding the transactions")
+      ->group(database);
+  command
+      .add_option("--query", options.query,
+                  "A SELECT whose result holds the transactions (instead of --table)")
+      ->group(database);
+  command
+      .add_option("--password-file", options.password_file,
+                  "Read the password from the first line of this file (else the URL's, or for "
+                  "PostgreSQL libpq's PGPASSWORD, PGSERVICE, ~/.pgpass)")
+      ->group(database);
+  command
+      .add_flag("--no-pushdown", options.no_pushdown,
+                "Transfer every row and summarise it here, instead of one summary row per "
+                "customer computed by the database (for checking; needed for --date-format)")
+      ->group(database);
   command.add_option("--customer-col", options.customer_col, "Customer id column")
       ->capture_default_str()
       ->group("Input");
@@ -306,7 +350,38 @@ void add_threads_option(CLI::App& command, int& threads, const std::string& work
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used) {
   const IngestOptions ingest = options.to_ingest_options();
   if (used != nullptr) *used = ingest;
+  if (const std::optional<DatabaseSource> database = options.database()) {
+    return ingest_database(*database, ingest);
+  }
   return ingest_transactions_file(options.path, ingest);
+}
+
+void require_log_file(const InputOptions& input, const std::string& what) {
+  if (database_kind(input.path)) {
+    throw UsageError(what + " reads a log file, not a database (" +
+                     redact_database_url(input.path) + ")");
+  }
+}
+
+CustomerAnalysis analyze_input(const InputOptions& input, const AnalysisOptions& options) {
+  if (const std::optional<DatabaseSource> database = input.database()) {
+    return analyze(*database, options);
+  }
+  return analyze(input.path, options);
+}
+
+HoldoutAnalysis validate_input(const InputOptions& input, const HoldoutOptions& options) {
+  if (const std::optional<DatabaseSource> database = input.database()) {
+    return validate_holdout(*database, options);
+  }
+  return validate_holdout(input.path, options);
+}
+
+ModelComparisonResult compare_input(const InputOptions& input, const HoldoutOptions& options) {
+  if (const std::optional<DatabaseSource> database = input.database()) {
+    return compare_models(*database, options);
+  }
+  return compare_models(input.path, options);
 }
 
 void add_segment_options(CLI::App& command, SegmentationOptions& options) {

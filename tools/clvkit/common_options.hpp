@@ -29,6 +29,10 @@ struct InputOptions {
   std::string on_bad_row = "fail";
   std::string as_of;
   std::string period;  ///< empty: days
+  std::string table;          ///< --table: the rows of a database URL
+  std::string query;          ///< --query: ... or a SELECT giving them
+  std::string password_file;  ///< --password-file
+  bool no_pushdown = false;   ///< --no-pushdown: stream the rows instead of their summary
   /// Not an option: called after each batch of rows read (see IngestOptions::progress).
   std::function<void(std::int64_t)> progress;
   /// Not an option: called when a second pass over the log starts (IngestOptions::second_pass).
@@ -38,6 +42,10 @@ struct InputOptions {
 
   /// Validates the strings and builds the library's options; throws UsageError.
   IngestOptions to_ingest_options() const;
+  /// The database LOG names (a postgresql:// URL, with --table or --query, the password of
+  /// --password-file and --no-pushdown), or nothing when LOG is a file. Throws UsageError for
+  /// the database options with a file, IoError for an unreadable password file.
+  std::optional<DatabaseSource> database() const;
 };
 
 /// Registers LOG and the column, format and policy options on `command`.
@@ -140,8 +148,21 @@ int resolve_threads(int requested);
 void add_threads_option(CLI::App& command, int& threads, const std::string& work,
                         const std::string& group);
 
-/// Reads the log named in `options` (ingest layer).
+/// Reads the log or database named in `options` (ingest layer).
 CustomerBase read_customer_base(const InputOptions& options, IngestOptions* used = nullptr);
+
+/// Throws UsageError "<what> reads a log file, not a database" when LOG is a database URL: for
+/// the readings not offered on databases yet (snapshots, summary tables).
+void require_log_file(const InputOptions& input, const std::string& what);
+
+/// analyze() on the log or database named in `input`.
+CustomerAnalysis analyze_input(const InputOptions& input, const AnalysisOptions& options);
+
+/// validate_holdout() on the log or database named in `input`.
+HoldoutAnalysis validate_input(const InputOptions& input, const HoldoutOptions& options);
+
+/// compare_models() on the log or database named in `input`.
+ModelComparisonResult compare_input(const InputOptions& input, const HoldoutOptions& options);
 
 /// Registers --segments, --bins and --monetary.
 void add_segment_options(CLI::App& command, SegmentationOptions& options);

@@ -101,7 +101,7 @@ void run_compare(const CompareOptions& options) {
     progress.stage("fitting every model on " + format_count(static_cast<double>(customers)) +
                    " customers");
   };
-  const ModelComparisonResult comparison = compare_models(options.split.input.path, holdout);
+  const ModelComparisonResult comparison = compare_input(options.split.input, holdout);
   progress.finish();
   const std::string text = options.format == "json" ? comparison_json(comparison).dump(2) + "\n"
                                                     : comparison_text(comparison);

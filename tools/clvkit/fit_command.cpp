@@ -36,6 +36,7 @@ void run_fit(const FitCommandOptions& options) {
   FittedModels models;
   DropoutIdentification dropout;
   if (options.summary.summary) {
+    require_log_file(input, "--summary");
     const SummaryTable table =
         read_summary_table(input.path, options.summary.to_summary_table_options(input));
     models = fit_summary_table_models(table, unit, fit, choice);

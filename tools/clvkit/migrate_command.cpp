@@ -208,6 +208,7 @@ void run_migrate(const MigrateOptions& options) {
   migration.snapshot_done = [&progress](Day as_of, std::size_t index) {
     progress.stage("snapshot " + std::to_string(index + 1) + " (" + format_day(as_of) + ")");
   };
+  require_log_file(input, "migrate");
   const Migration m = analyze_migration(input.path, migration);
   std::string text;
   if (options.format == "json") {

@@ -30,6 +30,7 @@ struct PredictOptions {
 // A summary table's rows scored with the saved models: the model's own quantities, no segments.
 void predict_summary_table(const PredictOptions& options, RecordFormat format,
                            const SavedModel& model) {
+  require_log_file(options.input, "--summary");
   const ValueOptions value = options.value.to_value_options();
   const SummaryTable table = read_summary_table(
       options.input.path, options.summary.to_summary_table_options(options.input));
@@ -62,7 +63,7 @@ void run_predict(const PredictOptions& options) {
   AnalysisOptions analysis =
       analysis_options(options.input, options.segments, options.value, options.threads);
   analysis.given_models = saved_models(model);
-  const CustomerAnalysis result = analyze(options.input.path, analysis);
+  const CustomerAnalysis result = analyze_input(options.input, analysis);
   nlohmann::ordered_json metadata = analysis_metadata(result, "predict");
   metadata["models"] = saved_model_metadata(options.model, model);
   write_customer_records(options.out, format, result, metadata, result.threads);

@@ -50,6 +50,7 @@ std::optional<Migration> snapshots_of(const ReportOptions& options, const InputO
     }
     return std::nullopt;
   }
+  require_log_file(input, "--every");
   MigrationOptions migration;
   migration.analysis = analysis;
   migration.schedule = every_schedule(options.every, options.from, "");
@@ -80,7 +81,7 @@ void run_report(const ReportOptions& options) {
   // The last snapshot is the report's analysis, unless its boundaries were held (the rest of
   // the report shows the segments a run gives, so the log is then read once more).
   std::optional<CustomerAnalysis> own;
-  if (!migration || migration->edges == SnapshotEdges::first) own = analyze(input.path, analysis);
+  if (!migration || migration->edges == SnapshotEdges::first) own = analyze_input(input, analysis);
   const CustomerAnalysis& result = own ? *own : *migration->last;
 
   std::optional<ValidationResult> validation;
@@ -97,7 +98,7 @@ void run_report(const ReportOptions& options) {
     holdout.validation.time_unit = analysis.model.time_unit;
     holdout.validation.models = analysis.model.choice;
     holdout.threads = result.threads;
-    comparison = compare_models(options.input.path, holdout);
+    comparison = compare_input(options.input, holdout);
     for (const ModelComparison& m : comparison->models) {
       if (m.key == analysis.model.choice.purchase && m.fitted) validation = m.result;
     }

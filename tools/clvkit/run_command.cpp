@@ -47,9 +47,12 @@ void run_run(const RunOptions& options) {
     }
   };
   std::optional<StatefulAnalysis> stateful;
-  if (!options.state.empty()) stateful = analyze_keeping_state(input.path, analysis);
+  if (!options.state.empty()) {
+    require_log_file(input, "--state");
+    stateful = analyze_keeping_state(input.path, analysis);
+  }
   const CustomerAnalysis result =
-      stateful ? std::move(stateful->analysis) : analyze(input.path, analysis);
+      stateful ? std::move(stateful->analysis) : analyze_input(input, analysis);
   progress.stage("writing " + options.out);
   write_customer_records(options.out, format, result, analysis_metadata(result, "run"),
                          result.threads);

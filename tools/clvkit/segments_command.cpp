@@ -133,7 +133,7 @@ void run_segments(const SegmentsOptions& options) {
                      " customers");
     }
   };
-  const CustomerAnalysis result = analyze(input.path, analysis);
+  const CustomerAnalysis result = analyze_input(input, analysis);
   nlohmann::ordered_json metadata = analysis_metadata(result, "segments");
   const SegmentSummary summary = summarize_segments(result);
   std::optional<ForecastResult> forecast;

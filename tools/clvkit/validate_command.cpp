@@ -193,7 +193,7 @@ void run_validate(const ValidateOptions& options) {
     progress.stage("fitting " + format_count(static_cast<double>(customers)) +
                    " customers on the calibration period and predicting the holdout");
   };
-  const HoldoutAnalysis result = validate_holdout(options.split.input.path, holdout);
+  const HoldoutAnalysis result = validate_input(options.split.input, holdout);
   progress.finish();  // before the summary, which may go to the terminal
   const std::string text =
       options.format == "json"
