@@ -2,14 +2,17 @@
 // Runs the built clvkit binary (CLVKIT_CLI_PATH) through the shell and captures what it prints,
 // for tests of the command-line interface as users see it.
 
+#include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace clvkit::test {
 
@@ -71,6 +74,30 @@ inline CliResult run_cli(const std::string& arguments, const TempDir& dir,
   result.out = read_text(out);
   result.err = read_text(err);
   return result;
+}
+
+/// The fields of a CSV line whose fields hold no comma or quote (CDNOW's, clvkit's records).
+inline std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> fields;
+  std::stringstream in(line);
+  for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
+  return fields;
+}
+
+/// customer id (the first column) -> {column name -> value} of such a CSV with a header.
+using RecordsById = std::map<std::string, std::map<std::string, std::string>>;
+inline RecordsById read_csv_by_id(const std::string& text) {
+  std::stringstream in(text);
+  std::string line;
+  std::getline(in, line);
+  const std::vector<std::string> header = split_csv_line(line);
+  RecordsById rows;
+  while (std::getline(in, line)) {
+    const std::vector<std::string> fields = split_csv_line(line);
+    REQUIRE(fields.size() == header.size());
+    for (std::size_t i = 0; i < header.size(); ++i) rows[fields[0]][header[i]] = fields[i];
+  }
+  return rows;
 }
 
 }  // namespace clvkit::test

@@ -13,32 +13,12 @@
 
 namespace {
 
+using clvkit::test::read_csv_by_id;
 using clvkit::test::read_text;
 using clvkit::test::run_cli;
+using clvkit::test::split_csv_line;
 using clvkit::test::TempDir;
 using nlohmann::json;
-
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream in(line);
-  for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
-  return fields;
-}
-
-// customer id -> {column name -> value} of a CSV whose fields hold no comma (CDNOW's).
-std::map<std::string, std::map<std::string, std::string>> read_csv_by_id(const std::string& text) {
-  std::stringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> header = split_csv_line(line);
-  std::map<std::string, std::map<std::string, std::string>> rows;
-  while (std::getline(in, line)) {
-    const std::vector<std::string> fields = split_csv_line(line);
-    REQUIRE(fields.size() == header.size());
-    for (std::size_t i = 0; i < header.size(); ++i) rows[fields[0]][header[i]] = fields[i];
-  }
-  return rows;
-}
 
 }  // namespace
 

@@ -82,28 +82,10 @@ std::string whole_log_to(const TempDir& dir, const DailyLogs& logs, int k) {
   return path;
 }
 
-std::vector<std::string> split_csv_line(const std::string& line) {
-  std::vector<std::string> fields;
-  std::stringstream in(line);
-  for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
-  return fields;
-}
+using Records = clvkit::test::RecordsById;
+using clvkit::test::split_csv_line;
 
-// customer id -> {column -> value} of a records CSV whose fields hold no comma.
-using Records = std::map<std::string, std::map<std::string, std::string>>;
-Records records_by_id(const std::string& text) {
-  std::stringstream in(text);
-  std::string line;
-  std::getline(in, line);
-  const std::vector<std::string> header = split_csv_line(line);
-  Records rows;
-  while (std::getline(in, line)) {
-    const std::vector<std::string> fields = split_csv_line(line);
-    REQUIRE(fields.size() == header.size());
-    for (std::size_t i = 0; i < header.size(); ++i) rows[fields[0]][header[i]] = fields[i];
-  }
-  return rows;
-}
+Records records_by_id(const std::string& text) { return clvkit::test::read_csv_by_id(text); }
 
 }  // namespace
 

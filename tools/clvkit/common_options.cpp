@@ -96,6 +96,12 @@ std::string check_seed_text(const std::string& text) {
   return {};
 }
 
+void add_timings_flag(CLI::App& command, bool& timings) {
+  command
+      .add_flag("--timings", timings, "Print the wall time of each stage on stderr as one JSON line")
+      ->group("Output");
+}
+
 void add_quiet_flag(CLI::App& command, bool& quiet) {
   command
       .add_flag("-q,--quiet", quiet,

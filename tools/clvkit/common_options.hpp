@@ -58,6 +58,8 @@ void add_input_options(CLI::App& command, InputOptions& options);
 std::string check_seed_text(const std::string& text);
 
 void add_quiet_flag(CLI::App& command, bool& quiet);
+/// Registers --timings: the wall time of each stage on stderr as one JSON line.
+void add_timings_flag(CLI::App& command, bool& timings);
 
 /// Points `input`'s progress hooks at `line`: rows read, and a second pass announced.
 void report_reading(InputOptions& input, ProgressLine& line);

@@ -101,10 +101,7 @@ void setup_run(CLI::App& app) {
   add_threads_option(*command, options->threads,
                      "reading the log, the fits, the predictions and formatting the output",
                      "Output");
-  command
-      ->add_flag("--timings", options->timings,
-                 "Print the wall time of each stage on stderr as one JSON line")
-      ->group("Output");
+  add_timings_flag(*command, options->timings);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_run(*options); });
 }

@@ -221,10 +221,7 @@ void setup_update(CLI::App& app) {
   add_threads_option(*command, options->threads,
                      "reading the state and the rows, scoring, the fit and the predictions",
                      "Output");
-  command
-      ->add_flag("--timings", options->timings,
-                 "Print the wall time of each stage on stderr as one JSON line")
-      ->group("Output");
+  add_timings_flag(*command, options->timings);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_update(*options); });
 }
