@@ -345,3 +345,35 @@ TEST_CASE("update: the same log twice, an earlier day and a bad row are refused"
   CHECK(none.exit_code == 0);
   CHECK(none.out.find("-> 1998-06-10") != std::string::npos);
 }
+
+TEST_CASE("report --states draws how segments changed over a daily update's days, as --snapshots "
+          "on those days does",
+          "[cli][update][report]") {
+  TempDir dir;
+  REQUIRE(run_cli("run data/cdnow.csv --as-of 1998-04-30 -q --no-model --state " +
+                      dir.file("s1.bin") + " -o " + dir.file("r.json"),
+                  dir)
+              .exit_code == 0);
+  write_text(dir.file("may.csv"), "customer_id,date,amount\n1,1998-05-10,10.00\n2,1998-05-31,5.00\n");
+  REQUIRE(run_cli("update " + dir.file("s1.bin") + " " + dir.file("may.csv") + " --state-out " +
+                      dir.file("s2.bin") + " --moves " + dir.file("m.csv"),
+                  dir)
+              .exit_code == 0);
+  const auto by_states = run_cli("report data/cdnow.csv --forecast-draws 50 --states " + dir.file("s1.bin") +
+                                     "," + dir.file("s2.bin") + " -q -o " + dir.file("a.html"),
+                                 dir);
+  INFO(by_states.err);
+  REQUIRE(by_states.exit_code == 0);
+  REQUIRE(run_cli("report data/cdnow.csv --forecast-draws 50 --snapshots 1998-04-30,1998-05-31 -q -o " +
+                      dir.file("b.html"),
+                  dir)
+              .exit_code == 0);
+  const std::string html = read_text(dir.file("a.html"));
+  CHECK(html == read_text(dir.file("b.html")));
+  CHECK(html.find("How segments change") != std::string::npos);
+  CHECK(html.find("1998-05-31") != std::string::npos);
+  const auto both = run_cli("report data/cdnow.csv --every month --snapshots 1998-04-30 -o " +
+                                dir.file("c.html"),
+                            dir);
+  CHECK(both.exit_code == 1);
+}

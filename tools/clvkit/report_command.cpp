@@ -3,8 +3,11 @@
 // with intervals, the retention call list and the model parameters; with --calibration-end also
 // the holdout validation (tracking plot, conditional expectations, holdout totals).
 
+#include <algorithm>
 #include <memory>
 #include <optional>
+#include <sstream>
+#include <vector>
 
 #include "clvkit/analysis/migration.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
@@ -13,6 +16,7 @@
 #include "clvkit/models/forecast.hpp"
 #include "clvkit/models/validation.hpp"
 #include "clvkit/output/output_file.hpp"
+#include "clvkit/output/state_file.hpp"
 #include "clvkit/report/html_report.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "commands.hpp"
@@ -35,26 +39,66 @@ struct ReportOptions {
   int top = 25;
   std::string out;
   bool quiet = false;
-  std::string every;  ///< empty: no "How segments change" section
+  std::string every;  ///< empty: no "How segments change" section (unless the next two)
+  std::string snapshots;  ///< D1,D2,...: given snapshot days
+  std::vector<std::string> states;  ///< state files whose days are the snapshots
   std::string from;
   std::string edges = "each";
 };
 
-// With --every: the log read once into snapshots up to the report's as-of day (the last one is
-// the report's own analysis); otherwise nothing.
+// The snapshot days given by --snapshots or by the days of --states (state files of `run --state`
+// and `update`: the days a daily update ran), ascending and distinct; empty for neither.
+std::vector<Day> given_snapshot_days(const ReportOptions& options) {
+  if (!options.snapshots.empty() && !options.states.empty()) {
+    throw UsageError("give the snapshot days with --snapshots or --states, not both");
+  }
+  std::vector<Day> days;
+  if (!options.snapshots.empty()) {
+    std::stringstream list(options.snapshots);
+    for (std::string day; std::getline(list, day, ',');) {
+      days.push_back(parse_iso_date_or_throw(day, "--snapshots"));
+    }
+  }
+  for (const std::string& path : options.states) days.push_back(read_state_file(path).state.histories.as_of);
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  return days;
+}
+
+// With --every, --snapshots or --states: the log read once into snapshots up to the report's
+// as-of day (the last one is the report's own analysis); otherwise nothing.
 std::optional<Migration> snapshots_of(const ReportOptions& options, const InputOptions& input,
-                                      const AnalysisOptions& analysis, ProgressLine& progress) {
-  if (options.every.empty()) {
+                                      AnalysisOptions& analysis, ProgressLine& progress) {
+  const std::vector<Day> days = given_snapshot_days(options);
+  if (options.every.empty() && days.empty()) {
     if (!options.from.empty() || options.edges != "each") {
-      throw UsageError("--from and --edges go with --every");
+      throw UsageError("--from and --edges go with --every, --snapshots or --states");
     }
     return std::nullopt;
   }
-  require_log_file(input, "--every");
+  if (!options.every.empty() && !days.empty()) {
+    throw UsageError("--every and --snapshots/--states are two ways of giving the snapshots: "
+                     "give one");
+  }
+  require_log_file(input, options.every.empty() ? "--snapshots" : "--every");
   MigrationOptions migration;
+  if (!days.empty()) {
+    if (!options.from.empty()) throw UsageError("--from goes with --every");
+    // The report is as of the last snapshot, or of a later --as-of (then the last snapshot).
+    migration.schedule.as_of = days;
+    if (!analysis.input.as_of) {
+      analysis.input.as_of = days.back();
+    } else if (*analysis.input.as_of < days.back()) {
+      throw UsageError("--as-of " + format_day(*analysis.input.as_of) +
+                       " is before the last snapshot day " + format_day(days.back()));
+    } else if (*analysis.input.as_of > days.back()) {
+      migration.schedule.as_of.push_back(*analysis.input.as_of);
+    }
+  } else {
+    migration.schedule = every_schedule(options.every, options.from, "");
+    migration.schedule.to = analysis.input.as_of;
+  }
   migration.analysis = analysis;
-  migration.schedule = every_schedule(options.every, options.from, "");
-  migration.schedule.to = analysis.input.as_of;
   migration.edges = parse_snapshot_edges(options.edges);
   migration.snapshot_done = [&progress](Day as_of, std::size_t index) {
     progress.stage("snapshot " + std::to_string(index + 1) + " (" + format_day(as_of) + ")");
@@ -173,6 +217,17 @@ void setup_report(CLI::App& app) {
       ->add_option("--every", options->every,
                    "Add 'How segments change': snapshots at the end of every day, week, month, "
                    "quarter or year up to the as-of day (the log is still read once)")
+      ->group("Segments over time");
+  command
+      ->add_option("--snapshots", options->snapshots,
+                   "Add 'How segments change' with snapshots on these days, D1,D2,... (the report "
+                   "is as of the last, or of a later --as-of)")
+      ->group("Segments over time");
+  command
+      ->add_option("--states", options->states,
+                   "Add 'How segments change' with snapshots on the days of these state files "
+                   "(`run --state`, `update`): a daily update's history")
+      ->delimiter(',')
       ->group("Segments over time");
   command->add_option("--from", options->from, "First day of --every (default: the log's first)")
       ->group("Segments over time");
