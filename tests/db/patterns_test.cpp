@@ -82,11 +82,12 @@ void require_same_patterns_as_csv(const std::string& url, const std::string& tab
 }
 
 // `clvkit fit --patterns-from URL --table TABLE` with `options` against `clvkit fit LOG`: the model
-// files are equal but for calibration.source and calibration.fitted_on_patterns. Returns the
-// latter.
+// files are equal but for calibration.source and calibration.fitted_on_patterns, and predict
+// (with `predict_options`) scores the log alike with both. Returns fitted_on_patterns.
 nlohmann::json require_same_model_file(const TempDir& dir, const std::string& log,
                                        const std::string& url, const std::string& table,
-                                       const std::string& options) {
+                                       const std::string& options,
+                                       const std::string& predict_options) {
   const std::string csv = dir.file("csv-model.json");
   const std::string db = dir.file("db-model.json");
   CAPTURE(url, options);
@@ -104,6 +105,16 @@ nlohmann::json require_same_model_file(const TempDir& dir, const std::string& lo
   got["calibration"].erase("fitted_on_patterns");
   expected["calibration"].erase("source");
   REQUIRE(got.dump(2) == expected.dump(2));
+  // predict reads it, and scores as with the CSV's model.
+  const std::string csv_scores = dir.file("csv-scores.csv");
+  const std::string db_scores = dir.file("db-scores.csv");
+  REQUIRE(run_cli("predict " + log + predict_options + " --model " + csv + " --format csv -o " + csv_scores,
+                  dir)
+              .exit_code == 0);
+  REQUIRE(run_cli("predict " + log + predict_options + " --model " + db + " --format csv -o " + db_scores,
+                  dir)
+              .exit_code == 0);
+  REQUIRE(read_text(db_scores) == read_text(csv_scores));
   return fetched;
 }
 
@@ -115,13 +126,13 @@ void require_cli_fits_on_patterns(Server& server, const std::string& log_columns
   TempDir dir;
   const std::string url = server.url();
   server.load_csv("tx", log_columns, kCdnow);
-  for (const std::string options : {"", " --as-of 1997-09-30", " --model pnbd --time-unit day"}) {
-    require_same_model_file(dir, kCdnow, url, "tx", options);
-  }
+  require_same_model_file(dir, kCdnow, url, "tx", "", "");
+  require_same_model_file(dir, kCdnow, url, "tx", " --as-of 1997-09-30", " --as-of 1997-09-30");
+  require_same_model_file(dir, kCdnow, url, "tx", " --model pnbd --time-unit day", "");
   const std::string log = dir.file("sim.csv");
   REQUIRE(run_cli("simulate --customers 96000 --seed 11 --quiet -o " + log, dir).exit_code == 0);
   server.load_csv("sim", log_columns, log);
-  const nlohmann::json fetched = require_same_model_file(dir, log, url, "sim", "");
+  const nlohmann::json fetched = require_same_model_file(dir, log, url, "sim", "", "");
   const CustomerBase base = ingest_transactions_file(log, IngestOptions{});
   REQUIRE(base.stats.rows_used > 250'000);
   std::vector<double> x;
