@@ -271,6 +271,17 @@ FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, 
   return models;
 }
 
+FittedModels fit_customer_models(const CustomerPatterns& patterns, TimeUnit unit,
+                                 const FitOptions& options, const ModelChoice& choice) {
+  const PurchaseModelFamily& purchase = purchase_model_family(choice.purchase);
+  const SpendModelFamily& spend = spend_model_family(choice.spend);
+  FittedModels models;
+  models.time_unit = unit;
+  models.purchase = purchase.fit(frequency_recency_patterns(patterns.patterns, unit), options);
+  models.spend = spend.fit(spend_observations(patterns.spend), options);
+  return models;
+}
+
 double continuous_discount_rate(const ValueOptions& options, double unit_days) {
   const double delta = std::log1p(period_rate(options)) / options.period_days * unit_days;
   if (!is_positive_finite(delta)) {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -252,6 +253,45 @@ std::vector<SpendObservation> spend_observations(const std::vector<CustomerSumma
       data.push_back({static_cast<double>(c.frequency), c.monetary});
     } else {
       ++left_out;
+    }
+  }
+  if (excluded != nullptr) *excluded = left_out;
+  return data;
+}
+
+std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
+    const std::vector<SummaryPattern>& patterns, TimeUnit unit) {
+  const double days = unit_days(unit);
+  std::vector<FrequencyRecencyPattern> out;
+  out.reserve(patterns.size());
+  for (const SummaryPattern& p : patterns) {
+    // The conversions of frequency_recency_patterns of summaries: int32 days over the unit.
+    out.push_back({static_cast<double>(p.frequency), static_cast<double>(p.recency) / days,
+                   static_cast<double>(p.T) / days, static_cast<double>(p.customers)});
+  }
+  const auto key = [](const FrequencyRecencyPattern& p) { return std::tuple(p.x, p.t_x, p.T); };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    check_purchase_history("pattern", i, out[i].x, out[i].t_x, out[i].T);
+    if (i > 0 && !(key(out[i - 1]) < key(out[i]))) {
+      throw ModelError("pattern " + std::to_string(i + 1) +
+                       " is not after the one before it in (x, t_x, T) order, or repeats it");
+    }
+  }
+  return out;
+}
+
+std::vector<SpendObservation> spend_observations(const std::vector<SpendPair>& pairs,
+                                                 std::int64_t* excluded) {
+  std::vector<SpendObservation> data;
+  std::int64_t left_out = 0;
+  for (const SpendPair& pair : pairs) {
+    if (pair.frequency == 0) continue;
+    const double m = pair.monetary();
+    if (m > 0.0) {
+      data.insert(data.end(), static_cast<std::size_t>(pair.customers),
+                  {static_cast<double>(pair.frequency), m});
+    } else {
+      left_out += pair.customers;
     }
   }
   if (excluded != nullptr) *excluded = left_out;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "clvkit/error.hpp"
+#include "clvkit/io/date.hpp"
 #include "clvkit/output/metadata.hpp"
 #include "clvkit/util/utf8.hpp"
 
@@ -96,6 +97,21 @@ nlohmann::ordered_json model_file_json(const FittedModels& models, const Custome
   calib["as_of"] = ingest_metadata(calibration, ingest)["as_of"];
   calib["customers"] = calibration.customers.size();
   calib["rows_used"] = calibration.stats.rows_used;
+  return model_file_json(models, calib, dropout);
+}
+
+nlohmann::ordered_json model_file_json(const FittedModels& models,
+                                       const CustomerPatterns& calibration,
+                                       const DropoutIdentification& dropout) {
+  nlohmann::ordered_json calib;
+  calib["source"] = replace_invalid_utf8(calibration.source);
+  calib["as_of"] = format_day(calibration.as_of);
+  calib["customers"] = calibration.customers;
+  calib["rows_used"] = calibration.stats.rows_used;
+  calib["fitted_on_patterns"] = {{"patterns", calibration.patterns.size()},
+                                 {"spend_pairs", calibration.spend.size()},
+                                 {"rows_transferred", calibration.rows_transferred},
+                                 {"bytes_transferred", calibration.bytes_transferred}};
   return model_file_json(models, calib, dropout);
 }
 

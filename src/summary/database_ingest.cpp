@@ -1,11 +1,13 @@
 #include "clvkit/summary/database_ingest.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <exception>
 #include <istream>
 #include <memory>
 #include <optional>
 #include <streambuf>
+#include <tuple>
 #include <string_view>
 #include <vector>
 
@@ -192,6 +194,31 @@ void check_policies(const CustomerBase& base, const IngestOptions& options) {
   }
 }
 
+// The row accounting of the accounting row's values `a` (customers sent without a purchase
+// day, by ClickHouse, added to those the statement counted).
+IngestStats accounting_stats(const std::vector<std::int64_t>& a, std::int64_t without_purchase) {
+  IngestStats stats;
+  stats.rows_read = a[kRowsRead];
+  stats.rows_used = a[kRowsUsed];
+  stats.rows_after_as_of = a[kRowsAfterAsOf];
+  stats.rejected[static_cast<int>(RejectReason::empty_id)] = a[kEmptyId];
+  stats.rejected[static_cast<int>(RejectReason::bad_date)] = a[kBadDate];
+  stats.rejected[static_cast<int>(RejectReason::bad_amount)] = a[kBadAmount];
+  stats.rejected[static_cast<int>(RejectReason::negative_amount)] = a[kNegativeDropped];
+  stats.rejected[static_cast<int>(RejectReason::zero_amount)] = a[kZeroDropped];
+  stats.returns_netted = a[kReturnsNetted];
+  stats.zero_amount_rows = a[kZeroRows];
+  stats.customers_without_purchase = a[kWithoutPurchase] + without_purchase;
+  return stats;
+}
+
+// The base's as-of day, given the last used day: the as-of of the options (under a period, the
+// end of the last period complete on it) or the last day, as a period start under a period.
+Day base_as_of(const IngestOptions& options, Day last_day) {
+  const Day as_of = effective_as_of(options).value_or(last_day);
+  return options.period ? period_start(as_of, *options.period) : as_of;
+}
+
 CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options) {
   const std::string sql = pushdown_summary_sql(source, options);
   const std::unique_ptr<DatabaseRows> rows = query_database({source.url, source.password}, sql);
@@ -236,18 +263,7 @@ CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options
   }
   if (!accounting) throw IoError(base.source + ": the pushdown query returned no row accounting");
   const std::vector<std::int64_t>& a = *accounting;
-  IngestStats& stats = base.stats;
-  stats.rows_read = a[kRowsRead];
-  stats.rows_used = a[kRowsUsed];
-  stats.rows_after_as_of = a[kRowsAfterAsOf];
-  stats.rejected[static_cast<int>(RejectReason::empty_id)] = a[kEmptyId];
-  stats.rejected[static_cast<int>(RejectReason::bad_date)] = a[kBadDate];
-  stats.rejected[static_cast<int>(RejectReason::bad_amount)] = a[kBadAmount];
-  stats.rejected[static_cast<int>(RejectReason::negative_amount)] = a[kNegativeDropped];
-  stats.rejected[static_cast<int>(RejectReason::zero_amount)] = a[kZeroDropped];
-  stats.returns_netted = a[kReturnsNetted];
-  stats.zero_amount_rows = a[kZeroRows];
-  stats.customers_without_purchase = a[kWithoutPurchase] + without_purchase;
+  base.stats = accounting_stats(a, without_purchase);
   check_policies(base, options);
 
   const int threads = std::max(options.threads, 1);
@@ -255,12 +271,11 @@ CustomerBase pushdown(const DatabaseSource& source, const IngestOptions& options
   const std::vector<detail::CustomerRef> order = detail::output_order(tables, threads);
   if (order.empty()) {
     throw InputError(base.source +
-                     ": no customer has a purchase day: " + detail::describe_stats(stats));
+                     ": no customer has a purchase day: " + detail::describe_stats(base.stats));
   }
   base.first_day = static_cast<Day>(a[kFirstDay]);
   base.last_day = static_cast<Day>(a[kLastDay]);
-  base.as_of = effective_as_of(options).value_or(base.last_day);
-  if (options.period) base.as_of = period_start(base.as_of, *options.period);
+  base.as_of = base_as_of(options, base.last_day);
   detail::fill_summaries(tables, order, base.as_of, base.customers, threads);
   return base;
 }
@@ -533,6 +548,112 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
   const Dialect sql = dialect_of(source);
   return sql.clickhouse ? clickhouse_summary_sql(source, options, sql)
                         : postgres_summary_sql(source, options, sql);
+}
+
+std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options) {
+  const std::string summary = pushdown_summary_sql(source, options);
+  const Dialect sql = dialect_of(source);
+  // Every customer row twice (k = 1: its pattern, k = 2: its spend pair, for repeat buyers), the
+  // accounting row once, into columns a1..a13 that one GROUP BY counts.
+  std::string columns =
+      "CASE WHEN kind = 0 THEN 0 ELSE k END AS out_kind, "
+      "CASE WHEN kind = 0 THEN v1 ELSE v3 END AS a1, "
+      "CASE WHEN kind = 0 THEN v2 WHEN k = 1 THEN v2 - v1 ELSE v4 - v5 END AS a2, "
+      "CASE WHEN kind = 0 THEN v3 WHEN k = 1 THEN v1 ELSE 0 END AS a3";
+  std::string group = "out_kind, a1, a2, a3";
+  for (int i = 4; i <= kAccountingColumns; ++i) {
+    const std::string n = std::to_string(i);
+    columns += ", CASE WHEN kind = 0 THEN v" + n + " ELSE 0 END AS a" + n;
+    group += ", a" + n;
+  }
+  const std::string which = " WHERE (kind = 0 AND k = 1) OR (kind = 1 AND (k = 1 OR v3 >= 2))";
+  std::string values_list;
+  for (int i = 1; i <= kAccountingColumns; ++i) values_list += ", v" + std::to_string(i);
+  if (sql.clickhouse) {
+    return "SELECT " + group + ", count() AS n FROM (SELECT " + columns + " FROM (" + summary +
+           ") ARRAY JOIN [1, 2] AS k" + which + ") GROUP BY " + group;
+  }
+  return "WITH clvkit_summary(kind, id" + values_list + ") AS (" + summary +
+         ")\nSELECT " + group + ", count(*) AS n FROM (SELECT " + columns +
+         " FROM clvkit_summary CROSS JOIN (VALUES (1), (2)) AS clvkit_k(k)" + which +
+         ") AS clvkit_copies GROUP BY " + group;
+}
+
+CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options) {
+  check_url(source);
+  const std::string sql = pushdown_patterns_sql(source, options);
+  const std::unique_ptr<DatabaseRows> rows = query_database({source.url, source.password}, sql);
+  DatabaseRows& query = *rows;
+  CustomerPatterns out;
+  out.source = query.source();
+  // Purchase days, recency and first purchase day (T is known once the accounting is).
+  struct Found {
+    std::int64_t days;
+    std::int64_t recency;
+    std::int64_t first;
+    std::int64_t customers;
+  };
+  std::vector<Found> found;
+  std::int64_t without_purchase = 0;
+  std::optional<std::vector<std::int64_t>> accounting;
+  std::vector<std::optional<std::string_view>> values;
+  while (query.next(values)) {
+    ++out.rows_transferred;
+    if (values.size() != 2 + kAccountingColumns) {
+      throw IoError(out.source + ": the patterns query returned " +
+                    std::to_string(values.size()) + " columns");
+    }
+    const std::int64_t kind = parse_integer(values[0], out.source);
+    const auto value = [&](int i) { return parse_integer(values[i], out.source); };
+    if (kind == 0) {
+      accounting.emplace();
+      for (int i = 0; i < kAccountingColumns; ++i) accounting->push_back(value(1 + i));
+    } else if (kind == 1) {
+      const std::int64_t customers = value(1 + kAccountingColumns);
+      if (value(1) == 0) {
+        without_purchase += customers;
+      } else {
+        found.push_back({value(1), value(2), value(3), customers});
+      }
+    } else if (kind == 2) {
+      out.spend.push_back({value(1) - 1, value(2), value(1 + kAccountingColumns)});
+    } else {
+      throw IoError(out.source + ": the patterns query returned a row of kind " +
+                    std::to_string(kind));
+    }
+  }
+  out.bytes_transferred = static_cast<std::int64_t>(query.bytes_received());
+  if (!accounting) throw IoError(out.source + ": the patterns query returned no row accounting");
+  const std::vector<std::int64_t>& a = *accounting;
+  CustomerBase base;  // for the checks' messages: no customers
+  base.source = out.source;
+  base.stats = accounting_stats(a, without_purchase);
+  check_policies(base, options);
+  if (found.empty()) {
+    throw InputError(base.source +
+                     ": no customer has a purchase day: " + detail::describe_stats(base.stats));
+  }
+  out.stats = base.stats;
+  out.first_day = static_cast<Day>(a[kFirstDay]);
+  out.last_day = static_cast<Day>(a[kLastDay]);
+  out.as_of = base_as_of(options, out.last_day);
+  out.patterns.reserve(found.size());
+  for (const Found& f : found) {
+    out.patterns.push_back({f.days - 1, static_cast<std::int32_t>(f.recency),
+                            static_cast<std::int32_t>(out.as_of - f.first), f.customers});
+    out.customers += f.customers;
+  }
+  const auto pattern_key = [](const SummaryPattern& p) {
+    return std::tuple(p.frequency, p.recency, p.T);
+  };
+  std::sort(out.patterns.begin(), out.patterns.end(),
+            [&](const SummaryPattern& l, const SummaryPattern& r) {
+              return pattern_key(l) < pattern_key(r);
+            });
+  std::sort(out.spend.begin(), out.spend.end(), [](const SpendPair& l, const SpendPair& r) {
+    return std::tie(l.frequency, l.repeat_spend) < std::tie(r.frequency, r.repeat_spend);
+  });
+  return out;
 }
 
 std::string raw_rows_sql(const DatabaseSource& source, const IngestOptions& options) {

@@ -344,6 +344,12 @@ def produce_and_validate(cli, work):
     out = work / "predict-mbgnbd.json"
     run(cli, "predict", cdnow, "--model", work / "model-mbgnbd.json", "-o", out)
     documents["predict mbgnbd"] = check_records_document("predict with an MBG/NBD model", out)
+    # A model fitted on a database's patterns (fit --patterns-from URL, which needs a server: the
+    # db tests) has this calibration block besides the log's fields.
+    on_patterns = copy.deepcopy(documents["model"])
+    on_patterns["calibration"]["fitted_on_patterns"] = {
+        "patterns": 1218, "spend_pairs": 1002, "rows_transferred": 2221, "bytes_transferred": 40511}
+    check("fit --patterns-from URL -o model.json", MODEL_FILE, on_patterns)
     check_model_file("models/cdnow-calibration-1997-09-30.json",
                      ROOT / "models/cdnow-calibration-1997-09-30.json")
     out = work / "predict.json"

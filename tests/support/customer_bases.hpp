@@ -33,6 +33,20 @@ inline std::string log_csv(const std::vector<LogRow>& rows) {
   return text;
 }
 
+/// Every count of the row accounting of `a` equals `b`'s.
+inline void require_same_stats(const IngestStats& a, const IngestStats& b) {
+  REQUIRE(a.rows_read == b.rows_read);
+  REQUIRE(a.rows_used == b.rows_used);
+  REQUIRE(a.rows_after_as_of == b.rows_after_as_of);
+  for (int r = 0; r < static_cast<int>(RejectReason::count_); ++r) {
+    CAPTURE(r);
+    REQUIRE(a.rejected[r] == b.rejected[r]);
+  }
+  REQUIRE(a.returns_netted == b.returns_netted);
+  REQUIRE(a.zero_amount_rows == b.zero_amount_rows);
+  REQUIRE(a.customers_without_purchase == b.customers_without_purchase);
+}
+
 /// Every summary field, the days and the row accounting of `a` equal `b`'s.
 inline void require_same_base(const CustomerBase& a, const CustomerBase& b) {
   REQUIRE(a.customers.size() == b.customers.size());
@@ -51,16 +65,7 @@ inline void require_same_base(const CustomerBase& a, const CustomerBase& b) {
     REQUIRE(x.monetary == y.monetary);
     REQUIRE(x.avg_spend == y.avg_spend);
   }
-  REQUIRE(a.stats.rows_read == b.stats.rows_read);
-  REQUIRE(a.stats.rows_used == b.stats.rows_used);
-  REQUIRE(a.stats.rows_after_as_of == b.stats.rows_after_as_of);
-  for (int r = 0; r < static_cast<int>(RejectReason::count_); ++r) {
-    CAPTURE(r);
-    REQUIRE(a.stats.rejected[r] == b.stats.rejected[r]);
-  }
-  REQUIRE(a.stats.returns_netted == b.stats.returns_netted);
-  REQUIRE(a.stats.zero_amount_rows == b.stats.zero_amount_rows);
-  REQUIRE(a.stats.customers_without_purchase == b.stats.customers_without_purchase);
+  require_same_stats(a.stats, b.stats);
   REQUIRE(a.as_of == b.as_of);
   REQUIRE(a.first_day == b.first_day);
   REQUIRE(a.last_day == b.last_day);

@@ -3,12 +3,15 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/error.hpp"
 #include "clvkit/models/summary_table_models.hpp"
 #include "clvkit/output/model_file.hpp"
 #include "clvkit/output/output_file.hpp"
 #include "clvkit/output/summary_table_output.hpp"
+#include "clvkit/summary/database_ingest.hpp"
 #include "commands.hpp"
 #include "common_options.hpp"
 
@@ -19,7 +22,8 @@ struct FitCommandOptions {
   InputOptions input;
   SummaryCliOptions summary;
   std::string model = std::string(purchase_model_families().front().key);
-  std::string time_unit;  ///< empty: week, or the period
+  std::string patterns_from;  ///< --patterns-from URL: fit on the patterns the database computes
+  std::string time_unit;      ///< empty: week, or the period
   std::string out = "-";
   bool quiet = false;
   int threads = 0;  ///< 0 = one per hardware thread
@@ -35,7 +39,28 @@ void run_fit(const FitCommandOptions& options) {
   input.threads = fit.threads;
   FittedModels models;
   DropoutIdentification dropout;
-  if (options.summary.summary) {
+  if (!options.patterns_from.empty()) {
+    // The database computes the patterns of its customer base; one row per pattern travels.
+    if (options.summary.summary) throw UsageError("--summary reads a file, not --patterns-from");
+    input.path = options.patterns_from;
+    const std::optional<DatabaseSource> source = input.database();
+    if (!source) {
+      throw UsageError("--patterns-from takes a database URL (postgresql://... or "
+                       "clickhouse://...), not '" + options.patterns_from + "'");
+    }
+    if (!source->pushdown) {
+      throw UsageError("--no-pushdown streams the rows: --patterns-from has the database compute "
+                       "the patterns (fit the streamed rows with 'clvkit fit URL --no-pushdown')");
+    }
+    const IngestOptions ingest = input.to_ingest_options();
+    check_model_fits_log(choice.purchase, ingest);
+    const CustomerPatterns patterns = database_patterns(*source, ingest);
+    models = fit_customer_models(patterns, unit, fit, choice);
+    dropout = check_dropout_identification(
+        models.purchase, frequency_recency_patterns(patterns.patterns, unit), unit);
+    write_file_atomically(options.out,
+                          model_file_json(models, patterns, dropout).dump(2) + "\n");
+  } else if (options.summary.summary) {
     require_log_file(input, "--summary");
     const SummaryTable table =
         read_summary_table(input.path, options.summary.to_summary_table_options(input));
@@ -74,6 +99,16 @@ void setup_fit(CLI::App& app) {
                                          "Fit a purchase model (--model, BG/NBD by default) and "
                                          "Gamma-Gamma by maximum likelihood and save a model file");
   add_input_options(*command, options->input);
+  // LOG, or the database of --patterns-from (its rows given as for a database LOG).
+  CLI::Option* log = command->get_option("LOG");
+  log->required(false);
+  command
+      ->add_option("--patterns-from", options->patterns_from,
+                   "Fit on the distinct (x, t_x, T) patterns and (x, spend) pairs with their "
+                   "counts, computed by the database at this URL (with --table or --query): one "
+                   "row per pattern is transferred, and the model is the same as fitting its log")
+      ->excludes(log)
+      ->group("Database (LOG is a postgresql:// or clickhouse:// URL)");
   add_summary_table_options(*command, options->summary);
   add_model_option(*command, options->model);
   command
@@ -86,7 +121,12 @@ void setup_fit(CLI::App& app) {
       ->group("Output");
   add_threads_option(*command, options->threads, "reading the log and the fits", "Model");
   command->add_flag("-q,--quiet", options->quiet, "Do not print the fit summary on stderr");
-  command->callback([options] { run_fit(*options); });
+  command->callback([options] {
+    if (options->input.path.empty() && options->patterns_from.empty()) {
+      throw CLI::RequiredError("LOG (or --patterns-from URL)");
+    }
+    run_fit(*options);
+  });
 }
 
 }  // namespace clvkit::cli

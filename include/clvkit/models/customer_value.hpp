@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "clvkit/models/patterns.hpp"
 #include "clvkit/models/purchase_model.hpp"
 #include "clvkit/models/spend_model.hpp"
 #include "clvkit/models/time_unit.hpp"
@@ -44,6 +45,12 @@ struct FittedModels {
 /// UsageError for an unknown model key and ModelError when a model cannot be fitted (the message
 /// says why).
 FittedModels fit_customer_models(const std::vector<CustomerSummary>& customers, TimeUnit unit,
+                                 const FitOptions& options = {}, const ModelChoice& choice = {});
+
+/// The same fits on a customer base's patterns (database_patterns: the engine sends one row per
+/// pattern): frequency_recency_patterns and spend_observations of the patterns. On the patterns
+/// of a base, the same models as fit_customer_models on its summaries, to the bit.
+FittedModels fit_customer_models(const CustomerPatterns& patterns, TimeUnit unit,
                                  const FitOptions& options = {}, const ModelChoice& choice = {});
 
 /// How customer value is accumulated and discounted.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "clvkit/models/time_unit.hpp"
+#include "clvkit/summary/customer_patterns.hpp"
 #include "clvkit/summary/customer_summary.hpp"
 
 namespace clvkit {
@@ -47,10 +48,22 @@ std::vector<FrequencyRecencyPattern> compress_patterns(const std::vector<double>
 std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
     const std::vector<CustomerSummary>& customers, TimeUnit unit, int threads = 1);
 
+/// The same from patterns in whole days (a database's, database_patterns): for the patterns of
+/// a customer base, the same doubles, counts and order as frequency_recency_patterns of its
+/// summaries.
+std::vector<FrequencyRecencyPattern> frequency_recency_patterns(
+    const std::vector<SummaryPattern>& patterns, TimeUnit unit);
+
 /// Spend-model input: repeat buyers with a positive mean repeat spend (x = frequency,
 /// m = monetary). Customers with frequency > 0 but monetary <= 0 (returns netted away) are left
 /// out; `excluded` receives their number.
 std::vector<SpendObservation> spend_observations(const std::vector<CustomerSummary>& customers,
+                                                 std::int64_t* excluded = nullptr);
+
+/// The same from spend pairs: each pair with a positive monetary value repeated for its
+/// customers (in the pairs' order; the spend fits compress and sort their input, so they give the
+/// same result as on spend_observations of the summaries), the others counted in `excluded`.
+std::vector<SpendObservation> spend_observations(const std::vector<SpendPair>& pairs,
                                                  std::int64_t* excluded = nullptr);
 
 }  // namespace clvkit

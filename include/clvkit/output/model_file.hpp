@@ -9,6 +9,7 @@
 
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/identification.hpp"
+#include "clvkit/summary/customer_patterns.hpp"
 #include "clvkit/summary/ingest.hpp"
 
 namespace clvkit {
@@ -20,6 +21,14 @@ inline constexpr int kModelFileVersion = 1;
 /// `dropout` is check_dropout_identification of the purchase fit on `calibration`.
 nlohmann::ordered_json model_file_json(const FittedModels& models, const CustomerBase& calibration,
                                        const IngestOptions& ingest,
+                                       const DropoutIdentification& dropout);
+
+/// The same for models fitted on a customer base's patterns (fit_customer_models of
+/// CustomerPatterns): the calibration block of the base they stand for (source, as_of, customers,
+/// rows_used, as above) and "fitted_on_patterns": the patterns, spend pairs, rows and bytes
+/// transferred.
+nlohmann::ordered_json model_file_json(const FittedModels& models,
+                                       const CustomerPatterns& calibration,
                                        const DropoutIdentification& dropout);
 
 /// The same with any calibration block (e.g. summary_table_metadata for a fit on a summary

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "clvkit/summary/customer_patterns.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "clvkit/summary/ingest.hpp"
 
@@ -48,6 +49,26 @@ struct DatabaseSource {
 /// ClickHouse. Throws UsageError when `options` ask for what the statement cannot do (a
 /// --date-format).
 std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptions& options);
+
+/// The statement that computes, inside the database, the patterns of the customers of `source`
+/// under `options`: pushdown_summary_sql as a subquery, grouped. Its rows have 15 columns: a kind,
+/// 13 values and a count. Kind 0, once: the row accounting of pushdown_summary_sql. Kind 1:
+/// purchase days, last minus first purchase day, first purchase day, and the customers sharing
+/// them (the first purchase day stands for T, which the as-of day decides once the accounting has
+/// been read; ClickHouse's customers without a purchase day come as 0 purchase days). Kind 2:
+/// purchase days (>= 2), net spend of the repeat purchase days in millionths, and the customers
+/// sharing them.
+/// Throws as pushdown_summary_sql.
+std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options);
+
+/// The patterns of the customer base ingest_database would read from `source` (with pushdown;
+/// source.pushdown is ignored), computed by the database: one row per pattern and spend pair
+/// is transferred. The patterns, spend pairs, customers, as-of, first and last day and row
+/// accounting are exactly those of the CustomerBase ingest_database(source, options) returns:
+/// patterns[i] counts the customers of that base with that (frequency, recency, T), spend[i]
+/// those with that (frequency, total spend less first purchase day's spend in millionths).
+/// Throws what ingest_database throws with pushdown.
+CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options);
 
 /// The statement that lists the rows of `source` as the three text columns id, date, amount
 /// (the no-pushdown path), in the engine's SQL.
