@@ -44,28 +44,13 @@ clvkit::AnalysisOptions analysis_options(const py::dict& given) {
     } else if (key == "as_of") {
       options.input.as_of = static_cast<Day>(value.cast<std::int64_t>());
     } else if (key == "returns") {
-      const std::string text = value.cast<std::string>();
-      options.input.returns = text == "drop"   ? clvkit::ReturnsPolicy::drop
-                              : text == "fail" ? clvkit::ReturnsPolicy::fail
-                              : text == "net"  ? clvkit::ReturnsPolicy::net
-                                               : throw clvkit::UsageError(
-                                                     "returns: expected net, drop or fail, got '" +
-                                                     text + "'");
+      options.input.returns = clvkit::parse_returns_policy(value.cast<std::string>(), "returns");
     } else if (key == "zero_amounts") {
-      const std::string text = value.cast<std::string>();
-      options.input.zero_amounts = text == "drop"   ? clvkit::ZeroAmountPolicy::drop
-                                   : text == "fail" ? clvkit::ZeroAmountPolicy::fail
-                                   : text == "keep" ? clvkit::ZeroAmountPolicy::keep
-                                                    : throw clvkit::UsageError(
-                                                          "zero_amounts: expected keep, drop or "
-                                                          "fail, got '" + text + "'");
+      options.input.zero_amounts =
+          clvkit::parse_zero_amount_policy(value.cast<std::string>(), "zero_amounts");
     } else if (key == "on_bad_row") {
-      const std::string text = value.cast<std::string>();
-      if (text != "fail" && text != "skip") {
-        throw clvkit::UsageError("on_bad_row: expected fail or skip, got '" + text + "'");
-      }
       options.input.on_bad_row =
-          text == "skip" ? clvkit::BadRowPolicy::skip : clvkit::BadRowPolicy::fail;
+          clvkit::parse_bad_row_policy(value.cast<std::string>(), "on_bad_row");
     } else if (key == "segments") {
       options.segmentation.scheme = value.cast<std::string>();
     } else if (key == "monetary") {

@@ -22,29 +22,6 @@ constexpr std::size_t kHeaderBytes = 32;
 
 // ---- Settings as JSON ----------------------------------------------------------------------
 
-const char* returns_key(ReturnsPolicy policy) {
-  switch (policy) {
-    case ReturnsPolicy::net:
-      return "net";
-    case ReturnsPolicy::drop:
-      return "drop";
-    case ReturnsPolicy::fail:
-      return "fail";
-  }
-  return "net";
-}
-const char* zero_key(ZeroAmountPolicy policy) {
-  switch (policy) {
-    case ZeroAmountPolicy::keep:
-      return "keep";
-    case ZeroAmountPolicy::drop:
-      return "drop";
-    case ZeroAmountPolicy::fail:
-      return "fail";
-  }
-  return "keep";
-}
-
 std::string hex(std::uint64_t value) {
   char text[17];
   std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
@@ -86,9 +63,9 @@ Json settings_json(const AnalysisState& state, const Json& model_document) {
   input["amount_col"] = in.amount_col;
   input["delimiter"] = std::string(in.delimiter == '\0' ? 0 : 1, in.delimiter);
   input["date_format"] = in.date_format;
-  input["returns"] = returns_key(in.returns);
-  input["zero_amounts"] = zero_key(in.zero_amounts);
-  input["on_bad_row"] = in.on_bad_row == BadRowPolicy::skip ? "skip" : "fail";
+  input["returns"] = returns_policy_key(in.returns);
+  input["zero_amounts"] = zero_amount_policy_key(in.zero_amounts);
+  input["on_bad_row"] = bad_row_policy_key(in.on_bad_row);
   out["input"] = input;
   Json segmentation;
   segmentation["scheme"] = state.segmentation.scheme;
@@ -153,14 +130,6 @@ class Fields {
       fail(std::string("'") + key + "' has the wrong type");
     }
   }
-  template <class T>
-  T pick(const Json& object, const char* key, std::initializer_list<std::pair<const char*, T>> options) const {
-    const std::string text = get<std::string>(object, key);
-    for (const auto& [name, value] : options) {
-      if (text == name) return value;
-    }
-    fail(std::string("'") + key + "' is '" + text + "'");
-  }
 
  private:
   const std::string& path_;
@@ -204,15 +173,15 @@ void settings_from(const Fields& f, const Json& doc, const std::string& path, St
   if (delimiter.size() > 1) f.fail("'delimiter' is more than one character");
   state.input.delimiter = delimiter.empty() ? '\0' : delimiter[0];
   state.input.date_format = f.get<std::string>(input, "date_format");
-  state.input.returns = f.pick<ReturnsPolicy>(
-      input, "returns",
-      {{"net", ReturnsPolicy::net}, {"drop", ReturnsPolicy::drop}, {"fail", ReturnsPolicy::fail}});
-  state.input.zero_amounts = f.pick<ZeroAmountPolicy>(input, "zero_amounts",
-                                                      {{"keep", ZeroAmountPolicy::keep},
-                                                       {"drop", ZeroAmountPolicy::drop},
-                                                       {"fail", ZeroAmountPolicy::fail}});
-  state.input.on_bad_row = f.pick<BadRowPolicy>(
-      input, "on_bad_row", {{"fail", BadRowPolicy::fail}, {"skip", BadRowPolicy::skip}});
+  try {
+    state.input.returns = parse_returns_policy(f.get<std::string>(input, "returns"), "returns");
+    state.input.zero_amounts =
+        parse_zero_amount_policy(f.get<std::string>(input, "zero_amounts"), "zero_amounts");
+    state.input.on_bad_row =
+        parse_bad_row_policy(f.get<std::string>(input, "on_bad_row"), "on_bad_row");
+  } catch (const UsageError& error) {
+    f.fail(error.what());
+  }
   const Json& segmentation = f.at(doc, "segmentation");
   state.segmentation.scheme = f.get<std::string>(segmentation, "scheme");
   state.segmentation.bins = f.get<int>(segmentation, "bins");

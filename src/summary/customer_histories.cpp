@@ -369,20 +369,6 @@ std::vector<CustomerTable> read_tables(const detail::LogInput& input, const std:
   return tables;
 }
 
-template <class Read>
-auto with_log(const std::string& path, const Read& read) {
-  if (path == "-") return read(detail::LogInput{&std::cin, {}});
-  if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
-    return read(detail::LogInput{nullptr, mapped->bytes()});
-  }
-  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
-    throw IoError("cannot read '" + path + "': it is a directory");
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  return read(detail::LogInput{&file, {}});
-}
-
 HistoryIngest ingest_log(const detail::LogInput& input, const std::string& source,
                          const IngestOptions& given) {
   const IngestOptions options = checked_options(given);
@@ -753,7 +739,7 @@ CustomerHistories CustomerHistories::from_chunks(std::vector<Chunk> chunks, bool
 // ---- Public functions --------------------------------------------------------------------
 
 HistoryIngest ingest_histories_file(const std::string& path, const IngestOptions& options) {
-  return with_log(path, [&](const detail::LogInput& input) {
+  return detail::read_log_file(path, [&](const detail::LogInput& input) {
     return ingest_log(input, path, options);
   });
 }
@@ -766,7 +752,7 @@ HistoryIngest ingest_histories(std::istream& in, const std::string& source,
 HistoryUpdate update_histories_file(const CustomerHistories& previous, const std::string& path,
                                     const IngestOptions& options) {
   try {
-    return with_log(path, [&](const detail::LogInput& input) {
+    return detail::read_log_file(path, [&](const detail::LogInput& input) {
       return update_log(previous, input, path, options);
     });
   } catch (const BadRecord& bad) {

@@ -83,19 +83,9 @@ CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::strin
 
 CalibrationHoldout ingest_calibration_holdout(const std::string& path, const IngestOptions& options,
                                               Day calibration_end) {
-  if (path == "-") return ingest_calibration_holdout(std::cin, path, options, calibration_end);
-  // A regular file is parsed where the kernel caches it, as ingest_transactions_file does.
-  if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
-    return calibration_holdout(detail::LogInput{nullptr, mapped->bytes()}, path, options,
-                               calibration_end);
-  }
-  // A directory opens as a stream whose first read fails: say what it is instead.
-  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
-    throw IoError("cannot read '" + path + "': it is a directory");
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  return ingest_calibration_holdout(file, path, options, calibration_end);
+  return detail::read_log_file(path, [&](const detail::LogInput& input) {
+    return calibration_holdout(input, path, options, calibration_end);
+  });
 }
 
 }  // namespace clvkit

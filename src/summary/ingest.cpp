@@ -165,6 +165,48 @@ void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<
 
 }  // namespace detail
 
+namespace {
+
+// The policy of `keys` (names in enum order) named `text`, or UsageError listing them.
+template <class Policy, std::size_t N>
+Policy parse_policy(std::string_view text, std::string_view what, const char* const (&keys)[N]) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (text == keys[i]) return static_cast<Policy>(i);
+  }
+  std::string expected;
+  for (std::size_t i = 0; i < N; ++i) {
+    expected += i == 0 ? "" : i + 1 == N ? " or " : ", ";
+    expected += keys[i];
+  }
+  throw UsageError(std::string(what) + ": expected " + expected + ", got '" + std::string(text) +
+                   "'");
+}
+
+constexpr const char* kReturnsKeys[] = {"net", "drop", "fail"};      // ReturnsPolicy order
+constexpr const char* kZeroAmountKeys[] = {"keep", "drop", "fail"};  // ZeroAmountPolicy order
+constexpr const char* kBadRowKeys[] = {"fail", "skip"};              // BadRowPolicy order
+
+}  // namespace
+
+const char* returns_policy_key(ReturnsPolicy policy) noexcept {
+  return kReturnsKeys[static_cast<int>(policy)];
+}
+const char* zero_amount_policy_key(ZeroAmountPolicy policy) noexcept {
+  return kZeroAmountKeys[static_cast<int>(policy)];
+}
+const char* bad_row_policy_key(BadRowPolicy policy) noexcept {
+  return kBadRowKeys[static_cast<int>(policy)];
+}
+ReturnsPolicy parse_returns_policy(std::string_view text, std::string_view what) {
+  return parse_policy<ReturnsPolicy>(text, what, kReturnsKeys);
+}
+ZeroAmountPolicy parse_zero_amount_policy(std::string_view text, std::string_view what) {
+  return parse_policy<ZeroAmountPolicy>(text, what, kZeroAmountKeys);
+}
+BadRowPolicy parse_bad_row_policy(std::string_view text, std::string_view what) {
+  return parse_policy<BadRowPolicy>(text, what, kBadRowKeys);
+}
+
 const char* reject_reason_key(RejectReason reason) noexcept {
   switch (reason) {
     case RejectReason::wrong_field_count:
@@ -292,18 +334,8 @@ CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::s
 }
 
 CustomerBase ingest_transactions_file(const std::string& path, const IngestOptions& options) {
-  if (path == "-") return ingest_transactions(std::cin, path, options);
-  // A regular file is parsed where the kernel caches it, without read()'s copy of every byte.
-  if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
-    return ingest(detail::LogInput{nullptr, mapped->bytes()}, path, options);
-  }
-  // A directory opens as a stream whose first read fails: say what it is instead.
-  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
-    throw IoError("cannot read '" + path + "': it is a directory");
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  return ingest_transactions(file, path, options);
+  return detail::read_log_file(
+      path, [&](const detail::LogInput& input) { return ingest(input, path, options); });
 }
 
 namespace detail {

@@ -3,16 +3,22 @@
 // boundaries that worker threads parse and check in parallel. Every accepted row is handed to the
 // caller's per-partition consumer in file order, so the caller's accumulation is deterministic.
 
+#include <cerrno>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
+#include <iostream>
+#include <optional>
 #include <istream>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "clvkit/error.hpp"
+#include "clvkit/io/mapped_file.hpp"
 #include "clvkit/summary/ingest.hpp"
 
 namespace clvkit::detail {
@@ -168,6 +174,24 @@ struct LogInput {
   /// throwing "empty log".
   bool may_have_no_rows = false;
 };
+
+/// Calls read(LogInput) on the log at `path`: standard input for "-", the mapped bytes of a
+/// regular file (parsed where the kernel caches it, without read()'s copy of every byte), else
+/// the file as a stream. Throws IoError when it cannot be opened, naming a directory as one (it
+/// would open as a stream whose first read fails).
+template <class Read>
+auto read_log_file(const std::string& path, const Read& read) {
+  if (path == "-") return read(LogInput{&std::cin, {}});
+  if (const std::optional<MappedFile> mapped = MappedFile::open(path)) {
+    return read(LogInput{nullptr, mapped->bytes()});
+  }
+  if (std::error_code ignored; std::filesystem::is_directory(path, ignored)) {
+    throw IoError("cannot read '" + path + "': it is a directory");
+  }
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
+  return read(LogInput{&file, {}});
+}
 
 /// Reads the log from `input` (named `source`) with up to `threads` threads (options.threads is not
 /// consulted), checks every row as ingest_transactions documents (header, field count, id, date,

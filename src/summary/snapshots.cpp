@@ -266,14 +266,9 @@ void ingest_snapshots(std::istream& in, const std::string& source, const IngestO
 
 void ingest_snapshots_file(const std::string& path, const IngestOptions& options,
                            const SnapshotSchedule& schedule, const SnapshotConsumer& consumer) {
-  if (path == "-") return ingest_snapshots(std::cin, path, options, schedule, consumer);
-  if (const std::optional<detail::MappedFile> mapped = detail::MappedFile::open(path)) {
-    return ingest_snapshots(detail::LogInput{nullptr, mapped->bytes()}, path, options, schedule,
-                            consumer);
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw IoError("cannot open '" + path + "': " + std::strerror(errno));
-  ingest_snapshots(file, path, options, schedule, consumer);
+  detail::read_log_file(path, [&](const detail::LogInput& input) {
+    ingest_snapshots(input, path, options, schedule, consumer);
+  });
 }
 
 }  // namespace clvkit

@@ -29,28 +29,9 @@ IngestOptions InputOptions::to_ingest_options() const {
                      "'");
   }
   out.date_format = date_format;
-  if (returns == "net")
-    out.returns = ReturnsPolicy::net;
-  else if (returns == "drop")
-    out.returns = ReturnsPolicy::drop;
-  else if (returns == "fail")
-    out.returns = ReturnsPolicy::fail;
-  else
-    throw UsageError("--returns: expected net, drop or fail, got '" + returns + "'");
-  if (zero_amounts == "keep")
-    out.zero_amounts = ZeroAmountPolicy::keep;
-  else if (zero_amounts == "drop")
-    out.zero_amounts = ZeroAmountPolicy::drop;
-  else if (zero_amounts == "fail")
-    out.zero_amounts = ZeroAmountPolicy::fail;
-  else
-    throw UsageError("--zero-amounts: expected keep, drop or fail, got '" + zero_amounts + "'");
-  if (on_bad_row == "fail")
-    out.on_bad_row = BadRowPolicy::fail;
-  else if (on_bad_row == "skip")
-    out.on_bad_row = BadRowPolicy::skip;
-  else
-    throw UsageError("--on-bad-row: expected fail or skip, got '" + on_bad_row + "'");
+  out.returns = parse_returns_policy(returns, "--returns");
+  out.zero_amounts = parse_zero_amount_policy(zero_amounts, "--zero-amounts");
+  out.on_bad_row = parse_bad_row_policy(on_bad_row, "--on-bad-row");
   if (!as_of.empty()) out.as_of = parse_iso_date_or_throw(as_of, "--as-of");
   if (!period.empty()) {
     out.period = parse_period(period);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <numeric>
 #include <sstream>
 
 #include "clvkit/analysis/daily_update.hpp"
@@ -61,11 +62,8 @@ nlohmann::ordered_json update_block(const DailyUpdate& update, const UpdateCliOp
                  {"late", update.late_rows},
                  {"rejected_total", update.new_rows.rows_rejected()},
                  {"after_as_of", update.new_rows.rows_after_as_of}};
-  out["customers"] = {{"total", update.transition.counts.empty() ? 0 : [&] {
-                         std::int64_t total = 0;
-                         for (const std::int64_t n : update.transition.counts) total += n;
-                         return total;
-                       }()},
+  const std::vector<std::int64_t>& counts = update.transition.counts;
+  out["customers"] = {{"total", std::accumulate(counts.begin(), counts.end(), std::int64_t{0})},
                       {"new", update.new_customers},
                       {"with_new_rows", update.customers_with_new_rows},
                       {"moved", update.transition.moved},

@@ -27,6 +27,16 @@ enum class ZeroAmountPolicy { keep, drop, fail };
 /// What to do with a malformed row: stop with file:line:column, or skip and count it by reason.
 enum class BadRowPolicy { fail, skip };
 
+/// The policies' names, as the CLI's --returns, --zero-amounts and --on-bad-row and the state
+/// file spell them: net/drop/fail, keep/drop/fail, fail/skip.
+const char* returns_policy_key(ReturnsPolicy policy) noexcept;
+const char* zero_amount_policy_key(ZeroAmountPolicy policy) noexcept;
+const char* bad_row_policy_key(BadRowPolicy policy) noexcept;
+/// Parse those names; throw UsageError "WHAT: expected net, drop or fail, got 'TEXT'".
+ReturnsPolicy parse_returns_policy(std::string_view text, std::string_view what);
+ZeroAmountPolicy parse_zero_amount_policy(std::string_view text, std::string_view what);
+BadRowPolicy parse_bad_row_policy(std::string_view text, std::string_view what);
+
 struct IngestOptions {
   std::string customer_col = "customer_id";
   std::string date_col = "date";
