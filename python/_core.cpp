@@ -114,13 +114,17 @@ py::dict result_columns(const clvkit::CustomerAnalysis& a, bool integer_ids) {
     return values;
   };
   const auto& c = a.customers();
-  out["first_purchase"] = column([&](std::size_t i) { return std::int64_t{c[i].first_purchase}; }, std::int64_t{});
-  out["last_purchase"] = column([&](std::size_t i) { return std::int64_t{c[i].last_purchase}; }, std::int64_t{});
+  out["first_purchase"] =
+      column([&](std::size_t i) { return std::int64_t{c[i].first_purchase}; }, std::int64_t{});
+  out["last_purchase"] =
+      column([&](std::size_t i) { return std::int64_t{c[i].last_purchase}; }, std::int64_t{});
   out["purchase_days"] = column([&](std::size_t i) { return c[i].purchase_days; }, std::int64_t{});
   out["frequency"] = column([&](std::size_t i) { return c[i].frequency; }, std::int64_t{});
-  out["recency"] = column([&](std::size_t i) { return std::int64_t{c[i].recency}; }, std::int64_t{});
+  out["recency"] =
+      column([&](std::size_t i) { return std::int64_t{c[i].recency}; }, std::int64_t{});
   out["T"] = column([&](std::size_t i) { return std::int64_t{c[i].T}; }, std::int64_t{});
-  out["days_since_last"] = column([&](std::size_t i) { return std::int64_t{c[i].days_since_last}; }, std::int64_t{});
+  out["days_since_last"] =
+      column([&](std::size_t i) { return std::int64_t{c[i].days_since_last}; }, std::int64_t{});
   out["total_spend"] = column([&](std::size_t i) { return c[i].total_spend; }, double{});
   out["monetary"] = column([&](std::size_t i) { return c[i].monetary; }, double{});
   out["avg_spend"] = column([&](std::size_t i) { return c[i].avg_spend; }, double{});
@@ -128,19 +132,23 @@ py::dict result_columns(const clvkit::CustomerAnalysis& a, bool integer_ids) {
   out["r_score"] = column([&](std::size_t i) { return std::int64_t{s[i].r}; }, std::int64_t{});
   out["f_score"] = column([&](std::size_t i) { return std::int64_t{s[i].f}; }, std::int64_t{});
   out["m_score"] = column([&](std::size_t i) { return std::int64_t{s[i].m}; }, std::int64_t{});
-  out["segment_code"] = column([&](std::size_t i) { return std::int64_t{a.segmented.segment[i]}; }, std::int64_t{});
+  out["segment_code"] =
+      column([&](std::size_t i) { return std::int64_t{a.segmented.segment[i]}; }, std::int64_t{});
   py::list names;
   for (const clvkit::Segment& segment : a.segmented.scheme->segments()) names.append(segment.name);
   out["segment_names"] = names;
   if (!a.predictions.empty()) {
     const auto& p = a.predictions;
     out["p_alive"] = column([&](std::size_t i) { return p[i].p_alive; }, double{});
-    out["expected_purchases"] = column([&](std::size_t i) { return p[i].expected_purchases; }, double{});
-    out["expected_avg_spend"] = column([&](std::size_t i) { return p[i].expected_avg_spend; }, double{});
+    out["expected_purchases"] =
+        column([&](std::size_t i) { return p[i].expected_purchases; }, double{});
+    out["expected_avg_spend"] =
+        column([&](std::size_t i) { return p[i].expected_avg_spend; }, double{});
     out["clv"] = column([&](std::size_t i) { return p[i].clv; }, double{});
     out["clv_if_alive"] = column([&](std::size_t i) { return p[i].clv_if_alive; }, double{});
     out["value_at_risk"] = column([&](std::size_t i) { return p[i].value_at_risk; }, double{});
-    out["churn_priority"] = column([&](std::size_t i) { return p[i].churn_priority; }, std::int64_t{});
+    out["churn_priority"] =
+        column([&](std::size_t i) { return p[i].churn_priority; }, std::int64_t{});
   }
   return out;
 }
@@ -163,7 +171,8 @@ py::tuple analyze_path(const std::string& path, const py::dict& given) {
 
 // analyze() on columns: ids as an int64 array or a sequence of str, days since 1970-01-01 as an
 // int64 array, amounts as a float64 array, all of one length.
-py::tuple analyze_columns(const py::object& ids, const py::array_t<std::int64_t, py::array::c_style>& days,
+py::tuple analyze_columns(const py::object& ids,
+                          const py::array_t<std::int64_t, py::array::c_style>& days,
                           const py::array_t<double, py::array::c_style>& amounts,
                           const py::dict& given) {
   const clvkit::AnalysisOptions options = analysis_options(given);
@@ -185,7 +194,8 @@ py::tuple analyze_columns(const py::object& ids, const py::array_t<std::int64_t,
     integer_text.reserve(n * 8);
     char digits[24];
     for (std::size_t i = 0; i < n; ++i) {
-      const auto written = std::to_chars(digits, digits + sizeof digits, values.at(static_cast<py::ssize_t>(i)));
+      const auto written =
+          std::to_chars(digits, digits + sizeof digits, values.at(static_cast<py::ssize_t>(i)));
       integer_text.append(digits, written.ptr);
       ends[i] = integer_text.size();
     }
@@ -213,8 +223,9 @@ py::tuple analyze_columns(const py::object& ids, const py::array_t<std::int64_t,
   const auto day_view = days.unchecked<1>();
   const auto amount_view = amounts.unchecked<1>();
   for (std::size_t i = 0; i < n; ++i) {
-    rows[i] = clvkit::Transaction{id_views[i], static_cast<Day>(day_view(static_cast<py::ssize_t>(i))),
-                                  amount_view(static_cast<py::ssize_t>(i))};
+    rows[i] =
+        clvkit::Transaction{id_views[i], static_cast<Day>(day_view(static_cast<py::ssize_t>(i))),
+                            amount_view(static_cast<py::ssize_t>(i))};
   }
   std::optional<clvkit::CustomerAnalysis> analysis;
   {
@@ -242,7 +253,8 @@ py::dict fit_bgnbd(const std::vector<double>& x, const std::vector<double>& t_x,
 }
 
 py::dict fit_gamma_gamma(const std::vector<double>& x, const std::vector<double>& m) {
-  if (x.size() != m.size()) throw clvkit::UsageError("frequency and monetary_value differ in length");
+  if (x.size() != m.size())
+    throw clvkit::UsageError("frequency and monetary_value differ in length");
   std::vector<clvkit::SpendObservation> data;
   for (std::size_t i = 0; i < x.size(); ++i) {
     if (x[i] > 0) data.push_back({x[i], m[i]});
@@ -294,13 +306,13 @@ PYBIND11_MODULE(_core, m) {
           return clvkit::bgnbd_p_alive(clvkit::BgNbdParams{r, alpha, a, b}, x, t_x, T);
         }));
   m.def("bgnbd_conditional_expected_purchases",
-        py::vectorize([](double r, double alpha, double a, double b, double t, double x,
-                         double t_x, double T) {
+        py::vectorize([](double r, double alpha, double a, double b, double t, double x, double t_x,
+                         double T) {
           return clvkit::bgnbd_conditional_expected_purchases(clvkit::BgNbdParams{r, alpha, a, b},
                                                               x, t_x, T, t);
         }));
-  m.def("gamma_gamma_expected_spend", py::vectorize([](double p, double q, double v, double x,
-                                                       double m) {
+  m.def("gamma_gamma_expected_spend",
+        py::vectorize([](double p, double q, double v, double x, double m) {
           return clvkit::gamma_gamma_conditional_expected_spend(clvkit::GammaGammaParams{p, q, v},
                                                                 x, m);
         }));

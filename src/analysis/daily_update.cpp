@@ -119,8 +119,8 @@ StatefulAnalysis analyze_keeping_state(const std::string& path, const AnalysisOp
   ingest.threads = resolve_thread_count(options.threads);
   HistoryIngest read = ingest_histories_file(path, ingest);
   if (options.stage_done) options.stage_done("ingest", read.base.customers.size());
-  state.logs.push_back(AppliedLog{path, digest_file(path), read.base.stats.rows_read,
-                                  read.base.as_of});
+  state.logs.push_back(
+      AppliedLog{path, digest_file(path), read.base.stats.rows_read, read.base.as_of});
   out.analysis = analyze(std::move(read.base), plan, options);
   state.input = kept_input(options.input);
   state.segmentation = options.segmentation;
@@ -223,9 +223,9 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
     // The identification check describes the model on every customer: made for a new fit (the
     // state's models carry theirs), from every customer's P(alive).
     if (!options.changed_only) {
-      analysis.dropout = check_dropout_identification(
-          analysis.models->purchase, analysis.customers(), analysis.predictions,
-          analysis.models->time_unit);
+      analysis.dropout =
+          check_dropout_identification(analysis.models->purchase, analysis.customers(),
+                                       analysis.predictions, analysis.models->time_unit);
     } else if (options.refit) {
       analysis.dropout = check_dropout_identification(
           analysis.models->purchase, every.base.customers, analysis.models->time_unit);
@@ -244,7 +244,8 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
       return at == kNoHistory ? nullptr : &analysis.predictions[at];
     };
   }
-  out.transition = transition_between(earlier, every, update.previous, prediction_of, options.moves);
+  out.transition =
+      transition_between(earlier, every, update.previous, prediction_of, options.moves);
 
   AnalysisState& next = out.state;
   next.input = state.input;

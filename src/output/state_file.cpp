@@ -142,7 +142,8 @@ IngestStats rows_from(const Fields& f, const Json& rows) {
   out.rows_after_as_of = f.get<std::int64_t>(rows, "after_as_of");
   const Json& rejected = f.at(rows, "rejected");
   for (int r = 0; r < static_cast<int>(RejectReason::count_); ++r) {
-    out.rejected[r] = f.get<std::int64_t>(rejected, reject_reason_key(static_cast<RejectReason>(r)));
+    out.rejected[r] =
+        f.get<std::int64_t>(rejected, reject_reason_key(static_cast<RejectReason>(r)));
   }
   out.returns_netted = f.get<std::int64_t>(rows, "returns_netted");
   out.zero_amount_rows = f.get<std::int64_t>(rows, "zero_amount_rows");
@@ -283,7 +284,8 @@ nlohmann::ordered_json state_model_document(const AnalysisState& state,
       state.logs.empty() ? Json("") : Json(replace_invalid_utf8(state.logs.back().source));
   calibration["as_of"] = format_day(state.histories.as_of);
   calibration["customers"] =
-      state.histories.size() - static_cast<std::size_t>(state.histories.rows.customers_without_purchase);
+      state.histories.size() -
+      static_cast<std::size_t>(state.histories.rows.customers_without_purchase);
   calibration["rows_used"] = state.histories.rows.rows_used;
   return model_file_json(*state.models, calibration, dropout);
 }
@@ -337,8 +339,10 @@ StateFile read_state_file(const std::string& path) {
   if (!mapped) {
     // Not a mappable regular file: missing, a directory, empty, or a pipe.
     std::error_code error;
-    if (!std::filesystem::exists(path, error)) throw IoError("cannot open '" + path + "': no such file");
-    if (std::filesystem::is_regular_file(path, error) && std::filesystem::file_size(path, error) == 0) {
+    if (!std::filesystem::exists(path, error))
+      throw IoError("cannot open '" + path + "': no such file");
+    if (std::filesystem::is_regular_file(path, error) &&
+        std::filesystem::file_size(path, error) == 0) {
       throw InputError(path + ": not a clvkit state file (it is empty)");
     }
     throw IoError("cannot read '" + path + "': a state file must be a regular file");
@@ -362,10 +366,11 @@ StateFile read_state_file(const std::string& path) {
   const std::uint64_t length = header.u64();
   const std::uint64_t expected = header.u64();
   if (bytes.size() - kHeaderBytes != length) {
-    throw InputError(path + ": the state file is " +
-                     (bytes.size() - kHeaderBytes < length ? "truncated" : "longer than its header says") +
-                     " (" + std::to_string(bytes.size()) + " bytes, the header says " +
-                     std::to_string(length + kHeaderBytes) + ")");
+    throw InputError(
+        path + ": the state file is " +
+        (bytes.size() - kHeaderBytes < length ? "truncated" : "longer than its header says") +
+        " (" + std::to_string(bytes.size()) + " bytes, the header says " +
+        std::to_string(length + kHeaderBytes) + ")");
   }
   const std::span<const std::uint8_t> payload = bytes.subspan(kHeaderBytes);
   if (digest_bytes(payload) != expected) {
@@ -376,7 +381,8 @@ StateFile read_state_file(const std::string& path) {
   const Fields fields(path);
   const Json doc = Json::parse(settings_bytes.begin(), settings_bytes.end(), nullptr, false);
   if (doc.is_discarded()) fields.fail("its settings are not JSON");
-  if (fields.get<std::string>(doc, "format") != "clvkit-state") fields.fail("'format' is not clvkit-state");
+  if (fields.get<std::string>(doc, "format") != "clvkit-state")
+    fields.fail("'format' is not clvkit-state");
   StateFile out;
   try {
     settings_from(fields, doc, path, out);
@@ -405,9 +411,10 @@ StateFile read_state_file(const std::string& path) {
     chunks.push_back(CustomerHistories::Chunk{in.take(size), count});
     total += count;
   }
-  if (in.remaining() != 0 || total != customers) fields.fail("its chunk table does not match its customers");
-  state.histories = CustomerHistories::from_chunks(std::move(chunks), fields.get<bool>(doc, "numeric_ids"),
-                                                   owner, path);
+  if (in.remaining() != 0 || total != customers)
+    fields.fail("its chunk table does not match its customers");
+  state.histories = CustomerHistories::from_chunks(
+      std::move(chunks), fields.get<bool>(doc, "numeric_ids"), owner, path);
   state.histories.as_of = fields.get<Day>(doc, "as_of");
   state.histories.first_day = fields.get<Day>(doc, "first_day");
   state.histories.last_day = fields.get<Day>(doc, "last_day");

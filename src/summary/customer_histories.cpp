@@ -68,8 +68,8 @@ void encode(const CustomerHistory& h, Bytes& out) {
   put_varint(body, h.early_returns.size());
   for (std::size_t k = 0; k < h.early_returns.size(); ++k) {
     const Day day = h.early_returns[k].day;
-    put_varint(body, k == 0 ? zigzag(day)
-                            : static_cast<std::uint64_t>(day - h.early_returns[k - 1].day));
+    put_varint(body,
+               k == 0 ? zigzag(day) : static_cast<std::uint64_t>(day - h.early_returns[k - 1].day));
     put_varint(body, zigzag(h.early_returns[k].millionths));
   }
   put_varint(out, body.size());
@@ -155,7 +155,7 @@ struct RecordFacts {
   std::int64_t first_day_spend = 0;
 };
 
-constexpr std::uint64_t kMaxDays = std::uint64_t{1} << 20;   // as CustomerTable
+constexpr std::uint64_t kMaxDays = std::uint64_t{1} << 20;  // as CustomerTable
 constexpr std::uint64_t kMaxEarly = std::uint64_t{1} << 32;
 
 // Reads one record; with `history`, decodes its lists into it too (else they are stepped over).
@@ -209,8 +209,8 @@ RecordFacts read_record(RecordReader& records, CustomerHistory* history) {
                                 const BadRecord& bad) {
   throw InputError((source.empty() ? std::string("customer histories") : source) +
                    ": the customer histories are corrupt" +
-                   (chunk ? " (chunk " + std::to_string(*chunk + 1) + ")" : std::string()) +
-                   ": " + bad.reason);
+                   (chunk ? " (chunk " + std::to_string(*chunk + 1) + ")" : std::string()) + ": " +
+                   bad.reason);
 }
 
 // ---- Histories of a table's accumulators, and merging ---------------------------------------
@@ -291,8 +291,9 @@ void merge_histories(const CustomerHistory& a, const CustomerHistory& b, Custome
     }
   };
   while (i < a.early_returns.size() || j < b.early_returns.size()) {
-    const bool take_a = j == b.early_returns.size() ||
-                        (i < a.early_returns.size() && a.early_returns[i].day <= b.early_returns[j].day);
+    const bool take_a =
+        j == b.early_returns.size() ||
+        (i < a.early_returns.size() && a.early_returns[i].day <= b.early_returns[j].day);
     const DayAmount& next = take_a ? a.early_returns[i++] : b.early_returns[j++];
     keep(next.day, next.millionths);
   }
@@ -307,8 +308,9 @@ void merge_histories(const CustomerHistory& a, const CustomerHistory& b, Custome
 // The summaries of the histories with a purchase day (has_days[r] != 0 for history r), as of
 // `as_of`, and each history's index among them (kNoHistory without a purchase day), decoded
 // chunk by chunk on `threads` threads.
-void summarize_histories(const CustomerHistories& histories, const std::vector<std::uint8_t>& has_days,
-                         Day as_of, int threads, std::vector<CustomerSummary>& customers,
+void summarize_histories(const CustomerHistories& histories,
+                         const std::vector<std::uint8_t>& has_days, Day as_of, int threads,
+                         std::vector<CustomerSummary>& customers,
                          std::vector<std::uint32_t>& base_index) {
   const auto& chunks = histories.chunks();
   std::vector<std::size_t> first_record(chunks.size() + 1, 0);
@@ -339,8 +341,9 @@ void summarize_histories(const CustomerHistories& histories, const std::vector<s
 
 IngestOptions checked_options(const IngestOptions& options) {
   if (options.period) {
-    throw UsageError("customer histories (--state, update) are kept by day: --period is not "
-                     "supported with them");
+    throw UsageError(
+        "customer histories (--state, update) are kept by day: --period is not "
+        "supported with them");
   }
   return options;
 }
@@ -356,15 +359,15 @@ std::vector<CustomerTable> read_tables(const detail::LogInput& input, const std:
   std::vector<CustomerTable> tables;
   for (std::size_t p = 0; p < partitions; ++p) tables.emplace_back(DayTracking::lists);
   std::vector<std::int64_t> late_rows(partitions, 0);
-  scan = detail::scan_log(input, source, options, threads, partitions, detail::ChooseRuns{}, stats,
-                          [&](std::size_t p, const char* block,
-                              std::span<const detail::ParsedRow> rows) {
-                            tables[p].add_rows(block, rows);
-                            if (!late_cutoff) return;
-                            for (const detail::ParsedRow& row : rows) {
-                              late_rows[p] += row.first <= *late_cutoff ? 1 : 0;
-                            }
-                          });
+  scan = detail::scan_log(
+      input, source, options, threads, partitions, detail::ChooseRuns{}, stats,
+      [&](std::size_t p, const char* block, std::span<const detail::ParsedRow> rows) {
+        tables[p].add_rows(block, rows);
+        if (!late_cutoff) return;
+        for (const detail::ParsedRow& row : rows) {
+          late_rows[p] += row.first <= *late_cutoff ? 1 : 0;
+        }
+      });
   late = std::accumulate(late_rows.begin(), late_rows.end(), std::int64_t{0});
   return tables;
 }
@@ -380,7 +383,8 @@ HistoryIngest ingest_log(const detail::LogInput& input, const std::string& sourc
   std::int64_t late = 0;
   std::vector<CustomerTable> tables =
       read_tables(input, source, options, base.stats, scan, std::nullopt, late);
-  const std::vector<CustomerRef> all = detail::output_order(tables, threads, {.all_customers = true});
+  const std::vector<CustomerRef> all =
+      detail::output_order(tables, threads, {.all_customers = true});
   std::vector<CustomerRef> order;
   order.reserve(all.size());
   for (const CustomerRef ref : all) {
@@ -443,8 +447,8 @@ Resorted resort_bytewise(const CustomerHistories& previous) {
     for (std::uint32_t r = 0; r < chunk.customers; ++r) {
       const std::uint8_t* start = in.position();
       const RecordFacts facts = read_record(in, nullptr);
-      records.push_back(Record{facts.id, {start, in.position()},
-                               static_cast<std::uint32_t>(records.size())});
+      records.push_back(
+          Record{facts.id, {start, in.position()}, static_cast<std::uint32_t>(records.size())});
     }
   }
   std::sort(records.begin(), records.end(),
@@ -515,12 +519,12 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
   for (std::size_t c = 1; c < chunks.size(); ++c) {
     RecordReader in(chunks[c].bytes);
     const std::string_view first_id = read_record(in, nullptr).id;
-    bound[c] = static_cast<std::size_t>(
-        std::lower_bound(delta.begin(), delta.end(), first_id,
-                         [&](CustomerRef ref, std::string_view id) {
-                           return detail::id_less(delta_id(ref), id, numeric);
-                         }) -
-        delta.begin());
+    bound[c] = static_cast<std::size_t>(std::lower_bound(delta.begin(), delta.end(), first_id,
+                                                         [&](CustomerRef ref, std::string_view id) {
+                                                           return detail::id_less(delta_id(ref), id,
+                                                                                  numeric);
+                                                         }) -
+                                        delta.begin());
   }
 
   std::vector<MergedBlock> merged(blocks);
@@ -648,8 +652,8 @@ HistoryUpdate update_log(const CustomerHistories& previous, const detail::LogInp
   out.histories = CustomerHistories::owning(std::move(storage), std::move(counts), numeric);
   CustomerHistories& next = out.histories;
   const bool any_used = out.new_rows.rows_used > 0;
-  next.as_of = std::max(previous.as_of, options.as_of.value_or(any_used ? scan.last_day
-                                                                       : previous.as_of));
+  next.as_of =
+      std::max(previous.as_of, options.as_of.value_or(any_used ? scan.last_day : previous.as_of));
   next.first_day = any_used ? std::min(previous.first_day, scan.first_day) : previous.first_day;
   next.last_day = any_used ? std::max(previous.last_day, scan.last_day) : previous.last_day;
   next.rows = previous.rows;
@@ -739,9 +743,8 @@ CustomerHistories CustomerHistories::from_chunks(std::vector<Chunk> chunks, bool
 // ---- Public functions --------------------------------------------------------------------
 
 HistoryIngest ingest_histories_file(const std::string& path, const IngestOptions& options) {
-  return detail::read_log_file(path, [&](const detail::LogInput& input) {
-    return ingest_log(input, path, options);
-  });
+  return detail::read_log_file(
+      path, [&](const detail::LogInput& input) { return ingest_log(input, path, options); });
 }
 
 HistoryIngest ingest_histories(std::istream& in, const std::string& source,

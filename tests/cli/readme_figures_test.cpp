@@ -37,7 +37,8 @@ std::string log_likelihood(double value) {
 std::string values(const json& fit, const std::vector<const char*>& names, int decimals) {
   std::string out;
   for (const char* name : names) {
-    out += (out.empty() ? "" : ", ") + fixed(fit["parameters"][name]["value"].get<double>(), decimals);
+    out +=
+        (out.empty() ? "" : ", ") + fixed(fit["parameters"][name]["value"].get<double>(), decimals);
   }
   return out;
 }
@@ -53,12 +54,12 @@ std::string clvkit_cell(const std::string& readme, const std::string& label) {
 
 }  // namespace
 
-TEST_CASE("the README's CDNOW figures are what the commands beside them print",
-          "[cli][readme]") {
+TEST_CASE("the README's CDNOW figures are what the commands beside them print", "[cli][readme]") {
   TempDir dir;
   const std::string readme = read_text("README.md");
   const std::string summary = "tests/data/reference/gammagamma_clv_cdnow2357_customers.csv";
-  REQUIRE(run_cli("fit --summary " + summary + " -o " + dir.file("summary.json"), dir).exit_code == 0);
+  REQUIRE(run_cli("fit --summary " + summary + " -o " + dir.file("summary.json"), dir).exit_code ==
+          0);
   const json fitted = json::parse(read_text(dir.file("summary.json")));
   const json& bgnbd = fitted["bgnbd"];
   CHECK(clvkit_cell(readme, "BG/NBD r, α, a, b (paper's summary file)") ==
@@ -91,8 +92,9 @@ TEST_CASE("the README's CDNOW figures are what the commands beside them print",
   CHECK(clvkit_cell(readme, "Σ E[X(39 weeks)] over the 2,357 customers (holdout forecast)") ==
         fixed(total, 2));
 
-  REQUIRE(run_cli("run data/cdnow.csv --as-of 1997-09-30 -q -o " + dir.file("c.json"), dir)
-              .exit_code == 0);
+  REQUIRE(
+      run_cli("run data/cdnow.csv --as-of 1997-09-30 -q -o " + dir.file("c.json"), dir).exit_code ==
+      0);
   const json run = json::parse(read_text(dir.file("c.json")));
   const json& event_log = run["metadata"]["models"]["bgnbd"];
   CHECK(clvkit_cell(readme, "BG/NBD from the event log (exact days / 7)") ==

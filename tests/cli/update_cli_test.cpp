@@ -3,13 +3,13 @@
 // segment changes between consecutive records;
 // the same bytes for any thread count; a damaged state file is refused whole, with exit 2.
 
-#include <catch2/catch.hpp>
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -38,8 +38,8 @@ struct DailyLogs {
 };
 
 DailyLogs simulated_daily_logs(const TempDir& dir) {
-  REQUIRE(run_cli("simulate --customers 6000 --seed 11 -o " + dir.file("sim.csv"), dir)
-              .exit_code == 0);
+  REQUIRE(run_cli("simulate --customers 6000 --seed 11 -o " + dir.file("sim.csv"), dir).exit_code ==
+          0);
   std::stringstream in(read_text(dir.file("sim.csv")));
   DailyLogs logs;
   std::getline(in, logs.header);
@@ -68,7 +68,9 @@ void write_log(const std::string& path, const std::string& header,
   write_text(path, text);
 }
 
-std::string day_file(const TempDir& dir, int k) { return dir.file("day" + std::to_string(k) + ".csv"); }
+std::string day_file(const TempDir& dir, int k) {
+  return dir.file("day" + std::to_string(k) + ".csv");
+}
 
 // The log of every row up to day k: the initial part and the day files 0..k.
 std::string whole_log_to(const TempDir& dir, const DailyLogs& logs, int k) {
@@ -89,9 +91,10 @@ Records records_by_id(const std::string& text) { return clvkit::test::read_csv_b
 
 }  // namespace
 
-TEST_CASE("update: a week of daily updates with late rows gives a full run's records, byte for "
-          "byte, for any thread count",
-          "[cli][update][consistency]") {
+TEST_CASE(
+    "update: a week of daily updates with late rows gives a full run's records, byte for "
+    "byte, for any thread count",
+    "[cli][update][consistency]") {
   TempDir dir;
   const DailyLogs logs = simulated_daily_logs(dir);
   write_log(dir.file("initial.csv"), logs.header, logs.initial);
@@ -122,10 +125,11 @@ TEST_CASE("update: a week of daily updates with late rows gives a full run's rec
                            threads + " -o " + out + " --moves " + moves,
                        dir);
       };
-      const auto one = update(dir.file("s1.bin"), " --threads 2", dir.file("u1.csv"),
-                              dir.file("m1.csv"));
+      const auto one =
+          update(dir.file("s1.bin"), " --threads 2", dir.file("u1.csv"), dir.file("m1.csv"));
       REQUIRE(one.exit_code == 0);
-      CHECK(one.out.find(std::string("Update ") + (k == 0 ? "2025-12-24" : kDays[k - 1]) + " -> " + kDays[k]) == 0);
+      CHECK(one.out.find(std::string("Update ") + (k == 0 ? "2025-12-24" : kDays[k - 1]) + " -> " +
+                         kDays[k]) == 0);
       REQUIRE(update(dir.file("s2.bin"), " --threads 1", dir.file("u2.csv"), dir.file("m2.csv"))
                   .exit_code == 0);
       CHECK(read_text(dir.file("u1.csv")) == read_text(dir.file("u2.csv")));
@@ -151,9 +155,15 @@ TEST_CASE("update: a week of daily updates with late rows gives a full run's rec
         const auto found = previous.find(id);
         if (found == previous.end() || found->second.at("segment") == after.at("segment")) continue;
         const auto& was = found->second;
-        std::vector<std::string> move{id,             was.at("segment"), after.at("segment"),
-                                      was.at("r_score"), was.at("f_score"), was.at("m_score"),
-                                      after.at("r_score"), after.at("f_score"), after.at("m_score")};
+        std::vector<std::string> move{id,
+                                      was.at("segment"),
+                                      after.at("segment"),
+                                      was.at("r_score"),
+                                      was.at("f_score"),
+                                      was.at("m_score"),
+                                      after.at("r_score"),
+                                      after.at("f_score"),
+                                      after.at("m_score")};
         if (model.empty()) {
           for (const char* field : {"p_alive", "clv", "value_at_risk"}) {
             move.push_back(std::to_string(std::stod(after.at(field))).substr(0, 7));
@@ -185,9 +195,10 @@ TEST_CASE("update: a week of daily updates with late rows gives a full run's rec
   }
 }
 
-TEST_CASE("update: --changed-only writes the customers with new rows or a new segment, as the "
-          "full records have them",
-          "[cli][update]") {
+TEST_CASE(
+    "update: --changed-only writes the customers with new rows or a new segment, as the "
+    "full records have them",
+    "[cli][update]") {
   TempDir dir;
   const DailyLogs logs = simulated_daily_logs(dir);
   write_log(dir.file("initial.csv"), logs.header, logs.initial);
@@ -287,10 +298,10 @@ TEST_CASE("update: a damaged state file is refused with exit 2 and nothing is wr
   for (const Damage& damage : damages) {
     CAPTURE(damage.name);
     write_text(dir.file("bad.bin"), damage.bytes);
-    const auto result = run_cli("update " + dir.file("bad.bin") + " " + dir.file("day.csv") +
-                                    " -o " + dir.file("out.json") + " --moves " +
-                                    dir.file("moves.csv"),
-                                dir);
+    const auto result =
+        run_cli("update " + dir.file("bad.bin") + " " + dir.file("day.csv") + " -o " +
+                    dir.file("out.json") + " --moves " + dir.file("moves.csv"),
+                dir);
     CHECK(result.exit_code == 2);
     CHECK(result.err.find(damage.message) != std::string::npos);
     CHECK(read_text(dir.file("bad.bin")) == damage.bytes);
@@ -308,8 +319,7 @@ TEST_CASE("update: a damaged state file is refused with exit 2 and nothing is wr
   CHECK(files > 0);
 }
 
-TEST_CASE("update: the same log twice, an earlier day and a bad row are refused",
-          "[cli][update]") {
+TEST_CASE("update: the same log twice, an earlier day and a bad row are refused", "[cli][update]") {
   TempDir dir;
   REQUIRE(run_cli("run data/cdnow.csv --as-of 1998-05-31 -q --no-model --state " +
                       dir.file("s.bin") + " -o " + dir.file("r.json"),
@@ -322,8 +332,7 @@ TEST_CASE("update: the same log twice, an earlier day and a bad row are refused"
   CHECK(again.exit_code == 1);
   CHECK(again.err.find("applied already") != std::string::npos);
   CHECK(read_text(dir.file("s.bin")) == state);
-  CHECK(run_cli("update " + dir.file("s.bin") + " " + dir.file("day.csv") + " --allow-reapply",
-                dir)
+  CHECK(run_cli("update " + dir.file("s.bin") + " " + dir.file("day.csv") + " --allow-reapply", dir)
             .exit_code == 0);
   const auto earlier = run_cli("update " + dir.file("s.bin") + " " + dir.file("day.csv") +
                                    " --allow-reapply --as-of 1998-05-01",
@@ -331,9 +340,9 @@ TEST_CASE("update: the same log twice, an earlier day and a bad row are refused"
   CHECK(earlier.exit_code == 1);
   CHECK(earlier.err.find("before the state's as-of day") != std::string::npos);
   write_text(dir.file("bad.csv"), "customer_id,date,amount\n1,1998-06-02,ten\n");
-  const auto bad = run_cli("update " + dir.file("s.bin") + " " + dir.file("bad.csv") + " --moves " +
-                               dir.file("m.csv"),
-                           dir);
+  const auto bad = run_cli(
+      "update " + dir.file("s.bin") + " " + dir.file("bad.csv") + " --moves " + dir.file("m.csv"),
+      dir);
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("bad.csv:2:3:") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir.file("m.csv")));
@@ -346,34 +355,37 @@ TEST_CASE("update: the same log twice, an earlier day and a bad row are refused"
   CHECK(none.out.find("-> 1998-06-10") != std::string::npos);
 }
 
-TEST_CASE("report --states draws how segments changed over a daily update's days, as --snapshots "
-          "on those days does",
-          "[cli][update][report]") {
+TEST_CASE(
+    "report --states draws how segments changed over a daily update's days, as --snapshots "
+    "on those days does",
+    "[cli][update][report]") {
   TempDir dir;
   REQUIRE(run_cli("run data/cdnow.csv --as-of 1998-04-30 -q --no-model --state " +
                       dir.file("s1.bin") + " -o " + dir.file("r.json"),
                   dir)
               .exit_code == 0);
-  write_text(dir.file("may.csv"), "customer_id,date,amount\n1,1998-05-10,10.00\n2,1998-05-31,5.00\n");
+  write_text(dir.file("may.csv"),
+             "customer_id,date,amount\n1,1998-05-10,10.00\n2,1998-05-31,5.00\n");
   REQUIRE(run_cli("update " + dir.file("s1.bin") + " " + dir.file("may.csv") + " --state-out " +
                       dir.file("s2.bin") + " --moves " + dir.file("m.csv"),
                   dir)
               .exit_code == 0);
-  const auto by_states = run_cli("report data/cdnow.csv --forecast-draws 50 --states " + dir.file("s1.bin") +
-                                     "," + dir.file("s2.bin") + " -q -o " + dir.file("a.html"),
-                                 dir);
+  const auto by_states =
+      run_cli("report data/cdnow.csv --forecast-draws 50 --states " + dir.file("s1.bin") + "," +
+                  dir.file("s2.bin") + " -q -o " + dir.file("a.html"),
+              dir);
   INFO(by_states.err);
   REQUIRE(by_states.exit_code == 0);
-  REQUIRE(run_cli("report data/cdnow.csv --forecast-draws 50 --snapshots 1998-04-30,1998-05-31 -q -o " +
-                      dir.file("b.html"),
-                  dir)
-              .exit_code == 0);
+  REQUIRE(
+      run_cli("report data/cdnow.csv --forecast-draws 50 --snapshots 1998-04-30,1998-05-31 -q -o " +
+                  dir.file("b.html"),
+              dir)
+          .exit_code == 0);
   const std::string html = read_text(dir.file("a.html"));
   CHECK(html == read_text(dir.file("b.html")));
   CHECK(html.find("How segments change") != std::string::npos);
   CHECK(html.find("1998-05-31") != std::string::npos);
-  const auto both = run_cli("report data/cdnow.csv --every month --snapshots 1998-04-30 -o " +
-                                dir.file("c.html"),
-                            dir);
+  const auto both = run_cli(
+      "report data/cdnow.csv --every month --snapshots 1998-04-30 -o " + dir.file("c.html"), dir);
   CHECK(both.exit_code == 1);
 }

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "../support/customer_bases.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/date.hpp"
-#include "../support/customer_bases.hpp"
 
 namespace clvkit {
 namespace {
@@ -59,14 +59,16 @@ void require_same_histories(const CustomerHistories& a, const CustomerHistories&
 
 const Day kDay0 = days_from_civil(2024, 3, 1);
 
-TEST_CASE("a late purchase on the day of an early return makes it the first day, with the return "
-          "in its spend", "[customer_histories]") {
+TEST_CASE(
+    "a late purchase on the day of an early return makes it the first day, with the return "
+    "in its spend",
+    "[customer_histories]") {
   // a: return on day 0 before any purchase, purchases on days 3 and 5; then late rows: a
   // purchase on day 0 (now the first day: 20.00 - 5.00) and one on day 3 again (not a new day).
-  const std::vector<LogRow> first = {{"a", kDay0, -500}, {"a", kDay0 + 3, 1000},
-                                     {"a", kDay0 + 5, 3000}, {"b", kDay0 + 1, -700}};
-  const std::vector<LogRow> later = {{"a", kDay0, 2000}, {"a", kDay0 + 3, 100},
-                                     {"a", kDay0 + 6, 400}, {"c", kDay0 + 6, 900}};
+  const std::vector<LogRow> first = {
+      {"a", kDay0, -500}, {"a", kDay0 + 3, 1000}, {"a", kDay0 + 5, 3000}, {"b", kDay0 + 1, -700}};
+  const std::vector<LogRow> later = {
+      {"a", kDay0, 2000}, {"a", kDay0 + 3, 100}, {"a", kDay0 + 6, 400}, {"c", kDay0 + 6, 900}};
   const HistoryIngest start = ingest_text(log_csv(first), options_with(1));
   REQUIRE(start.histories.size() == 2);  // b has returns only: a history, no summary
   REQUIRE(start.base.customers.size() == 1);
@@ -132,9 +134,9 @@ TEST_CASE("daily updates with late rows equal one read of every row, for any thr
 TEST_CASE("an update to a day before the state's as-of day is refused", "[customer_histories]") {
   const HistoryIngest first =
       ingest_text(log_csv({{"1", kDay0, 100}, {"1", kDay0 + 5, 100}}), options_with(1));
-  CHECK_THROWS_AS(update_text(first.histories, log_csv({{"1", kDay0 + 1, 100}}),
-                              options_with(1, kDay0 + 4)),
-                  UsageError);
+  CHECK_THROWS_AS(
+      update_text(first.histories, log_csv({{"1", kDay0 + 1, 100}}), options_with(1, kDay0 + 4)),
+      UsageError);
 }
 
 TEST_CASE("a day without sales keeps every customer and moves the as-of day",

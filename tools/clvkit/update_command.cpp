@@ -34,7 +34,7 @@ struct UpdateCliOptions {
   bool changed_only = false;
   std::string out;  ///< empty: no records
   std::string format = "json";
-  std::string moves;  ///< empty: moves-<as-of>.csv beside the state file
+  std::string moves;      ///< empty: moves-<as-of>.csv beside the state file
   std::string state_out;  ///< empty: the state file itself
   std::vector<std::string> from_segments;
   std::vector<std::string> to_segments;
@@ -110,7 +110,8 @@ void run_update(const UpdateCliOptions& options) {
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit update");
   const RecordFormat format = parse_record_format(options.format);
   UpdateOptions update_options;
-  if (!options.as_of.empty()) update_options.as_of = parse_iso_date_or_throw(options.as_of, "--as-of");
+  if (!options.as_of.empty())
+    update_options.as_of = parse_iso_date_or_throw(options.as_of, "--as-of");
   update_options.refit = options.refit;
   update_options.changed_only = options.changed_only;
   update_options.moves.from = options.from_segments;
@@ -129,9 +130,9 @@ void run_update(const UpdateCliOptions& options) {
   const SegmentScheme& scheme = *update.analysis.segmented.scheme;
   std::vector<std::string> names;
   for (const Segment& segment : scheme.segments()) names.push_back(segment.name);
-  const std::string moves =
-      options.moves.empty() ? default_moves_path(options.state, update.state.histories.as_of)
-                            : options.moves;
+  const std::string moves = options.moves.empty()
+                                ? default_moves_path(options.state, update.state.histories.as_of)
+                                : options.moves;
   const std::string state_out = options.state_out.empty() ? options.state : options.state_out;
 
   nlohmann::ordered_json model_document = saved.model_document;
@@ -151,8 +152,7 @@ void run_update(const UpdateCliOptions& options) {
       if (!update.analysis.dropout) metadata["dropout"] = saved.model_document.at("dropout");
     }
     metadata["update"] = update_block(update, options, state_out, moves, names);
-    write_customer_records(options.out, format, update.analysis, metadata,
-                           update.analysis.threads);
+    write_customer_records(options.out, format, update.analysis, metadata, update.analysis.threads);
     timer.lap("write");
   }
   {

@@ -4,8 +4,8 @@
 //
 //   clvkit::HistoryIngest first = clvkit::ingest_histories_file("orders.csv", options);
 //   // ... a day later, with only that day's rows (late rows of earlier days included):
-//   clvkit::HistoryUpdate next = clvkit::update_histories_file(first.histories, "day.csv", options);
-//   next.base  // == ingest_transactions_file over both logs, as of the later day
+//   clvkit::HistoryUpdate next = clvkit::update_histories_file(first.histories, "day.csv",
+//   options); next.base  // == ingest_transactions_file over both logs, as of the later day
 
 #include <cstdint>
 #include <functional>
@@ -34,9 +34,9 @@ struct DayAmount {
 /// the first, with those returns in its spend). Amounts in millionths, as ingest sums them.
 struct CustomerHistory {
   std::string_view id;
-  std::vector<Day> days;              ///< sorted distinct purchase days; empty: returns only
-  std::int64_t total = 0;             ///< all used rows, returns included
-  std::int64_t first_day_spend = 0;   ///< all used rows on days.front() (0 when days is empty)
+  std::vector<Day> days;                 ///< sorted distinct purchase days; empty: returns only
+  std::int64_t total = 0;                ///< all used rows, returns included
+  std::int64_t first_day_spend = 0;      ///< all used rows on days.front() (0 when days is empty)
   std::vector<DayAmount> early_returns;  ///< per day, ascending, all before days.front()
   bool operator==(const CustomerHistory&) const = default;
 };
@@ -122,7 +122,8 @@ struct HistoryUpdate {
   IngestStats new_rows;  ///< the accounting of the new log alone
   /// Used rows of the new log dated on or before the previous as-of day (late data).
   std::int64_t late_rows = 0;
-  std::int64_t new_customers = 0;  ///< histories that did not exist before (with or without a purchase day)
+  std::int64_t new_customers =
+      0;  ///< histories that did not exist before (with or without a purchase day)
   /// Per customer of base: its position in the previous histories, or kNoHistory for a new one.
   std::vector<std::uint32_t> previous;
   /// Per customer of base: 1 when the new log had used rows of it.
