@@ -112,22 +112,23 @@ void unescape(std::string_view field, std::string& out) {
   }
 }
 
-}  // namespace
-
-ClickHouseQuery::ClickHouseQuery(const DatabaseConnection& connect, const std::string& sql)
-    : source_(redact_database_url(connect.url)) {
-  const Endpoint endpoint = parse_endpoint(connect.url, source_);
+// POSTs `statement` to the server of `connect` (`source` is its URL without the password) and
+// returns the answer's body. Throws IoError "<source>: <message>" for a failed request, a
+// server error and an answer cut short.
+std::string post_statement(const DatabaseConnection& connect, const std::string& source,
+                           const std::string& statement) {
+  const Endpoint endpoint = parse_endpoint(connect.url, source);
   const std::string password = connect.password.empty() ? endpoint.password : connect.password;
   static const bool initialised = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   const std::unique_ptr<CURL, void (*)(CURL*)> curl(initialised ? curl_easy_init() : nullptr,
                                                     curl_easy_cleanup);
-  if (!curl) throw IoError(source_ + ": cannot start an HTTP client (libcurl)");
+  if (!curl) throw IoError(source + ": cannot start an HTTP client (libcurl)");
   char* database = curl_easy_escape(curl.get(), endpoint.database.c_str(),
                                     static_cast<int>(endpoint.database.size()));
   const std::string address =
       "http://" + endpoint.host_port + "/?database=" + database + "&wait_end_of_query=1";
   curl_free(database);
-  const std::string statement = sql + "\nFORMAT TabSeparated";
+  std::string body;
   char error[CURL_ERROR_SIZE] = {};
   CURL* handle = curl.get();
   curl_easy_setopt(handle, CURLOPT_URL, address.c_str());
@@ -137,7 +138,7 @@ ClickHouseQuery::ClickHouseQuery(const DatabaseConnection& connect, const std::s
   curl_easy_setopt(handle, CURLOPT_USERNAME, endpoint.user.c_str());
   curl_easy_setopt(handle, CURLOPT_PASSWORD, password.c_str());
   curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, append_body);
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &body_);
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &body);
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT, 30L);
@@ -147,16 +148,39 @@ ClickHouseQuery::ClickHouseQuery(const DatabaseConnection& connect, const std::s
     if (code == CURLE_GOT_NOTHING || code == CURLE_RECV_ERROR || code == CURLE_PARTIAL_FILE) {
       message = "lost the connection to the server (" + message + ")";
     }
-    throw IoError(source_ + ": " + message);
+    throw IoError(source + ": " + message);
   }
   long status = 0;
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   if (status != 200) {
-    throw IoError(source_ + ": " +
-                  first_line(body_.empty() ? "HTTP status " + std::to_string(status) : body_));
+    throw IoError(source + ": " +
+                  first_line(body.empty() ? "HTTP status " + std::to_string(status) : body));
   }
-  if (!body_.empty() && body_.back() != '\n') {
-    throw IoError(source_ + ": the answer was cut short");
+  if (!body.empty() && body.back() != '\n') {
+    throw IoError(source + ": the answer was cut short");
+  }
+  return body;
+}
+
+}  // namespace
+
+ClickHouseQuery::ClickHouseQuery(const DatabaseConnection& connect, const std::string& sql)
+    : source_(redact_database_url(connect.url)),
+      body_(post_statement(connect, source_, sql + "\nFORMAT TabSeparated")) {}
+
+void execute_clickhouse(const DatabaseConnection& connect,
+                        const std::vector<std::string>& statements) {
+  const std::string source = redact_database_url(connect.url);
+  for (std::size_t i = 0; i < statements.size(); ++i) {
+    try {
+      post_statement(connect, source, statements[i]);
+    } catch (const IoError& error) {
+      const std::string what = error.what();
+      const std::string prefix = source + ": ";
+      throw IoError(prefix + "statement " + std::to_string(i + 1) + " of " +
+                    std::to_string(statements.size()) + ": " +
+                    (what.starts_with(prefix) ? what.substr(prefix.size()) : what));
+    }
   }
 }
 

@@ -7,14 +7,32 @@
 
 namespace clvkit {
 
-std::unique_ptr<DatabaseRows> query_database(const DatabaseConnection& connection,
-                                             const std::string& sql) {
+namespace {
+
+DatabaseKind kind_of(const DatabaseConnection& connection) {
   const std::optional<DatabaseKind> kind = database_kind(connection.url);
   if (!kind) {
     throw UsageError("'" + redact_database_url(connection.url) +
                      "' is not a database URL (postgresql://... or clickhouse://...)");
   }
-  switch (*kind) {
+  return *kind;
+}
+
+}  // namespace
+
+void execute_database(const DatabaseConnection& connection,
+                      const std::vector<std::string>& statements) {
+  switch (kind_of(connection)) {
+    case DatabaseKind::postgresql:
+      return execute_postgres(connection, statements);
+    case DatabaseKind::clickhouse:
+      return execute_clickhouse(connection, statements);
+  }
+}
+
+std::unique_ptr<DatabaseRows> query_database(const DatabaseConnection& connection,
+                                             const std::string& sql) {
+  switch (kind_of(connection)) {
     case DatabaseKind::postgresql:
       return std::make_unique<PostgresQuery>(connection, sql);
     case DatabaseKind::clickhouse:

@@ -132,6 +132,32 @@ bool PostgresQuery::next(std::vector<std::optional<std::string_view>>& values) {
   return true;
 }
 
+void execute_postgres(const DatabaseConnection& connect,
+                      const std::vector<std::string>& statements) {
+  const std::string source = redact_database_url(connect.url);
+  std::size_t done = 0;
+  std::unique_ptr<pqxx::connection> connection;
+  try {
+    connection = std::make_unique<pqxx::connection>(with_password(connect.url, connect.password));
+    pqxx::work transaction(*connection);
+    for (const std::string& statement : statements) {
+      transaction.exec(statement);
+      ++done;
+    }
+    transaction.commit();
+  } catch (const std::exception& error) {
+    std::string message = first_line(error.what());
+    if (connection && !connection->is_open()) {
+      message = "lost the connection to the server (" + message + ")";
+    }
+    if (done < statements.size() && connection) {
+      message = "statement " + std::to_string(done + 1) + " of " +
+                std::to_string(statements.size()) + ": " + message;
+    }
+    throw IoError(source + ": " + message);
+  }
+}
+
 std::size_t PostgresQuery::columns() const noexcept { return state_->columns; }
 std::size_t PostgresQuery::bytes_received() const noexcept { return state_->bytes; }
 const std::string& PostgresQuery::source() const noexcept { return state_->source; }

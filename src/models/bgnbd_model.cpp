@@ -63,6 +63,11 @@ double BgNbdModel::p_alive(const PurchaseHistory& h) const noexcept {
   return bgnbd_p_alive(params_, h.x, h.t_x, h.T);
 }
 
+std::optional<AliveOdds> BgNbdModel::alive_odds(double x) const noexcept {
+  if (x == 0.0) return AliveOdds{0.0, 0.0, 0.0, true};
+  return AliveOdds{std::log(params_.a / (params_.b + x - 1.0)), params_.r + x, params_.alpha, false};
+}
+
 double BgNbdModel::expected_purchases(const PurchaseHistory& h, double t) const noexcept {
   return bgnbd_conditional_expected_purchases(params_, h.x, h.t_x, h.T, t);
 }

@@ -12,6 +12,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/models/churn_ranking.hpp"
 #include "clvkit/util/checks.hpp"
+#include "clvkit/util/format.hpp"
 #include "clvkit/util/parallel.hpp"
 #include "key_index.hpp"
 
@@ -300,6 +301,29 @@ double discounted_value(const double* cumulative, int periods, double spend,
     previous = cumulative[k];
   }
   return options.margin * spend * value;
+}
+
+std::vector<ValueIfAlive> value_if_alive(const std::vector<std::array<double, 2>>& pairs,
+                                         double unit_days, const PurchaseModel& purchase,
+                                         const ValueOptions& options, int threads) {
+  const Schedule schedule = make_schedule(unit_days, options);
+  const std::vector<double> cumulative =
+      options.lifetime ? tabulate_dert_if_alive(
+                             pairs, continuous_discount_rate(options, unit_days), purchase, threads)
+                       : tabulate_if_alive(pairs, schedule, purchase, threads);
+  const std::size_t periods = schedule.ends.size();
+  std::vector<ValueIfAlive> out(pairs.size());
+  for (std::size_t row = 0; row < pairs.size(); ++row) {
+    const double* cum = cumulative.data() + row * periods;
+    out[row].expected_purchases = cum[periods - 1];
+    out[row].value_per_spend = discounted_value(cum, static_cast<int>(periods), 1.0, options,
+                                                schedule.factors.data());
+    if (!std::isfinite(out[row].expected_purchases) || !std::isfinite(out[row].value_per_spend)) {
+      throw ModelError("non-finite expectation given alive for x " + format_number(pairs[row][0]) +
+                       ", T " + format_number(pairs[row][1]));
+    }
+  }
+  return out;
 }
 
 std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& customers,

@@ -131,6 +131,11 @@ double GammaGammaModel::expected_spend(double x, double m) const {
   return gamma_gamma_conditional_expected_spend(params_, x, m);
 }
 
+std::optional<double> GammaGammaModel::spend_weight(double x) const {
+  population_mean();  // throws when there is no mean (q <= 1)
+  return params_.p * x / (params_.p * x + params_.q - 1.0);
+}
+
 bool GammaGammaModel::has_mean(std::span<const double> params) const noexcept {
   return params.size() == 3 && params[1] > 1.0;
 }

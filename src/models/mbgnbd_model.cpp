@@ -58,6 +58,10 @@ double MbgNbdModel::p_alive(const PurchaseHistory& h) const noexcept {
   return mbgnbd_p_alive(params_, h.x, h.t_x, h.T);
 }
 
+std::optional<AliveOdds> MbgNbdModel::alive_odds(double x) const noexcept {
+  return AliveOdds{std::log(params_.a / (params_.b + x)), params_.r + x, params_.alpha, false};
+}
+
 double MbgNbdModel::expected_purchases(const PurchaseHistory& h, double t) const noexcept {
   return mbgnbd_conditional_expected_purchases(params_, h.x, h.t_x, h.T, t);
 }

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <limits>
 #include <memory>
 
@@ -261,6 +262,48 @@ std::vector<int> quantile_scores(std::span<const double> values, int bins, int t
       },
       [&scores](std::size_t i, int score) { scores[i] = score; }, threads);
   return scores;
+}
+
+std::vector<double> quantile_edges_of_counts(std::vector<ValueCount> counts, int bins) {
+  if (bins < 1) {
+    throw UsageError("quantile edges: bins is " + std::to_string(bins) +
+                     ", but must be at least 1");
+  }
+  for (const ValueCount& c : counts) {
+    if (std::isnan(c.value)) throw UsageError("quantile edges: a value is NaN");
+    if (c.count <= 0) {
+      throw UsageError("quantile edges: value " + format_number(c.value, 17) + " has count " +
+                       std::to_string(c.count) + ", but counts must be positive");
+    }
+  }
+  std::sort(counts.begin(), counts.end(),
+            [](const ValueCount& a, const ValueCount& b) { return order_key(a.value) < order_key(b.value); });
+  // end_rank[i]: values up to and including distinct value i, in ascending order.
+  std::vector<std::size_t> end_rank(counts.size());
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < counts.size(); ++i) {
+    if (i > 0 && order_key(counts[i].value) == order_key(counts[i - 1].value)) {
+      throw UsageError("quantile edges: value " + format_number(counts[i].value, 17) +
+                       " is given twice");
+    }
+    end_rank[i] = n += static_cast<std::size_t>(counts[i].count);
+  }
+  const std::vector<std::uint64_t> key_edges = quantile_edges(n, bins, [&](std::size_t rank) {
+    const auto i = static_cast<std::size_t>(
+        std::upper_bound(end_rank.begin(), end_rank.end(), rank) - end_rank.begin());
+    return TieGroup{order_key(counts[i].value), end_rank[i] - static_cast<std::size_t>(counts[i].count),
+                    end_rank[i]};
+  });
+  // Each key edge as the largest value at or below it: no value lies between the two.
+  std::vector<double> edges;
+  edges.reserve(key_edges.size());
+  for (const std::uint64_t edge : key_edges) {
+    const auto above = std::upper_bound(
+        counts.begin(), counts.end(), edge,
+        [](std::uint64_t key, const ValueCount& c) { return key < order_key(c.value); });
+    edges.push_back(std::prev(above)->value);
+  }
+  return edges;
 }
 
 int threshold_score(double value, std::span<const double> edges) noexcept {

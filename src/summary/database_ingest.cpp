@@ -16,6 +16,7 @@
 #include "clvkit/io/database_rows.hpp"
 #include "clvkit/io/database_url.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/io/sql_dialect.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "customer_order.hpp"
 #include "customer_table.hpp"
@@ -25,30 +26,9 @@
 namespace clvkit {
 namespace {
 
-// What differs between the engines' SQL in the statements below.
-struct Dialect {
-  bool clickhouse = false;
+using Dialect = SqlDialect;
 
-  // An identifier as written, quoted: "a""b" in PostgreSQL, `a\`b` in ClickHouse.
-  std::string quote(std::string_view name) const {
-    const char mark = clickhouse ? '`' : '"';
-    std::string out(1, mark);
-    for (const char c : name) {
-      if (c == mark) out += clickhouse ? '\\' : mark;
-      if (clickhouse && c == '\\') out += '\\';
-      out += c;
-    }
-    return out + mark;
-  }
-  // Integer division (ClickHouse's '/' divides as floating point).
-  std::string div(const std::string& a, const std::string& b) const {
-    return clickhouse ? "intDiv(" + a + ", " + b + ")" : "((" + a + ") / " + b + ")";
-  }
-};
-
-Dialect dialect_of(const DatabaseSource& source) {
-  return Dialect{database_kind(source.url) == DatabaseKind::clickhouse};
-}
+Dialect dialect_of(const DatabaseSource& source) { return sql_dialect(source.url); }
 
 void check_source(const DatabaseSource& source) {
   if (source.table.empty() == source.query.empty()) {
@@ -59,18 +39,7 @@ void check_source(const DatabaseSource& source) {
 
 // FROM clause: a table "a" or "schema.table" (each part quoted), or the query as a subquery.
 std::string from_clause(const DatabaseSource& source, const Dialect& dialect) {
-  if (!source.table.empty()) {
-    std::string out;
-    std::string_view rest = source.table;
-    for (;;) {
-      const std::size_t dot = rest.find('.');
-      out += dialect.quote(rest.substr(0, dot));
-      if (dot == std::string_view::npos) break;
-      out += '.';
-      rest.remove_prefix(dot + 1);
-    }
-    return out + " AS src";
-  }
+  if (!source.table.empty()) return dialect.table(source.table) + " AS src";
   std::string query = source.query;
   while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n' ||
                             query.back() == '\t' || query.back() == '\r')) {
@@ -550,15 +519,18 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
                         : postgres_summary_sql(source, options, sql);
 }
 
-std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options) {
+std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options,
+                                  bool with_totals) {
   const std::string summary = pushdown_summary_sql(source, options);
   const Dialect sql = dialect_of(source);
-  // Every customer row twice (k = 1: its pattern, k = 2: its spend pair, for repeat buyers), the
-  // accounting row once, into columns a1..a13 that one GROUP BY counts.
+  // Every customer row twice (k = 1: its pattern, k = 2: its spend pair, for repeat buyers; with
+  // totals three times, k = 3: its purchase days and net spend), the accounting row once, into
+  // columns a1..a13 that one GROUP BY counts.
   std::string columns =
       "CASE WHEN kind = 0 THEN 0 ELSE k END AS out_kind, "
       "CASE WHEN kind = 0 THEN v1 ELSE v3 END AS a1, "
-      "CASE WHEN kind = 0 THEN v2 WHEN k = 1 THEN v2 - v1 ELSE v4 - v5 END AS a2, "
+      "CASE WHEN kind = 0 THEN v2 WHEN k = 1 THEN v2 - v1 WHEN k = 3 THEN v4 ELSE v4 - v5 END AS "
+      "a2, "
       "CASE WHEN kind = 0 THEN v3 WHEN k = 1 THEN v1 ELSE 0 END AS a3";
   std::string group = "out_kind, a1, a2, a3";
   for (int i = 4; i <= kAccountingColumns; ++i) {
@@ -566,22 +538,26 @@ std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOpti
     columns += ", CASE WHEN kind = 0 THEN v" + n + " ELSE 0 END AS a" + n;
     group += ", a" + n;
   }
-  const std::string which = " WHERE (kind = 0 AND k = 1) OR (kind = 1 AND (k = 1 OR v3 >= 2))";
+  const std::string which = std::string(" WHERE (kind = 0 AND k = 1) OR (kind = 1 AND (k = 1 OR ") +
+                            (with_totals ? "(k = 3 AND v3 >= 1) OR " : "") + "(k = 2 AND v3 >= 2)))";
+  const std::string copies = with_totals ? "[1, 2, 3]" : "[1, 2]";
   std::string values_list;
   for (int i = 1; i <= kAccountingColumns; ++i) values_list += ", v" + std::to_string(i);
   if (sql.clickhouse) {
     return "SELECT " + group + ", count() AS n FROM (SELECT " + columns + " FROM (" + summary +
-           ") ARRAY JOIN [1, 2] AS k" + which + ") GROUP BY " + group;
+           ") ARRAY JOIN " + copies + " AS k" + which + ") GROUP BY " + group;
   }
   return "WITH clvkit_summary(kind, id" + values_list + ") AS (" + summary +
          ")\nSELECT " + group + ", count(*) AS n FROM (SELECT " + columns +
-         " FROM clvkit_summary CROSS JOIN (VALUES (1), (2)) AS clvkit_k(k)" + which +
+         " FROM clvkit_summary CROSS JOIN (VALUES (1), (2)" + (with_totals ? ", (3)" : "") +
+         ") AS clvkit_k(k)" + which +
          ") AS clvkit_copies GROUP BY " + group;
 }
 
-CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options) {
+CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options,
+                                   bool with_totals) {
   check_url(source);
-  const std::string sql = pushdown_patterns_sql(source, options);
+  const std::string sql = pushdown_patterns_sql(source, options, with_totals);
   const std::unique_ptr<DatabaseRows> rows = query_database({source.url, source.password}, sql);
   DatabaseRows& query = *rows;
   CustomerPatterns out;
@@ -617,6 +593,8 @@ CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOpt
       }
     } else if (kind == 2) {
       out.spend.push_back({value(1) - 1, value(2), value(1 + kAccountingColumns)});
+    } else if (kind == 3 && with_totals) {
+      out.totals.push_back({value(1), value(2), value(1 + kAccountingColumns)});
     } else {
       throw IoError(out.source + ": the patterns query returned a row of kind " +
                     std::to_string(kind));
@@ -652,6 +630,9 @@ CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOpt
             });
   std::sort(out.spend.begin(), out.spend.end(), [](const SpendPair& l, const SpendPair& r) {
     return std::tie(l.frequency, l.repeat_spend) < std::tie(r.frequency, r.repeat_spend);
+  });
+  std::sort(out.totals.begin(), out.totals.end(), [](const TotalSpend& l, const TotalSpend& r) {
+    return std::tie(l.purchase_days, l.total) < std::tie(r.purchase_days, r.total);
   });
   return out;
 }

@@ -537,3 +537,53 @@ TEST_CASE("threshold edges from scores on a hand-made base", "[rfm]") {
   CHECK(later[1] == RfmScore{1, 1, 1});
   CHECK_THROWS_AS(clvkit::threshold_spec_from_scores({}, {}, {}, 2), UsageError);
 }
+
+// quantile_edges_of_counts is quantile_scores' tie rule from the counts alone: on random
+// multisets (heavy ties, few distinct values, more bins than values), every value's score is 1 +
+// the edges below it, and each edge is the largest value of its score.
+TEST_CASE("quantile edges from counts score every value as quantile_scores does",
+          "[rfm][quantile][edges]") {
+  SplitMix rng{2026};
+  for (int trial = 0; trial < 400; ++trial) {
+    const int bins = 1 + rng.below(9);
+    const int distinct = 1 + rng.below(trial % 3 == 0 ? 4 : 60);
+    std::vector<clvkit::ValueCount> counts;
+    std::vector<double> values;
+    for (int v = 0; v < distinct; ++v) {
+      const double value = (rng.below(2) == 0 ? -1.0 : 1.0) * (v * 7.25 + rng.below(5));
+      if (std::any_of(counts.begin(), counts.end(),
+                      [value](const clvkit::ValueCount& c) { return c.value == value; })) {
+        continue;
+      }
+      const std::int64_t count = 1 + (rng.below(4) == 0 ? rng.below(200) : rng.below(3));
+      counts.push_back({value, count});
+      values.insert(values.end(), static_cast<std::size_t>(count), value);
+    }
+    shuffle(values, rng);
+    const std::vector<int> scores = clvkit::quantile_scores(values, bins);
+    const std::vector<double> edges = clvkit::quantile_edges_of_counts(counts, bins);
+    CAPTURE(trial, bins, counts.size());
+    REQUIRE(edges.size() < static_cast<std::size_t>(bins));
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      REQUIRE(clvkit::threshold_score(values[i], edges) == scores[i]);
+    }
+    for (std::size_t k = 0; k < edges.size(); ++k) {
+      double largest = -std::numeric_limits<double>::infinity();
+      for (std::size_t i = 0; i < values.size(); ++i) {
+        if (scores[i] <= static_cast<int>(k) + 1) largest = std::max(largest, values[i]);
+      }
+      REQUIRE(edges[k] == largest);
+    }
+  }
+}
+
+TEST_CASE("quantile edges from counts: a worked case and what is refused", "[rfm][quantile][edges]") {
+  // 10 customers, 5 bins: the 6 ones take bin 1 (target 2); the other 4 have targets of 1 each:
+  // 2, then 3 and 3 (a tie stays together), then 4, which closes bin 4 and leaves 5 unused.
+  const std::vector<clvkit::ValueCount> counts = {{3, 2}, {1, 6}, {4, 1}, {2, 1}};
+  REQUIRE(clvkit::quantile_edges_of_counts(counts, 5) == std::vector<double>{1, 2, 3, 4});
+  REQUIRE_THROWS_AS(clvkit::quantile_edges_of_counts({{1, 0}}, 5), UsageError);
+  REQUIRE_THROWS_AS(clvkit::quantile_edges_of_counts({{1, 1}, {1, 2}}, 5), UsageError);
+  REQUIRE_THROWS_AS(clvkit::quantile_edges_of_counts({{std::nan(""), 1}}, 5), UsageError);
+  REQUIRE_THROWS_AS(clvkit::quantile_edges_of_counts({{1, 1}}, 0), UsageError);
+}

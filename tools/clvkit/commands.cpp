@@ -21,6 +21,7 @@ void setup_commands(CLI::App& app) {
   setup_compare(app);
   setup_migrate(app);
   setup_update(app);
+  setup_sql(app);
 }
 
 }  // namespace clvkit::cli

@@ -22,5 +22,6 @@ void setup_report(CLI::App& app);
 void setup_compare(CLI::App& app);
 void setup_migrate(CLI::App& app);
 void setup_update(CLI::App& app);
+void setup_sql(CLI::App& app);
 
 }  // namespace clvkit::cli

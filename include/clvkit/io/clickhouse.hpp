@@ -43,4 +43,10 @@ class ClickHouseQuery final : public DatabaseRows {
   std::vector<std::string> unescaped_;  ///< values whose escapes were undone, this row
 };
 
+/// POSTs `statements` (none returning rows) one by one to the server of `connect.url`
+/// (execute_database); those before a failing one stay done. Throws IoError as ClickHouseQuery,
+/// "<url>: statement K of N: <message>" when a statement fails.
+void execute_clickhouse(const DatabaseConnection& connect,
+                        const std::vector<std::string>& statements);
+
 }  // namespace clvkit

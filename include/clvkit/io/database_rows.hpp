@@ -38,4 +38,14 @@ class DatabaseRows {
 std::unique_ptr<DatabaseRows> query_database(const DatabaseConnection& connection,
                                              const std::string& sql);
 
+/// Runs `statements` (each one statement that returns no rows: CREATE, INSERT, DROP, ...; no
+/// trailing ';') in order on the database `connection.url` names, on one connection.
+/// PostgreSQL runs them in one transaction, committed after the last: all or nothing (its DDL is
+/// transactional), and a TEMPORARY table lives until then. ClickHouse has no transactions: each
+/// statement is one HTTP request, and those before a failing one stay done (the caller undoes
+/// them). Throws UsageError and IoError as query_database; IoError names the statement's place
+/// ("statement 3 of 5: ...").
+void execute_database(const DatabaseConnection& connection,
+                      const std::vector<std::string>& statements);
+
 }  // namespace clvkit

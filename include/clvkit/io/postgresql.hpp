@@ -51,4 +51,9 @@ class PostgresQuery final : public DatabaseRows {
   std::unique_ptr<State> state_;
 };
 
+/// Runs `statements` (none returning rows) in one transaction on one connection to
+/// `connect.url`, committed after the last (execute_database). Throws IoError as PostgresQuery,
+/// "<url>: statement K of N: <message>" when a statement fails (nothing is committed).
+void execute_postgres(const DatabaseConnection& connect, const std::vector<std::string>& statements);
+
 }  // namespace clvkit

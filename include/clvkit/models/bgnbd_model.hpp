@@ -36,6 +36,8 @@ class BgNbdModel final : public PurchaseModel {
                               std::vector<double>* gradient, int threads) const override;
   /// bgnbd_p_alive: 1 when x = 0.
   double p_alive(const PurchaseHistory& history) const noexcept override;
+  /// bgnbd_p_alive's log-odds: constant ln(a / (b + x - 1)), slope r + x, shift alpha; always alive when x = 0.
+  std::optional<AliveOdds> alive_odds(double x) const noexcept override;
   /// bgnbd_conditional_expected_purchases (FHL 2005 eq. 10).
   double expected_purchases(const PurchaseHistory& history, double t) const noexcept override;
   /// bgnbd_expected_purchases_given_alive.

@@ -2,6 +2,7 @@
 // From customer summaries to fitted models and per-customer value predictions, for any purchase
 // model (purchase_model.hpp) with any spend model (spend_model.hpp).
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -105,6 +106,22 @@ std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& cus
                                               double unit_days, const PurchaseModel& purchase,
                                               const SpendModel& spend, const ValueOptions& options,
                                               int threads = 1);
+
+/// What a customer's value given alive at T depends on, for one (x, T): predict_value's
+/// expected_purchases and clv_if_alive are p_alive * expected_purchases and expected_avg_spend
+/// * value_per_spend of the customer's (x, T) (up to the order of the last multiplications).
+struct ValueIfAlive {
+  double expected_purchases = 0.0;  ///< E[X(horizon) | alive, x, T] (lifetime: DERT)
+  double value_per_spend = 0.0;     ///< clv_if_alive of a customer whose E[M] is 1
+};
+
+/// ValueIfAlive of each (x, T) of `pairs` (model units), computed as predict_value computes it,
+/// on up to `threads` threads (the same values for any number). For scoring elsewhere (a SQL
+/// engine: clvkit sql score) from a table per distinct (x, T). Throws UsageError for invalid
+/// `options`, ModelError naming the pair when a value is not finite.
+std::vector<ValueIfAlive> value_if_alive(const std::vector<std::array<double, 2>>& pairs,
+                                         double unit_days, const PurchaseModel& purchase,
+                                         const ValueOptions& options, int threads = 1);
 
 /// predict_value for customer summaries (x = frequency, t_x = recency, T, m = monetary, converted
 /// to `unit`); errors name the customer id.

@@ -33,6 +33,9 @@ class GammaGammaModel final : public SpendModel {
   double population_mean() const override;
   /// gamma_gamma_conditional_expected_spend for x > 0 and m > 0, else population_mean().
   double expected_spend(double x, double m) const override;
+  /// p x / (p x + q - 1): E[M | x, m] = p (gamma + x m) / (p x + q - 1) is that weight on m and
+  /// the rest on the population mean p gamma / (q - 1).
+  std::optional<double> spend_weight(double x) const override;
   /// q > 1.
   bool has_mean(std::span<const double> params) const noexcept override;
 

@@ -35,6 +35,8 @@ class MbgNbdModel final : public PurchaseModel {
                               std::vector<double>* gradient, int threads) const override;
   /// mbgnbd_p_alive: below 1 also when x = 0.
   double p_alive(const PurchaseHistory& history) const noexcept override;
+  /// mbgnbd_p_alive's log-odds: constant ln(a / (b + x)), slope r + x, shift alpha.
+  std::optional<AliveOdds> alive_odds(double x) const noexcept override;
   /// mbgnbd_conditional_expected_purchases.
   double expected_purchases(const PurchaseHistory& history, double t) const noexcept override;
   /// mbgnbd_expected_purchases_given_alive.

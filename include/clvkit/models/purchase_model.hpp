@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -40,6 +41,17 @@ struct PurchaseHistory {
   double x = 0.0;
   double t_x = 0.0;
   double T = 0.0;
+};
+
+/// P(alive | x, t_x, T) of one x in a closed form another system can evaluate (a SQL engine:
+/// clvkit sql score): the log-odds of having dropped out are
+///   d = constant + slope * ln(1 + (T - t_x) / (shift + t_x)),
+/// and P(alive) = 1 / (1 + e^d) for every 0 <= t_x <= T; when always_alive, P(alive) = 1.
+struct AliveOdds {
+  double constant = 0.0;
+  double slope = 0.0;
+  double shift = 0.0;
+  bool always_alive = false;
 };
 
 /// Simulated futures of a fixed list of customers over a fixed horizon, for the forecast
@@ -99,6 +111,13 @@ class PurchaseModel : public ParametricModel {
   /// t_x) and (x, T) only, far fewer pairs than triples).
   virtual std::vector<double> p_alive_of(std::span<const PurchaseHistory> histories,
                                          int threads) const;
+  /// P(alive) of histories with `x` repeat purchases as AliveOdds, or nullopt when the model has
+  /// no such form (the default; Pareto/NBD's needs a hypergeometric function of t_x and T, BG/BB's
+  /// a sum over t_x): the form's value must equal p_alive's to ~1e-13 relative (tested).
+  virtual std::optional<AliveOdds> alive_odds(double x) const noexcept {
+    (void)x;
+    return std::nullopt;
+  }
   /// Whether p_alive costs much more than a closed form (a series or an integral per call):
   /// predictions then evaluate it once per distinct (x, t_x, T) rather than per customer (the
   /// same values). False by default.

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -79,6 +80,14 @@ class SpendModel : public ParametricModel {
   /// E[M | x, m]: a customer's expected mean spend per purchase; the population mean when x = 0
   /// or m <= 0. Throws ModelError when it does not exist.
   virtual double expected_spend(double x, double m) const = 0;
+  /// E[M | x, m] for repeat buyers of `x` (> 0) repeat purchases as weight * m + (1 - weight) *
+  /// population_mean() for every m > 0 (a credibility-weighted mean, as Gamma-Gamma's is), for
+  /// another system to evaluate (clvkit sql score); nullopt when the model's is not of that form
+  /// (the default). Throws ModelError as expected_spend.
+  virtual std::optional<double> spend_weight(double x) const {
+    (void)x;
+    return std::nullopt;
+  }
   /// Whether the population mean exists at natural parameters `params` (a forecast refuses
   /// parameter draws without one).
   virtual bool has_mean(std::span<const double> params) const noexcept = 0;

@@ -65,6 +65,22 @@ struct ScoringSpec {
 /// other value; -0.0 and +0.0 are one tie group, as they compare equal.
 std::vector<int> quantile_scores(std::span<const double> values, int bins, int threads = 1);
 
+/// A distinct value and how many customers hold it.
+struct ValueCount {
+  double value = 0.0;
+  std::int64_t count = 0;
+};
+
+/// The bin boundaries quantile_scores draws over the multiset `counts` describes (each value
+/// `count` times), from the counts alone: edge k (edges[k - 1]) is the largest value scored k or
+/// less, for every bin k the rule closed (at most bins - 1; the last bin used may be closed too);
+/// so a value of the multiset scores 1 + the number of edges strictly below it (threshold_score),
+/// as quantile_scores scores it on the expanded values. For scoring in another system (a SQL
+/// engine, clvkit sql score) that sees the values but not the tie rule. Values may come in any
+/// order, each once. Throws UsageError when bins < 1, a value is NaN or repeated, or a count is not
+/// positive.
+std::vector<double> quantile_edges_of_counts(std::vector<ValueCount> counts, int bins);
+
 /// Threshold score of `value` with ascending bin `edges`: 1 + the number of edges strictly
 /// below the value. Each bin is closed above: with edges {1, 2, 3, 5}, value 1 -> 1, 2 -> 2,
 /// 3 -> 3, 4 and 5 -> 4, anything above 5 -> 5. Values at or below the first edge score 1.
@@ -104,7 +120,7 @@ std::vector<RfmScore> score_customers(const std::vector<CustomerSummary>& custom
 /// anything this base held scores higher. Throws UsageError when there are no customers or the
 /// counts differ.
 ScoringSpec threshold_spec_from_scores(const std::vector<CustomerSummary>& customers,
-                                       const std::vector<RfmScore>& scores,
-                                       const ScoringSpec& spec, int bins);
+                                       const std::vector<RfmScore>& scores, const ScoringSpec& spec,
+                                       int bins);
 
 }  // namespace clvkit

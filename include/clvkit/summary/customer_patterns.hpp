@@ -34,12 +34,29 @@ struct SpendPair {
   }
 };
 
+/// Customers sharing one number of purchase days and one net spend (in millionths of the
+/// currency unit): CustomerSummary::total_spend is total / 1e6 and avg_spend total / (1e6 *
+/// purchase_days), with summarize_customer's roundings.
+struct TotalSpend {
+  std::int64_t purchase_days = 0;
+  std::int64_t total = 0;
+  std::int64_t customers = 0;
+  double total_spend() const noexcept { return static_cast<double>(total) / 1e6; }
+  double avg_spend() const noexcept {
+    return static_cast<double>(total) / (1e6 * static_cast<double>(purchase_days));
+  }
+};
+
 /// The patterns of a customer base and the facts of its reading.
 struct CustomerPatterns {
   /// Sorted by (frequency, recency, T), each triple once; only customers with a purchase day.
   std::vector<SummaryPattern> patterns;
   /// Sorted by (frequency, repeat_spend), each pair once; only repeat buyers.
   std::vector<SpendPair> spend;
+  /// Sorted by (purchase_days, total), each pair once; every customer with a purchase day. Only
+  /// when asked for (database_patterns' `with_totals`: the RFM scores' monetary values), else
+  /// empty.
+  std::vector<TotalSpend> totals;
   std::int64_t customers = 0;  ///< the customers the patterns stand for (sum of their counts)
   IngestStats stats;           ///< row accounting, as CustomerBase's
   Day as_of = 0;

@@ -58,8 +58,11 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
 /// been read; ClickHouse's customers without a purchase day come as 0 purchase days). Kind 2:
 /// purchase days (>= 2), net spend of the repeat purchase days in millionths, and the customers
 /// sharing them.
+/// With `with_totals`, also kind 3: purchase days, net spend in millionths, and the customers
+/// sharing them.
 /// Throws as pushdown_summary_sql.
-std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options);
+std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options,
+                                  bool with_totals = false);
 
 /// The patterns of the customer base ingest_database would read from `source` (with pushdown;
 /// source.pushdown is ignored), computed by the database: one row per pattern and spend pair
@@ -67,8 +70,11 @@ std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOpti
 /// accounting are exactly those of the CustomerBase ingest_database(source, options) returns:
 /// patterns[i] counts the customers of that base with that (frequency, recency, T), spend[i]
 /// those with that (frequency, total spend less first purchase day's spend in millionths).
+/// With `with_totals`, also the totals (CustomerPatterns::totals): each customer's purchase days
+/// and net spend, which the RFM scores' monetary values are computed from.
 /// Throws what ingest_database throws with pushdown.
-CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options);
+CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options,
+                                   bool with_totals = false);
 
 /// The statement that lists the rows of `source` as the three text columns id, date, amount
 /// (the no-pushdown path), in the engine's SQL.
