@@ -20,6 +20,12 @@ constexpr std::size_t kRowsPerInsert = 500;
 
 std::string integer(std::int64_t value) { return std::to_string(value); }
 
+std::string number_text(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
 // ---- Score edges -----------------------------------------------------------------------------
 
 // A score as SQL: 1 + the number of `edges` for which `value <op> edge` holds.
@@ -64,15 +70,57 @@ std::vector<ValueCount> value_counts(const Items& items, const ValueOf& value_of
 
 struct ScoreExpressions {
   std::string r, f, m;
-  ScoringSpec edges;  // what they apply, as threshold edges
+  ScoringSpec edges;  // what they apply, as threshold edges (engine quantiles: unknown)
+  // With the engine's quantiles: the select list computing the arrays r_edges, f_edges and
+  // m_edges over the customers' measures (else empty).
+  std::string edges_select;
 };
+
+// A score as SQL from an array of edges `array` (1-based, `count` of them) in the row.
+std::string array_score_sql(const std::string& value, const std::string& array, int count) {
+  std::string out = "(1";
+  for (int k = 1; k <= count; ++k) {
+    out += " + CASE WHEN " + value + " > " + array + "[" + integer(k) + "] THEN 1 ELSE 0 END";
+  }
+  return out + ")";
+}
+
+// The engine's own quantiles at 1/bins, ..., (bins-1)/bins of each dimension (PostgreSQL's
+// percentile_disc, ClickHouse's quantilesExact), and scores 1 + the edges below the value.
+ScoreExpressions engine_quantile_expressions(const SqlDialect& sql, const ScoringSpec& spec,
+                                             int bins) {
+  const std::string spend =
+      spec.monetary_basis == MonetaryBasis::total ? "total_spend" : "avg_spend";
+  std::string levels;
+  for (int k = 1; k < bins; ++k) {
+    levels += (k > 1 ? ", " : "") + number_text(static_cast<double>(k) / bins);
+  }
+  const auto quantiles = [&](const std::string& value, const char* name) {
+    return sql.clickhouse
+               ? "quantilesExact(" + levels + ")(" + value + ") AS " + name
+               : "percentile_disc(CAST(ARRAY[" + levels +
+                     "] AS double precision[])) WITHIN GROUP (ORDER BY " + value + ") AS " + name;
+  };
+  const std::string recency = "(0 - days_since_last)";
+  ScoreExpressions out;
+  out.edges = spec;
+  out.edges_select = quantiles(recency, "r_edges") + ", " + quantiles("purchase_days", "f_edges") +
+                     ", " + quantiles(spend, "m_edges");
+  out.r = array_score_sql(recency, "r_edges", bins - 1);
+  out.f = array_score_sql("purchase_days", "f_edges", bins - 1);
+  out.m = array_score_sql(spend, "m_edges", bins - 1);
+  return out;
+}
 
 // The R, F and M scores as SQL over the columns days_since_last, purchase_days, total_spend and
 // avg_spend: score_customers' for the scheme's method.
 ScoreExpressions score_expressions(const SqlDialect& sql, const SegmentPlan& plan,
-                                   const CustomerPatterns& patterns) {
+                                   const CustomerPatterns& patterns, bool engine_quantiles) {
   const ScoringSpec& spec = plan.spec;
   const int bins = plan.scheme.bins();
+  if (engine_quantiles && spec.method == ScoringMethod::quantile) {
+    return engine_quantile_expressions(sql, spec, bins);
+  }
   const std::string spend =
       spec.monetary_basis == MonetaryBasis::total ? "total_spend" : "avg_spend";
   ScoreExpressions out;
@@ -147,12 +195,6 @@ struct Terms {
   std::vector<std::string> rows;     // each "(v1, v2, ...)"
   std::vector<std::string> keys;     // the join's columns
 };
-
-std::string number_text(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
 
 // The terms of every distinct (x, T) of `patterns` (or (x, t_x, T) without AliveOdds): E[X |
 // alive], the discounted value per unit of spend, P(alive)'s form or value, the spend weight.
@@ -307,9 +349,12 @@ std::string scoring_select(const SqlDialect& sql, const std::string& summary_sql
     }
     const std::string measures =
         measures_select(sql, as_of) + " FROM (" + summary_sql + ") WHERE kind = 1 AND v3 > 0";
-    const std::string joined = "SELECT * FROM (" + measures + ") ANY INNER JOIN (SELECT " +
-                               terms_columns + " FROM " + names.terms + ") USING (" + key_list +
-                               ")";
+    std::string joined = "SELECT * FROM (" + measures + ") ANY INNER JOIN (SELECT " +
+                         terms_columns + " FROM " + names.terms + ") USING (" + key_list + ")";
+    if (!scores.edges_select.empty()) {
+      joined = "SELECT * FROM (" + joined + ") CROSS JOIN (SELECT " + scores.edges_select +
+               " FROM (" + measures + "))";
+    }
     const std::string scored = "SELECT *, " + scored_columns +
                                (per_pattern ? "" : ", " + log_odds + " AS log_odds") + " FROM (" +
                                joined + ")";
@@ -330,11 +375,15 @@ std::string scoring_select(const SqlDialect& sql, const std::string& summary_sql
       terms_values += ", t." + name;
     }
   }
+  const bool edges = !scores.edges_select.empty();
   return "WITH clvkit_summary(kind, id" + values_list + ") AS (" + summary_sql +
          "),\nclvkit_measures AS (" + measures_select(sql, as_of) +
-         " FROM clvkit_summary WHERE kind = 1 AND v3 > 0),\n"
-         "clvkit_joined AS (SELECT m.*" +
-         terms_values + " FROM clvkit_measures m JOIN " + names.terms + " t ON " + using_list +
+         " FROM clvkit_summary WHERE kind = 1 AND v3 > 0),\n" +
+         (edges ? "clvkit_edges AS (SELECT " + scores.edges_select + " FROM clvkit_measures),\n"
+                : std::string()) +
+         "clvkit_joined AS (SELECT m.*" + terms_values +
+         (edges ? ", e.r_edges, e.f_edges, e.m_edges" : "") + " FROM clvkit_measures m JOIN " +
+         names.terms + " t ON " + using_list + (edges ? " CROSS JOIN clvkit_edges e" : "") +
          "),\n"
          "clvkit_scored AS (SELECT *, " +
          scored_columns + (per_pattern ? "" : ", " + log_odds + " AS log_odds") +
@@ -354,6 +403,10 @@ Names clickhouse_names(const SqlDialect& sql, const std::string& into) {
 
 }  // namespace
 
+bool needs_totals(const SegmentPlan& segments, const DatabaseScoringOptions& scoring) {
+  return segments.spec.method == ScoringMethod::quantile && !scoring.engine_quantiles;
+}
+
 DatabaseScoring plan_database_scoring(const DatabaseSource& source, const IngestOptions& options,
                                       const SegmentPlan& segments, const FittedModels& models,
                                       const ValueOptions& value,
@@ -369,7 +422,9 @@ DatabaseScoring plan_database_scoring(const DatabaseSource& source, const Ingest
   }
   DatabaseScoring out;
   out.terms_per_pattern = !purchase.alive_odds(1.0).has_value();
-  const ScoreExpressions scores = score_expressions(sql, segments, patterns);
+  const ScoreExpressions scores =
+      score_expressions(sql, segments, patterns, scoring.engine_quantiles);
+  out.engine_quantiles = !scores.edges_select.empty();
   out.edges = scores.edges;
   const Terms terms =
       make_terms(sql, patterns, models, value, out.terms_per_pattern, std::max(1, scoring.threads));
@@ -417,7 +472,7 @@ DatabaseScoring score_in_database(const DatabaseSource& source, const IngestOpti
                                   const SegmentPlan& segments, const FittedModels& models,
                                   const ValueOptions& value,
                                   const DatabaseScoringOptions& scoring) {
-  CustomerPatterns patterns = database_patterns(source, options, /*with_totals=*/true);
+  CustomerPatterns patterns = database_patterns(source, options, needs_totals(segments, scoring));
   DatabaseScoring plan =
       plan_database_scoring(source, options, segments, models, value, scoring, std::move(patterns));
   const DatabaseConnection connection{source.url, source.password};

@@ -8,12 +8,14 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "clickhouse_server.hpp"
 #include "clvkit/io/database_rows.hpp"
 #include "clvkit/io/sql_dialect.hpp"
+#include "clvkit/rfm/segments.hpp"
 #include "database_checks.hpp"
 #include "postgres_server.hpp"
 
@@ -52,9 +54,10 @@ bool is_exact(const std::string& column) {
   return std::find(kExact.begin(), kExact.end(), column) != kExact.end();
 }
 
-// Every row of `table` against predict's records `expected` (by customer id).
+// Every row of `table` against predict's records `expected` (by customer id); with `skip`, the
+// columns it names are left out.
 void require_scores_equal(const std::string& url, const std::string& table,
-                          const RecordsById& expected) {
+                          const RecordsById& expected, const std::vector<std::string>& skip = {}) {
   const SqlDialect sql = sql_dialect(url);
   std::string list;
   for (const std::string& column : kColumns) list += (list.empty() ? "" : ", ") + sql.quote(column);
@@ -72,6 +75,7 @@ void require_scores_equal(const std::string& url, const std::string& table,
     for (std::size_t i = 0; i < kColumns.size(); ++i) {
       CAPTURE(kColumns[i]);
       REQUIRE(values[i]);
+      if (std::find(skip.begin(), skip.end(), kColumns[i]) != skip.end()) continue;
       const std::string got(*values[i]);
       const std::string& want = found->second.at(kColumns[i]);
       CAPTURE(got, want);
@@ -129,6 +133,84 @@ void require_sql_score_equals_predict(const std::string& url, const std::vector<
     REQUIRE(scored.exit_code == 0);
     REQUIRE(scored.out.find("scored 2357 customers") != std::string::npos);
     require_scores_equal(url, table, read_csv_by_id(read_text(csv)));
+  }
+}
+
+// The quantile at `level` of ascending `sorted` as each engine defines it: PostgreSQL's
+// percentile_disc the first value whose cumulative share reaches the level (row ceil(level *
+// n)), ClickHouse's quantileExact the value at 0-based index floor(level * n).
+double engine_quantile(const std::vector<double>& sorted, double level, bool clickhouse) {
+  const double n = static_cast<double>(sorted.size());
+  const auto row =
+      clickhouse ? static_cast<std::size_t>(level * n)
+                 : std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(level * n))) - 1;
+  return sorted[std::min(row, sorted.size() - 1)];
+}
+
+// `sql score --edges engine`: the scores are 1 + the engine's quantiles below the value, worked
+// out here from predict's values; the segment is the scheme's for them; the rest is predict's.
+void require_engine_edges(const std::string& url) {
+  TempDir dir;
+  const std::string model = dir.file("model.json");
+  REQUIRE(run_cli("fit " + kCdnow + " -q -o " + model, dir).exit_code == 0);
+  const std::string csv = dir.file("predict.csv");
+  REQUIRE(run_cli("predict " + kCdnow + " --model " + model + " --format csv -o " + csv, dir)
+              .exit_code == 0);
+  const CliResult scored = run_cli(
+      "sql score " + url + " --table tx --model " + model + " --edges engine --into scores", dir);
+  CAPTURE(scored.err);
+  REQUIRE(scored.exit_code == 0);
+  const RecordsById expected = read_csv_by_id(read_text(csv));
+  require_scores_equal(url, "scores", expected,
+                       {"r_score", "f_score", "m_score", "rfm_cell", "segment"});
+  // Each dimension's values over all customers, and each customer's.
+  const auto value = [](const std::map<std::string, std::string>& record, int dimension) {
+    return dimension == 0   ? -std::stod(record.at("days_since_last"))
+           : dimension == 1 ? std::stod(record.at("purchase_days"))
+                            : std::stod(record.at("total_spend"));
+  };
+  std::vector<std::vector<double>> edges(3);
+  for (int d = 0; d < 3; ++d) {
+    std::vector<double> sorted;
+    for (const auto& [id, record] : expected) sorted.push_back(value(record, d));
+    std::sort(sorted.begin(), sorted.end());
+    for (int k = 1; k < 5; ++k) {
+      edges[d].push_back(engine_quantile(sorted, k / 5.0, sql_dialect(url).clickhouse));
+    }
+  }
+  const SegmentScheme scheme = load_segment_scheme("rfm11");
+  const auto rows = query_database(
+      {url, ""}, "SELECT customer_id, r_score, f_score, m_score, segment FROM scores");
+  std::vector<std::optional<std::string_view>> row;
+  std::set<int> used;
+  while (rows->next(row)) {
+    const auto& record = expected.at(std::string(*row[0]));
+    int score[3];
+    for (int d = 0; d < 3; ++d) {
+      score[d] = 1;
+      for (const double edge : edges[d]) score[d] += edge < value(record, d) ? 1 : 0;
+      CAPTURE(*row[0], d);
+      REQUIRE(std::stoi(std::string(*row[1 + d])) == score[d]);
+      used.insert(score[d]);
+    }
+    const RfmScore cell{static_cast<std::uint8_t>(score[0]), static_cast<std::uint8_t>(score[1]),
+                        static_cast<std::uint8_t>(score[2])};
+    REQUIRE(*row[4] == scheme.segments()[static_cast<std::size_t>(scheme.segment_of(cell))].name);
+  }
+  REQUIRE(used.size() == 5);  // not a trivial scoring
+}
+
+TEST_CASE("clvkit sql score --edges engine scores by the engine's own quantiles",
+          "[db][postgres][clickhouse][sql-score]") {
+  SECTION("PostgreSQL") {
+    PostgresServer server;
+    server.load_csv("tx", "customer_id bigint, date date, amount numeric(12, 2)", kCdnow);
+    require_engine_edges(server.url());
+  }
+  SECTION("ClickHouse") {
+    ClickHouseServer server;
+    server.load_csv("tx", "customer_id String, date Date, amount Decimal(12, 2)", kCdnow);
+    require_engine_edges(server.url());
   }
 }
 

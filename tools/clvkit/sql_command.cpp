@@ -24,6 +24,7 @@ struct SqlScoreOptions {
   std::string into;
   std::string dialect;  ///< empty: the URL's
   std::string script;   ///< empty: none written
+  std::string edges = "clvkit";
   bool replace = false;
   bool dry_run = false;
   int threads = 0;
@@ -76,12 +77,16 @@ void run_sql_score(const SqlScoreOptions& options) {
   scoring.into = options.into;
   scoring.replace = options.replace;
   scoring.threads = resolve_threads(options.threads);
+  if (options.edges != "clvkit" && options.edges != "engine") {
+    throw UsageError("--edges must be clvkit or engine, not '" + options.edges + "'");
+  }
+  scoring.engine_quantiles = options.edges == "engine";
   const FittedModels models = saved_models(saved);
   const DatabaseScoring plan =
-      options.dry_run
-          ? plan_database_scoring(*source, ingest, segments, models, value, scoring,
-                                  database_patterns(*source, ingest, /*with_totals=*/true))
-          : score_in_database(*source, ingest, segments, models, value, scoring);
+      options.dry_run ? plan_database_scoring(
+                            *source, ingest, segments, models, value, scoring,
+                            database_patterns(*source, ingest, needs_totals(segments, scoring)))
+                      : score_in_database(*source, ingest, segments, models, value, scoring);
   if (!options.script.empty()) write_file_atomically(options.script, script_text(plan));
   const CustomerPatterns& facts = plan.patterns;
   std::printf(
@@ -117,6 +122,14 @@ void setup_sql(CLI::App& app) {
   command->add_option("--into", options->into, "The table to create with the scores")
       ->required()
       ->group("Output");
+  command
+      ->add_option("--edges", options->edges,
+                   "A quantile scheme's score edges: clvkit (its tie rule, from the counts the "
+                   "engine sends; scores equal predict's) or engine (the engine's own quantile "
+                   "function: nothing per value travels, ties and boundaries as the engine draws "
+                   "them)")
+      ->capture_default_str()
+      ->group("Segments");
   command->add_flag("--replace", options->replace, "Replace the --into table if it exists")
       ->group("Output");
   command

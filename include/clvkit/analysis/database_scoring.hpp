@@ -25,6 +25,12 @@ struct DatabaseScoringOptions {
   bool replace = false;
   /// Threads for clvkit's share (the terms); the engine's work is the engine's.
   int threads = 1;
+  /// A quantile scheme's edges from the engine's own quantile function (PostgreSQL's
+  /// percentile_disc, ClickHouse's quantilesExact) at 1/bins, ..., (bins-1)/bins, a customer
+  /// scoring 1 + the edges below their value: nothing per customer value travels, but ties and
+  /// bin boundaries follow the engine's definition, not quantile_scores' tie rule (scores can
+  /// differ from predict's). false: clvkit's edges (the default).
+  bool engine_quantiles = false;
 };
 
 /// The scoring plan: the statements, and what clvkit computed for them.
@@ -42,10 +48,16 @@ struct DatabaseScoring {
   /// model has no AliveOdds (P(alive) then comes from the table too).
   std::size_t terms = 0;
   bool terms_per_pattern = false;
+  /// The scores used the engine's quantiles (a quantile scheme with engine_quantiles).
+  bool engine_quantiles = false;
 };
 
+/// Whether plan_database_scoring needs the totals of database_patterns: for a quantile scheme
+/// scored with clvkit's edges.
+bool needs_totals(const SegmentPlan& segments, const DatabaseScoringOptions& scoring);
+
 /// The plan for scoring `patterns` (database_patterns of `source` under `options`, with
-/// totals) with `segments` and `models` into `scoring.into`: a pure function (no database).
+/// totals when needs_totals) with `segments` and `models` into `scoring.into`: a pure function (no database).
 /// The statements compute what predict_customer_value and score_customers compute for the
 /// customer base of the same rows, apart from churn_priority (a rank: ORDER BY value_at_risk
 /// DESC). Throws UsageError when the spend model has no spend_weight (its E[M | x, m] is not a
