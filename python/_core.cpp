@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/analysis/model_fit.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/identification.hpp"
@@ -366,16 +367,12 @@ py::tuple analysis_columns(const Analysis& a, const std::string& command) {
 // `clvkit fit` on a base: the chosen models, the dropout check and the model file.
 std::shared_ptr<Model> fit_base(const Base& b, const py::dict& given) {
   const clvkit::AnalysisOptions options = analysis_options(given);
-  clvkit::check_model_fits_log(options.model.choice.purchase, b.ingest);
   auto out = std::make_shared<Model>();
   py::gil_scoped_release release;
-  clvkit::FitOptions fit = options.model.fit;
-  fit.threads = clvkit::resolve_thread_count(options.threads);
-  out->models = clvkit::fit_customer_models(b.base.customers, options.model.time_unit, fit,
-                                            options.model.choice);
-  const clvkit::DropoutIdentification dropout = clvkit::check_dropout_identification(
-      out->models.purchase, b.base.customers, options.model.time_unit);
-  out->document = clvkit::model_file_json(out->models, b.base, b.ingest, dropout);
+  clvkit::BaseModelFit fit =
+      clvkit::fit_base_models(b.base, b.ingest, options.model, options.threads);
+  out->models = std::move(fit.models);
+  out->document = clvkit::model_file_json(out->models, b.base, b.ingest, fit.dropout);
   return out;
 }
 
