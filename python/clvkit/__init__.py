@@ -37,7 +37,9 @@ class AnalysisFrame(pd.DataFrame):
     """A DataFrame of customer records with the analysis's metadata (row accounting, models,
     value settings) in `.metadata`, as the `run` command writes it."""
 
-    _metadata = ["metadata", "_analysis"]
+    # The C++ analysis (for segments, forecast_segments, report) is set on the returned frame
+    # only: a filtered or modified copy must not stand for the whole analysis.
+    _metadata = ["metadata"]
 
     @property
     def _constructor(self):
@@ -48,7 +50,8 @@ class SummaryFrame(pd.DataFrame):
     """A DataFrame of customer summaries (frequency, recency, T in days, spend) with the row
     accounting in `.metadata`; the stages (score, fit, predict) take it without re-reading."""
 
-    _metadata = ["metadata", "_base"]
+    # The C++ customer base is set on the returned frame only (see AnalysisFrame).
+    _metadata = ["metadata"]
 
     @property
     def _constructor(self):
@@ -270,8 +273,9 @@ def summarize(data, customer="customer_id", date="date", amount="amount", **opti
 def _base_of(summary, what):
     base = getattr(summary, "_base", None)
     if base is None:
-        raise UsageError(f"{what}: expected the result of clvkit.summarize(), a DataFrame or a "
-                         f"CSV path")
+        raise UsageError(f"{what}: expected the result of clvkit.summarize() itself (a filtered "
+                         f"or modified copy stands for no base: summarize the rows you want), "
+                         f"a DataFrame of transactions or a CSV path")
     return base
 
 
@@ -334,7 +338,8 @@ def compare(data, calibration_end, **options):
 def _analysis_of(frame, what):
     handle = getattr(frame, "_analysis", None)
     if handle is None:
-        raise UsageError(f"{what}: expected the result of clvkit.analyze() or predict()")
+        raise UsageError(f"{what}: expected the result of clvkit.analyze() or predict() itself "
+                         f"(a filtered or modified copy stands for no analysis)")
     return handle
 
 

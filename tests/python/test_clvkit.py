@@ -186,6 +186,16 @@ def test_stages_give_the_one_call_analysis():
                         whole.metadata["models"]["bgnbd"]["log_likelihood"], rel_tol=0)
 
 
+def test_a_filtered_copy_stands_for_no_base_or_analysis():
+    summary = clvkit.summarize(str(CDNOW))
+    with pytest.raises(clvkit.UsageError, match="filtered or modified copy"):
+        clvkit.fit(summary[summary.frequency > 0])
+    analysis = clvkit.analyze(str(CDNOW))
+    assert analysis.head().metadata == analysis.metadata
+    with pytest.raises(clvkit.UsageError, match="filtered or modified copy"):
+        clvkit.segments(analysis.head())
+
+
 def test_a_saved_model_is_the_cli_model_file_and_loads_back(tmp_path):
     frame = pd.read_csv(CDNOW)
     model = clvkit.fit(clvkit.summarize(str(CDNOW), as_of="1997-09-30"), model="pnbd")
