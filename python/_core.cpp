@@ -6,21 +6,33 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <charconv>
+#include <functional>
+#include <initializer_list>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/analysis/model_fit.hpp"
 #include "clvkit/error.hpp"
-#include "clvkit/models/bgnbd.hpp"
-#include "clvkit/models/bgnbd_fit.hpp"
-#include "clvkit/models/gamma_gamma.hpp"
-#include "clvkit/models/gamma_gamma_fit.hpp"
+#include "clvkit/models/customer_value.hpp"
+#include "clvkit/models/identification.hpp"
 #include "clvkit/models/patterns.hpp"
+#include "clvkit/models/purchase_model.hpp"
+#include "clvkit/models/spend_model.hpp"
 #include "clvkit/models/time_unit.hpp"
 #include "clvkit/output/metadata.hpp"
+#include "clvkit/output/model_file.hpp"
+#include "clvkit/output/output_file.hpp"
+#include "clvkit/output/segments_json.hpp"
+#include "clvkit/output/validation_json.hpp"
+#include "clvkit/report/html_report.hpp"
+#include "clvkit/util/parallel.hpp"
 
 namespace py = pybind11;
 
@@ -82,194 +94,503 @@ clvkit::AnalysisOptions analysis_options(const py::dict& given) {
   return options;
 }
 
-// The records of an analysis as columns: NumPy arrays (ids as str or int64, days as int64 days
-// since 1970-01-01, segments as codes into `segment_names`), and the metadata as JSON text.
-py::dict result_columns(const clvkit::CustomerAnalysis& a, bool integer_ids) {
-  const std::size_t n = a.size();
-  py::dict out;
+template <class T, class Get>
+py::array_t<T> column(std::size_t n, Get get) {
+  py::array_t<T> values(static_cast<py::ssize_t>(n));
+  auto view = values.template mutable_unchecked<1>();
+  for (std::size_t i = 0; i < n; ++i) view(static_cast<py::ssize_t>(i)) = get(i);
+  return values;
+}
+
+// The summary columns of customers (the `run` record's first fields) into `out`: ids as str or
+// int64, days as int64 days since 1970-01-01.
+void summary_columns(const std::vector<clvkit::CustomerSummary>& c, bool integer_ids,
+                     py::dict& out) {
+  const std::size_t n = c.size();
   if (integer_ids) {
-    py::array_t<std::int64_t> ids(static_cast<py::ssize_t>(n));
-    auto view = ids.mutable_unchecked<1>();
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::string& id = a.customers()[i].id;
+    out["customer_id"] = column<std::int64_t>(n, [&](std::size_t i) {
       std::int64_t value = 0;
-      std::from_chars(id.data(), id.data() + id.size(), value);
-      view(static_cast<py::ssize_t>(i)) = value;
-    }
-    out["customer_id"] = ids;
+      std::from_chars(c[i].id.data(), c[i].id.data() + c[i].id.size(), value);
+      return value;
+    });
   } else {
     py::list ids(n);
     for (std::size_t i = 0; i < n; ++i) {
-      const std::string& id = a.customers()[i].id;
-      ids[i] = py::reinterpret_steal<py::object>(
-          PyUnicode_DecodeUTF8(id.data(), static_cast<py::ssize_t>(id.size()), "replace"));
+      ids[i] = py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(
+          c[i].id.data(), static_cast<py::ssize_t>(c[i].id.size()), "replace"));
     }
     out["customer_id"] = ids;
   }
-  const auto column = [n](auto get, auto type_tag) {
-    using T = decltype(type_tag);
-    py::array_t<T> values(static_cast<py::ssize_t>(n));
-    auto view = values.template mutable_unchecked<1>();
-    for (std::size_t i = 0; i < n; ++i) view(static_cast<py::ssize_t>(i)) = get(i);
-    return values;
-  };
-  const auto& c = a.customers();
   out["first_purchase"] =
-      column([&](std::size_t i) { return std::int64_t{c[i].first_purchase}; }, std::int64_t{});
+      column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{c[i].first_purchase}; });
   out["last_purchase"] =
-      column([&](std::size_t i) { return std::int64_t{c[i].last_purchase}; }, std::int64_t{});
-  out["purchase_days"] = column([&](std::size_t i) { return c[i].purchase_days; }, std::int64_t{});
-  out["frequency"] = column([&](std::size_t i) { return c[i].frequency; }, std::int64_t{});
+      column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{c[i].last_purchase}; });
+  out["purchase_days"] = column<std::int64_t>(n, [&](std::size_t i) { return c[i].purchase_days; });
+  out["frequency"] = column<std::int64_t>(n, [&](std::size_t i) { return c[i].frequency; });
   out["recency"] =
-      column([&](std::size_t i) { return std::int64_t{c[i].recency}; }, std::int64_t{});
-  out["T"] = column([&](std::size_t i) { return std::int64_t{c[i].T}; }, std::int64_t{});
+      column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{c[i].recency}; });
+  out["T"] = column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{c[i].T}; });
   out["days_since_last"] =
-      column([&](std::size_t i) { return std::int64_t{c[i].days_since_last}; }, std::int64_t{});
-  out["total_spend"] = column([&](std::size_t i) { return c[i].total_spend; }, double{});
-  out["monetary"] = column([&](std::size_t i) { return c[i].monetary; }, double{});
-  out["avg_spend"] = column([&](std::size_t i) { return c[i].avg_spend; }, double{});
+      column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{c[i].days_since_last}; });
+  out["total_spend"] = column<double>(n, [&](std::size_t i) { return c[i].total_spend; });
+  out["monetary"] = column<double>(n, [&](std::size_t i) { return c[i].monetary; });
+  out["avg_spend"] = column<double>(n, [&](std::size_t i) { return c[i].avg_spend; });
+}
+
+// The records of an analysis as columns: the summary columns, the scores, segments as codes
+// into `segment_names`, and the predictions when there are models.
+py::dict result_columns(const clvkit::CustomerAnalysis& a, bool integer_ids) {
+  const std::size_t n = a.size();
+  py::dict out;
+  summary_columns(a.customers(), integer_ids, out);
   const auto& s = a.scores();
-  out["r_score"] = column([&](std::size_t i) { return std::int64_t{s[i].r}; }, std::int64_t{});
-  out["f_score"] = column([&](std::size_t i) { return std::int64_t{s[i].f}; }, std::int64_t{});
-  out["m_score"] = column([&](std::size_t i) { return std::int64_t{s[i].m}; }, std::int64_t{});
+  out["r_score"] = column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{s[i].r}; });
+  out["f_score"] = column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{s[i].f}; });
+  out["m_score"] = column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{s[i].m}; });
   out["segment_code"] =
-      column([&](std::size_t i) { return std::int64_t{a.segmented.segment[i]}; }, std::int64_t{});
+      column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{a.segmented.segment[i]}; });
   py::list names;
   for (const clvkit::Segment& segment : a.segmented.scheme->segments()) names.append(segment.name);
   out["segment_names"] = names;
   if (!a.predictions.empty()) {
     const auto& p = a.predictions;
-    out["p_alive"] = column([&](std::size_t i) { return p[i].p_alive; }, double{});
+    out["p_alive"] = column<double>(n, [&](std::size_t i) { return p[i].p_alive; });
     out["expected_purchases"] =
-        column([&](std::size_t i) { return p[i].expected_purchases; }, double{});
+        column<double>(n, [&](std::size_t i) { return p[i].expected_purchases; });
     out["expected_avg_spend"] =
-        column([&](std::size_t i) { return p[i].expected_avg_spend; }, double{});
-    out["clv"] = column([&](std::size_t i) { return p[i].clv; }, double{});
-    out["clv_if_alive"] = column([&](std::size_t i) { return p[i].clv_if_alive; }, double{});
-    out["value_at_risk"] = column([&](std::size_t i) { return p[i].value_at_risk; }, double{});
+        column<double>(n, [&](std::size_t i) { return p[i].expected_avg_spend; });
+    out["clv"] = column<double>(n, [&](std::size_t i) { return p[i].clv; });
+    out["clv_if_alive"] = column<double>(n, [&](std::size_t i) { return p[i].clv_if_alive; });
+    out["value_at_risk"] = column<double>(n, [&](std::size_t i) { return p[i].value_at_risk; });
     out["churn_priority"] =
-        column([&](std::size_t i) { return p[i].churn_priority; }, std::int64_t{});
+        column<std::int64_t>(n, [&](std::size_t i) { return p[i].churn_priority; });
   }
   return out;
 }
 
-py::tuple finish(const clvkit::CustomerAnalysis& analysis, bool integer_ids) {
-  const std::string metadata = clvkit::analysis_metadata(analysis, "analyze").dump();
-  return py::make_tuple(result_columns(analysis, integer_ids), metadata);
-}
-
-// analyze() on a CSV log.
-py::tuple analyze_path(const std::string& path, const py::dict& given) {
-  const clvkit::AnalysisOptions options = analysis_options(given);
-  std::optional<clvkit::CustomerAnalysis> analysis;
-  {
-    py::gil_scoped_release release;
-    analysis.emplace(clvkit::analyze(path, options));
+// The customer ids of a frame's rows as text, without a Python object per row: `values` is an
+// int64 array (written in decimal into `text`) or an object array of str (their UTF-8, which the
+// str objects cache and the caller's array keeps alive); `codes`, when not None, indexes
+// `values` per row (a categorical column; -1 = missing), else row i is values[i]. A missing or
+// non-str id is empty (the ingest's empty_id bad row, as the frame's CSV would have it).
+std::vector<std::string_view> id_views(const py::object& values, const py::object& codes,
+                                       std::size_t rows, std::string& text) {
+  std::vector<std::string_view> dictionary;
+  if (py::isinstance<py::array_t<std::int64_t>>(values)) {
+    const auto numbers = values.cast<py::array_t<std::int64_t, py::array::c_style>>();
+    const auto view = numbers.unchecked<1>();
+    std::vector<std::size_t> ends(static_cast<std::size_t>(view.shape(0)));
+    text.reserve(ends.size() * 8);
+    char digits[24];
+    for (py::ssize_t i = 0; i < view.shape(0); ++i) {
+      const auto written = std::to_chars(digits, digits + sizeof digits, view(i));
+      text.append(digits, written.ptr);
+      ends[static_cast<std::size_t>(i)] = text.size();
+    }
+    dictionary.resize(ends.size());
+    for (std::size_t i = 0; i < ends.size(); ++i) {
+      const std::size_t begin = i == 0 ? 0 : ends[i - 1];
+      dictionary[i] = std::string_view(text).substr(begin, ends[i] - begin);
+    }
+  } else {
+    const auto objects = values.cast<py::array>();
+    if (objects.dtype().kind() != 'O' || objects.ndim() != 1) {
+      throw clvkit::UsageError("customer ids must be integers, str or a categorical of those");
+    }
+    dictionary.resize(static_cast<std::size_t>(objects.shape(0)));
+    PyObject* const* items = static_cast<PyObject* const*>(objects.data());
+    const py::ssize_t stride = objects.strides(0) / static_cast<py::ssize_t>(sizeof(PyObject*));
+    for (std::size_t i = 0; i < dictionary.size(); ++i) {
+      PyObject* item = items[static_cast<py::ssize_t>(i) * stride];
+      if (!PyUnicode_Check(item)) continue;  // None, NaN: a missing id
+      py::ssize_t size = 0;
+      const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+      if (utf8 == nullptr) {
+        PyErr_Clear();  // lone surrogates: not UTF-8, the ingest's invalid_utf8 bad row
+        dictionary[i] = std::string_view("\xff", 1);
+        continue;
+      }
+      dictionary[i] = std::string_view(utf8, static_cast<std::size_t>(size));
+    }
   }
-  return finish(*analysis, false);
+  if (codes.is_none()) {
+    if (dictionary.size() != rows) {
+      throw clvkit::UsageError("the id and date columns differ in length");
+    }
+    return dictionary;
+  }
+  const auto code_array = codes.cast<py::array_t<std::int64_t, py::array::c_style>>();
+  if (static_cast<std::size_t>(code_array.size()) != rows) {
+    throw clvkit::UsageError("the id and date columns differ in length");
+  }
+  const auto code_view = code_array.unchecked<1>();
+  std::vector<std::string_view> ids(rows);
+  for (std::size_t i = 0; i < rows; ++i) {
+    const std::int64_t code = code_view(static_cast<py::ssize_t>(i));
+    if (code >= 0 && static_cast<std::size_t>(code) < dictionary.size()) {
+      ids[i] = dictionary[static_cast<std::size_t>(code)];
+    }
+  }
+  return ids;
 }
 
-// analyze() on columns: ids as an int64 array or a sequence of str, days since 1970-01-01 as an
-// int64 array, amounts as a float64 array, all of one length.
-py::tuple analyze_columns(const py::object& ids,
-                          const py::array_t<std::int64_t, py::array::c_style>& days,
-                          const py::array_t<double, py::array::c_style>& amounts,
-                          const py::dict& given) {
-  const clvkit::AnalysisOptions options = analysis_options(given);
+// A frame's transactions for the library's in-memory ingest: ids (see id_views), days since
+// 1970-01-01 as int64 (NaT, the int64 minimum, is clvkit::kMissingDay) and float64 amounts.
+struct FrameRows {
+  std::string id_text;
+  std::vector<clvkit::Transaction> rows;
+  bool integer_ids = false;
+};
+
+FrameRows frame_rows(const py::object& id_values, const py::object& id_codes,
+                     const py::array_t<std::int64_t, py::array::c_style>& days,
+                     const py::array_t<double, py::array::c_style>& amounts) {
+  FrameRows out;
   const auto n = static_cast<std::size_t>(days.size());
   if (static_cast<std::size_t>(amounts.size()) != n) {
     throw clvkit::UsageError("the date and amount columns differ in length");
   }
-  // The ids as text: integers written once into one buffer; strings pointed at in place (their
-  // UTF-8 is cached by the str objects, which the caller's sequence keeps alive).
-  std::vector<std::string_view> id_views(n);
-  std::string integer_text;
-  const bool integer_ids = py::isinstance<py::array_t<std::int64_t>>(ids);
-  if (integer_ids) {
-    const auto values = ids.cast<py::array_t<std::int64_t, py::array::c_style>>();
-    if (static_cast<std::size_t>(values.size()) != n) {
-      throw clvkit::UsageError("the id and date columns differ in length");
-    }
-    std::vector<std::size_t> ends(n);
-    integer_text.reserve(n * 8);
-    char digits[24];
-    for (std::size_t i = 0; i < n; ++i) {
-      const auto written =
-          std::to_chars(digits, digits + sizeof digits, values.at(static_cast<py::ssize_t>(i)));
-      integer_text.append(digits, written.ptr);
-      ends[i] = integer_text.size();
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t begin = i == 0 ? 0 : ends[i - 1];
-      id_views[i] = std::string_view(integer_text).substr(begin, ends[i] - begin);
-    }
-  } else {
-    const py::sequence sequence = ids.cast<py::sequence>();
-    if (static_cast<std::size_t>(py::len(sequence)) != n) {
-      throw clvkit::UsageError("the id and date columns differ in length");
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      PyObject* item = PySequence_Fast_GET_ITEM(sequence.ptr(), static_cast<py::ssize_t>(i));
-      if (!PyUnicode_Check(item)) {
-        throw clvkit::InputError("row " + std::to_string(i + 1) + ": the customer id is not a str");
-      }
-      py::ssize_t size = 0;
-      const char* text = PyUnicode_AsUTF8AndSize(item, &size);
-      if (text == nullptr) throw py::error_already_set();
-      id_views[i] = std::string_view(text, static_cast<std::size_t>(size));
-    }
-  }
-  std::vector<clvkit::Transaction> rows(n);
+  out.integer_ids = py::isinstance<py::array_t<std::int64_t>>(id_values);
+  const std::vector<std::string_view> ids = id_views(id_values, id_codes, n, out.id_text);
+  out.rows.resize(n);
   const auto day_view = days.unchecked<1>();
   const auto amount_view = amounts.unchecked<1>();
+  constexpr std::int64_t kLow = std::numeric_limits<Day>::min() + 1;
+  constexpr std::int64_t kHigh = std::numeric_limits<Day>::max();
   for (std::size_t i = 0; i < n; ++i) {
-    rows[i] =
-        clvkit::Transaction{id_views[i], static_cast<Day>(day_view(static_cast<py::ssize_t>(i))),
-                            amount_view(static_cast<py::ssize_t>(i))};
+    const std::int64_t day = day_view(static_cast<py::ssize_t>(i));
+    out.rows[i] = clvkit::Transaction{
+        ids[i],
+        day == std::numeric_limits<std::int64_t>::min()
+            ? clvkit::kMissingDay
+            : static_cast<Day>(std::clamp(day, kLow, kHigh)),  // beyond: out of range anyway
+        amount_view(static_cast<py::ssize_t>(i))};
   }
-  std::optional<clvkit::CustomerAnalysis> analysis;
-  {
-    py::gil_scoped_release release;
-    analysis.emplace(clvkit::analyze(rows, options));
-  }
-  return finish(*analysis, integer_ids);
-}
-
-// The BG/NBD fit of lifetimes' BetaGeoFitter: (x, t_x, T) per customer, in any one time unit.
-py::dict fit_bgnbd(const std::vector<double>& x, const std::vector<double>& t_x,
-                   const std::vector<double>& T) {
-  clvkit::BgNbdFit fit;
-  {
-    py::gil_scoped_release release;
-    fit = clvkit::fit_bgnbd(clvkit::compress_patterns(x, t_x, T));
-  }
-  py::dict out;
-  out["r"] = fit.params.r;
-  out["alpha"] = fit.params.alpha;
-  out["a"] = fit.params.a;
-  out["b"] = fit.params.b;
-  out["summary"] = clvkit::fit_metadata(fit.summary).dump();
   return out;
 }
 
-py::dict fit_gamma_gamma(const std::vector<double>& x, const std::vector<double>& m) {
-  if (x.size() != m.size())
-    throw clvkit::UsageError("frequency and monetary_value differ in length");
+// A customer base read from a frame or a log, with the options it was read with (the stages
+// after it need them: segment_base, the model file's calibration block).
+struct Base {
+  clvkit::CustomerBase base;
+  clvkit::IngestOptions ingest;
+  bool integer_ids = false;
+};
+
+// An analysis (analyze, or the stages score and predict), kept for forecast_segments and report.
+struct Analysis {
+  clvkit::CustomerAnalysis analysis;
+  bool integer_ids = false;
+};
+
+// Fitted (or loaded) models and their model file, as `clvkit fit -o` writes it.
+struct Model {
+  clvkit::FittedModels models;
+  nlohmann::ordered_json document;
+};
+
+// The ingest options of `given` with the analysis's thread count (as analyze sets them).
+clvkit::IngestOptions ingest_options(const clvkit::AnalysisOptions& options) {
+  clvkit::IngestOptions ingest = options.input;
+  ingest.threads = clvkit::resolve_thread_count(options.threads);
+  return ingest;
+}
+
+std::shared_ptr<Base> read_columns(const py::object& id_values, const py::object& id_codes,
+                                   const py::array_t<std::int64_t, py::array::c_style>& days,
+                                   const py::array_t<double, py::array::c_style>& amounts,
+                                   const py::dict& given) {
+  const clvkit::AnalysisOptions options = analysis_options(given);
+  const FrameRows frame = frame_rows(id_values, id_codes, days, amounts);
+  auto out = std::make_shared<Base>();
+  out->ingest = ingest_options(options);
+  out->integer_ids = frame.integer_ids;
+  py::gil_scoped_release release;
+  out->base = clvkit::ingest_transactions(frame.rows, "DataFrame", out->ingest);
+  return out;
+}
+
+std::shared_ptr<Base> read_path(const std::string& path, const py::dict& given) {
+  const clvkit::AnalysisOptions options = analysis_options(given);
+  auto out = std::make_shared<Base>();
+  out->ingest = ingest_options(options);
+  py::gil_scoped_release release;
+  out->base = clvkit::ingest_transactions_file(path, out->ingest);
+  return out;
+}
+
+// The summary columns of a base and its ingest metadata (row accounting) as JSON text.
+py::tuple base_columns(const Base& b) {
+  py::dict out;
+  summary_columns(b.base.customers, b.integer_ids, out);
+  return py::make_tuple(out, clvkit::ingest_metadata(b.base, b.ingest).dump());
+}
+
+std::shared_ptr<Analysis> run_analysis(const std::function<clvkit::CustomerAnalysis()>& run,
+                                       bool integer_ids) {
+  auto out = std::make_shared<Analysis>();
+  out->integer_ids = integer_ids;
+  py::gil_scoped_release release;
+  out->analysis = run();
+  return out;
+}
+
+// analyze() on a frame's columns (see frame_rows): the library's analyze on rows in memory.
+std::shared_ptr<Analysis> analyze_columns(const py::object& id_values, const py::object& id_codes,
+                                          const py::array_t<std::int64_t, py::array::c_style>& days,
+                                          const py::array_t<double, py::array::c_style>& amounts,
+                                          const py::dict& given) {
+  const clvkit::AnalysisOptions options = analysis_options(given);
+  const FrameRows frame = frame_rows(id_values, id_codes, days, amounts);
+  return run_analysis([&] { return clvkit::analyze(frame.rows, options, "DataFrame"); },
+                      frame.integer_ids);
+}
+
+std::shared_ptr<Analysis> analyze_path(const std::string& path, const py::dict& given) {
+  const clvkit::AnalysisOptions options = analysis_options(given);
+  return run_analysis([&] { return clvkit::analyze(path, options); }, false);
+}
+
+// The stages after a base: score (no models), predict (given models) or everything.
+std::shared_ptr<Analysis> analyze_base(const Base& b, const py::dict& given, const Model* model) {
+  clvkit::AnalysisOptions options = analysis_options(given);
+  options.input = b.ingest;
+  if (model != nullptr) options.given_models = model->models;
+  return run_analysis([&] { return clvkit::analyze(b.base, options); }, b.integer_ids);
+}
+
+py::tuple analysis_columns(const Analysis& a, const std::string& command) {
+  return py::make_tuple(result_columns(a.analysis, a.integer_ids),
+                        clvkit::analysis_metadata(a.analysis, command).dump());
+}
+
+// `clvkit fit` on a base: the chosen models, the dropout check and the model file.
+std::shared_ptr<Model> fit_base(const Base& b, const py::dict& given) {
+  const clvkit::AnalysisOptions options = analysis_options(given);
+  auto out = std::make_shared<Model>();
+  py::gil_scoped_release release;
+  clvkit::BaseModelFit fit =
+      clvkit::fit_base_models(b.base, b.ingest, options.model, options.threads);
+  out->models = std::move(fit.models);
+  out->document = clvkit::model_file_json(out->models, b.base, b.ingest, fit.dropout);
+  return out;
+}
+
+std::shared_ptr<Model> load_model(const std::string& path) {
+  const clvkit::SavedModel saved = clvkit::read_model_file(path);
+  auto out = std::make_shared<Model>();
+  out->models = clvkit::saved_models(saved);
+  out->document = saved.document;
+  return out;
+}
+
+std::string brief_report(const Model& model) {
+  std::string text = model.models.purchase.summary.brief_report();
+  if (model.models.spend.model) text += model.models.spend.summary.brief_report();
+  return text;
+}
+
+// `clvkit segments --format json`'s document: per-segment statistics, cross tables and, with
+// `draws` > 0, the per-segment forecast intervals (forecast_segments).
+std::string segments(const Analysis& a, int draws, std::uint64_t seed, bool fixed_parameters) {
+  py::gil_scoped_release release;
+  std::optional<clvkit::ForecastResult> result;
+  if (draws > 0) {
+    clvkit::SegmentForecastOptions options;
+    options.draws = draws;
+    options.seed = seed;
+    options.fixed_parameters = fixed_parameters;
+    result = clvkit::forecast_segments(a.analysis, options);
+  }
+  const clvkit::SegmentSummary summary = clvkit::summarize_segments(a.analysis);
+  return clvkit::segments_json(clvkit::analysis_metadata(a.analysis, "segments"), summary,
+                               result ? &*result : nullptr)
+      .dump();
+}
+
+// `clvkit report`'s HTML page of an analysis (no holdout: that needs the log, see validate).
+void report(const Analysis& a, const std::string& path, const std::string& title,
+            const std::string& currency, int top, int draws, std::uint64_t seed) {
+  clvkit::report::ReportSettings settings;
+  settings.title = title;
+  settings.currency = currency;
+  settings.top_customers = top;
+  settings.forecast_draws = draws;
+  settings.forecast_seed = seed;
+  py::gil_scoped_release release;
+  const clvkit::report::ReportData data = clvkit::report::report_data(a.analysis, settings);
+  clvkit::write_file_atomically(path, clvkit::report::render_html_report(data));
+}
+
+// The holdout options of validate and compare: `clvkit validate`'s on a log.
+clvkit::HoldoutOptions holdout_options(const py::dict& given, std::int64_t calibration_end,
+                                       double tracking_step_days) {
+  const clvkit::AnalysisOptions options = analysis_options(given);
+  clvkit::HoldoutOptions holdout;
+  holdout.input = options.input;
+  holdout.calibration_end = static_cast<Day>(calibration_end);
+  holdout.segmentation = options.segmentation;
+  holdout.validation.time_unit = options.model.time_unit;
+  holdout.validation.models = options.model.choice;
+  holdout.validation.tracking_step_days = tracking_step_days;
+  holdout.threads = options.threads;
+  return holdout;
+}
+
+std::string validate(const std::string& path, const py::dict& given, std::int64_t calibration_end,
+                     const std::string& tracking_step) {
+  double step_days = 0.0;
+  if (tracking_step == "week") {
+    step_days = 7.0;
+  } else if (tracking_step == "day") {
+    step_days = 1.0;
+  } else {
+    throw clvkit::UsageError("tracking_step: expected week or day, got '" + tracking_step + "'");
+  }
+  const clvkit::HoldoutOptions holdout = holdout_options(given, calibration_end, step_days);
+  py::gil_scoped_release release;
+  const clvkit::HoldoutAnalysis result = clvkit::validate_holdout(path, holdout);
+  return clvkit::validation_json(result, tracking_step, step_days).dump();
+}
+
+std::string compare(const std::string& path, const py::dict& given, std::int64_t calibration_end) {
+  const clvkit::HoldoutOptions holdout = holdout_options(given, calibration_end, 7.0);
+  py::gil_scoped_release release;
+  return clvkit::comparison_json(clvkit::compare_models(path, holdout)).dump();
+}
+
+// lifetimes_compat: the registered models on (x, t_x, T) arrays in any one time unit.
+
+using Doubles = py::array_t<double, py::array::c_style | py::array::forcecast>;
+
+std::vector<double> to_vector(const Doubles& values) {
+  return std::vector<double>(values.data(), values.data() + values.size());
+}
+
+void check_lengths(std::initializer_list<const Doubles*> arrays, const char* what) {
+  for (const Doubles* a : arrays) {
+    if (a->size() != (*arrays.begin())->size()) {
+      throw clvkit::UsageError(std::string(what) + ": the columns differ in length");
+    }
+  }
+}
+
+// A fit's parameters (family order) and its summary (fit_metadata) as JSON text.
+py::tuple fit_result(const std::vector<double>& parameters, const clvkit::FitSummary& summary) {
+  return py::make_tuple(parameters, clvkit::fit_metadata(summary).dump());
+}
+
+// Fits purchase model `key` on customers (x, t_x, T), each counted `weights` times (empty: once).
+py::tuple fit_purchase(const std::string& key, const Doubles& x, const Doubles& t_x,
+                       const Doubles& T, const Doubles& weights, double gradient_tolerance) {
+  check_lengths({&x, &t_x, &T}, key.c_str());
+  const clvkit::PurchaseModelFamily& family = clvkit::purchase_model_family(key);
+  clvkit::FitOptions options;
+  options.gradient_tolerance = gradient_tolerance;
+  clvkit::FittedPurchaseModel fit;
+  {
+    py::gil_scoped_release release;
+    std::vector<clvkit::FrequencyRecencyPattern> patterns;
+    if (weights.size() == 0) {
+      patterns = clvkit::compress_patterns(to_vector(x), to_vector(t_x), to_vector(T));
+    } else {
+      if (weights.size() != x.size()) throw clvkit::UsageError(key + ": weights differ in length");
+      for (py::ssize_t i = 0; i < x.size(); ++i) {
+        patterns.push_back({x.data()[i], t_x.data()[i], T.data()[i], weights.data()[i]});
+      }
+    }
+    fit = family.fit(patterns, options);
+  }
+  return fit_result(fit.model->parameters(), fit.summary);
+}
+
+py::tuple fit_spend(const std::string& key, const Doubles& x, const Doubles& m,
+                    double gradient_tolerance) {
+  check_lengths({&x, &m}, key.c_str());
   std::vector<clvkit::SpendObservation> data;
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (x[i] > 0) data.push_back({x[i], m[i]});
+  for (py::ssize_t i = 0; i < x.size(); ++i) {
+    if (x.data()[i] > 0) data.push_back({x.data()[i], m.data()[i]});
   }
-  clvkit::GammaGammaFit fit;
+  clvkit::FitOptions options;
+  options.gradient_tolerance = gradient_tolerance;
+  clvkit::FittedSpendModel fit;
   {
     py::gil_scoped_release release;
-    fit = clvkit::fit_gamma_gamma(data);
+    fit = clvkit::spend_model_family(key).fit(data, options);
   }
-  py::dict out;
-  out["p"] = fit.params.p;
-  out["q"] = fit.params.q;
-  out["v"] = fit.params.gamma;
-  out["summary"] = clvkit::fit_metadata(fit.summary).dump();
+  return fit_result(fit.model->parameters(), fit.summary);
+}
+
+// Per customer of (x, t_x, T): P(alive) (t < 0) or E[X(t) | x, t_x, T] of purchase model `key`
+// at `params`; `t` is one value or one per customer.
+py::array_t<double> purchase_per_customer(const std::string& key, const std::vector<double>& params,
+                                          const Doubles& t, const Doubles& x, const Doubles& t_x,
+                                          const Doubles& T, bool alive) {
+  check_lengths({&x, &t_x, &T}, key.c_str());
+  if (!alive && t.size() != 1 && t.size() != x.size()) {
+    throw clvkit::UsageError(key + ": t must be one number or one per customer");
+  }
+  const std::unique_ptr<clvkit::PurchaseModel> model =
+      clvkit::purchase_model_family(key).make(params);
+  py::array_t<double> out(x.size());
+  double* values = out.mutable_data();
+  py::gil_scoped_release release;
+  for (py::ssize_t i = 0; i < x.size(); ++i) {
+    const clvkit::PurchaseHistory history{x.data()[i], t_x.data()[i], T.data()[i]};
+    values[i] = alive ? model->p_alive(history)
+                      : model->expected_purchases(history, t.data()[t.size() == 1 ? 0 : i]);
+  }
   return out;
+}
+
+py::array_t<double> purchase_new_customer(const std::string& key, const std::vector<double>& params,
+                                          const Doubles& t) {
+  const std::unique_ptr<clvkit::PurchaseModel> model =
+      clvkit::purchase_model_family(key).make(params);
+  py::array_t<double> out(t.size());
+  for (py::ssize_t i = 0; i < t.size(); ++i) {
+    out.mutable_data()[i] = model->expected_purchases_new_customer(t.data()[i]);
+  }
+  return out;
+}
+
+py::array_t<double> spend_expected(const std::string& key, const std::vector<double>& params,
+                                   const Doubles& x, const Doubles& m) {
+  check_lengths({&x, &m}, key.c_str());
+  const std::unique_ptr<clvkit::SpendModel> model = clvkit::spend_model_family(key).make(params);
+  py::array_t<double> out(x.size());
+  for (py::ssize_t i = 0; i < x.size(); ++i) {
+    out.mutable_data()[i] = model->expected_spend(x.data()[i], m.data()[i]);
+  }
+  return out;
+}
+
+// Discounted CLV (predict_value) of customers (x, t_x, T, m) in a unit of `unit_days` days over
+// `periods` discount periods of `period_days` days at `rate` per period, with margin 1.
+py::array_t<double> customer_value(const std::string& purchase_key,
+                                   const std::vector<double>& purchase_params,
+                                   const std::string& spend_key,
+                                   const std::vector<double>& spend_params, const Doubles& x,
+                                   const Doubles& t_x, const Doubles& T, const Doubles& m,
+                                   double unit_days, int periods, double period_days, double rate) {
+  check_lengths({&x, &t_x, &T, &m}, "customer_lifetime_value");
+  const auto purchase = clvkit::purchase_model_family(purchase_key).make(purchase_params);
+  const auto spend = clvkit::spend_model_family(spend_key).make(spend_params);
+  clvkit::ValueOptions options;
+  options.horizon_days = periods * period_days;
+  options.period_days = period_days;
+  options.period_discount_rate = rate;
+  options.rank_churn = false;
+  std::vector<clvkit::ModelInput> customers(static_cast<std::size_t>(x.size()));
+  for (py::ssize_t i = 0; i < x.size(); ++i) {
+    customers[static_cast<std::size_t>(i)] = {x.data()[i], t_x.data()[i], T.data()[i], m.data()[i]};
+  }
+  std::vector<clvkit::CustomerPrediction> predictions;
+  {
+    py::gil_scoped_release release;
+    predictions = clvkit::predict_value(customers, unit_days, *purchase, *spend, options);
+  }
+  return column<double>(predictions.size(), [&](std::size_t i) { return predictions[i].clv; });
 }
 
 }  // namespace
@@ -297,23 +618,33 @@ PYBIND11_MODULE(_core, m) {
       error(e.what());
     }
   });
-  m.def("analyze_path", &analyze_path);
+  py::class_<Base, std::shared_ptr<Base>>(m, "Base").def_property_readonly(
+      "customers", [](const Base& b) { return b.base.customers.size(); });
+  py::class_<Analysis, std::shared_ptr<Analysis>>(m, "Analysis")
+      .def_property_readonly("customers", [](const Analysis& a) { return a.analysis.size(); });
+  py::class_<Model, std::shared_ptr<Model>>(m, "Model")
+      .def("brief_report", &brief_report)
+      .def("models_metadata",
+           [](const Model& model) { return clvkit::models_metadata(model.models).dump(); })
+      .def("document", [](const Model& model) { return model.document.dump(2) + "\n"; });
+  m.def("read_columns", &read_columns);
+  m.def("read_path", &read_path);
+  m.def("base_columns", &base_columns);
   m.def("analyze_columns", &analyze_columns);
-  m.def("fit_bgnbd", &fit_bgnbd);
-  m.def("fit_gamma_gamma", &fit_gamma_gamma);
-  m.def("bgnbd_p_alive", py::vectorize([](double r, double alpha, double a, double b, double x,
-                                          double t_x, double T) {
-          return clvkit::bgnbd_p_alive(clvkit::BgNbdParams{r, alpha, a, b}, x, t_x, T);
-        }));
-  m.def("bgnbd_conditional_expected_purchases",
-        py::vectorize([](double r, double alpha, double a, double b, double t, double x, double t_x,
-                         double T) {
-          return clvkit::bgnbd_conditional_expected_purchases(clvkit::BgNbdParams{r, alpha, a, b},
-                                                              x, t_x, T, t);
-        }));
-  m.def("gamma_gamma_expected_spend",
-        py::vectorize([](double p, double q, double v, double x, double m) {
-          return clvkit::gamma_gamma_conditional_expected_spend(clvkit::GammaGammaParams{p, q, v},
-                                                                x, m);
-        }));
+  m.def("analyze_path", &analyze_path);
+  m.def("analyze_base", &analyze_base, py::arg("base"), py::arg("options"),
+        py::arg("model").none(true) = py::none());
+  m.def("analysis_columns", &analysis_columns);
+  m.def("fit_base", &fit_base);
+  m.def("load_model", &load_model);
+  m.def("segments", &segments);
+  m.def("report", &report);
+  m.def("validate", &validate);
+  m.def("compare", &compare);
+  m.def("fit_purchase", &fit_purchase);
+  m.def("fit_spend", &fit_spend);
+  m.def("purchase_per_customer", &purchase_per_customer);
+  m.def("purchase_new_customer", &purchase_new_customer);
+  m.def("spend_expected", &spend_expected);
+  m.def("customer_value", &customer_value);
 }

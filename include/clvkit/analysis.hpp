@@ -151,8 +151,10 @@ CustomerAnalysis analyze(const std::string& path, const AnalysisOptions& options
 CustomerAnalysis analyze(std::istream& in, const std::string& source,
                          const AnalysisOptions& options);
 
-/// The same for transactions in memory (see Transaction in summary/ingest.hpp).
-CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options);
+/// The same for transactions in memory (ingest_transactions on Transaction rows: the base of
+/// the same rows written as CSV, without the text), named `source` in messages and metadata.
+CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options,
+                         const std::string& source = "rows");
 
 /// The same for the rows of a database table or query (ingest_database: the summary computed
 /// by the database unless source.pushdown is false). Throws what ingest_database throws too.
@@ -243,10 +245,11 @@ struct ModelComparisonResult {
 
 /// Reads the log once, split at options.calibration_end, and validates every registered purchase
 /// model that applies on it (the discrete-time ones only when the log is read by periods;
-/// options.validation.models.purchase is ignored; the spend model is the one it names). A model whose fit fails is listed with its error. Recommends, among the models whose
-/// fits are usable (FitSummary::is_usable), the one with the lowest per-customer RMSE of the
-/// holdout purchases (what a ranking of customers depends on), and says so in `ground`. Throws
-/// ModelError when no model can be fitted, and what validate_holdout throws.
+/// options.validation.models.purchase is ignored; the spend model is the one it names). A model
+/// whose fit fails is listed with its error. Recommends, among the models whose fits are usable
+/// (FitSummary::is_usable), the one with the lowest per-customer RMSE of the holdout purchases
+/// (what a ranking of customers depends on), and says so in `ground`. Throws ModelError when no
+/// model can be fitted, and what validate_holdout throws.
 ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options);
 
 /// The same for the rows of a database table or query (streamed, as validate_holdout does).

@@ -5,8 +5,14 @@
     customers[["segment", "p_alive", "clv"]]
     customers.metadata["input"]["rows"]           # the row accounting
 
+    summary = clvkit.summarize(orders)            # or stage by stage
+    model = clvkit.fit(summary, model="pnbd")
+    model.save("model.json")                      # the file of `clvkit fit -o`
+    clvkit.predict(model, summary, horizon="39w")
+
 The work runs in clvkit's C++ library (the same code as the `clvkit` command) with the GIL
-released; errors raise clvkit.Error subclasses carrying the command's messages.
+released; a DataFrame's columns go to it as NumPy arrays, not as text. Errors raise
+clvkit.Error subclasses carrying the command's messages.
 """
 import json
 import os
@@ -18,8 +24,9 @@ import pandas as pd
 from . import _core
 from ._core import Error, InputError, IoError, ModelError, UsageError
 
-__all__ = ["analyze", "AnalysisFrame", "Error", "UsageError", "InputError", "ModelError",
-           "IoError"]
+__all__ = ["analyze", "summarize", "score", "fit", "load_model", "predict", "validate", "compare",
+           "segments", "forecast_segments", "report", "AnalysisFrame", "SummaryFrame", "Model",
+           "Error", "UsageError", "InputError", "ModelError", "IoError"]
 
 _EPOCH = np.datetime64("1970-01-01", "D")
 _HORIZON = re.compile(r"^\s*([0-9]*\.?[0-9]+)\s*([dwmy])\s*$")
@@ -30,6 +37,8 @@ class AnalysisFrame(pd.DataFrame):
     """A DataFrame of customer records with the analysis's metadata (row accounting, models,
     value settings) in `.metadata`, as the `run` command writes it."""
 
+    # The C++ analysis (for segments, forecast_segments, report) is set on the returned frame
+    # only: a filtered or modified copy must not stand for the whole analysis.
     _metadata = ["metadata"]
 
     @property
@@ -37,18 +46,98 @@ class AnalysisFrame(pd.DataFrame):
         return AnalysisFrame
 
 
-def _day_number(value, what):
+class SummaryFrame(pd.DataFrame):
+    """A DataFrame of customer summaries (frequency, recency, T in days, spend) with the row
+    accounting in `.metadata`; the stages (score, fit, predict) take it without re-reading."""
+
+    # The C++ customer base is set on the returned frame only (see AnalysisFrame).
+    _metadata = ["metadata"]
+
+    @property
+    def _constructor(self):
+        return SummaryFrame
+
+
+class Model:
+    """Fitted purchase and spend models (`fit`) or a model file's (`load_model`).
+
+    parameters, standard_errors: pandas Series by "<model>.<parameter>" (standard errors are
+    NaN where the fit refused them); intervals: a DataFrame of 95% bounds; log_likelihood,
+    converged: of the purchase model's fit; metadata: the `models` block of the metadata;
+    brief_report(): what `clvkit fit` prints; save(path): the model file of `clvkit fit -o`.
+    """
+
+    def __init__(self, handle, loaded=False):
+        self._handle = handle
+        self._loaded = loaded
+        self.document = json.loads(handle.document())
+        self.time_unit = self.document["time_unit"]
+        self._blocks = {k: v for k, v in self.document.items()
+                        if isinstance(v, dict) and "parameters" in v}
+        rows = []
+        for key, block in self._blocks.items():
+            for name, estimate in block["parameters"].items():
+                lower, upper = estimate.get("ci95", [np.nan, np.nan])
+                rows.append((f"{key}.{name}", estimate["value"],
+                             estimate.get("standard_error", np.nan), lower, upper))
+        table = pd.DataFrame(rows, columns=["parameter", "value", "se", "lower", "upper"])
+        table = table.set_index("parameter").astype(float)
+        self.parameters = table["value"].rename(None)
+        self.standard_errors = table["se"].rename(None)
+        self.intervals = table[["lower", "upper"]]
+        purchase = self._blocks[self.purchase_model]
+        self.log_likelihood = purchase["log_likelihood"]
+        self.converged = purchase["converged"]
+
+    @property
+    def purchase_model(self):
+        """The purchase model's key ("bgnbd", "pnbd", ...)."""
+        return next(k for k in self._blocks if k != "gamma_gamma")
+
+    @property
+    def metadata(self):
+        """The `models` block of the metadata, as the fit's records would carry it."""
+        return {"time_unit": self.time_unit, **self._blocks}
+
+    def brief_report(self):
+        """What `clvkit fit` prints of the fits (FitSummary::brief_report). A loaded model's
+        file keeps the fits' figures but not the fits: its report says so and lists them."""
+        if not self._loaded:
+            return self._handle.brief_report()
+        lines = []
+        for key, block in self._blocks.items():
+            lines.append(f"{key} (from a model file): converged {block['converged']}, "
+                         f"log-likelihood {block['log_likelihood']:.4f}")
+            for name, estimate in block["parameters"].items():
+                lines.append(f"  {name} = {estimate['value']:.6g}")
+        return "\n".join(lines) + "\n"
+
+    def save(self, path):
+        """Writes the model file (`clvkit fit -o`'s bytes for the same fit)."""
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(self._handle.document())
+
+    def __repr__(self):
+        return f"clvkit.Model({self.purchase_model}, {self.parameters.to_dict()})"
+
+
+def load_model(path):
+    """The models of a model file (`clvkit fit -o`, or Model.save)."""
+    return Model(_core.load_model(os.fspath(path)), loaded=True)
+
+
+def _day_number(value):
     day = np.datetime64(pd.Timestamp(value).date(), "D")
     return int((day - _EPOCH).astype(np.int64))
 
 
 def _options(options):
-    """The keyword options of analyze(), spelled as the CLI's long options with '_'."""
+    """The keyword options, spelled as the CLI's long options with '_'."""
     given = dict(options)
     out = {}
     if "as_of" in given:
         value = given.pop("as_of")
-        out["as_of"] = None if value is None else _day_number(value, "as_of")
+        out["as_of"] = None if value is None else _day_number(value)
     if "horizon" in given:
         horizon = given.pop("horizon")
         if isinstance(horizon, str) and horizon.strip() == "lifetime":
@@ -67,8 +156,8 @@ def _options(options):
     return out
 
 
-def _frame(columns, metadata_text):
-    metadata = json.loads(metadata_text)
+def _analysis_frame(handle, command):
+    columns, metadata_text = _core.analysis_columns(handle, command)
     names = columns.pop("segment_names")
     codes = columns.pop("segment_code")
     data = {}
@@ -82,8 +171,59 @@ def _frame(columns, metadata_text):
             data["rfm_cell"] = pd.Categorical(cells.astype(str))
             data["segment"] = pd.Categorical.from_codes(codes, categories=names)
     frame = AnalysisFrame(data)
-    frame.metadata = metadata
+    frame.metadata = json.loads(metadata_text)
+    frame._analysis = handle
     return frame
+
+
+def _frame_columns(data, customer, date, amount):
+    """The DataFrame's columns as the module takes them (see _id_columns, _day_numbers)."""
+    if not isinstance(data, pd.DataFrame):
+        raise UsageError("data must be a pandas DataFrame or the path of a CSV log")
+    for name in (customer, date, amount):
+        if name not in data.columns:
+            raise UsageError(f"missing column {name!r} (the frame has: "
+                             f"{', '.join(map(str, data.columns))})")
+    id_values, id_codes = _id_columns(data[customer])
+    day_numbers = _day_numbers(data[date])
+    amounts = data[amount]
+    if not pd.api.types.is_numeric_dtype(amounts) or pd.api.types.is_bool_dtype(amounts):
+        raise InputError(f"column {amount!r}: amounts must be numbers, not {amounts.dtype}")
+    amount_values = np.ascontiguousarray(amounts.to_numpy(dtype=np.float64, na_value=np.nan))
+    return id_values, id_codes, day_numbers, amount_values
+
+
+def _id_columns(ids):
+    """The ids as the module takes them: (int64 array or object array of str, None), or for a
+    categorical (its categories so, its codes as int64). No Python object is made per row
+    except for ids of other types (floats, mixed objects), which are written as str."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        values, _ = _id_columns(pd.Series(ids.cat.categories))
+        return values, np.ascontiguousarray(ids.cat.codes.to_numpy(dtype=np.int64))
+    if pd.api.types.is_integer_dtype(ids) and not pd.api.types.is_extension_array_dtype(ids):
+        return np.ascontiguousarray(ids.to_numpy(dtype=np.int64)), None
+    if ids.dtype == object or pd.api.types.is_string_dtype(ids):
+        values = ids.to_numpy(dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+            return values, None  # missing ids (None, NaN) are the ingest's empty ids
+    return np.array([None if pd.isna(v) else str(v) for v in ids], dtype=object), None
+
+
+def _day_numbers(dates):
+    """Days since 1970-01-01 as int64 (NaT stays the int64 minimum, a missing date). Text is
+    read as the CLI reads it by default, ISO dates with an optional time (YYYY-MM-DD...): any
+    other layout is ambiguous (1/5/2011), so it is pandas.to_datetime(format=...)'s to parse."""
+    if not pd.api.types.is_datetime64_any_dtype(dates):
+        try:
+            dates = pd.to_datetime(dates, format="%Y-%m-%d", exact=False)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"column {dates.name!r}: dates must be datetime64 or ISO text "
+                             f"(YYYY-MM-DD, optionally with a time); parse other layouts with "
+                             f"pandas.to_datetime(format=...) first ({error})") from None
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    days = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
+    return np.ascontiguousarray(days.view(np.int64))
 
 
 def analyze(data, customer="customer_id", date="date", amount="amount", **options):
@@ -92,57 +232,135 @@ def analyze(data, customer="customer_id", date="date", amount="amount", **option
 
     data: a pandas DataFrame with one row per transaction, or the path of a CSV log.
     customer, date, amount: the column names (for a DataFrame: ids as str, int or categorical;
-    dates as datetime64 or anything pandas.to_datetime reads; amounts as numbers, negative for
-    returns; NaN and NaT are refused).
+    dates as datetime64 or ISO text; amounts as numbers, negative for returns). A missing id, date (NaT) or amount (NaN) is a bad row: an InputError naming it
+    ("DataFrame:LINE:COLUMN: ...", LINE = position + 2 as in the frame's to_csv), or counted
+    with on_bad_row="skip".
     options: as the CLI's `run` options: as_of, segments ("rfm11", "rfm8", a JSON path),
     monetary, model ("bgnbd", "mbgnbd", "pnbd"), no_model, time_unit, horizon ("12m", "39w",
     a number of days or "lifetime"), margin, discount_rate, monthly_discount_rate, returns,
-    zero_amounts, on_bad_row, allow_unconverged, threads (0 = every core).
+    zero_amounts, on_bad_row, allow_unconverged, threads (0 = every core, the default).
 
     Returns an AnalysisFrame (a DataFrame with .metadata).
     """
     given = _options(options)
-    if isinstance(data, (str, os.PathLike)):
-        given.update(customer_col=customer, date_col=date, amount_col=amount)
-        return _frame(*_core.analyze_path(os.fspath(data), given))
-    if not isinstance(data, pd.DataFrame):
-        raise UsageError("analyze: data must be a pandas DataFrame or the path of a CSV log")
-    for name in (customer, date, amount):
-        if name not in data.columns:
-            raise UsageError(f"analyze: missing column {name!r} (the frame has: "
-                             f"{', '.join(map(str, data.columns))})")
-    ids = data[customer]
-    dates = data[date]
-    amounts = data[amount]
-    if not pd.api.types.is_numeric_dtype(amounts):
-        raise InputError(f"column {amount!r}: amounts must be numbers, not {amounts.dtype}")
-    amount_values = np.ascontiguousarray(amounts.to_numpy(dtype=np.float64))
-    missing = np.flatnonzero(~np.isfinite(amount_values))
-    if missing.size:
-        row = int(missing[0])
-        raise InputError(f"column {amount!r}, row {row + 1}: amount is {amount_values[row]} "
-                         f"({missing.size} rows have a missing or infinite amount)")
-    if not pd.api.types.is_datetime64_any_dtype(dates):
-        dates = pd.to_datetime(dates)
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    day_values = dates.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]")
-    missing = np.flatnonzero(np.isnat(day_values))
-    if missing.size:
-        raise InputError(f"column {date!r}, row {int(missing[0]) + 1}: the date is missing "
-                         f"({missing.size} rows have no date)")
-    day_numbers = np.ascontiguousarray((day_values - _EPOCH).astype(np.int64))
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        ids = ids.astype(str) if ids.cat.categories.dtype == object else ids.astype(
-            ids.cat.categories.dtype)
-    if pd.api.types.is_integer_dtype(ids):
-        id_values = np.ascontiguousarray(ids.to_numpy(dtype=np.int64))
-        if (id_values < 0).any():
-            id_values = [str(v) for v in id_values]
-    else:
-        if ids.isna().any():
-            row = int(np.flatnonzero(ids.isna().to_numpy())[0])
-            raise InputError(f"column {customer!r}, row {row + 1}: the customer id is missing")
-        id_values = [v if isinstance(v, str) else str(v) for v in ids.tolist()]
     given.update(customer_col=customer, date_col=date, amount_col=amount)
-    return _frame(*_core.analyze_columns(id_values, day_numbers, amount_values, given))
+    if isinstance(data, (str, os.PathLike)):
+        return _analysis_frame(_core.analyze_path(os.fspath(data), given), "analyze")
+    columns = _frame_columns(data, customer, date, amount)
+    return _analysis_frame(_core.analyze_columns(*columns, given), "analyze")
+
+
+def summarize(data, customer="customer_id", date="date", amount="amount", **options):
+    """The customer summaries of a log (a DataFrame or a CSV path), as `run` computes them:
+    first and last purchase, purchase days, frequency, recency and T in days, total and
+    average spend, monetary (mean repeat-day spend). Options: as_of, returns, zero_amounts,
+    on_bad_row, threads. Returns a SummaryFrame (.metadata: the row accounting)."""
+    given = _options(options)
+    given.update(customer_col=customer, date_col=date, amount_col=amount)
+    if isinstance(data, (str, os.PathLike)):
+        base = _core.read_path(os.fspath(data), given)
+    else:
+        base = _core.read_columns(*_frame_columns(data, customer, date, amount), given)
+    columns, metadata_text = _core.base_columns(base)
+    for key in ("first_purchase", "last_purchase"):
+        columns[key] = _EPOCH + np.asarray(columns[key]).astype("timedelta64[D]")
+    frame = SummaryFrame(dict(columns))
+    frame.metadata = {"input": json.loads(metadata_text)}
+    frame._base = base
+    return frame
+
+
+def _base_of(summary, what):
+    base = getattr(summary, "_base", None)
+    if base is None:
+        raise UsageError(f"{what}: expected the result of clvkit.summarize() itself (a filtered "
+                         f"or modified copy stands for no base: summarize the rows you want), "
+                         f"a DataFrame of transactions or a CSV path")
+    return base
+
+
+def _summary(data, what):
+    return data if isinstance(data, SummaryFrame) else summarize(data)
+
+
+def score(summary, segments="rfm11", monetary=None, threads=0):
+    """RFM scores and segments of every customer of `summary` (a SummaryFrame, or a log as
+    summarize takes it) with a built-in scheme's name or a scheme file. Returns an
+    AnalysisFrame without model columns."""
+    base = _base_of(_summary(summary, "score"), "score")
+    options = {"segments": segments, "monetary": monetary, "threads": threads,
+               "fit_models": False}
+    return _analysis_frame(_core.analyze_base(base, options), "score")
+
+
+def fit(summary, model="bgnbd", time_unit="week", threads=0, allow_unconverged=False):
+    """Fits a purchase model (bgnbd, mbgnbd, pnbd) and Gamma-Gamma on `summary`'s customers,
+    as `clvkit fit` does. Returns a Model."""
+    base = _base_of(_summary(summary, "fit"), "fit")
+    options = {"model": model, "time_unit": time_unit, "threads": threads}
+    return Model(_core.fit_base(base, options))
+
+
+def predict(model, summary, horizon="12m", segments="rfm11", threads=0, **options):
+    """The records of `summary`'s customers scored with `model` (no refit), as `clvkit
+    predict`: summary, segment and predictions over `horizon`. Options: margin,
+    discount_rate, monthly_discount_rate, monetary. Returns an AnalysisFrame."""
+    if not isinstance(model, Model):
+        raise UsageError("predict: model must be a clvkit.Model (fit or load_model)")
+    base = _base_of(_summary(summary, "predict"), "predict")
+    given = _options(dict(options, horizon=horizon, segments=segments, threads=threads))
+    return _analysis_frame(_core.analyze_base(base, given, model._handle), "predict")
+
+
+def _path(data, what):
+    if not isinstance(data, (str, os.PathLike)):
+        raise UsageError(f"{what} reads the log twice (calibration and holdout): give the path "
+                         f"of a CSV log")
+    return os.fspath(data)
+
+
+def validate(data, calibration_end, model="bgnbd", tracking_step="week", **options):
+    """`clvkit validate --format json` as a dict: fit on the log up to calibration_end,
+    compare the predictions with the holdout (totals, per customer, by frequency and segment,
+    tracking). data: a CSV path. Options as analyze's (as_of = the holdout's end)."""
+    given = _options(dict(options, model=model))
+    return json.loads(_core.validate(_path(data, "validate"), given,
+                                     _day_number(calibration_end), tracking_step))
+
+
+def compare(data, calibration_end, **options):
+    """`clvkit compare --format json` as a dict: every purchase model on one
+    calibration/holdout split, and the recommended one. data: a CSV path."""
+    return json.loads(_core.compare(_path(data, "compare"), _options(options),
+                                    _day_number(calibration_end)))
+
+
+def _analysis_of(frame, what):
+    handle = getattr(frame, "_analysis", None)
+    if handle is None:
+        raise UsageError(f"{what}: expected the result of clvkit.analyze() or predict() itself "
+                         f"(a filtered or modified copy stands for no analysis)")
+    return handle
+
+
+def segments(analysis):
+    """`clvkit segments --format json` as a dict: per-segment statistics (with the models'
+    aggregates when the analysis has them) and the R-by-F, F-by-M and R-by-M cross tables."""
+    return json.loads(_core.segments(_analysis_of(analysis, "segments"), 0, 1, False))
+
+
+def forecast_segments(analysis, draws=2000, seed=1, fixed_parameters=False):
+    """`clvkit segments --forecast --format json` as a dict: segments() with simulated
+    intervals of each segment's purchases and revenue over the analysis's horizon."""
+    if draws < 1:
+        raise UsageError(f"forecast_segments: draws must be at least 1, got {draws}")
+    return json.loads(_core.segments(_analysis_of(analysis, "forecast_segments"), draws, seed,
+                                     fixed_parameters))
+
+
+def report(analysis, path, title="Customer base report", currency="", top=25, draws=1000,
+           seed=1):
+    """Writes `clvkit report`'s self-contained HTML page of an analysis (with models) to
+    `path`."""
+    _core.report(_analysis_of(analysis, "report"), os.fspath(path), title, currency, top, draws,
+                 seed)

@@ -161,9 +161,8 @@ CustomerAnalysis read_and_analyze(const AnalysisOptions& options, const Read& re
 }  // namespace
 
 CustomerAnalysis analyze(const std::string& path, const AnalysisOptions& options) {
-  return read_and_analyze(options, [&](const IngestOptions& ingest) {
-    return ingest_transactions_file(path, ingest);
-  });
+  return read_and_analyze(
+      options, [&](const IngestOptions& ingest) { return ingest_transactions_file(path, ingest); });
 }
 
 CustomerAnalysis analyze(std::istream& in, const std::string& source,
@@ -173,16 +172,16 @@ CustomerAnalysis analyze(std::istream& in, const std::string& source,
   });
 }
 
-CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options) {
+CustomerAnalysis analyze(std::span<const Transaction> rows, const AnalysisOptions& options,
+                         const std::string& source) {
   return read_and_analyze(options, [&](const IngestOptions& ingest) {
-    return ingest_transactions(rows, "rows", ingest);
+    return ingest_transactions(rows, source, ingest);
   });
 }
 
 CustomerAnalysis analyze(const DatabaseSource& source, const AnalysisOptions& options) {
-  return read_and_analyze(options, [&](const IngestOptions& ingest) {
-    return ingest_database(source, ingest);
-  });
+  return read_and_analyze(
+      options, [&](const IngestOptions& ingest) { return ingest_database(source, ingest); });
 }
 
 CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options) {
@@ -211,8 +210,9 @@ ForecastResult forecast_segments(const CustomerAnalysis& analysis,
                                  const SegmentForecastOptions& options) {
   if (!analysis.models) throw UsageError("a per-segment forecast needs the models");
   if (analysis.value.lifetime) {
-    throw UsageError("a per-segment forecast simulates purchases over a finite horizon: give "
-                     "--horizon as a length (e.g. 12m), not 'lifetime'");
+    throw UsageError(
+        "a per-segment forecast simulates purchases over a finite horizon: give "
+        "--horizon as a length (e.g. 12m), not 'lifetime'");
   }
   const FittedModels& models = *analysis.models;
   const SegmentedBase& segmented = analysis.segmented;

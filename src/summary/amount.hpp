@@ -5,6 +5,7 @@
 
 #include <fast_float/fast_float.h>
 
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <string_view>
@@ -84,6 +85,30 @@ inline bool parse_amount_exact(std::string_view text, Amount& amount) noexcept {
 
 inline bool parse_amount(std::string_view text, Amount& amount) noexcept {
   return parse_amount_exact(text, amount) || parse_amount_general(text, amount);
+}
+
+/// An amount held as a double (rows in memory): what parse_amount reads from the shortest
+/// fixed-notation text that round-trips `value` (std::to_chars with chars_format::fixed), so that
+/// rows in memory and the same rows written as CSV give the same millionths. False for a value
+/// that is not finite or not below kMaxAbsAmount.
+///
+/// Below 1e9 that is llround(value * 1e6), without the text: when the text has at most six
+/// decimals it is N / 1e6 for an integer N, the double nearest it is within 2^-53 |value| of it,
+/// and the product's own rounding adds as much again, so value * 1e6 is within 2e6 |value| 2^-53
+/// < 0.23 of N; with more decimals parse_amount_general computes llround(value * 1e6) itself.
+/// The signs agree too: a nonzero value with at most six decimals is at least 1e-6 in size, so
+/// its millionths are nonzero, and both paths then call it negative exactly when value < 0.
+inline bool amount_from_double(double value, Amount& amount) noexcept {
+  if (!std::isfinite(value) || std::fabs(value) >= kMaxAbsAmount) return false;
+  if (std::fabs(value) < 1e9) {
+    amount.units = std::llround(value * kUnitsPerCurrency);
+    amount.negative = value < 0.0;
+    amount.zero = value == 0.0;
+    return true;
+  }
+  char text[64];
+  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+  return parse_amount({text, static_cast<std::size_t>(written.ptr - text)}, amount);
 }
 
 }  // namespace clvkit::detail

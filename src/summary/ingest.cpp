@@ -3,22 +3,27 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
+#include <limits>
+#include <optional>
 #include <span>
-#include <sstream>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "amount.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
 #include "clvkit/io/mapped_file.hpp"
 #include "clvkit/util/parallel.hpp"
+#include "clvkit/util/utf8.hpp"
 #include "customer_order.hpp"
 #include "customer_table.hpp"
 #include "ingest_internal.hpp"
@@ -30,10 +35,10 @@ namespace {
 using detail::CustomerRef;
 using detail::CustomerTable;
 using detail::DayTracking;
+using detail::fill_summaries;
 using detail::kCustomerBlock;
 using detail::kNone;
 using detail::kUnitsPerCurrency;
-using detail::fill_summaries;
 using detail::output_order;
 
 // Whether the first rows look like a log whose customers' days come in order: no customer's day
@@ -237,6 +242,27 @@ std::int64_t IngestStats::rows_rejected() const noexcept {
 
 namespace {
 
+// The customers of `tables` once every row is in (`options` with the as-of day of a period
+// moved back already): the output order, the accounting of customers without a purchase day,
+// the as-of day, the day range of the used rows and the summaries. Throws InputError naming
+// `base.source` when no customer has a purchase day.
+void finish_base(std::vector<CustomerTable>& tables, const IngestOptions& options, Day first_day,
+                 Day last_day, int threads, CustomerBase& base) {
+  for (CustomerTable& table : tables) table.release_lookup_and_days();
+  const std::vector<CustomerRef> order = output_order(tables, threads);
+  base.stats.customers_without_purchase =
+      static_cast<std::int64_t>(customer_count(tables) - order.size());
+  if (order.empty()) {
+    throw InputError(base.source +
+                     ": no customer has a purchase day: " + detail::describe_stats(base.stats));
+  }
+  base.as_of = options.as_of.value_or(last_day);
+  if (options.period) base.as_of = period_start(base.as_of, *options.period);
+  base.first_day = first_day;
+  base.last_day = last_day;
+  fill_summaries(tables, order, base.as_of, base.customers, threads);
+}
+
 // ingest_transactions on a stream or a mapped file.
 CustomerBase ingest(const detail::LogInput& input, const std::string& source,
                     const IngestOptions& given) {
@@ -285,21 +311,258 @@ CustomerBase ingest(const detail::LogInput& input, const std::string& source,
   if (tracking == DayTracking::ordered) {
     recount_days(input, start, source, options, threads, tables);
   }
-  for (CustomerTable& table : tables) table.release_lookup_and_days();
-
-  const std::vector<CustomerRef> order = output_order(tables, threads);
-  base.stats.customers_without_purchase =
-      static_cast<std::int64_t>(customer_count(tables) - order.size());
-  if (order.empty()) {
-    throw InputError(source +
-                     ": no customer has a purchase day: " + detail::describe_stats(base.stats));
-  }
   base.delimiter = scan.delimiter;
-  base.as_of = options.as_of.value_or(scan.last_day);
-  if (options.period) base.as_of = period_start(base.as_of, *options.period);
-  base.first_day = scan.first_day;
-  base.last_day = scan.last_day;
-  fill_summaries(tables, order, base.as_of, base.customers, threads);
+  finish_base(tables, options, scan.first_day, scan.last_day, threads, base);
+  return base;
+}
+
+// Rows in memory are checked and accumulated in chunks of this many rows: a chunk's accepted
+// rows (about 50 bytes each) and ids are what is held besides the tables.
+constexpr std::size_t kRowsPerChunk = std::size_t{1} << 16;
+// Chunks per batch and thread, as scan_log's blocks: one slow chunk leaves no thread idle long.
+constexpr std::size_t kChunksPerThread = 4;
+
+// The days a CSV log can write (years 0000 to 9999 in the automatic form).
+constexpr Day kFirstWritableDay = detail::iso_day_number(0, 1, 1);
+constexpr Day kLastWritableDay = detail::iso_day_number(9999, 12, 31);
+
+// A bad row of a chunk under a fail policy: its index in the rows, its column and the reason.
+struct RowFault {
+  std::size_t row = 0;
+  std::size_t column = 0;
+  std::string reason;
+};
+
+// What checking one chunk of rows in memory found: the accepted rows per partition (their ids
+// copied into `ids`, which ParsedRow::id_offset indexes), the accounting, the day range and
+// the first bad row under a fail policy.
+struct RowChunk {
+  std::vector<char> ids;
+  std::vector<std::vector<detail::ParsedRow>> rows;
+  IngestStats stats;
+  Day first_day = std::numeric_limits<Day>::max();
+  Day last_day = std::numeric_limits<Day>::min();
+  std::optional<RowFault> fault;
+};
+
+// The amount as the message quotes it: the text parse_amount would have read.
+std::string amount_text(double value) {
+  if (std::isnan(value)) return "nan";
+  if (std::isinf(value)) return value < 0 ? "-inf" : "inf";
+  char text[400];
+  const auto written = std::to_chars(text, text + sizeof text, value, std::chars_format::fixed);
+  return std::string(text, written.ptr);
+}
+
+// A rejected row: counted under skip, the chunk's fault under fail (policy_fail: a fail policy
+// of the returns or zero amounts, which applies whatever on_bad_row says).
+[[gnu::cold]] bool reject_row(RowChunk& chunk, const IngestOptions& options, RejectReason reason,
+                              std::size_t row, std::size_t column, bool policy_fail,
+                              const std::function<std::string()>& why) {
+  if (policy_fail ||
+      (options.on_bad_row == BadRowPolicy::fail && reason != RejectReason::negative_amount &&
+       reason != RejectReason::zero_amount)) {
+    chunk.fault = RowFault{row, column, why()};
+    return false;
+  }
+  ++chunk.stats.rejected[static_cast<int>(reason)];
+  return true;
+}
+
+// Checks rows [begin, end) as a CSV log's rows are checked (ingest_transactions on a stream, in
+// the same order: id, date, amount, as-of day, policies) and keeps the used ones. Stops at the
+// first bad row under a fail policy (chunk.fault).
+void check_rows(std::span<const Transaction> rows, std::size_t begin, std::size_t end,
+                const IngestOptions& options, std::size_t partitions, RowChunk& chunk) {
+  chunk.rows.assign(partitions, {});
+  constexpr std::size_t kIdColumn = 1, kDateColumn = 2, kAmountColumn = 3;
+  for (std::size_t i = begin; i < end; ++i) {
+    const Transaction& row = rows[i];
+    IngestStats& stats = chunk.stats;
+    ++stats.rows_read;
+    std::string_view id = row.customer_id;
+    while (!id.empty() && id.front() == ' ') id.remove_prefix(1);
+    while (!id.empty() && id.back() == ' ') id.remove_suffix(1);
+    if (id.empty()) [[unlikely]] {
+      if (reject_row(chunk, options, RejectReason::empty_id, i, kIdColumn, false, [&] {
+            return "empty customer id in column '" + options.customer_col + "'";
+          })) {
+        continue;
+      }
+      return;
+    }
+    if (!is_valid_utf8(id)) [[unlikely]] {
+      if (reject_row(chunk, options, RejectReason::invalid_utf8, i, kIdColumn, false,
+                     [] { return std::string("invalid UTF-8 in customer id"); })) {
+        continue;
+      }
+      return;
+    }
+    Day day = row.day;
+    if (day < kFirstWritableDay || day > kLastWritableDay) [[unlikely]] {
+      if (reject_row(chunk, options, RejectReason::bad_date, i, kDateColumn, false, [&] {
+            return day == kMissingDay
+                       ? "missing date in column '" + options.date_col + "'"
+                       : "date " + format_day(day) + " out of range (0000-01-01 to 9999-12-31)";
+          })) {
+        continue;
+      }
+      return;
+    }
+    detail::Amount amount;
+    if (!detail::amount_from_double(row.amount, amount)) [[unlikely]] {
+      if (reject_row(chunk, options, RejectReason::bad_amount, i, kAmountColumn, false, [&] {
+            if (std::isnan(row.amount)) {
+              return "missing amount (NaN) in column '" + options.amount_col + "'";
+            }
+            return "amount '" + amount_text(row.amount) + "' " +
+                   (std::isfinite(row.amount) ? "out of range (|amount| < 1e12)"
+                                              : "is not a finite number");
+          })) {
+        continue;
+      }
+      return;
+    }
+    if (options.as_of && day > *options.as_of) {
+      ++stats.rows_after_as_of;
+      continue;
+    }
+    if (amount.negative) {
+      if (options.returns != ReturnsPolicy::net) {
+        if (reject_row(chunk, options, RejectReason::negative_amount, i, kAmountColumn,
+                       options.returns == ReturnsPolicy::fail, [&] {
+                         return "negative amount '" + amount_text(row.amount) + "' (returns=fail)";
+                       })) {
+          continue;
+        }
+        return;
+      }
+      ++stats.returns_netted;
+    } else if (amount.zero) {
+      if (options.zero_amounts != ZeroAmountPolicy::keep) {
+        if (reject_row(chunk, options, RejectReason::zero_amount, i, kAmountColumn,
+                       options.zero_amounts == ZeroAmountPolicy::fail, [&] {
+                         return "zero amount '" + amount_text(row.amount) + "' (zero-amounts=fail)";
+                       })) {
+          continue;
+        }
+        return;
+      }
+      ++stats.zero_amount_rows;
+    }
+    if (options.period) day = period_start(day, *options.period);
+    if (chunk.ids.size() + id.size() >= kNone) {
+      throw InputError("ingest: the ids of " + std::to_string(kRowsPerChunk) +
+                       " rows exceed 4 GiB");
+    }
+    const auto offset = static_cast<std::uint32_t>(chunk.ids.size());
+    chunk.ids.insert(chunk.ids.end(), id.begin(), id.end());
+    const std::uint64_t hash = detail::hash_id(id);
+    chunk.rows[detail::partition_of(hash, partitions)].push_back(detail::ParsedRow{
+        hash, amount.units, amount.units, offset, static_cast<std::uint32_t>(id.size()), day, day,
+        1, amount.negative, amount.zero});
+    ++stats.rows_used;
+    chunk.first_day = std::min(chunk.first_day, day);
+    chunk.last_day = std::max(chunk.last_day, day);
+  }
+}
+
+void add_stats(IngestStats& to, const IngestStats& from) noexcept {
+  to.rows_read += from.rows_read;
+  to.rows_used += from.rows_used;
+  to.rows_after_as_of += from.rows_after_as_of;
+  for (int reason = 0; reason < static_cast<int>(RejectReason::count_); ++reason) {
+    to.rejected[reason] += from.rejected[reason];
+  }
+  to.returns_netted += from.returns_netted;
+  to.zero_amount_rows += from.zero_amount_rows;
+}
+
+// "source:line:column: " of row `row` of rows in memory: the line it has in the CSV text of the
+// rows under a header (row + 2).
+std::string row_location(const std::string& source, std::size_t row, std::size_t column) {
+  return source + ":" + std::to_string(row + 2) + ":" + std::to_string(column) + ": ";
+}
+
+// A customer's spend overflowed: the rows are applied again one at a time in order on one table,
+// so that the error names the first row whose amount takes its customer's total out of range,
+// whatever the threads (as locate_spend_overflow does for a log).
+[[noreturn, gnu::cold]] void throw_rows_spend_overflow(std::span<const Transaction> rows,
+                                                       const std::string& source,
+                                                       const IngestOptions& options) {
+  CustomerTable table(DayTracking::lists);
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    RowChunk chunk;
+    check_rows(rows, i, i + 1, options, 1, chunk);
+    if (chunk.rows[0].empty()) continue;
+    try {
+      table.add_rows(chunk.ids.data(), chunk.rows[0]);
+    } catch (const detail::SpendOverflow&) {
+      const std::string_view id(chunk.ids.data(), chunk.ids.size());
+      throw InputError(row_location(source, i, 3) + "customer '" + std::string(id.substr(0, 60)) +
+                       (id.size() > 60 ? "..." : "") +
+                       "': total spend exceeds the representable range (|total| < 9.2e12)");
+    }
+  }
+  throw InputError(source + ": a customer's total spend exceeds the representable range");
+}
+
+// ingest_transactions on rows in memory: chunks of rows are checked on every thread, then their
+// accepted rows are added partition by partition (one table per thread, as for a log), batch
+// after batch, so that what is held besides the tables is a batch of chunks.
+CustomerBase ingest_rows(std::span<const Transaction> rows, const std::string& source,
+                         const IngestOptions& given) {
+  IngestOptions options = given;
+  if (options.period && options.as_of) {
+    options.as_of = last_complete_period_end(*options.as_of, *options.period);
+  }
+  CustomerBase base;
+  base.source = source;
+  base.delimiter = ',';
+  const int threads = std::max(options.threads, 1);
+  const auto partitions = static_cast<std::size_t>(threads);
+  std::vector<CustomerTable> tables;
+  tables.reserve(partitions);
+  for (std::size_t t = 0; t < partitions; ++t) tables.emplace_back(DayTracking::lists);
+  const std::size_t chunk_count = (rows.size() + kRowsPerChunk - 1) / kRowsPerChunk;
+  std::vector<RowChunk> batch(partitions * kChunksPerThread);
+  Day first_day = std::numeric_limits<Day>::max();
+  Day last_day = std::numeric_limits<Day>::min();
+  for (std::size_t first = 0; first < chunk_count; first += batch.size()) {
+    const std::size_t count = std::min(batch.size(), chunk_count - first);
+    parallel_for(threads, count, [&](std::size_t c) {
+      RowChunk& chunk = batch[c];
+      chunk = RowChunk{};
+      const std::size_t begin = (first + c) * kRowsPerChunk;
+      check_rows(rows, begin, std::min(rows.size(), begin + kRowsPerChunk), options, partitions,
+                 chunk);
+    });
+    for (std::size_t c = 0; c < count; ++c) {
+      const RowChunk& chunk = batch[c];
+      if (chunk.fault) {
+        throw InputError(row_location(source, chunk.fault->row, chunk.fault->column) +
+                         chunk.fault->reason);
+      }
+      add_stats(base.stats, chunk.stats);
+      first_day = std::min(first_day, chunk.first_day);
+      last_day = std::max(last_day, chunk.last_day);
+    }
+    bool overflowed = false;
+    try {
+      parallel_for(threads, partitions, [&](std::size_t p) {
+        for (std::size_t c = 0; c < count; ++c)
+          tables[p].add_rows(batch[c].ids.data(), batch[c].rows[p]);
+      });
+    } catch (const detail::SpendOverflow&) {
+      overflowed = true;
+    }
+    if (overflowed) throw_rows_spend_overflow(rows, source, options);
+    if (options.progress) options.progress(base.stats.rows_read);
+  }
+  if (base.stats.rows_read == 0) {
+    throw InputError(source + ": empty log: there are no rows");
+  }
+  finish_base(tables, options, first_day, last_day, threads, base);
   return base;
 }
 
@@ -310,27 +573,9 @@ CustomerBase ingest_transactions(std::istream& in, const std::string& source,
   return ingest(detail::LogInput{&in, {}}, source, options);
 }
 
-
 CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::string& source,
                                  const IngestOptions& options) {
-  IngestOptions csv = options;
-  csv.delimiter = ',';
-  csv.date_format.clear();
-  std::string text;
-  detail::append_csv_header(text, options);
-  char amount[64];
-  for (const Transaction& row : rows) {
-    append_csv_field(text, row.customer_id);
-    text += ',';
-    text += format_day(row.day);
-    text += ',';
-    // Shortest round-trip form: the amount the ingest reads back is the double given.
-    const auto written = std::to_chars(amount, amount + sizeof amount, row.amount);
-    text.append(amount, written.ptr);
-    text += '\n';
-  }
-  std::istringstream in(std::move(text));
-  return ingest_transactions(in, source, csv);
+  return ingest_rows(rows, source, options);
 }
 
 CustomerBase ingest_transactions_file(const std::string& path, const IngestOptions& options) {

@@ -4,8 +4,10 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "clvkit/analysis.hpp"
+#include "clvkit/analysis/model_fit.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/models/summary_table_models.hpp"
 #include "clvkit/output/model_file.hpp"
@@ -73,8 +75,13 @@ void run_fit(const FitCommandOptions& options) {
     IngestOptions ingest = input.to_ingest_options();
     check_model_fits_log(choice.purchase, ingest);
     const CustomerBase base = read_customer_base(input, &ingest);
-    models = fit_customer_models(base.customers, unit, fit, choice);
-    dropout = check_dropout_identification(models.purchase, base.customers, unit);
+    ModelOptions model;
+    model.choice = choice;
+    model.time_unit = unit;
+    model.fit = fit;
+    BaseModelFit fitted = fit_base_models(base, ingest, model, fit.threads);
+    models = std::move(fitted.models);
+    dropout = fitted.dropout;
     write_file_atomically(options.out,
                           model_file_json(models, base, ingest, dropout).dump(2) + "\n");
   }

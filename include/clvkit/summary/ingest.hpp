@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -163,12 +164,29 @@ struct Transaction {
   double amount = 0.0;
 };
 
-/// Ingests transactions held in memory with the same checks, conventions and row accounting as a
-/// CSV log (they are handed to ingest_transactions as one, so the two cannot diverge): an empty
-/// id, a non-finite amount or |amount| >= 1e12 is a bad row, named by its 1-based position in
-/// `rows` plus one (the line it would have in the CSV text). The options' column names are used;
-/// their delimiter and date format are not (the rows have none). `source` names the rows in
-/// messages and metadata.
+/// Transaction::day of a row whose date is missing (a NaT in a data frame): a bad row.
+inline constexpr Day kMissingDay = std::numeric_limits<Day>::min();
+
+/// Ingests transactions held in memory: the CustomerBase of ingest_transactions on the same rows
+/// written as a CSV log (ids as they are, days as YYYY-MM-DD, amounts in the shortest
+/// fixed-notation form that reads back as the same double): the same customers in the same
+/// order, the same summaries to the bit, the same row accounting, without writing or parsing
+/// any text. The rows go straight into the ingest's customer tables, in chunks checked on
+/// options.threads threads.
+///
+/// The checks are the log's, in its order: the id trimmed of surrounding ASCII spaces, empty
+/// (empty_id) or not well-formed UTF-8 (invalid_utf8); a day outside 0000-01-01..9999-12-31 or
+/// kMissingDay (bad_date); an amount that is not finite or not below 1e12 in size (bad_amount);
+/// then the as-of day, the period and the returns and zero-amount policies. An amount is read
+/// in millionths as the CSV text of it would be (llround(amount * 1e6) below 1e9). Under
+/// BadRowPolicy::fail the first bad row in `rows` throws InputError "source:line:column:
+/// reason", with line = its 0-based position + 2 (the line it has in the CSV text, under a
+/// header) and column 1 (id), 2 (date) or 3 (amount); e.g. "frame:4:3: missing amount (NaN) in
+/// column 'amount'". The options' column names appear in messages; their delimiter and date
+/// format are not used. `source` names the rows in messages and metadata. Throws InputError
+/// "source: empty log: there are no rows" for no rows, and as ingest_transactions when no
+/// customer has a purchase day or a customer's total spend overflows (naming the first row in
+/// `rows` that takes it out of range).
 CustomerBase ingest_transactions(std::span<const Transaction> rows, const std::string& source,
                                  const IngestOptions& options);
 
