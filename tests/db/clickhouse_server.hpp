@@ -5,6 +5,9 @@
 // ../shared/notes/databases.md). A server that cannot start throws: the tests fail, never skip.
 //
 // Users: `default` (no password) and `analyst` (password kPassword).
+//
+// A server of a cluster (sharded_servers.hpp) is made with its ports chosen beforehand and the
+// cluster's `remote_servers` as extra configuration, since each server must know the others'.
 
 #include <signal.h>
 #include <sys/types.h>
@@ -20,12 +23,20 @@
 
 namespace clvkit::test {
 
+/// The loopback ports a ClickHouse server listens on.
+struct ClickHousePorts {
+  int http = free_loopback_port();
+  int tcp = free_loopback_port();
+  int interserver = free_loopback_port();
+};
+
 class ClickHouseServer {
  public:
-  ClickHouseServer()
-      : http_port_(free_loopback_port()),
-        tcp_port_(free_loopback_port()),
-        interserver_port_(free_loopback_port()) {
+  ClickHouseServer() : ClickHouseServer(ClickHousePorts{}, "") {}
+  /// A server on `ports`, with `extra_config` (XML elements of <yandex>, e.g. remote_servers)
+  /// added to its configuration.
+  ClickHouseServer(const ClickHousePorts& ports, const std::string& extra_config)
+      : http_port_(ports.http), tcp_port_(ports.tcp), interserver_port_(ports.interserver) {
     if (!std::filesystem::exists("/usr/bin/clickhouse-server") &&
         !std::filesystem::exists("/usr/sbin/clickhouse-server")) {
       throw std::runtime_error(
@@ -55,7 +66,8 @@ class ClickHouseServer {
             root + "/user_files/</user_files_path>\n  <users_config>" + root +
             "/users.xml</users_config>\n  <default_profile>default</default_profile>\n"
             "  <default_database>default</default_database>\n"
-            "  <mark_cache_size>536870912</mark_cache_size>\n</yandex>\n");
+            "  <mark_cache_size>536870912</mark_cache_size>\n" +
+            extra_config + "</yandex>\n");
     const std::string pid_file = dir_.file("server.pid");
     run_or_throw("(clickhouse-server --config-file=\"" + dir_.file("config.xml") + "\" >\"" +
                      dir_.file("stdout.log") + "\" 2>&1 & echo $! >\"" + pid_file + "\")",
@@ -89,13 +101,28 @@ class ClickHouseServer {
     write_text(file, statements);
     run_or_throw(client() + " --multiquery <\"" + file + "\"", "SQL", log());
   }
+  /// The output of one statement (TabSeparated); throws with the client's message on failure.
+  std::string query(const std::string& statement) const {
+    const std::string file = dir_.file("query.sql");
+    const std::string out = dir_.file("query.out");
+    write_text(file, statement);
+    run_or_throw("(" + client() + " <\"" + file + "\" >\"" + out + "\")", "query", log());
+    return read_text(out);
+  }
+  int tcp_port() const noexcept { return tcp_port_; }
   /// Creates `table` with `columns` (engine Log) and loads the CSV file with its header into it.
   void load_csv(const std::string& table, const std::string& columns,
                 const std::string& csv_path) const {
     sql("CREATE TABLE " + table + " (" + columns + ") ENGINE = Log");
-    run_or_throw(
-        client() + " --query 'INSERT INTO " + table + " FORMAT CSVWithNames' <\"" + csv_path + "\"",
-        "loading " + csv_path, log());
+    insert_csv(table, csv_path);
+  }
+  /// Inserts the CSV file with its header into the existing `table`, with clickhouse-client's
+  /// `settings` ("--name=value ...").
+  void insert_csv(const std::string& table, const std::string& csv_path,
+                  const std::string& settings = "") const {
+    run_or_throw(client() + " " + settings + " --query 'INSERT INTO " + table +
+                     " FORMAT CSVWithNames' <\"" + csv_path + "\"",
+                 "loading " + csv_path, log());
   }
 
  private:

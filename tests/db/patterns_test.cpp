@@ -81,43 +81,6 @@ void require_same_patterns_as_csv(const std::string& url, const std::string& tab
   }
 }
 
-// `clvkit fit --patterns-from URL --table TABLE` with `options` against `clvkit fit LOG`: the model
-// files are equal but for calibration.source and calibration.fitted_on_patterns, and predict
-// (with `predict_options`) scores the log alike with both. Returns fitted_on_patterns.
-nlohmann::json require_same_model_file(const TempDir& dir, const std::string& log,
-                                       const std::string& url, const std::string& table,
-                                       const std::string& options,
-                                       const std::string& predict_options) {
-  const std::string csv = dir.file("csv-model.json");
-  const std::string db = dir.file("db-model.json");
-  CAPTURE(url, options);
-  REQUIRE(run_cli("fit " + log + options + " -q -o " + csv, dir).exit_code == 0);
-  const CliResult result =
-      run_cli("fit --patterns-from " + url + " --table " + table + options + " -q -o " + db, dir);
-  CAPTURE(result.err);
-  REQUIRE(result.exit_code == 0);
-  nlohmann::json expected = nlohmann::json::parse(read_text(csv));
-  nlohmann::json got = nlohmann::json::parse(read_text(db));
-  REQUIRE(got["calibration"]["source"] == url);
-  REQUIRE(expected["calibration"]["source"] == log);
-  const nlohmann::json fetched = got["calibration"]["fitted_on_patterns"];
-  got["calibration"].erase("source");
-  got["calibration"].erase("fitted_on_patterns");
-  expected["calibration"].erase("source");
-  REQUIRE(got.dump(2) == expected.dump(2));
-  // predict reads it, and scores as with the CSV's model.
-  const std::string csv_scores = dir.file("csv-scores.csv");
-  const std::string db_scores = dir.file("db-scores.csv");
-  REQUIRE(run_cli("predict " + log + predict_options + " --model " + csv + " --format csv -o " + csv_scores,
-                  dir)
-              .exit_code == 0);
-  REQUIRE(run_cli("predict " + log + predict_options + " --model " + db + " --format csv -o " + db_scores,
-                  dir)
-              .exit_code == 0);
-  REQUIRE(read_text(db_scores) == read_text(csv_scores));
-  return fetched;
-}
-
 // The CLI on CDNOW (with and without --as-of) and on the simulated log; on the latter, what
 // travels: the patterns compress_patterns makes of the CSV path's summaries, far fewer rows than
 // customers.

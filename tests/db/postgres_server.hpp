@@ -105,6 +105,17 @@ class PostgresServer {
                      " -U postgres -d postgres -f \"" + file + "\"",
                  "SQL", log());
   }
+  /// The output of one statement as postgres (psql -At: unaligned, no headers); throws as sql
+  /// does.
+  std::string query(const std::string& statement) const {
+    const std::string file = dir_.file("query.sql");
+    const std::string out = dir_.file("query.out");
+    write_text(file, statement);
+    run_or_throw("psql -X -q -At -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + std::to_string(port_) +
+                     " -U postgres -d postgres -f \"" + file + "\" -o \"" + out + "\"",
+                 "query", log());
+    return read_text(out);
+  }
   /// Creates `table` with `columns` (SQL column definitions) and loads the CSV file (with a
   /// header line) into it; empty fields load as NULL.
   void load_csv(const std::string& table, const std::string& columns,
