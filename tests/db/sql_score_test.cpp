@@ -18,6 +18,7 @@
 #include "clvkit/rfm/segments.hpp"
 #include "database_checks.hpp"
 #include "postgres_server.hpp"
+#include "sharded_servers.hpp"
 
 namespace clvkit::test {
 namespace {
@@ -230,6 +231,23 @@ TEST_CASE("clvkit sql score in ClickHouse writes what clvkit predict writes",
   const auto tables = query_database({server.url(), ""}, "SHOW TABLES");
   std::vector<std::optional<std::string_view>> row;
   while (tables->next(row)) REQUIRE(row[0]->find("__clvkit") == std::string_view::npos);
+}
+
+// Over a table sharded on two servers (sharded_servers.hpp), through the coordinator: the same
+// scores as on one server.
+TEST_CASE("clvkit sql score over two shards writes what clvkit predict writes",
+          "[db][postgres][clickhouse][sharded][sql-score]") {
+  const std::vector<Case> cases = {kCases[0], kCases[5]};
+  SECTION("ClickHouse, a Distributed table") {
+    ShardedClickHouse cluster;
+    cluster.load_csv("tx", "customer_id String, date Date, amount Decimal(12, 2)", kCdnow);
+    require_sql_score_equals_predict(cluster.url(), cases);
+  }
+  SECTION("PostgreSQL, partitions on postgres_fdw") {
+    ShardedPostgres cluster;
+    cluster.load_csv("tx", "customer_id text, date date, amount numeric(12, 2)", kCdnow);
+    require_sql_score_equals_predict(cluster.url(), cases);
+  }
 }
 
 // A second run into the same table is refused (exit 4) unless --replace; a failing run (a
