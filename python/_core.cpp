@@ -13,6 +13,7 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -277,10 +278,12 @@ struct Base {
   bool integer_ids = false;
 };
 
-// An analysis (analyze, or the stages score and predict), kept for forecast_segments and report.
+// An analysis (analyze, or the stages score and predict), kept for forecast_segments and report
+// (with the segmentation options it was made with: a report's holdout is segmented so).
 struct Analysis {
   clvkit::CustomerAnalysis analysis;
   bool integer_ids = false;
+  clvkit::SegmentationOptions segmentation;
 };
 
 // Fitted (or loaded) models and their model file, as `clvkit fit -o` writes it.
@@ -327,9 +330,11 @@ py::tuple base_columns(const Base& b) {
 }
 
 std::shared_ptr<Analysis> run_analysis(const std::function<clvkit::CustomerAnalysis()>& run,
-                                       bool integer_ids) {
+                                       bool integer_ids,
+                                       const clvkit::SegmentationOptions& segmentation) {
   auto out = std::make_shared<Analysis>();
   out->integer_ids = integer_ids;
+  out->segmentation = segmentation;
   py::gil_scoped_release release;
   out->analysis = run();
   return out;
@@ -343,12 +348,12 @@ std::shared_ptr<Analysis> analyze_columns(const py::object& id_values, const py:
   const clvkit::AnalysisOptions options = analysis_options(given);
   const FrameRows frame = frame_rows(id_values, id_codes, days, amounts);
   return run_analysis([&] { return clvkit::analyze(frame.rows, options, "DataFrame"); },
-                      frame.integer_ids);
+                      frame.integer_ids, options.segmentation);
 }
 
 std::shared_ptr<Analysis> analyze_path(const std::string& path, const py::dict& given) {
   const clvkit::AnalysisOptions options = analysis_options(given);
-  return run_analysis([&] { return clvkit::analyze(path, options); }, false);
+  return run_analysis([&] { return clvkit::analyze(path, options); }, false, options.segmentation);
 }
 
 // The stages after a base: score (no models), predict (given models) or everything.
@@ -356,7 +361,8 @@ std::shared_ptr<Analysis> analyze_base(const Base& b, const py::dict& given, con
   clvkit::AnalysisOptions options = analysis_options(given);
   options.input = b.ingest;
   if (model != nullptr) options.given_models = model->models;
-  return run_analysis([&] { return clvkit::analyze(b.base, options); }, b.integer_ids);
+  return run_analysis([&] { return clvkit::analyze(b.base, options); }, b.integer_ids,
+                      options.segmentation);
 }
 
 py::tuple analysis_columns(const Analysis& a, const std::string& command) {
@@ -408,17 +414,66 @@ std::string segments(const Analysis& a, int draws, std::uint64_t seed, bool fixe
       .dump();
 }
 
-// `clvkit report`'s HTML page of an analysis (no holdout: that needs the log, see validate).
+// The split of a log for validate, compare and report: `log` is the path of a CSV log (str) or
+// a frame's columns (the tuple clvkit._frame_columns returns: id values, id codes, days,
+// amounts), read as rows in memory named "DataFrame". `run(holdout_log)` runs with the GIL
+// released on a HoldoutLog, which validate_holdout_of and compare_models_of take.
+struct HoldoutLog {
+  const std::string* path = nullptr;
+  std::span<const clvkit::Transaction> rows;
+};
+
+template <class Run>
+auto on_log(const py::object& log, const Run& run) {
+  if (py::isinstance<py::str>(log)) {
+    const std::string path = log.cast<std::string>();
+    py::gil_scoped_release release;
+    return run(HoldoutLog{&path, {}});
+  }
+  const auto columns = log.cast<py::tuple>();
+  if (columns.size() != 4) throw clvkit::UsageError("a log is a CSV path or a frame's columns");
+  const FrameRows frame = frame_rows(
+      columns[0], columns[1], columns[2].cast<py::array_t<std::int64_t, py::array::c_style>>(),
+      columns[3].cast<py::array_t<double, py::array::c_style>>());
+  py::gil_scoped_release release;
+  return run(HoldoutLog{nullptr, frame.rows});
+}
+
+clvkit::HoldoutAnalysis validate_holdout_of(const HoldoutLog& log,
+                                            const clvkit::HoldoutOptions& options) {
+  return log.path != nullptr ? clvkit::validate_holdout(*log.path, options)
+                             : clvkit::validate_holdout(log.rows, options, "DataFrame");
+}
+
+clvkit::ModelComparisonResult compare_models_of(const HoldoutLog& log,
+                                                const clvkit::HoldoutOptions& options) {
+  return log.path != nullptr ? clvkit::compare_models(*log.path, options)
+                             : clvkit::compare_models(log.rows, options, "DataFrame");
+}
+
+// `clvkit report`'s HTML page of an analysis; with a calibration end, also its holdout
+// validation on `log` (see on_log: the log the analysis was made from), as `clvkit report
+// --calibration-end` does.
 void report(const Analysis& a, const std::string& path, const std::string& title,
-            const std::string& currency, int top, int draws, std::uint64_t seed) {
+            const std::string& currency, int top, int draws, std::uint64_t seed,
+            const py::object& log, std::optional<std::int64_t> calibration_end) {
   clvkit::report::ReportSettings settings;
   settings.title = title;
   settings.currency = currency;
   settings.top_customers = top;
   settings.forecast_draws = draws;
   settings.forecast_seed = seed;
+  std::optional<clvkit::ModelComparisonResult> comparison;
+  if (calibration_end) {
+    const clvkit::HoldoutOptions holdout =
+        clvkit::holdout_options(a.analysis, a.segmentation, static_cast<Day>(*calibration_end));
+    comparison =
+        on_log(log, [&](const HoldoutLog& split) { return compare_models_of(split, holdout); });
+  }
   py::gil_scoped_release release;
-  const clvkit::report::ReportData data = clvkit::report::report_data(a.analysis, settings);
+  const clvkit::report::ReportData data =
+      comparison ? clvkit::report::report_data(a.analysis, settings, *comparison)
+                 : clvkit::report::report_data(a.analysis, settings);
   clvkit::write_file_atomically(path, clvkit::report::render_html_report(data));
 }
 
@@ -437,7 +492,7 @@ clvkit::HoldoutOptions holdout_options(const py::dict& given, std::int64_t calib
   return holdout;
 }
 
-std::string validate(const std::string& path, const py::dict& given, std::int64_t calibration_end,
+std::string validate(const py::object& log, const py::dict& given, std::int64_t calibration_end,
                      const std::string& tracking_step) {
   double step_days = 0.0;
   if (tracking_step == "week") {
@@ -448,15 +503,17 @@ std::string validate(const std::string& path, const py::dict& given, std::int64_
     throw clvkit::UsageError("tracking_step: expected week or day, got '" + tracking_step + "'");
   }
   const clvkit::HoldoutOptions holdout = holdout_options(given, calibration_end, step_days);
-  py::gil_scoped_release release;
-  const clvkit::HoldoutAnalysis result = clvkit::validate_holdout(path, holdout);
-  return clvkit::validation_json(result, tracking_step, step_days).dump();
+  return on_log(log, [&](const HoldoutLog& split) {
+    return clvkit::validation_json(validate_holdout_of(split, holdout), tracking_step, step_days)
+        .dump();
+  });
 }
 
-std::string compare(const std::string& path, const py::dict& given, std::int64_t calibration_end) {
+std::string compare(const py::object& log, const py::dict& given, std::int64_t calibration_end) {
   const clvkit::HoldoutOptions holdout = holdout_options(given, calibration_end, 7.0);
-  py::gil_scoped_release release;
-  return clvkit::comparison_json(clvkit::compare_models(path, holdout)).dump();
+  return on_log(log, [&](const HoldoutLog& split) {
+    return clvkit::comparison_json(compare_models_of(split, holdout)).dump();
+  });
 }
 
 // lifetimes_compat: the registered models on (x, t_x, T) arrays in any one time unit.

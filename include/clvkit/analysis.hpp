@@ -219,6 +219,18 @@ HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& 
 /// ingest_database_calibration_holdout).
 HoldoutAnalysis validate_holdout(const DatabaseSource& source, const HoldoutOptions& options);
 
+/// The same for transactions in memory (ingest_calibration_holdout on Transaction rows: the
+/// split of the same rows written as CSV, without the text), named `source` in messages.
+HoldoutAnalysis validate_holdout(std::span<const Transaction> rows, const HoldoutOptions& options,
+                                 const std::string& source = "rows");
+
+/// The options that validate `analysis` (with models) on its log split at `calibration_end`, as
+/// `clvkit report --calibration-end` does: the analysis's input options (so the holdout ends
+/// where its observation period ends), `segmentation` (the options it was segmented with), its
+/// models' keys and time unit, and its threads. Throws UsageError when it has no models.
+HoldoutOptions holdout_options(const CustomerAnalysis& analysis,
+                               const SegmentationOptions& segmentation, Day calibration_end);
+
 /// One model's line of a comparison.
 struct ModelComparison {
   std::string key;    ///< the registry key, e.g. "bgnbd"
@@ -254,5 +266,10 @@ ModelComparisonResult compare_models(const std::string& path, const HoldoutOptio
 
 /// The same for the rows of a database table or query (streamed, as validate_holdout does).
 ModelComparisonResult compare_models(const DatabaseSource& source, const HoldoutOptions& options);
+
+/// The same for transactions in memory, named `source` in messages (as validate_holdout).
+ModelComparisonResult compare_models(std::span<const Transaction> rows,
+                                     const HoldoutOptions& options,
+                                     const std::string& source = "rows");
 
 }  // namespace clvkit

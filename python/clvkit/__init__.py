@@ -312,26 +312,34 @@ def predict(model, summary, horizon="12m", segments="rfm11", threads=0, **option
     return _analysis_frame(_core.analyze_base(base, given, model._handle), "predict")
 
 
-def _path(data, what):
-    if not isinstance(data, (str, os.PathLike)):
-        raise UsageError(f"{what} reads the log twice (calibration and holdout): give the path "
-                         f"of a CSV log")
-    return os.fspath(data)
+def _log(data, customer, date, amount):
+    """A log as the calibration/holdout split takes it: the path of a CSV log (str), or a
+    DataFrame's columns as analyze hands them over (_frame_columns)."""
+    if isinstance(data, (str, os.PathLike)):
+        return os.fspath(data)
+    return _frame_columns(data, customer, date, amount)
 
 
-def validate(data, calibration_end, model="bgnbd", tracking_step="week", **options):
+def validate(data, calibration_end, model="bgnbd", tracking_step="week", customer="customer_id",
+             date="date", amount="amount", **options):
     """`clvkit validate --format json` as a dict: fit on the log up to calibration_end,
     compare the predictions with the holdout (totals, per customer, by frequency and segment,
-    tracking). data: a CSV path. Options as analyze's (as_of = the holdout's end)."""
+    tracking). data: a DataFrame of transactions or a CSV path, with the columns and options
+    of analyze (as_of = the holdout's end)."""
     given = _options(dict(options, model=model))
-    return json.loads(_core.validate(_path(data, "validate"), given,
+    given.update(customer_col=customer, date_col=date, amount_col=amount)
+    return json.loads(_core.validate(_log(data, customer, date, amount), given,
                                      _day_number(calibration_end), tracking_step))
 
 
-def compare(data, calibration_end, **options):
+def compare(data, calibration_end, customer="customer_id", date="date", amount="amount",
+            **options):
     """`clvkit compare --format json` as a dict: every purchase model on one
-    calibration/holdout split, and the recommended one. data: a CSV path."""
-    return json.loads(_core.compare(_path(data, "compare"), _options(options),
+    calibration/holdout split, and the recommended one. data: a DataFrame of transactions or a
+    CSV path, with the columns and options of analyze."""
+    given = _options(options)
+    given.update(customer_col=customer, date_col=date, amount_col=amount)
+    return json.loads(_core.compare(_log(data, customer, date, amount), given,
                                     _day_number(calibration_end)))
 
 
@@ -359,8 +367,20 @@ def forecast_segments(analysis, draws=2000, seed=1, fixed_parameters=False):
 
 
 def report(analysis, path, title="Customer base report", currency="", top=25, draws=1000,
-           seed=1):
+           seed=1, calibration_end=None, data=None):
     """Writes `clvkit report`'s self-contained HTML page of an analysis (with models) to
-    `path`."""
-    _core.report(_analysis_of(analysis, "report"), os.fspath(path), title, currency, top, draws,
-                 seed)
+    `path`. With calibration_end, also the holdout validation of `clvkit report
+    --calibration-end`: every purchase model refitted on `data` up to that day and compared
+    with the rest. data: the log the analysis was made from (the DataFrame or CSV path given to
+    analyze); it is split with the analysis's columns, input options and segments."""
+    handle = _analysis_of(analysis, "report")
+    log = None
+    if calibration_end is not None:
+        if data is None:
+            raise UsageError("report: calibration_end needs data, the log the analysis was made "
+                             "from (a DataFrame or a CSV path)")
+        columns = analysis.metadata["input"]["columns"]
+        log = _log(data, columns["customer"], columns["date"], columns["amount"])
+        calibration_end = _day_number(calibration_end)
+    _core.report(handle, os.fspath(path), title, currency, top, draws, seed, log,
+                 calibration_end)

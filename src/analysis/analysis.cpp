@@ -280,7 +280,7 @@ void check_model_fits_log(std::string_view key, const IngestOptions& ingest) {
 
 namespace {
 
-// The split of a log file, or of a database's rows.
+// The split of a log file, of a database's rows or of rows in memory.
 auto split_reader(const std::string& path) {
   return [&path](const IngestOptions& ingest, Day calibration_end) {
     return ingest_calibration_holdout(path, ingest, calibration_end);
@@ -291,12 +291,17 @@ auto split_reader(const DatabaseSource& source) {
     return ingest_database_calibration_holdout(source, ingest, calibration_end);
   };
 }
+auto split_reader(std::span<const Transaction> rows, const std::string& source) {
+  return [rows, &source](const IngestOptions& ingest, Day calibration_end) {
+    return ingest_calibration_holdout(rows, source, ingest, calibration_end);
+  };
+}
 
-template <class Location>
-HoldoutAnalysis validate_split(const Location& location, const HoldoutOptions& options) {
+template <class Read>
+HoldoutAnalysis validate_split(const Read& read, const HoldoutOptions& options) {
   check_model_fits_log(options.validation.models.purchase, options.input);
   std::vector<std::string> names;
-  HoldoutAnalysis out = read_split(split_reader(location), options, names);
+  HoldoutAnalysis out = read_split(read, options, names);
   ValidationOptions validation = options.validation;
   validation.fit.threads = resolve_thread_count(options.threads);
   out.result = validate_models(out.data, out.calibration.segment, names, validation);
@@ -306,11 +311,32 @@ HoldoutAnalysis validate_split(const Location& location, const HoldoutOptions& o
 }  // namespace
 
 HoldoutAnalysis validate_holdout(const std::string& path, const HoldoutOptions& options) {
-  return validate_split(path, options);
+  return validate_split(split_reader(path), options);
 }
 
 HoldoutAnalysis validate_holdout(const DatabaseSource& source, const HoldoutOptions& options) {
-  return validate_split(source, options);
+  return validate_split(split_reader(source), options);
+}
+
+HoldoutAnalysis validate_holdout(std::span<const Transaction> rows, const HoldoutOptions& options,
+                                 const std::string& source) {
+  return validate_split(split_reader(rows, source), options);
+}
+
+HoldoutOptions holdout_options(const CustomerAnalysis& analysis,
+                               const SegmentationOptions& segmentation, Day calibration_end) {
+  if (!analysis.models) throw UsageError("a holdout validation needs the models: fit them first");
+  HoldoutOptions holdout;
+  holdout.input = analysis.segmented.ingest;
+  holdout.calibration_end = calibration_end;
+  holdout.segmentation = segmentation;
+  holdout.validation.time_unit = analysis.models->time_unit;
+  holdout.validation.models.purchase = std::string(analysis.models->purchase.model->key());
+  if (analysis.models->spend.model) {
+    holdout.validation.models.spend = std::string(analysis.models->spend.model->key());
+  }
+  holdout.threads = analysis.threads;
+  return holdout;
 }
 
 namespace {
@@ -374,11 +400,11 @@ void recommend(ModelComparisonResult& out) {
 
 namespace {
 
-template <class Location>
-ModelComparisonResult compare_split(const Location& location, const HoldoutOptions& options) {
+template <class Read>
+ModelComparisonResult compare_split(const Read& read, const HoldoutOptions& options) {
   ModelComparisonResult out;
   std::vector<std::string> names;
-  out.split = read_split(split_reader(location), options, names);
+  out.split = read_split(read, options, names);
   ValidationOptions split = options.validation;
   split.fit.threads = resolve_thread_count(options.threads);
   for (const PurchaseModelFamily& family : purchase_model_families()) {
@@ -405,11 +431,16 @@ ModelComparisonResult compare_split(const Location& location, const HoldoutOptio
 }  // namespace
 
 ModelComparisonResult compare_models(const std::string& path, const HoldoutOptions& options) {
-  return compare_split(path, options);
+  return compare_split(split_reader(path), options);
 }
 
 ModelComparisonResult compare_models(const DatabaseSource& source, const HoldoutOptions& options) {
-  return compare_split(source, options);
+  return compare_split(split_reader(source), options);
+}
+
+ModelComparisonResult compare_models(std::span<const Transaction> rows,
+                                     const HoldoutOptions& options, const std::string& source) {
+  return compare_split(split_reader(rows, source), options);
 }
 
 }  // namespace clvkit

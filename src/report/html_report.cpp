@@ -232,8 +232,9 @@ ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& s
                        std::optional<ValidationResult> validation) {
   if (!analysis.models) throw UsageError("the report needs the models: fit them first");
   if (analysis.value.lifetime) {
-    throw UsageError("the report shows value over a finite horizon: give --horizon as a length "
-                     "(e.g. 12m), not 'lifetime'");
+    throw UsageError(
+        "the report shows value over a finite horizon: give --horizon as a length "
+        "(e.g. 12m), not 'lifetime'");
   }
   const CustomerBase& base = analysis.segmented.base;
   ReportData data;
@@ -266,6 +267,25 @@ ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& s
     data.calibration_fit = calibration_fit_check(base.customers, *analysis.models->purchase.model,
                                                  analysis.models->time_unit, kFitBuckets);
   }
+  return data;
+}
+
+ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& settings,
+                       const ModelComparisonResult& comparison) {
+  if (!analysis.models) throw UsageError("the report needs the models: fit them first");
+  const std::string_view key = analysis.models->purchase.model->key();
+  std::optional<ValidationResult> validation;
+  for (const ModelComparison& m : comparison.models) {
+    if (m.key == key && m.fitted) validation = m.result;
+  }
+  if (!validation) {
+    throw ModelError("report: the " + std::string(key) +
+                     " model could not be fitted on the calibration period");
+  }
+  ReportData data = report_data(analysis, settings, std::move(validation));
+  data.model_comparison = comparison.models;
+  data.comparison_recommended = comparison.recommended;
+  data.comparison_ground = comparison.ground;
   return data;
 }
 

@@ -22,9 +22,11 @@ namespace {
                    holdout_source + "): the holdout period would be empty");
 }
 
-// ingest_calibration_holdout on a stream or a mapped file.
-CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std::string& source,
-                                       const IngestOptions& given, Day calibration_end) {
+// ingest_calibration_holdout on the rows that split(options, day) reads split after day (a
+// stream's, a mapped file's or rows in memory: detail::ingest_split).
+template <class Split>
+CalibrationHoldout calibration_holdout(const Split& split_rows, const IngestOptions& given,
+                                       Day calibration_end) {
   // Under a period, both ends move back to the end of the last period complete on them; rows
   // are read to the holdout's, and the calibration's summaries are as of its last period's
   // first day (the days the rows stand for).
@@ -42,7 +44,7 @@ CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std:
       throw_empty_holdout(calibration_end, holdout_end, "the as-of day given");
     }
   }
-  detail::SplitHistory split = detail::ingest_split(input, source, options, calibration_end);
+  detail::SplitHistory split = split_rows(options, calibration_end);
 
   CalibrationHoldout out;
   out.calibration = std::move(split.before);
@@ -78,14 +80,32 @@ CalibrationHoldout calibration_holdout(const detail::LogInput& input, const std:
 
 CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::string& source,
                                               const IngestOptions& options, Day calibration_end) {
-  return calibration_holdout(detail::LogInput{&in, {}}, source, options, calibration_end);
+  return calibration_holdout(
+      [&](const IngestOptions& split_options, Day split) {
+        return detail::ingest_split(detail::LogInput{&in, {}}, source, split_options, split);
+      },
+      options, calibration_end);
 }
 
 CalibrationHoldout ingest_calibration_holdout(const std::string& path, const IngestOptions& options,
                                               Day calibration_end) {
   return detail::read_log_file(path, [&](const detail::LogInput& input) {
-    return calibration_holdout(input, path, options, calibration_end);
+    return calibration_holdout(
+        [&](const IngestOptions& split_options, Day split) {
+          return detail::ingest_split(input, path, split_options, split);
+        },
+        options, calibration_end);
   });
+}
+
+CalibrationHoldout ingest_calibration_holdout(std::span<const Transaction> rows,
+                                              const std::string& source,
+                                              const IngestOptions& options, Day calibration_end) {
+  return calibration_holdout(
+      [&](const IngestOptions& split_options, Day split) {
+        return detail::ingest_split(rows, source, split_options, split);
+      },
+      options, calibration_end);
 }
 
 }  // namespace clvkit

@@ -263,14 +263,20 @@ void finish_base(std::vector<CustomerTable>& tables, const IngestOptions& option
   fill_summaries(tables, order, base.as_of, base.customers, threads);
 }
 
-// ingest_transactions on a stream or a mapped file.
-CustomerBase ingest(const detail::LogInput& input, const std::string& source,
-                    const IngestOptions& given) {
-  // Under a period, rows are read up to the end of the last period complete on the as-of day.
+// `given` as the rows are read: under a period, up to the end of the last period complete on
+// the as-of day.
+IngestOptions read_options(const IngestOptions& given) {
   IngestOptions options = given;
   if (options.period && options.as_of) {
     options.as_of = last_complete_period_end(*options.as_of, *options.period);
   }
+  return options;
+}
+
+// ingest_transactions on a stream or a mapped file.
+CustomerBase ingest(const detail::LogInput& input, const std::string& source,
+                    const IngestOptions& given) {
+  const IngestOptions options = read_options(given);
   CustomerBase base;
   base.source = source;
   // One table per thread, each owning one hash partition of the ids: no table is shared, and
@@ -484,17 +490,21 @@ std::string row_location(const std::string& source, std::size_t row, std::size_t
   return source + ":" + std::to_string(row + 2) + ":" + std::to_string(column) + ": ";
 }
 
-// A customer's spend overflowed: the rows are applied again one at a time in order on one table,
-// so that the error names the first row whose amount takes its customer's total out of range,
-// whatever the threads (as locate_spend_overflow does for a log).
+// A customer's spend overflowed: the rows are applied again one at a time in order, so that the
+// error names the first row whose amount takes its customer's total out of range, whatever the
+// threads (as locate_spend_overflow does for a log). With `split`, a customer's rows on or
+// before that day and those after it are summed apart, as ingest_split sums them.
 [[noreturn, gnu::cold]] void throw_rows_spend_overflow(std::span<const Transaction> rows,
                                                        const std::string& source,
-                                                       const IngestOptions& options) {
-  CustomerTable table(DayTracking::lists);
+                                                       const IngestOptions& options,
+                                                       std::optional<Day> split) {
+  CustomerTable before(DayTracking::lists);
+  CustomerTable after(DayTracking::lists);
   for (std::size_t i = 0; i < rows.size(); ++i) {
     RowChunk chunk;
     check_rows(rows, i, i + 1, options, 1, chunk);
     if (chunk.rows[0].empty()) continue;
+    CustomerTable& table = split && chunk.rows[0].front().first > *split ? after : before;
     try {
       table.add_rows(chunk.ids.data(), chunk.rows[0]);
     } catch (const detail::SpendOverflow&) {
@@ -507,25 +517,19 @@ std::string row_location(const std::string& source, std::size_t row, std::size_t
   throw InputError(source + ": a customer's total spend exceeds the representable range");
 }
 
-// ingest_transactions on rows in memory: chunks of rows are checked on every thread, then their
-// accepted rows are added partition by partition (one table per thread, as for a log), batch
-// after batch, so that what is held besides the tables is a batch of chunks.
-CustomerBase ingest_rows(std::span<const Transaction> rows, const std::string& source,
-                         const IngestOptions& given) {
-  IngestOptions options = given;
-  if (options.period && options.as_of) {
-    options.as_of = last_complete_period_end(*options.as_of, *options.period);
-  }
-  CustomerBase base;
-  base.source = source;
-  base.delimiter = ',';
-  const int threads = std::max(options.threads, 1);
-  const auto partitions = static_cast<std::size_t>(threads);
-  std::vector<CustomerTable> tables;
-  tables.reserve(partitions);
-  for (std::size_t t = 0; t < partitions; ++t) tables.emplace_back(DayTracking::lists);
+}  // namespace
+
+namespace detail {
+
+LogScan scan_rows(std::span<const Transaction> rows, const std::string& source,
+                  const IngestOptions& options, int threads, std::size_t partitions,
+                  std::optional<Day> split, IngestStats& stats, const ApplyRows& apply) {
+  // Chunks of rows are checked on every thread, then their accepted rows are applied partition
+  // by partition, batch after batch, so that what is held besides the caller's tables is a
+  // batch of chunks.
   const std::size_t chunk_count = (rows.size() + kRowsPerChunk - 1) / kRowsPerChunk;
-  std::vector<RowChunk> batch(partitions * kChunksPerThread);
+  std::vector<RowChunk> batch(static_cast<std::size_t>(threads) * kChunksPerThread);
+  LogScan scan;
   Day first_day = std::numeric_limits<Day>::max();
   Day last_day = std::numeric_limits<Day>::min();
   for (std::size_t first = 0; first < chunk_count; first += batch.size()) {
@@ -543,26 +547,51 @@ CustomerBase ingest_rows(std::span<const Transaction> rows, const std::string& s
         throw InputError(row_location(source, chunk.fault->row, chunk.fault->column) +
                          chunk.fault->reason);
       }
-      add_stats(base.stats, chunk.stats);
+      add_stats(stats, chunk.stats);
       first_day = std::min(first_day, chunk.first_day);
       last_day = std::max(last_day, chunk.last_day);
     }
     bool overflowed = false;
     try {
       parallel_for(threads, partitions, [&](std::size_t p) {
-        for (std::size_t c = 0; c < count; ++c)
-          tables[p].add_rows(batch[c].ids.data(), batch[c].rows[p]);
+        for (std::size_t c = 0; c < count; ++c) apply(p, batch[c].ids.data(), batch[c].rows[p]);
       });
-    } catch (const detail::SpendOverflow&) {
+    } catch (const SpendOverflow&) {
       overflowed = true;
     }
-    if (overflowed) throw_rows_spend_overflow(rows, source, options);
-    if (options.progress) options.progress(base.stats.rows_read);
+    if (overflowed) throw_rows_spend_overflow(rows, source, options, split);
+    if (options.progress) options.progress(stats.rows_read);
   }
-  if (base.stats.rows_read == 0) {
+  if (stats.rows_read == 0) {
     throw InputError(source + ": empty log: there are no rows");
   }
-  finish_base(tables, options, first_day, last_day, threads, base);
+  scan.first_day = first_day;
+  scan.last_day = last_day;
+  return scan;
+}
+
+}  // namespace detail
+
+namespace {
+
+// ingest_transactions on rows in memory: one table per thread, as for a log.
+CustomerBase ingest_rows(std::span<const Transaction> rows, const std::string& source,
+                         const IngestOptions& given) {
+  const IngestOptions options = read_options(given);
+  CustomerBase base;
+  base.source = source;
+  base.delimiter = ',';
+  const int threads = std::max(options.threads, 1);
+  const auto partitions = static_cast<std::size_t>(threads);
+  std::vector<CustomerTable> tables;
+  tables.reserve(partitions);
+  for (std::size_t t = 0; t < partitions; ++t) tables.emplace_back(DayTracking::lists);
+  const detail::LogScan scan = detail::scan_rows(
+      rows, source, options, threads, partitions, std::nullopt, base.stats,
+      [&tables](std::size_t partition, const char* ids, std::span<const detail::ParsedRow> used) {
+        tables[partition].add_rows(ids, used);
+      });
+  finish_base(tables, options, scan.first_day, scan.last_day, threads, base);
   return base;
 }
 
@@ -682,10 +711,10 @@ std::int64_t count_customers_by_side(const std::vector<CustomerTable>& before_ta
   return without_purchase;
 }
 
-}  // namespace
-
-SplitHistory ingest_split(const LogInput& input, const std::string& source,
-                          const IngestOptions& options, Day split) {
+// One pass over the rows that `scan` reads (a log's, or rows in memory), split after `split`.
+SplitHistory split_history(
+    const std::string& source, const IngestOptions& options, Day split,
+    const std::function<LogScan(int threads, IngestStats& stats, const ApplyRows& apply)>& scan) {
   SplitHistory out;
   CustomerBase& base = out.before;
   base.source = source;
@@ -699,8 +728,8 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
   std::vector<CustomerTable> after_tables(partitions);
   std::vector<std::vector<std::int64_t>> before_rows(partitions);
   std::vector<std::vector<std::int64_t>> after_rows(partitions);
-  const detail::LogScan scan = detail::scan_log(
-      input, source, options, threads, partitions, detail::ChooseRuns{}, base.stats,
+  const detail::LogScan scanned = scan(
+      threads, base.stats,
       [&](std::size_t partition, const char* block, std::span<const detail::ParsedRow> parsed) {
         for (const detail::ParsedRow& row : parsed) {
           const bool before = row.first <= split;
@@ -732,10 +761,10 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
     throw InputError(source +
                      ": no customer has a purchase day: " + detail::describe_stats(base.stats));
   }
-  base.delimiter = scan.delimiter;
+  base.delimiter = scanned.delimiter;
   base.as_of = split;
-  base.first_day = scan.first_day;
-  base.last_day = scan.last_day;
+  base.first_day = scanned.first_day;
+  base.last_day = scanned.last_day;
 
   // Per customer in output order: its purchase days and spend after the split, and its repeat
   // purchase days on both sides counted by calendar day, in blocks on all threads, each with its
@@ -750,6 +779,26 @@ SplitHistory ingest_split(const LogInput& input, const std::string& source,
   for (CustomerTable& table : before_tables) table.release_lookup_and_days();
   fill_summaries(before_tables, order, split, base.customers, threads);
   return out;
+}
+
+}  // namespace
+
+SplitHistory ingest_split(const LogInput& input, const std::string& source,
+                          const IngestOptions& options, Day split) {
+  return split_history(
+      source, options, split, [&](int threads, IngestStats& stats, const ApplyRows& apply) {
+        return scan_log(input, source, options, threads, static_cast<std::size_t>(threads),
+                        ChooseRuns{}, stats, apply);
+      });
+}
+
+SplitHistory ingest_split(std::span<const Transaction> rows, const std::string& source,
+                          const IngestOptions& options, Day split) {
+  return split_history(source, options, split,
+                       [&](int threads, IngestStats& stats, const ApplyRows& apply) {
+                         return scan_rows(rows, source, options, threads,
+                                          static_cast<std::size_t>(threads), split, stats, apply);
+                       });
 }
 
 }  // namespace detail

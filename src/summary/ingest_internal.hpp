@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <istream>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,5 +80,22 @@ void fill_summaries(const std::vector<CustomerTable>& tables, const std::vector<
 /// then empty); it still throws InputError when no customer has a purchase day at all.
 SplitHistory ingest_split(const LogInput& input, const std::string& source,
                           const IngestOptions& options, Day split);
+
+/// The same for rows in memory, checked as ingest_transactions checks them (scan_rows): the
+/// SplitHistory of the same rows written as a CSV log.
+SplitHistory ingest_split(std::span<const Transaction> rows, const std::string& source,
+                          const IngestOptions& options, Day split);
+
+/// scan_log for rows in memory: checks `rows` as ingest_transactions on rows documents (in
+/// chunks on `threads` threads; options.as_of is used as given, a period's already moved),
+/// fills `stats` and gives every used row to apply(partition_of(hash, partitions), ids, rows),
+/// one ParsedRow per row (no runs), ids indexed from `ids`. Throws InputError for the first bad
+/// row in `rows` under a fail policy, and "source: empty log: there are no rows". When `apply`
+/// throws SpendOverflow the rows are applied again in order on one thread (a customer's rows
+/// after `split` summed apart from those on or before it, as ingest_split sums them) to throw
+/// the InputError naming the first row that takes a total out of range.
+LogScan scan_rows(std::span<const Transaction> rows, const std::string& source,
+                  const IngestOptions& options, int threads, std::size_t partitions,
+                  std::optional<Day> split, IngestStats& stats, const ApplyRows& apply);
 
 }  // namespace clvkit::detail

@@ -219,3 +219,47 @@ TEST_CASE("compare_models fits every registered model on one split of CDNOW and 
   const HoldoutAnalysis alone = validate_holdout(kCdnow, options);
   CHECK(alone.result.predicted_purchases == comparison.models[0].result.predicted_purchases);
 }
+
+TEST_CASE("validate_holdout and compare_models on rows in memory equal them on the log file",
+          "[analysis][holdout][rows][consistency]") {
+  const std::string text = read_file(kCdnow);
+  const std::vector<Transaction> rows = transactions_of(text);
+  // The same split (ingest_calibration_holdout on rows equals the file's, bit by bit), so the
+  // same fits and comparisons, exactly, on any threads.
+  const auto same_result = [](const ValidationResult& a, const ValidationResult& b) {
+    REQUIRE(a.models.purchase.model->parameters() == b.models.purchase.model->parameters());
+    REQUIRE(a.models.spend.model->parameters() == b.models.spend.model->parameters());
+    REQUIRE(a.customers == b.customers);
+    REQUIRE(a.actual_purchases == b.actual_purchases);
+    REQUIRE(a.predicted_purchases == b.predicted_purchases);
+    REQUIRE(a.actual_revenue == b.actual_revenue);
+    REQUIRE(a.predicted_revenue == b.predicted_revenue);
+    REQUIRE(a.purchase_errors.rmse == b.purchase_errors.rmse);
+    REQUIRE(a.revenue_errors.mae == b.revenue_errors.mae);
+    REQUIRE(a.by_segment.size() == b.by_segment.size());
+    REQUIRE(a.tracking.size() == b.tracking.size());
+  };
+  HoldoutOptions options;
+  options.calibration_end = parse_iso_date_or_throw("1997-09-30", "calibration end");
+  for (const int threads : {1, 3}) {
+    CAPTURE(threads);
+    options.threads = threads;
+    const HoldoutAnalysis file = validate_holdout(kCdnow, options);
+    const HoldoutAnalysis memory = validate_holdout(rows, options, "frame");
+    CHECK(memory.data.calibration.source == "frame");
+    REQUIRE(memory.calibration.segment == file.calibration.segment);
+    same_result(memory.result, file.result);
+  }
+  const ModelComparisonResult file = compare_models(kCdnow, options);
+  const ModelComparisonResult memory = compare_models(rows, options);
+  REQUIRE(memory.models.size() == file.models.size());
+  for (std::size_t i = 0; i < file.models.size(); ++i) {
+    CAPTURE(file.models[i].key);
+    REQUIRE(memory.models[i].key == file.models[i].key);
+    REQUIRE(memory.models[i].fitted == file.models[i].fitted);
+    REQUIRE(memory.models[i].likely_lost == file.models[i].likely_lost);
+    same_result(memory.models[i].result, file.models[i].result);
+  }
+  CHECK(memory.recommended == file.recommended);
+  CHECK(memory.ground == file.ground);
+}

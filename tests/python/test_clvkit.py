@@ -223,15 +223,8 @@ def test_a_saved_model_is_the_cli_model_file_and_loads_back(tmp_path):
 
 
 def test_validate_compare_forecast_and_report(tmp_path):
-    result = clvkit.validate(str(CDNOW), "1997-09-30")
-    cli = subprocess.run([CLI, "validate", str(CDNOW), "--calibration-end", "1997-09-30",
-                          "--format", "json", "-q"], capture_output=True, text=True, check=True)
-    expected = json.loads(cli.stdout)
     # The same comparison as the command's (its metadata names the command and the tool).
-    assert result.keys() == expected.keys()
-    for key in result:
-        if key != "metadata":
-            assert result[key] == expected[key], key
+    assert_cli_json(clvkit.validate(str(CDNOW), "1997-09-30"), "validate")
     comparison = clvkit.compare(str(CDNOW), "1997-09-30")
     assert comparison["recommended"] in {m["model"] for m in comparison["models"]}
     analysis = clvkit.analyze(pd.read_csv(CDNOW))
@@ -248,8 +241,74 @@ def test_validate_compare_forecast_and_report(tmp_path):
     assert "forecast_total" in python
     clvkit.report(analysis, tmp_path / "report.html", draws=100)
     assert (tmp_path / "report.html").read_text().startswith("<!DOCTYPE html>")
-    with pytest.raises(clvkit.UsageError, match="path of a CSV log"):
-        clvkit.validate(pd.read_csv(CDNOW), "1997-09-30")
+
+
+def without_source(document):
+    """A result without the name of its log (a path, or "DataFrame") and its column names, in
+    the metadata only."""
+    document = json.loads(json.dumps(document))
+    document["metadata"]["input"].pop("source")
+    document["metadata"]["input"].pop("columns")
+    return document
+
+
+def assert_cli_json(result, command):
+    """`result` is `clvkit COMMAND data/cdnow.csv --calibration-end 1997-09-30`'s JSON but for
+    the metadata (which names the command and the tool)."""
+    cli = subprocess.run([CLI, command, str(CDNOW), "--calibration-end", "1997-09-30",
+                          "--format", "json", "-q"], capture_output=True, text=True, check=True)
+    expected = json.loads(cli.stdout)
+    assert result.keys() == expected.keys()
+    for key in expected:
+        if key != "metadata":
+            assert result[key] == expected[key], key
+
+
+def test_validate_compare_and_report_on_a_frame_equal_them_on_its_path(tmp_path):
+    frame = pd.read_csv(CDNOW)
+    for threads in (1, 2):
+        from_frame = clvkit.validate(frame, "1997-09-30", threads=threads)
+        assert from_frame["metadata"]["input"]["source"] == "DataFrame"
+        assert without_source(from_frame) == without_source(
+            clvkit.validate(str(CDNOW), "1997-09-30", threads=threads))
+    assert_cli_json(from_frame, "validate")
+    # Other columns, categorical ids, text dates and options: the same split as the path's.
+    renamed = frame.rename(columns={"customer_id": "who", "date": "day", "amount": "paid"})
+    renamed["who"] = renamed["who"].astype("category")
+    options = dict(as_of="1998-03-31", model="pnbd", tracking_step="day")
+    assert without_source(clvkit.validate(renamed, "1997-09-30", customer="who", date="day",
+                                          amount="paid", **options)) == \
+        without_source(clvkit.validate(CDNOW, "1997-09-30", **options))
+    compared = clvkit.compare(frame, "1997-09-30")
+    assert without_source(compared) == without_source(clvkit.compare(str(CDNOW), "1997-09-30"))
+    assert_cli_json(compared, "compare")
+    # The report's holdout section on the frame: the page of `clvkit report --calibration-end`
+    # on the path, but for the log's name.
+    analysis = clvkit.analyze(frame)
+    clvkit.report(analysis, tmp_path / "frame.html", draws=100, calibration_end="1997-09-30",
+                  data=frame)
+    subprocess.run([CLI, "report", str(CDNOW), "--calibration-end", "1997-09-30",
+                    "--forecast-draws", "100", "-q", "-o", str(tmp_path / "cli.html")], check=True)
+    page = (tmp_path / "frame.html").read_text()
+    assert 'data-figure="tracking-cumulative"' in page
+    assert page == (tmp_path / "cli.html").read_text().replace(str(CDNOW), "DataFrame")
+    with pytest.raises(clvkit.UsageError, match="calibration_end needs data"):
+        clvkit.report(analysis, tmp_path / "x.html", calibration_end="1997-09-30")
+
+
+def test_validate_on_a_frame_raises_the_split_errors():
+    frame = pd.read_csv(CDNOW)
+    bad = frame.assign(customer_id=frame.customer_id.astype(str).where(frame.index != 4, ""))
+    with pytest.raises(clvkit.InputError) as raised:
+        clvkit.validate(bad, "1997-09-30")
+    assert str(raised.value) == "DataFrame:6:1: empty customer id in column 'customer_id'"
+    with pytest.raises(clvkit.InputError) as raised:
+        clvkit.compare(frame.assign(amount=np.nan), "1997-09-30")
+    assert str(raised.value) == "DataFrame:2:3: missing amount (NaN) in column 'amount'"
+    with pytest.raises(clvkit.UsageError, match="before every customer's first purchase"):
+        clvkit.validate(frame, "1990-01-01")
+    with pytest.raises(clvkit.UsageError, match="missing column 'who'"):
+        clvkit.validate(frame, "1997-09-30", customer="who")
 
 
 def read_reference(name):

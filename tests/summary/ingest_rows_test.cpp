@@ -18,9 +18,11 @@
 #include "clvkit/error.hpp"
 #include "clvkit/io/csv.hpp"
 #include "clvkit/io/date.hpp"
+#include "clvkit/summary/holdout.hpp"
 #include "clvkit/summary/ingest.hpp"
 
 using clvkit::BadRowPolicy;
+using clvkit::CalibrationHoldout;
 using clvkit::CustomerBase;
 using clvkit::Day;
 using clvkit::IngestOptions;
@@ -111,6 +113,31 @@ std::vector<Transaction> varied_rows(std::vector<std::string>& ids, bool bad, st
   return rows;
 }
 
+// The split of the rows in memory equals the split of the same rows written as CSV: the
+// calibration base bit by bit, every holdout figure, the tracking series and the accounting.
+void require_same_split(const CalibrationHoldout& memory, const CalibrationHoldout& csv) {
+  require_same_base(memory.calibration, csv.calibration);
+  REQUIRE(memory.calibration.source == csv.calibration.source);
+  REQUIRE(memory.holdout.size() == csv.holdout.size());
+  for (std::size_t i = 0; i < csv.holdout.size(); ++i) {
+    CAPTURE(i);
+    REQUIRE(memory.holdout[i].purchase_days == csv.holdout[i].purchase_days);
+    REQUIRE(memory.holdout[i].spend == csv.holdout[i].spend);
+  }
+  REQUIRE(memory.calibration_end == csv.calibration_end);
+  REQUIRE(memory.holdout_end == csv.holdout_end);
+  REQUIRE(memory.holdout_customers_new == csv.holdout_customers_new);
+  REQUIRE(memory.holdout_rows_new_customers == csv.holdout_rows_new_customers);
+  REQUIRE(memory.daily_repeat_purchases == csv.daily_repeat_purchases);
+  REQUIRE(memory.cohort_first_day == csv.cohort_first_day);
+}
+
+CalibrationHoldout split_csv(const std::vector<Transaction>& rows, const IngestOptions& options,
+                             Day calibration_end) {
+  std::istringstream in(csv_of(rows));
+  return clvkit::ingest_calibration_holdout(in, "rows", options, calibration_end);
+}
+
 }  // namespace
 
 TEST_CASE("in-memory rows give the CSV ingest's base of CDNOW under every option set",
@@ -137,8 +164,8 @@ TEST_CASE("in-memory rows give the CSV ingest's base of CDNOW under every option
   }
 }
 
-TEST_CASE("in-memory rows give the base and the accounting of the same rows written as CSV",
-          "[ingest][rows][consistency]") {
+TEST_CASE("in-memory rows give the base, the split and the accounting of the same rows as CSV",
+          "[ingest][rows][holdout][consistency]") {
   for (const bool bad : {false, true}) {
     for (const int threads : {1, 2, 5}) {
       for (const ReturnsPolicy returns : {ReturnsPolicy::net, ReturnsPolicy::drop}) {
@@ -153,6 +180,13 @@ TEST_CASE("in-memory rows give the base and the accounting of the same rows writ
         const CustomerBase memory = clvkit::ingest_transactions(rows, "rows", options);
         require_same_base(memory, from_csv(rows, options));
         REQUIRE(memory.stats.reconciles());
+        for (const Day calibration_end : {19100, 19300}) {
+          CAPTURE(calibration_end);
+          const CalibrationHoldout split =
+              clvkit::ingest_calibration_holdout(rows, "rows", options, calibration_end);
+          require_same_split(split, split_csv(rows, options, calibration_end));
+          REQUIRE(split.calibration.stats.reconciles());
+        }
         if (bad) {
           CHECK(memory.stats.rejected[static_cast<int>(RejectReason::empty_id)] > 0);
           CHECK(memory.stats.rejected[static_cast<int>(RejectReason::invalid_utf8)] > 0);
@@ -258,4 +292,101 @@ TEST_CASE("amount_from_double reads what parse_amount reads from the shortest fi
     REQUIRE(from_double.negative == from_text.negative);
     REQUIRE(from_double.zero == from_text.zero);
   }
+}
+
+TEST_CASE("in-memory rows give the CSV split of CDNOW at its calibration end, on any threads",
+          "[ingest][rows][holdout][consistency]") {
+  std::ifstream in(kCdnow, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  const std::vector<Transaction> rows = cdnow_rows(text);
+  const Day calibration_end = clvkit::parse_iso_date_or_throw("1997-09-30", "calibration end");
+  std::vector<IngestOptions> option_sets(4);
+  option_sets[1].threads = 3;
+  option_sets[1].as_of = clvkit::parse_iso_date_or_throw("1998-03-31", "as_of");
+  option_sets[2].period = clvkit::Period::month;
+  option_sets[2].threads = 2;
+  option_sets[3].zero_amounts = ZeroAmountPolicy::drop;
+  option_sets[3].threads = 4;
+  for (std::size_t k = 0; k < option_sets.size(); ++k) {
+    CAPTURE(k);
+    const CalibrationHoldout csv =
+        clvkit::ingest_calibration_holdout(kCdnow, option_sets[k], calibration_end);
+    const CalibrationHoldout memory =
+        clvkit::ingest_calibration_holdout(rows, kCdnow, option_sets[k], calibration_end);
+    require_same_split(memory, csv);
+    REQUIRE(memory.calibration.stats.reconciles());
+  }
+  // FHL 2005's cohort: 2357 customers, 1882 repeat purchases in the 39-week holdout.
+  const CalibrationHoldout fhl =
+      clvkit::ingest_calibration_holdout(rows, "rows", {}, calibration_end);
+  CHECK(fhl.calibration.customers.size() == 2357);
+  std::int64_t repeat = 0;
+  for (const clvkit::HoldoutActivity& h : fhl.holdout) repeat += h.purchase_days;
+  CHECK(repeat == 1882);
+}
+
+TEST_CASE("in-memory rows split name the CSV split's first bad row and refuse what it refuses",
+          "[ingest][rows][holdout][inputcheck]") {
+  // 200,000 rows span four chunks; the bad rows are in the second and the fourth.
+  std::vector<Transaction> rows(200000, Transaction{"7", 19000, 1.0});
+  for (std::size_t i = 0; i < rows.size(); i += 3) rows[i] = Transaction{"8", 19010, 2.0};
+  rows[70000].amount = std::numeric_limits<double>::quiet_NaN();
+  rows[150000].customer_id = "";
+  for (const int threads : {1, 2, 4}) {
+    CAPTURE(threads);
+    IngestOptions options;
+    options.threads = threads;
+    CHECK_THAT(clvkit::test::error_message<InputError>(
+                   [&] { clvkit::ingest_calibration_holdout(rows, "rows", options, 19005); }),
+               Catch::Equals("rows:70002:3: missing amount (NaN) in column 'amount'"));
+    // The CSV text of a NaN is "nan", an unparsable amount at the same line and column.
+    CHECK_THAT(clvkit::test::error_message<InputError>([&] { split_csv(rows, options, 19005); }),
+               Catch::StartsWith("rows:70002:3: unparsable amount 'nan'"));
+  }
+  rows[70000].amount = 1.0;
+  const std::string csv_error =
+      clvkit::test::error_message<InputError>([&] { split_csv(rows, {}, 19005); });
+  CHECK(csv_error == "rows:150002:1: empty customer id in column 'customer_id'");
+  CHECK_THAT(clvkit::test::error_message<InputError>(
+                 [&] { clvkit::ingest_calibration_holdout(rows, "rows", {}, 19005); }),
+             Catch::Equals(csv_error));
+  rows[150000].customer_id = "9";
+  // An empty holdout and a calibration end before every purchase: the CSV split's UsageErrors.
+  for (const Day calibration_end : {19010, 18990}) {
+    CAPTURE(calibration_end);
+    const std::string expected = clvkit::test::error_message<clvkit::UsageError>(
+        [&] { split_csv(rows, {}, calibration_end); });
+    CHECK_THAT(clvkit::test::error_message<clvkit::UsageError>(
+                   [&] { clvkit::ingest_calibration_holdout(rows, "rows", {}, calibration_end); }),
+               Catch::Equals(expected));
+  }
+  CHECK_THAT(clvkit::test::error_message<InputError>([&] {
+               clvkit::ingest_calibration_holdout(std::span<const Transaction>(), "rows", {},
+                                                  19005);
+             }),
+             Catch::Equals("rows: empty log: there are no rows"));
+}
+
+TEST_CASE("in-memory rows split report a spend overflow at the row that causes it",
+          "[ingest][rows][holdout][inputcheck]") {
+  // 'big' buys 9.9e11 a row on both sides of the split: its whole total overflows at the 10th
+  // row (90009), but the split sums the sides apart: the 10th row before the split (90018).
+  std::vector<Transaction> rows(100000, Transaction{"1", 19000, 1.0});
+  for (std::size_t i = 90000; i < 90030; ++i) rows[i] = {"big", i % 2 == 0 ? 19001 : 19020, 9.9e11};
+  const std::string expected =
+      "rows:90020:3: customer 'big': total spend exceeds the representable range "
+      "(|total| < 9.2e12)";
+  for (const int threads : {1, 3}) {
+    CAPTURE(threads);
+    IngestOptions options;
+    options.threads = threads;
+    CHECK_THAT(clvkit::test::error_message<InputError>(
+                   [&] { clvkit::ingest_calibration_holdout(rows, "rows", options, 19010); }),
+               Catch::Equals(expected));
+  }
+  IngestOptions one_thread;  // the CSV split names the same row on one thread
+  CHECK_THAT(clvkit::test::error_message<InputError>([&] { split_csv(rows, one_thread, 19010); }),
+             Catch::Equals(expected));
 }

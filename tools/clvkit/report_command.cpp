@@ -39,7 +39,7 @@ struct ReportOptions {
   int top = 25;
   std::string out;
   bool quiet = false;
-  std::string every;  ///< empty: no "How segments change" section (unless the next two)
+  std::string every;      ///< empty: no "How segments change" section (unless the next two)
   std::string snapshots;  ///< D1,D2,...: given snapshot days
   std::vector<std::string> states;  ///< state files whose days are the snapshots
   std::string from;
@@ -59,7 +59,8 @@ std::vector<Day> given_snapshot_days(const ReportOptions& options) {
       days.push_back(parse_iso_date_or_throw(day, "--snapshots"));
     }
   }
-  for (const std::string& path : options.states) days.push_back(read_state_file(path).state.histories.as_of);
+  for (const std::string& path : options.states)
+    days.push_back(read_state_file(path).state.histories.as_of);
   std::sort(days.begin(), days.end());
   days.erase(std::unique(days.begin(), days.end()), days.end());
   return days;
@@ -77,8 +78,9 @@ std::optional<Migration> snapshots_of(const ReportOptions& options, const InputO
     return std::nullopt;
   }
   if (!options.every.empty() && !days.empty()) {
-    throw UsageError("--every and --snapshots/--states are two ways of giving the snapshots: "
-                     "give one");
+    throw UsageError(
+        "--every and --snapshots/--states are two ways of giving the snapshots: "
+        "give one");
   }
   require_log_file(input, options.every.empty() ? "--snapshots" : "--every");
   MigrationOptions migration;
@@ -128,28 +130,16 @@ void run_report(const ReportOptions& options) {
   if (!migration || migration->edges == SnapshotEdges::first) own = analyze_input(input, analysis);
   const CustomerAnalysis& result = own ? *own : *migration->last;
 
-  std::optional<ValidationResult> validation;
   std::optional<ModelComparisonResult> comparison;
   if (!options.calibration_end.empty()) {
     // Refit every purchase model on the calibration period and compare with the holdout, which
     // ends where the report's observation period ends; calibration customers are segmented on
     // their calibration-period histories. The report's own model is validated in the same run.
     progress.stage("validating on the holdout after " + options.calibration_end);
-    HoldoutOptions holdout;
-    holdout.input = result.segmented.ingest;
-    holdout.calibration_end = parse_iso_date_or_throw(options.calibration_end, "--calibration-end");
-    holdout.segmentation = options.segments;
-    holdout.validation.time_unit = analysis.model.time_unit;
-    holdout.validation.models = analysis.model.choice;
-    holdout.threads = result.threads;
-    comparison = compare_input(options.input, holdout);
-    for (const ModelComparison& m : comparison->models) {
-      if (m.key == analysis.model.choice.purchase && m.fitted) validation = m.result;
-    }
-    if (!validation) {
-      throw ModelError("report: the " + analysis.model.choice.purchase +
-                       " model could not be fitted on the calibration period");
-    }
+    comparison = compare_input(
+        options.input,
+        holdout_options(result, options.segments,
+                        parse_iso_date_or_throw(options.calibration_end, "--calibration-end")));
   }
   report::ReportSettings settings;
   settings.title = options.title;
@@ -158,13 +148,9 @@ void run_report(const ReportOptions& options) {
   settings.forecast_draws = options.draws;
   settings.forecast_seed = options.seed;
   settings.forecast_progress = forecast_progress(progress, result.size(), options.draws);
-  report::ReportData data = report::report_data(result, settings, std::move(validation));
+  report::ReportData data = comparison ? report::report_data(result, settings, *comparison)
+                                       : report::report_data(result, settings);
   if (migration) data.migration = &*migration;
-  if (comparison) {
-    data.model_comparison = comparison->models;
-    data.comparison_recommended = comparison->recommended;
-    data.comparison_ground = comparison->ground;
-  }
   progress.stage("writing " + options.out);
   write_file_atomically(options.out, report::render_html_report(data));
   progress.finish();

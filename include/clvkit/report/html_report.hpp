@@ -113,6 +113,13 @@ struct ReportSettings {
 ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& settings,
                        std::optional<ValidationResult> validation = std::nullopt);
 
+/// The same with the holdout of `comparison` (compare_models with holdout_options(analysis,
+/// ...)): the validation is the line of the analysis's purchase model, and every model's line
+/// is compared (ReportData::model_comparison). Throws ModelError when that model could not be
+/// fitted on the calibration period, and what report_data throws.
+ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& settings,
+                       const ModelComparisonResult& comparison);
+
 /// The names of the <figure data-figure="..."> elements the report holds for `data`, in page
 /// order: "segment-sizes", "rf-heatmap", "p-alive-matrix", "expected-purchases-matrix",
 /// "calibration-fit", then with validation "tracking-cumulative", "tracking-weekly",

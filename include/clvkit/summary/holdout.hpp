@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <istream>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -51,6 +52,18 @@ CalibrationHoldout ingest_calibration_holdout(const std::string& path, const Ing
 
 /// The same for a log already open as a stream (named `source` in messages).
 CalibrationHoldout ingest_calibration_holdout(std::istream& in, const std::string& source,
+                                              const IngestOptions& options, Day calibration_end);
+
+/// The same for transactions held in memory (named `source` in messages): the split of the same
+/// rows written as a CSV log (see ingest_transactions on rows: the same checks, first bad row
+/// "source:line:column: reason" with line = position + 2), i.e. the same calibration customers
+/// in the same order, summaries to the bit, holdout activity, daily repeat purchases and row
+/// accounting, without any text; `calibration.delimiter` is ','. Throws what the log's split
+/// throws, and InputError "source: empty log: there are no rows" for no rows. A customer's
+/// spend that overflows names the first row in `rows` that takes its calibration or holdout
+/// total out of range (for a log, which one is found first may depend on the threads).
+CalibrationHoldout ingest_calibration_holdout(std::span<const Transaction> rows,
+                                              const std::string& source,
                                               const IngestOptions& options, Day calibration_end);
 
 }  // namespace clvkit
