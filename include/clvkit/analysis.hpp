@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clvkit/util/language.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
@@ -251,5 +252,10 @@ ModelComparisonResult compare_models(const std::string& path, const HoldoutOptio
 
 /// The same for the rows of a database table or query (streamed, as validate_holdout does).
 ModelComparisonResult compare_models(const DatabaseSource& source, const HoldoutOptions& options);
+
+/// Why compare_models recommends models[recommended], in one sentence of `language` (keys
+/// "compare.ground.*"); ModelComparisonResult::ground is this sentence in English.
+std::string recommendation_ground(const std::vector<ModelComparison>& models,
+                                  std::size_t recommended, const Language& language);
 
 }  // namespace clvkit
