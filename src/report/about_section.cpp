@@ -11,7 +11,7 @@ std::string about_section(const Context& ctx) {
   const ReportMetadata& m = data.metadata;
   const ScoringSpec& scoring = data.scheme->scoring();
   const auto percent_of = [](double value, int decimals) {
-    return trf("format.percent", {{"value", num(value, decimals)}});
+    return language().percent_sign(num(value, decimals));
   };
   std::vector<std::pair<std::string, std::string>> rows = {
       {tr("about.log"), esc(m.source)},

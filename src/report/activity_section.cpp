@@ -75,7 +75,7 @@ std::string activity_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const PurchaseModel& model = *data.models.purchase.model;
   const Grid grid = model_grid(data);
-  const std::string T_text = num(grid.T, 1) + " " + ctx.units;
+  const std::string T_text = length_text(grid.T, 1, time_unit_key(data.models.time_unit));
   std::string out = section_start(
       "activity", tr("nav.activity"),
       trf("activity.lead", {{"model", esc(model.label())}, {"T", esc(T_text)}}));

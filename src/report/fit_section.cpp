@@ -99,7 +99,7 @@ std::string tracking_figures(const Context& ctx, const ValidationResult& v) {
 }
 
 // Mean holdout purchases by calibration-period frequency, actual against predicted.
-std::string conditional_expectation_figure(const Context& ctx, const ValidationResult& v) {
+std::string conditional_expectation_figure(const ValidationResult& v) {
   LineChartData conditional;
   conditional.title = tr("fit.conditional.title");
   conditional.x_label = tr("fit.calibration.category_holdout");
@@ -120,15 +120,15 @@ std::string conditional_expectation_figure(const Context& ctx, const ValidationR
   const std::string last_bucket = v.by_frequency.empty() ? "" : v.by_frequency.back().label;
   return figure(
       "conditional-expectation", Layout::half, line_chart(conditional),
-      trf("fit.conditional.caption", {{"length", esc(num(v.holdout_length, 1))},
-                                      {"units", ctx.units},
-                                      {"last", esc(last_bucket)}}));
+      trf("fit.conditional.caption",
+          {{"length", esc(length_text(v.holdout_length, 1, time_unit_key(v.models.time_unit)))},
+           {"last", esc(last_bucket)}}));
 }
 
 // Holdout totals, per-customer errors and, when there are segments, the holdout per segment.
 std::string holdout_tables(const Context& ctx, const ValidationResult& v) {
   const auto error = [](double pct) {
-    return std::isfinite(pct) ? trf("format.percent", {{"value", num(pct, 1)}}) : tr("common.na");
+    return std::isfinite(pct) ? language().percent_sign(num(pct, 1)) : tr("common.na");
   };
   const std::string revenue = trf("common.revenue_in", {{"currency", esc(ctx.currency)}});
   std::string out = "<div class=\"tables\">\n";
@@ -229,7 +229,7 @@ std::string comparison_table(const Context& ctx) {
     const FitSummary& fit = m.result.models.purchase.summary;
     rows.push_back(
         {name, num(fit.log_likelihood, 2), num(fit.bic, 2), num(m.result.predicted_purchases, 0),
-         trf("format.percent", {{"value", num(m.result.purchases_error_pct, 1)}}),
+         language().percent_sign(num(m.result.purchases_error_pct, 1)),
          num(m.result.purchase_errors.mae, 3),
          num(m.result.purchase_errors.rmse, 3), count(m.likely_lost)});
   }
@@ -260,7 +260,7 @@ std::string fit_section(const Context& ctx) {
     return out + "</section>\n";
   }
   out += tracking_figures(ctx, *v);
-  out += conditional_expectation_figure(ctx, *v);
+  out += conditional_expectation_figure(*v);
   out += "</div>\n";
   out += holdout_tables(ctx, *v);
   if (ctx.data.model_comparison.size() > 1) {

@@ -41,15 +41,21 @@ std::string num(double value, int decimals) { return label_number(value, decimal
 std::string count(std::int64_t value) { return label_number(static_cast<double>(value), 0); }
 std::string percent(double share, int decimals) {
   // The locale's pattern ("25.0%", "25,0 %"), with format_label's checks and rounding.
-  return trf("format.percent", {{"value", num(100.0 * share, decimals)}});
+  return language().percent_sign(num(100.0 * share, decimals));
 }
 
 std::string money(double value, const ReportData& data, int decimals) {
   if (data.metadata.currency.empty()) return num(value, decimals);
-  return trf("format.money", {{"amount", num(value, decimals)}, {"currency", data.metadata.currency}});
+  return language().with_currency(num(value, decimals), data.metadata.currency);
 }
 
 std::string date(Day day) { return language().date(day); }
+
+std::string length_text(double n, int decimals, std::string_view unit) {
+  const std::string key =
+      std::string("length.").append(unit).append(".").append(language().plural_form(n, decimals));
+  return trf(key, {{"n", num(n, decimals)}});
+}
 
 std::string purchase_description(const PurchaseModel& model, TimeUnit unit) {
   const std::string key = "model." + std::string(model.key()) + ".description";

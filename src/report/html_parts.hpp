@@ -40,8 +40,9 @@ std::string money(double value, const ReportData& data, int decimals = 2);
 /// A calendar day as the report language writes it ("1997-09-30", "30/09/1997").
 std::string date(Day day);
 
-/// The plural form of `n` in the report language ("one", "few", "many", "other").
-inline std::string count_form(double n) { return language().plural_form(n); }
+/// A length of time in the report language: "26 weeks", "1 month", "30.5 weeks" (unit "day",
+/// "week", "month", "quarter" or "year"), the number as num() writes it.
+std::string length_text(double n, int decimals, std::string_view unit);
 
 /// A model's description, P(alive) remark and the report's warning on dropout in the report
 /// language: the catalogue's "model.<key>.description" (placeholder {unit}, the time unit in

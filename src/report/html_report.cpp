@@ -72,8 +72,7 @@ std::string currency_of(const ReportData& data) {
 // The language's plural form is chosen from the number (count_form).
 std::string describe_days(double days) {
   const auto length = [](double n, const char* unit, int decimals) {
-    return trf(std::string("horizon.") + unit + "." + count_form(n),
-               {{"n", num(n, decimals)}});
+    return length_text(n, decimals, unit);
   };
   const double months = days / kDaysPerMonth;
   if (std::abs(months - std::round(months)) < 1e-9 && months >= 1) {
@@ -140,7 +139,7 @@ std::string report_title(const ReportMetadata& m) {
 // From the doctype to the opening <body>: metadata, the page title and the style sheet.
 std::string document_head(const ReportData& data) {
   const ReportMetadata& m = data.metadata;
-  std::string out = "<!DOCTYPE html>\n<html lang=\"" + escape_attribute(tr("html.lang")) +
+  std::string out = "<!DOCTYPE html>\n<html lang=\"" + escape_attribute(language().html_lang()) +
                     "\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   if (!m.version.empty()) {
@@ -154,7 +153,7 @@ std::string document_head(const ReportData& data) {
   out += std::string("<style>") + style_sheet;
   // A language whose script the system-ui font may lack names fonts that have it (Noto CJK,
   // WenQuanYi); English, Spanish and Polish add nothing, so their pages keep the same bytes.
-  if (const std::string& fonts = tr("html.extra_style"); fonts != "-") out += fonts + "\n";
+  if (const std::string& css = language().extra_css(); !css.empty()) out += css + "\n";
   out += "</style>\n</head>\n<body>\n";
   return out;
 }

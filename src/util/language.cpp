@@ -6,6 +6,7 @@
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <span>
 
@@ -142,6 +143,11 @@ Language Language::parse(std::string_view json_text, const std::string& source) 
   out.money_pattern_ = string_field(locale, "money", where);
   out.date_pattern_ = string_field(locale, "date", where);
   out.plural_rule_ = string_field(locale, "plural", where);
+  out.html_lang_ = string_field(locale, "html_lang", where);
+  if (const auto css = locale.find("extra_css"); css != locale.end()) {
+    if (!css->is_string()) throw InputError(where + ": field 'extra_css' must be a string");
+    out.extra_css_ = css->get<std::string>();
+  }
   if (out.plural_rule_ != "one-other" && out.plural_rule_ != "polish" &&
       out.plural_rule_ != "none") {
     throw InputError(where + ": plural is '" + out.plural_rule_ +
@@ -184,13 +190,19 @@ std::string Language::count(std::int64_t value) const {
 }
 
 std::string Language::percent(double share, int decimals) const {
-  const std::string value = number(100.0 * share, decimals);
-  return fill(percent_pattern_, {{"value", value}}, "language '" + code_ + "', percent");
+  return percent_sign(number(100.0 * share, decimals));
+}
+
+std::string Language::percent_sign(std::string_view number) const {
+  return fill(percent_pattern_, {{"value", number}}, "language '" + code_ + "', percent");
 }
 
 std::string Language::money(double value, std::string_view currency, int decimals) const {
-  const std::string amount = number(value, decimals);
-  if (currency.empty()) return amount;
+  return with_currency(number(value, decimals), currency);
+}
+
+std::string Language::with_currency(std::string_view amount, std::string_view currency) const {
+  if (currency.empty()) return std::string(amount);
   std::string pattern = money_pattern_;
   // A currency written before the number ("{currency}{amount}": ¥1,234) is set apart from it by
   // a no-break space when it ends in a letter, as a currency code does ("USD 1,234").
@@ -203,16 +215,22 @@ std::string Language::money(double value, std::string_view currency, int decimal
               "language '" + code_ + "', money");
 }
 
-const char* Language::plural_form(double n) const noexcept {
+const char* Language::plural_form(double n, int decimals) const noexcept {
   if (plural_rule_ == "none") return "other";
-  const bool whole = n == std::floor(n) && std::abs(n) < 1e15;
+  const bool whole = decimals <= 0 && n == std::floor(n) && std::abs(n) < 1e15;
+  if (!whole) return "other";
   if (plural_rule_ == "one-other") return n == 1 ? "one" : "other";
   // Polish (CLDR): 1 miesiąc, 2-4 / 22-24 miesiące, 5-21 / 25 miesięcy, 1,5 miesiąca.
-  if (!whole) return "other";
   const auto i = static_cast<long long>(std::abs(n));
   if (i == 1) return "one";
   if (i % 10 >= 2 && i % 10 <= 4 && (i % 100 < 12 || i % 100 > 14)) return "few";
   return "many";
+}
+
+std::string Language::length(double n, int decimals, std::string_view unit) const {
+  const std::string key =
+      std::string("length.").append(unit).append(".").append(plural_form(n, decimals));
+  return format(key, {{"n", number(n, decimals)}});
 }
 
 std::string Language::date(Day day) const {
@@ -221,13 +239,14 @@ std::string Language::date(Day day) const {
     return std::string(1, static_cast<char>('0' + v / 10)) + static_cast<char>('0' + v % 10);
   };
   const int y = static_cast<int>(ymd.year());
-  std::string year = std::to_string(y < 0 ? -y : y);
-  if (year.size() < 4) year.insert(0, 4 - year.size(), '0');
-  if (y < 0) year.insert(0, "-");
+  char year[16];  // four digits at least, as format_day writes years
+  std::snprintf(year, sizeof year, "%s%04d", y < 0 ? "-" : "", y < 0 ? -y : y);
   return fill(date_pattern_,
               {{"year", year},
                {"month", two(static_cast<unsigned>(ymd.month()))},
-               {"day", two(static_cast<unsigned>(ymd.day()))}},
+               {"day", two(static_cast<unsigned>(ymd.day()))},
+               {"m", std::to_string(static_cast<unsigned>(ymd.month()))},
+               {"d", std::to_string(static_cast<unsigned>(ymd.day()))}},
               "language '" + code_ + "', date");
 }
 

@@ -112,14 +112,16 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
     return language.text(key);
   };
   const char* unit = time_unit_key(result.models.time_unit);
-  const std::string units = tr(std::string("unit.plural.") + unit);
   const std::string step_key = std::string("unit.singular.") + options.tracking_step;
   const std::string step_units = tr(std::string("unit.plural.") + options.tracking_step);
   std::string holdout_length =
       language.format("validate.holdout_days",
                       {{"days", format_integer(result.holdout_end - result.calibration_end, language)}});
   if (result.models.time_unit != TimeUnit::day) {
-    holdout_length += " = " + format_fixed(result.holdout_length, 2, language) + " " + units;
+    holdout_length +=
+        " = " + language.format(std::string("length.") + unit + "." +
+                                    language.plural_form(result.holdout_length, 2),
+                                {{"n", format_fixed(result.holdout_length, 2, language)}});
   }
   std::ostringstream out;
   out << language.format("validate.heading", {{"source", data.calibration.source}}) << "\n"

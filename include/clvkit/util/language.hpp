@@ -8,7 +8,8 @@
 // Catalogue format (one file per language, every file with the same keys as en.json):
 //   {"language": "es", "name": "Español",
 //    "locale": {"decimal": ",", "group": ".", "percent": "{value} %",
-//               "money": "{amount} {currency}", "date": "{day}/{month}/{year}"},
+//               "money": "{amount} {currency}", "date": "{day}/{month}/{year}",
+//               "plural": "one-other", "html_lang": "es", "extra_css": ""},
 //    "texts": {"report.title": "Informe de la base de clientes", ...}}
 // Texts hold placeholders `{name}` filled by Language::format; `{{` and `}}` stand for braces.
 
@@ -76,18 +77,35 @@ class Language {
   /// Numbers, as the locale writes them (format_decimal with numbers()).
   std::string number(double value, int decimals) const;
   std::string count(std::int64_t value) const;
+  /// The language tag of an HTML page in this language ("en", "es", "pl", "zh-CN").
+  const std::string& html_lang() const noexcept { return html_lang_; }
+  /// CSS a page in this language adds to its style sheet (fonts for its script); may be empty.
+  const std::string& extra_css() const noexcept { return extra_css_; }
+
+  /// A number already written (by number() or a caller's own rounding) with the locale's
+  /// percent sign: "25.0%" (en), "25,0 %" (es).
+  std::string percent_sign(std::string_view number) const;
+  /// An amount already written with its currency where the locale puts it (see money()).
+  std::string with_currency(std::string_view amount, std::string_view currency) const;
+
   /// A share (0.25) as a percentage: "25.0%" (en), "25,0 %" (es).
   std::string percent(double share, int decimals = 1) const;
   /// An amount with its currency where the locale puts it: "1,234.56 EUR" (en), "1.234,56 €"
   /// (es), "US$1,234.56" (zh). An empty currency gives the number alone.
   std::string money(double value, std::string_view currency, int decimals = 2) const;
-  /// The plural form a count takes, the suffix of keys written per form ("horizon.month.one"):
-  /// "one", "few", "many" or "other", by the locale's rule ("plural": "one-other" for English
-  /// and Spanish, "polish", "none" for Chinese). Every catalogue has all four keys.
-  const char* plural_form(double n) const noexcept;
+  /// The plural form a number written with `decimals` decimals takes, the suffix of keys written
+  /// per form ("length.month.one"): "one", "few", "many" or "other", by the locale's rule
+  /// ("plural": "one-other" for English and Spanish, "polish", "none" for Chinese; CLDR's rules,
+  /// where "1.0" is not "one"). Every catalogue has all four keys.
+  const char* plural_form(double n, int decimals = 0) const noexcept;
+
+  /// A length of time in `unit` ("day", "week", "month", "quarter", "year"): "26 weeks",
+  /// "1 month", "2,5 tygodnia" (keys "length.<unit>.<form>", the number with `decimals`).
+  std::string length(double n, int decimals, std::string_view unit) const;
 
   /// A calendar day: "1997-12-31" (en), "31/12/1997" (es), "31.12.1997" (pl), "1997年12月31日"
-  /// (zh).
+  /// (zh). Date patterns have {year}, {month} and {day} (two digits) and {m} and {d} (no leading
+  /// zero).
   std::string date(Day day) const;
 
  private:
@@ -98,6 +116,8 @@ class Language {
   std::string money_pattern_ = "{amount} {currency}";
   std::string date_pattern_ = "{year}-{month}-{day}";
   std::string plural_rule_ = "one-other";
+  std::string html_lang_ = "en";
+  std::string extra_css_;
   std::map<std::string, std::string, std::less<>> texts_;
 };
 
