@@ -35,8 +35,10 @@ void check_intervals(const FittedPurchaseModel& fit, DropoutIdentification& out)
                             number(p.ci_low) + " to " + number(p.ci_high) +
                             ") spans more than two orders of magnitude, so the data do not pin "
                             "down how often customers leave.");
-      out.grounds.push_back(
-          {"dropout.interval", {{"parameter", name}}, {{"low", p.ci_low}, {"high", p.ci_high}}, {}});
+      out.grounds.push_back({"dropout.interval",
+                             {{"parameter", name}},
+                             {{"low", p.ci_low}, {"high", p.ci_high}},
+                             {}});
     }
   }
 }
@@ -103,11 +105,11 @@ void add_cause(const Window& window, const std::string& unit_name, DropoutIdenti
                           ": the window is long enough to show customers leaving, and few appear "
                           "to have left (no dropout, or dropout too rare to estimate).");
   }
-  out.grounds.push_back({short_window ? "dropout.window_short" : "dropout.window_long",
-                         {{"unit", unit_name}},
-                         {{"observed", out.median_observation},
-                          {"gap", out.median_time_between_purchases}},
-                         {}});
+  out.grounds.push_back(
+      {short_window ? "dropout.window_short" : "dropout.window_long",
+       {{"unit", unit_name}},
+       {{"observed", out.median_observation}, {"gap", out.median_time_between_purchases}},
+       {}});
 }
 
 // The verdict once the share of customers with P(alive) >= 0.99 is known.

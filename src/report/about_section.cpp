@@ -15,8 +15,8 @@ std::string about_section(const Context& ctx) {
   };
   std::vector<std::pair<std::string, std::string>> rows = {
       {tr("about.log"), esc(m.source)},
-      {tr("about.transactions"),
-       trf("about.date_range", {{"first", esc(date(m.first_day))}, {"last", esc(date(m.last_day))}})},
+      {tr("about.transactions"), trf("about.date_range", {{"first", esc(date(m.first_day))},
+                                                          {"last", esc(date(m.last_day))}})},
       {tr("about.as_of"), esc(date(m.as_of))},
       {tr("about.rows"), count(m.rows.rows_read) + " / " + count(m.rows.rows_used)},
       {tr("about.rows_rejected"),
@@ -29,11 +29,11 @@ std::string about_section(const Context& ctx) {
            {{"scheme", esc(data.scheme->name())},
             {"source", esc(data.scheme->source())},
             {"bins", std::to_string(data.scheme->bins())}})},
-      {tr("about.time_unit"), tr(std::string("unit.singular.") +
-                                 time_unit_key(data.models.time_unit))},
+      {tr("about.time_unit"),
+       tr(std::string("unit.singular.") + time_unit_key(data.models.time_unit))},
       {tr("about.horizon"), esc(ctx.horizon)},
-      {tr("about.margin"), trf("about.margin_value",
-                               {{"percent", percent_of(100.0 * data.value.margin, 1)}})},
+      {tr("about.margin"),
+       trf("about.margin_value", {{"percent", percent_of(100.0 * data.value.margin, 1)}})},
       {tr("about.discounting"),
        data.value.period_discount_rate
            ? trf("about.discount_monthly",
@@ -55,9 +55,9 @@ std::string about_section(const Context& ctx) {
     for (const std::string& name : ctx.labels.unlabelled) {
       names += (names.empty() ? "" : ", ") + esc(name);
     }
-    rows.push_back({tr("about.segment_names"),
-                    "<span class=\"warn\" data-warning=\"labels\">" +
-                        trf("about.unlabelled", {{"segments", names}}) + "</span>"});
+    rows.push_back({tr("about.segment_names"), "<span class=\"warn\" data-warning=\"labels\">" +
+                                                   trf("about.unlabelled", {{"segments", names}}) +
+                                                   "</span>"});
   }
   if (!m.version.empty()) rows.push_back({tr("about.made_with"), "clvkit " + esc(m.version)});
   std::string out = section_start("about", tr("nav.about"), tr("about.lead"));

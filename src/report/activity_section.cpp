@@ -76,9 +76,9 @@ std::string activity_section(const Context& ctx) {
   const PurchaseModel& model = *data.models.purchase.model;
   const Grid grid = model_grid(data);
   const std::string T_text = length_text(grid.T, 1, time_unit_key(data.models.time_unit));
-  std::string out = section_start(
-      "activity", tr("nav.activity"),
-      trf("activity.lead", {{"model", esc(model.label())}, {"T", esc(T_text)}}));
+  std::string out =
+      section_start("activity", tr("nav.activity"),
+                    trf("activity.lead", {{"model", esc(model.label())}, {"T", esc(T_text)}}));
   out += dropout_note(ctx.data);
   out += "<div class=\"grid\">\n";
 
@@ -109,10 +109,9 @@ std::string activity_section(const Context& ctx) {
     alive.values.push_back(alive_row);
     expected.values.push_back(expected_row);
   }
-  out += figure(
-      "p-alive-matrix", Layout::wide, heatmap(alive),
-      trf("activity.alive.caption", {{"T", esc(T_text)}}) +
-          (model.p_alive_remark().empty() ? "" : " " + esc(p_alive_remark(model))));
+  out += figure("p-alive-matrix", Layout::wide, heatmap(alive),
+                trf("activity.alive.caption", {{"T", esc(T_text)}}) +
+                    (model.p_alive_remark().empty() ? "" : " " + esc(p_alive_remark(model))));
   out += figure("expected-purchases-matrix", Layout::wide, heatmap(expected),
                 trf("activity.expected.caption", {{"horizon", esc(ctx.horizon)}}));
   out += "</div>\n";

@@ -3,10 +3,10 @@
 #include <numbers>
 
 #include "chart_frame.hpp"
-#include "report_language.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -258,13 +258,12 @@ std::string bar_chart(const BarChartData& data) {
   const BarFrame frame = data.orientation == Orientation::vertical
                              ? vertical_frame(data, axis, legend_h)
                              : horizontal_frame(data, axis, legend_h);
-  SvgElement svg =
-      chart_root("bar", data.title,
-                 trf(frame.vertical() ? "chart.bar.vertical_description"
-                                      : "chart.bar.horizontal_description",
-                     {{"categories", std::to_string(data.categories.size())},
-                      {"series", std::to_string(data.series.size())}}),
-                 data.width, frame.height);
+  SvgElement svg = chart_root(
+      "bar", data.title,
+      trf(frame.vertical() ? "chart.bar.vertical_description" : "chart.bar.horizontal_description",
+          {{"categories", std::to_string(data.categories.size())},
+           {"series", std::to_string(data.series.size())}}),
+      data.width, frame.height);
   if (!items.empty()) svg.add(legend(items, data.width, title_h));
   const LinearScale value = frame.value_scale(axis);
   svg.add(value_axis_ticks(frame, axis, value));

@@ -42,10 +42,9 @@ std::string call_list_section(const Context& ctx) {
     const CustomerPrediction& p = data.predictions[i];
     const std::string& segment =
         data.scheme->segments()[static_cast<std::size_t>(data.segment[i])].name;
-    rows.push_back({std::to_string(k + 1), esc(c.id), esc(ctx.segment(segment)),
-                    num(p.p_alive, 3), num(p.clv_if_alive, 2), num(p.value_at_risk, 2),
-                    esc(date(c.last_purchase)), count(c.days_since_last), count(c.frequency),
-                    num(c.total_spend, 2)});
+    rows.push_back({std::to_string(k + 1), esc(c.id), esc(ctx.segment(segment)), num(p.p_alive, 3),
+                    num(p.clv_if_alive, 2), num(p.value_at_risk, 2), esc(date(c.last_purchase)),
+                    count(c.days_since_last), count(c.frequency), num(c.total_spend, 2)});
   }
   const std::string currency = esc(ctx.currency);
   out += table("",

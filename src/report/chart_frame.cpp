@@ -1,10 +1,10 @@
 #include "chart_frame.hpp"
-#include "report_language.hpp"
 
 #include <cmath>
 
 #include "clvkit/error.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report::detail {
 namespace {
@@ -123,8 +123,8 @@ SvgElement chart_root(const char* kind, const std::string& title, const std::str
 std::string no_data_chart(const char* kind, const std::string& title, int width, int height) {
   const int h = height != 0 ? height : 160;
   SvgElement svg = chart_root(kind, title, tr("chart.no_data_description"), width, h);
-  SvgElement note =
-      text_at(width / 2.0, title_h + (h - title_h) / 2.0, tr("chart.no_data"), "middle", axis_title_font);
+  SvgElement note = text_at(width / 2.0, title_h + (h - title_h) / 2.0, tr("chart.no_data"),
+                            "middle", axis_title_font);
   note.set("class", "no-data").set("fill", muted_ink);
   svg.add(note);
   return svg.str();

@@ -13,7 +13,7 @@ namespace {
 // What the section compares: the holdout when there is one, else the calibration data only.
 std::string fit_lead(const std::optional<ValidationResult>& v) {
   return v ? trf("fit.lead.holdout", {{"calibration_end", esc(date(v->calibration_end))},
-                                       {"holdout_end", esc(date(v->holdout_end))}})
+                                      {"holdout_end", esc(date(v->holdout_end))}})
            : tr("fit.lead.calibration");
 }
 
@@ -52,10 +52,9 @@ std::string tracking_figures(const Context& ctx, const ValidationResult& v) {
   const std::string step =
       tracking.size() >= 2 && tracking[1].day - tracking[0].day == 7
           ? tr("fit.tracking.step_week")
-          : (tracking.size() >= 2
-                 ? trf("fit.tracking.step_days",
-                       {{"n", std::to_string(tracking[1].day - tracking[0].day)}})
-                 : tr("fit.tracking.step"));
+          : (tracking.size() >= 2 ? trf("fit.tracking.step_days",
+                                        {{"n", std::to_string(tracking[1].day - tracking[0].day)}})
+                                  : tr("fit.tracking.step"));
   LineChartData cumulative;
   cumulative.title = tr("fit.tracking.cumulative_title");
   cumulative.x_label = trf("fit.tracking.x_label", {{"units", ctx.units}});
@@ -85,16 +84,15 @@ std::string tracking_figures(const Context& ctx, const ValidationResult& v) {
     cumulative.reference_lines.push_back({end, tr("fit.calibration_end")});
     incremental.reference_lines.push_back({end, tr("fit.calibration_end")});
   }
-  std::string out =
-      figure("tracking-cumulative", Layout::half, line_chart(cumulative),
-             tr("fit.tracking.cumulative_caption"));
-  out += figure("tracking-weekly", Layout::half, line_chart(incremental),
-                trf("fit.tracking.incremental_caption",
-                    {{"step", esc(step)},
-                     {"whole_step", esc(tracking.size() >= 2 &&
-                                                tracking[1].day - tracking[0].day == 7
-                                            ? tr("fit.tracking.whole_week")
-                                            : step)}}));
+  std::string out = figure("tracking-cumulative", Layout::half, line_chart(cumulative),
+                           tr("fit.tracking.cumulative_caption"));
+  out +=
+      figure("tracking-weekly", Layout::half, line_chart(incremental),
+             trf("fit.tracking.incremental_caption",
+                 {{"step", esc(step)},
+                  {"whole_step", esc(tracking.size() >= 2 && tracking[1].day - tracking[0].day == 7
+                                         ? tr("fit.tracking.whole_week")
+                                         : step)}}));
   return out;
 }
 
@@ -154,18 +152,16 @@ std::string holdout_tables(const Context& ctx, const ValidationResult& v) {
     std::vector<std::vector<std::string>> rows;
     for (const ComparisonRow& row : v.by_segment) {
       rows.push_back({esc(ctx.segment(row.label)), count(row.customers),
-                      num(row.actual_purchases, 2),
-                      num(row.predicted_purchases, 2), num(row.actual_revenue, 2),
-                      num(row.predicted_revenue, 2)});
+                      num(row.actual_purchases, 2), num(row.predicted_purchases, 2),
+                      num(row.actual_revenue, 2), num(row.predicted_revenue, 2)});
     }
-    out += table(
-        tr("fit.holdout.segment_caption"),
-        named_number_columns(tr("common.segment"),
-                             {tr("common.customers"), tr("fit.holdout.actual_purchases"),
-                              tr("fit.holdout.predicted_purchases"),
-                              tr("fit.holdout.actual_revenue"),
-                              tr("fit.holdout.predicted_revenue")}),
-        rows, "named");
+    out += table(tr("fit.holdout.segment_caption"),
+                 named_number_columns(
+                     tr("common.segment"),
+                     {tr("common.customers"), tr("fit.holdout.actual_purchases"),
+                      tr("fit.holdout.predicted_purchases"), tr("fit.holdout.actual_revenue"),
+                      tr("fit.holdout.predicted_revenue")}),
+                 rows, "named");
   }
   return out;
 }
@@ -227,19 +223,19 @@ std::string comparison_table(const Context& ctx) {
       continue;
     }
     const FitSummary& fit = m.result.models.purchase.summary;
-    rows.push_back(
-        {name, num(fit.log_likelihood, 2), num(fit.bic, 2), num(m.result.predicted_purchases, 0),
-         language().percent_sign(num(m.result.purchases_error_pct, 1)),
-         num(m.result.purchase_errors.mae, 3),
-         num(m.result.purchase_errors.rmse, 3), count(m.likely_lost)});
+    rows.push_back({name, num(fit.log_likelihood, 2), num(fit.bic, 2),
+                    num(m.result.predicted_purchases, 0),
+                    language().percent_sign(num(m.result.purchases_error_pct, 1)),
+                    num(m.result.purchase_errors.mae, 3), num(m.result.purchase_errors.rmse, 3),
+                    count(m.likely_lost)});
   }
   std::string out =
       table(trf("fit.comparison.caption",
                 {{"actual", num(data.model_comparison.front().result.actual_purchases, 0)}}),
-            named_number_columns(tr("fit.comparison.model"),
-                                 {tr("common.log_likelihood"), "BIC",
-                                  tr("fit.comparison.predicted_purchases"), tr("common.error"),
-                                  "MAE", "RMSE", tr("fit.comparison.likely_lost")}),
+            named_number_columns(
+                tr("fit.comparison.model"),
+                {tr("common.log_likelihood"), "BIC", tr("fit.comparison.predicted_purchases"),
+                 tr("common.error"), "MAE", "RMSE", tr("fit.comparison.likely_lost")}),
             rows, "named");
   out += "<p>" + esc(comparison_ground(data)) + " " +
          trf("fit.comparison.note", {{"model", esc(data.models.purchase.model->label())}}) +

@@ -3,11 +3,11 @@
 #include <utility>
 
 #include "chart_frame.hpp"
-#include "report_language.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 

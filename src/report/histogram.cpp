@@ -2,11 +2,11 @@
 #include <cmath>
 
 #include "chart_frame.hpp"
-#include "report_language.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -193,11 +193,11 @@ std::string histogram(const HistogramData& data) {
   const double right = width - 24;
   const double note_h = data.note.empty() ? 0 : 20;
   const double bottom = std::max(top + 60, height - (6.0 + 16 + 22 + 8 + note_h));
-  SvgElement svg = chart_root("histogram", data.title,
-                              trf(data.log_x ? "chart.histogram.log_description"
-                                             : "chart.histogram.description",
-                                  {{"bins", std::to_string(data.counts.size())}}),
-                              data.width, height);
+  SvgElement svg =
+      chart_root("histogram", data.title,
+                 trf(data.log_x ? "chart.histogram.log_description" : "chart.histogram.description",
+                     {{"bins", std::to_string(data.counts.size())}}),
+                 data.width, height);
   const LinearScale y(y_axis.lo, y_axis.hi, bottom, top);
   svg.add(left_value_axis(y_axis.values, y_axis.decimals, y, left, right));
   if (data.log_x) {

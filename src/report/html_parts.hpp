@@ -100,7 +100,7 @@ struct Context {
   double horizon_units = 0;  // in model units
   std::string units;         // "weeks"
   double days_per_unit = 1;
-  SegmentLabels labels;      // the segments' names in the report language
+  SegmentLabels labels;  // the segments' names in the report language
 
   /// A segment's name as the report shows it: its label in the report language, else the name.
   const std::string& segment(const std::string& name) const;

@@ -2,11 +2,11 @@
 #include <cmath>
 
 #include "chart_frame.hpp"
-#include "report_language.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -83,13 +83,12 @@ void add_interval_marks(SvgElement& marks, const IntervalChartData& data, const 
   const IntervalRow& row = data.rows[i];
   const double cy = l.top + (i + 0.5) * l.band;
   const double cap = std::min(5.0, l.band / 4);
-  const std::string tip = row.label + ": " + label_number(row.estimate, data.value_decimals) +
-                          " (" +
-                          trf("chart.interval.tooltip_range",
-                              {{"interval", data.interval_name},
-                               {"low", label_number(row.low, data.value_decimals)},
-                               {"high", label_number(row.high, data.value_decimals)}}) +
-                          ")";
+  const std::string tip =
+      row.label + ": " + label_number(row.estimate, data.value_decimals) + " (" +
+      trf("chart.interval.tooltip_range", {{"interval", data.interval_name},
+                                           {"low", label_number(row.low, data.value_decimals)},
+                                           {"high", label_number(row.high, data.value_decimals)}}) +
+      ")";
   SvgElement bar("path");
   bar.set("class", "interval")
       .set("d", error_bar_path(x(row.low), x(row.high), cy, cap))
@@ -134,11 +133,11 @@ std::string interval_chart(const IntervalChartData& data) {
   const AxisTicks axis = nice_axis(range.lo, range.hi, 5);
   const IntervalLayout l =
       interval_layout(data, ref, axis, legend_rows(items, data.width) * legend_row_h);
-  SvgElement svg = chart_root("interval", data.title,
-                              trf("chart.interval.description",
-                                  {{"rows", std::to_string(data.rows.size())},
-                                   {"interval", data.interval_name}}),
-                              data.width, l.height);
+  SvgElement svg = chart_root(
+      "interval", data.title,
+      trf("chart.interval.description",
+          {{"rows", std::to_string(data.rows.size())}, {"interval", data.interval_name}}),
+      data.width, l.height);
   svg.add(legend(items, data.width, title_h));
   const LinearScale x(axis.lo, axis.hi, l.left, l.right);
   svg.add(

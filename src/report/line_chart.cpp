@@ -2,10 +2,10 @@
 #include <utility>
 
 #include "chart_frame.hpp"
-#include "report_language.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -151,11 +151,11 @@ std::string line_chart(const LineChartData& data) {
 
   std::size_t points = 0;
   for (const LineSeries& s : data.series) points += s.x.size();
-  SvgElement svg = chart_root("line", data.title,
-                              trf("chart.line.description",
-                                  {{"series", std::to_string(data.series.size())},
-                                   {"points", std::to_string(points)}}),
-                              data.width, height);
+  SvgElement svg = chart_root(
+      "line", data.title,
+      trf("chart.line.description",
+          {{"series", std::to_string(data.series.size())}, {"points", std::to_string(points)}}),
+      data.width, height);
   if (!items.empty()) svg.add(legend(items, width, title_h));
   const LinearScale x(x_axis.lo, x_axis.hi, p.left, p.right);
   const LinearScale y(y_axis.lo, y_axis.hi, p.bottom, p.top);

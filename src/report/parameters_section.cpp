@@ -46,8 +46,8 @@ std::string convergence_table(const std::string& caption, const FitSummary& fit,
                               const std::vector<std::pair<std::string, std::string>>& extra) {
   std::vector<std::pair<std::string, std::string>> rows = {
       {tr("parameters.converged"), fit.converged()
-                                          ? "<span class=\"ok\">" + tr("common.yes") + "</span>"
-                                          : "<span class=\"warn\">" + tr("common.no") + "</span>"},
+                                       ? "<span class=\"ok\">" + tr("common.yes") + "</span>"
+                                       : "<span class=\"warn\">" + tr("common.no") + "</span>"},
       {tr("parameters.termination"), esc(fit_termination_key(fit.termination))},
       {tr("parameters.iterations"), count(fit.iterations)},
       {tr("parameters.starts"), count(fit.starts_tried) + " (" + count(fit.best_start) + ")"},
@@ -57,9 +57,9 @@ std::string convergence_table(const std::string& caption, const FitSummary& fit,
       {tr("common.customers"), count(fit.n_observations)}};
   if (!fit.message.empty()) rows.push_back({tr("parameters.message"), esc(fit.message)});
   if (!fit.standard_errors_available) {
-    rows.push_back({tr("parameters.standard_errors"),
-                    "<span class=\"warn\">" + tr("parameters.unavailable") +
-                        "</span>: " + esc(fit.standard_errors_message)});
+    rows.push_back(
+        {tr("parameters.standard_errors"), "<span class=\"warn\">" + tr("parameters.unavailable") +
+                                               "</span>: " + esc(fit.standard_errors_message)});
   }
   rows.insert(rows.end(), extra.begin(), extra.end());
   return key_value_table(caption, rows);
@@ -71,15 +71,14 @@ std::string models_tables(const FittedModels& models, const std::string& period)
   const std::string spend(models.spend.model->label());
   out += parameter_table(purchase + ", " + period + " (" + unit_plural(models.time_unit) + ")",
                          models.purchase.summary);
-  out += convergence_table(trf("parameters.fit", {{"model", purchase}}), models.purchase.summary,
-                           {});
+  out +=
+      convergence_table(trf("parameters.fit", {{"model", purchase}}), models.purchase.summary, {});
   out += "</div>\n<div>\n";
   out += parameter_table(spend + ", " + period, models.spend.summary);
-  out += convergence_table(
-      trf("parameters.fit", {{"model", spend}}), models.spend.summary,
-      {{tr("parameters.correlation"),
-        trf("parameters.correlation_value",
-            {{"r", num(models.spend.frequency_spend_correlation, 3)}})}});
+  out += convergence_table(trf("parameters.fit", {{"model", spend}}), models.spend.summary,
+                           {{tr("parameters.correlation"),
+                             trf("parameters.correlation_value",
+                                 {{"r", num(models.spend.frequency_spend_correlation, 3)}})}});
   out += "</div>\n</div>\n";
   return out;
 }
@@ -90,17 +89,18 @@ std::string parameters_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const PurchaseModel& purchase = *data.models.purchase.model;
   const SpendModel& spend = *data.models.spend.model;
-  std::string out = section_start(
-      "parameters", tr("nav.parameters"),
-      esc(std::string(purchase.label()) + ": " +
-          purchase_description(purchase, data.models.time_unit) + ". " +
-          std::string(spend.label()) + ": " + spend_description(spend) + ".") +
-          " " + tr("parameters.lead"));
+  std::string out =
+      section_start("parameters", tr("nav.parameters"),
+                    esc(std::string(purchase.label()) + ": " +
+                        purchase_description(purchase, data.models.time_unit) + ". " +
+                        std::string(spend.label()) + ": " + spend_description(spend) + ".") +
+                        " " + tr("parameters.lead"));
   out += models_tables(data.models, tr("parameters.whole_period"));
   if (data.validation) {
     out += "<h3>" + tr("parameters.calibration_heading") + "</h3>\n";
-    out += models_tables(data.validation->models,
-                         trf("parameters.up_to", {{"date", date(data.validation->calibration_end)}}));
+    out +=
+        models_tables(data.validation->models,
+                      trf("parameters.up_to", {{"date", date(data.validation->calibration_end)}}));
   }
   return out + "</section>\n";
 }

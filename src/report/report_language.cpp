@@ -13,9 +13,7 @@ thread_local const Language* current = nullptr;
 
 const Language& language() { return current != nullptr ? *current : english(); }
 
-LanguageScope::LanguageScope(const Language& language) : previous_(current) {
-  current = &language;
-}
+LanguageScope::LanguageScope(const Language& language) : previous_(current) { current = &language; }
 
 LanguageScope::~LanguageScope() { current = previous_; }
 

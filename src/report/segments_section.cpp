@@ -122,12 +122,12 @@ std::string segment_table(const Context& ctx) {
   const SegmentSummary& summary = ctx.data.summary;
   std::vector<std::vector<std::string>> rows;
   for (const SegmentStats& s : summary.segments) {
-    rows.push_back(
-        {"<b>" + esc(ctx.segment(s.name)) + "</b><span class=\"desc\">" +
-             esc(ctx.segment_description(s.name)) + "</span>",
-         count(s.customers), percent(s.share), num(s.revenue, 0), percent(s.revenue_share),
-         num(s.mean_days_since_last, 0), num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
-         num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
+    rows.push_back({"<b>" + esc(ctx.segment(s.name)) + "</b><span class=\"desc\">" +
+                        esc(ctx.segment_description(s.name)) + "</span>",
+                    count(s.customers), percent(s.share), num(s.revenue, 0),
+                    percent(s.revenue_share), num(s.mean_days_since_last, 0),
+                    num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
+                    num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
   }
   const std::string currency = esc(ctx.currency);
   const std::string horizon = esc(ctx.horizon);
@@ -149,10 +149,9 @@ std::string segment_table(const Context& ctx) {
 std::string segments_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const SegmentSummary& summary = data.summary;
-  std::string out = section_start(
-      "segments", tr("nav.segments"),
-      trf("segments.lead",
-          {{"bins", std::to_string(summary.bins)}, {"scheme", esc(data.scheme->name())}}));
+  std::string out = section_start("segments", tr("nav.segments"),
+                                  trf("segments.lead", {{"bins", std::to_string(summary.bins)},
+                                                        {"scheme", esc(data.scheme->name())}}));
   out += "<div class=\"grid\">\n";
   out += segment_sizes_figure(ctx);
   out += rf_map_figure(ctx);

@@ -48,8 +48,7 @@ std::string clv_distribution_figure(const Context& ctx) {
     h.note = trf("value.distribution.below",
                  {{"customers", count(below)}, {"floor", num(clv_floor, decimals)}});
   }
-  return figure("clv-distribution", Layout::half, histogram(h),
-                tr("value.distribution.caption"));
+  return figure("clv-distribution", Layout::half, histogram(h), tr("value.distribution.caption"));
 }
 
 // CLV and value at risk summed over each segment.
@@ -69,8 +68,7 @@ std::string segment_value_figure(const Context& ctx) {
     risk_series.values.push_back(s.value_at_risk);
   }
   value.series = {clv_series, risk_series};
-  return figure("segment-value", Layout::half, bar_chart(value),
-                tr("value.segments.caption"));
+  return figure("segment-value", Layout::half, bar_chart(value), tr("value.segments.caption"));
 }
 
 // Revenue and purchases per segment over the horizon: mean and 90% interval of the simulated
@@ -114,14 +112,13 @@ std::string forecast_figures(const Context& ctx) {
   const std::string star = extended ? " " + tr("value.forecast.star") : "";
   const std::string how = trf("value.forecast.how", {{"draws", count(data.forecast_draws)},
                                                      {"seed", std::to_string(data.forecast_seed)}});
-  std::string out =
-      figure("forecast-revenue", Layout::half, interval_chart(revenue),
-             trf("value.forecast.revenue_caption",
-                 {{"horizon", esc(ctx.horizon)}, {"how", esc(how)}}) +
-                 esc(star));
-  out += figure("forecast-purchases", Layout::half, interval_chart(purchases),
-                trf("value.forecast.purchases_caption", {{"horizon", esc(ctx.horizon)}}) +
-                    esc(star));
+  std::string out = figure(
+      "forecast-revenue", Layout::half, interval_chart(revenue),
+      trf("value.forecast.revenue_caption", {{"horizon", esc(ctx.horizon)}, {"how", esc(how)}}) +
+          esc(star));
+  out +=
+      figure("forecast-purchases", Layout::half, interval_chart(purchases),
+             trf("value.forecast.purchases_caption", {{"horizon", esc(ctx.horizon)}}) + esc(star));
   return out;
 }
 
@@ -150,12 +147,11 @@ std::string forecast_table(const Context& ctx) {
   }
   rows.push_back(row("<b>" + tr("value.forecast.all_customers") + "</b>", f.total));
   return table(trf("value.forecast.table_caption", {{"horizon", esc(ctx.horizon)}}),
-               named_number_columns(tr("common.segment"),
-                                    {tr("common.customers"), tr("value.forecast.purchases_mean"),
-                                     tr("value.forecast.purchases_interval"),
-                                     tr("value.forecast.revenue_mean"),
-                                     tr("value.forecast.revenue_interval"),
-                                     tr("value.forecast.revenue_analytic")}),
+               named_number_columns(
+                   tr("common.segment"),
+                   {tr("common.customers"), tr("value.forecast.purchases_mean"),
+                    tr("value.forecast.purchases_interval"), tr("value.forecast.revenue_mean"),
+                    tr("value.forecast.revenue_interval"), tr("value.forecast.revenue_analytic")}),
                rows, "named");
 }
 

@@ -507,8 +507,8 @@ SegmentLabels segment_labels(const SegmentScheme& scheme, std::string_view langu
     const auto description = s.descriptions.find(std::string(language));
     const bool labelled = english || label != s.labels.end();
     out.names.push_back(english || !labelled ? s.name : label->second);
-    out.descriptions.push_back(english || description == s.descriptions.end() ? s.description
-                                                                              : description->second);
+    out.descriptions.push_back(
+        english || description == s.descriptions.end() ? s.description : description->second);
     if (!labelled) out.unlabelled.push_back(s.name);
   }
   return out;

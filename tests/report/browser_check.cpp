@@ -172,10 +172,9 @@ void check_report_in_browser(const std::string& language, const std::string& suf
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
   const std::string html = read_text(report);
-  std::filesystem::copy_file(report,
-                             std::string(CLVKIT_BROWSER_OUTPUT_DIR) + "/report-cdnow" + suffix +
-                                 ".html",
-                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(
+      report, std::string(CLVKIT_BROWSER_OUTPUT_DIR) + "/report-cdnow" + suffix + ".html",
+      std::filesystem::copy_options::overwrite_existing);
 
   // 1. The report as Chromium parsed it: every chart in the DOM.
   const std::string dom = dir.file("report.dom");
@@ -277,33 +276,38 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
   check_report_in_browser("en", "");
 }
 
-TEST_CASE("report for CDNOW in Spanish renders every chart in headless Chromium and saves a "
-          "screenshot",
-          "[report][browser][language]") {
+TEST_CASE(
+    "report for CDNOW in Spanish renders every chart in headless Chromium and saves a "
+    "screenshot",
+    "[report][browser][language]") {
   check_report_in_browser("es", "-es");
 }
 
-TEST_CASE("report for CDNOW in Polish renders every chart in headless Chromium and saves a "
-          "screenshot",
-          "[report][browser][language]") {
+TEST_CASE(
+    "report for CDNOW in Polish renders every chart in headless Chromium and saves a "
+    "screenshot",
+    "[report][browser][language]") {
   check_report_in_browser("pl", "-pl");
 }
 
-TEST_CASE("report for CDNOW in Chinese renders every chart with CJK glyphs in headless Chromium "
-          "and saves a screenshot",
-          "[report][browser][language]") {
+TEST_CASE(
+    "report for CDNOW in Chinese renders every chart with CJK glyphs in headless Chromium "
+    "and saves a screenshot",
+    "[report][browser][language]") {
   // Without a CJK font Chromium draws every Chinese character as an empty box (tofu): the page
   // would still measure, so the font itself is checked (fontconfig, which Chromium uses).
   std::string fonts;
   if (FILE* pipe = ::popen("fc-list :lang=zh family 2>/dev/null", "r")) {
     char buffer[4096];
-    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;) fonts.append(buffer, n);
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+      fonts.append(buffer, n);
     ::pclose(pipe);
   }
   INFO("fc-list :lang=zh: " << fonts);
   if (fonts.find("CJK") == std::string::npos && fonts.find("WenQuanYi") == std::string::npos) {
-    FAIL("no font with Chinese glyphs (fc-list :lang=zh): install fonts-noto-cjk (tools/setup "
-         "does) or fonts-wqy-zenhei");
+    FAIL(
+        "no font with Chinese glyphs (fc-list :lang=zh): install fonts-noto-cjk (tools/setup "
+        "does) or fonts-wqy-zenhei");
   }
   check_report_in_browser("zh", "-zh");
 }

@@ -92,15 +92,15 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
   rows.push_back(header);
   for (std::size_t k = 0; k < summary.segments.size(); ++k) {
     const SegmentStats& s = summary.segments[k];
-    std::vector<std::string> row{labels.names[k],
-                                 language.code() == "en" ? std::to_string(s.customers)
-                                                         : language.count(s.customers),
-                                 format_share(s.share, 1, language),
-                                 format_fixed(s.mean_days_since_last, 0, language),
-                                 format_fixed(s.mean_purchase_days, 2, language),
-                                 format_fixed(s.mean_total_spend, 2, language),
-                                 format_fixed(s.revenue, 2, language),
-                                 format_share(s.revenue_share, 1, language)};
+    std::vector<std::string> row{
+        labels.names[k],
+        language.code() == "en" ? std::to_string(s.customers) : language.count(s.customers),
+        format_share(s.share, 1, language),
+        format_fixed(s.mean_days_since_last, 0, language),
+        format_fixed(s.mean_purchase_days, 2, language),
+        format_fixed(s.mean_total_spend, 2, language),
+        format_fixed(s.revenue, 2, language),
+        format_share(s.revenue_share, 1, language)};
     if (summary.has_predictions) {
       row.push_back(format_fixed(s.expected_purchases, 1, language));
       row.push_back(format_fixed(s.mean_p_alive, 3, language));
@@ -130,7 +130,8 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
                             {"revenue", interval_text(forecast->total.revenue, 0, language)}})
         << "\n";
   }
-  out << "\n" << tr("segments.cross.rf") << "\n"
+  out << "\n"
+      << tr("segments.cross.rf") << "\n"
       << cross_table_text(summary.r_by_f, summary.bins, 'R', 'F', language) << "\n"
       << tr("segments.cross.fm") << "\n"
       << cross_table_text(summary.f_by_m, summary.bins, 'F', 'M', language) << "\n"

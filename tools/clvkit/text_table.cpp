@@ -39,7 +39,8 @@ std::string render_table(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     width.resize(std::max(width.size(), row.size()), 0);
-    for (std::size_t j = 0; j < row.size(); ++j) width[j] = std::max(width[j], display_width(row[j]));
+    for (std::size_t j = 0; j < row.size(); ++j)
+      width[j] = std::max(width[j], display_width(row[j]));
   }
   std::string out;
   for (const auto& row : rows) {

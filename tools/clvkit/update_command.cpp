@@ -103,17 +103,16 @@ std::string summary_text(const DailyUpdate& update, const std::vector<std::strin
   }
   const auto integer = [&language](std::int64_t n) { return format_integer(n, language); };
   std::ostringstream out;
-  out << language.format(
-             "update.heading",
-             {{"from", language.date(update.previous_as_of)},
-              {"to", language.date(update.state.histories.as_of)},
-              {"rows", integer(update.new_rows.rows_used)},
-              {"late", integer(update.late_rows)},
-              {"new", integer(update.new_customers)},
-              {"with_rows", integer(update.customers_with_new_rows)},
-              {"moved", integer(t.moved)},
-              {"listed", integer(static_cast<std::int64_t>(t.moves.size()))},
-              {"moves", moves}})
+  out << language.format("update.heading",
+                         {{"from", language.date(update.previous_as_of)},
+                          {"to", language.date(update.state.histories.as_of)},
+                          {"rows", integer(update.new_rows.rows_used)},
+                          {"late", integer(update.late_rows)},
+                          {"new", integer(update.new_customers)},
+                          {"with_rows", integer(update.customers_with_new_rows)},
+                          {"moved", integer(t.moved)},
+                          {"listed", integer(static_cast<std::int64_t>(t.moves.size()))},
+                          {"moves", moves}})
       << "\n\n"
       << render_table(rows);
   return out.str();

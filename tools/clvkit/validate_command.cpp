@@ -66,13 +66,14 @@ std::string comparison_text(const std::vector<ComparisonRow>& rows, const std::s
         if (scheme->segments()[s].name == row.label) label = labels->names[s];
       }
     }
-    table.push_back({label, format_integer(row.customers, language),
-                     format_fixed(row.actual_purchases, 4, language),
-                     format_fixed(row.predicted_purchases, 4, language),
-                     format_percent(error_pct(row.predicted_purchases, row.actual_purchases), language),
-                     format_fixed(row.purchase_errors.mae, 3, language),
-                     format_fixed(row.actual_revenue, 2, language),
-                     format_fixed(row.predicted_revenue, 2, language)});
+    table.push_back(
+        {label, format_integer(row.customers, language),
+         format_fixed(row.actual_purchases, 4, language),
+         format_fixed(row.predicted_purchases, 4, language),
+         format_percent(error_pct(row.predicted_purchases, row.actual_purchases), language),
+         format_fixed(row.purchase_errors.mae, 3, language),
+         format_fixed(row.actual_revenue, 2, language),
+         format_fixed(row.predicted_revenue, 2, language)});
   }
   return render_table(table);
 }
@@ -114,9 +115,9 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
   const char* unit = time_unit_key(result.models.time_unit);
   const std::string step_key = std::string("unit.singular.") + options.tracking_step;
   const std::string step_units = tr(std::string("unit.plural.") + options.tracking_step);
-  std::string holdout_length =
-      language.format("validate.holdout_days",
-                      {{"days", format_integer(result.holdout_end - result.calibration_end, language)}});
+  std::string holdout_length = language.format(
+      "validate.holdout_days",
+      {{"days", format_integer(result.holdout_end - result.calibration_end, language)}});
   if (result.models.time_unit != TimeUnit::day) {
     holdout_length +=
         " = " + language.format(std::string("length.") + unit + "." +
@@ -141,13 +142,12 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
   }
   const PurchaseModel& purchase = *result.models.purchase.model;
   const SpendModel& spend = *result.models.spend.model;
-  out << language.format(
-             "validate.parameters",
-             {{"purchase", parameters_text(purchase.label(), purchase.parameter_names(),
-                                           purchase.parameters(), language)},
-              {"unit", tr(std::string("unit.singular.") + unit)},
-              {"spend", parameters_text(spend.label(), spend.parameter_names(), spend.parameters(),
-                                        language)}})
+  out << language.format("validate.parameters",
+                         {{"purchase", parameters_text(purchase.label(), purchase.parameter_names(),
+                                                       purchase.parameters(), language)},
+                          {"unit", tr(std::string("unit.singular.") + unit)},
+                          {"spend", parameters_text(spend.label(), spend.parameter_names(),
+                                                    spend.parameters(), language)}})
       << "\n";
   for (const FitSummary* fit : {&result.models.purchase.summary, &result.models.spend.summary}) {
     if (const std::string warning = fit->warning(); !warning.empty()) {
@@ -166,7 +166,8 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
                        {revenue, format_fixed(result.actual_revenue, 2, language),
                         format_fixed(result.predicted_revenue, 2, language),
                         format_percent(result.revenue_error_pct, language)}})
-      << "\n" << tr("validate.per_customer") << "\n"
+      << "\n"
+      << tr("validate.per_customer") << "\n"
       << render_table({{"", "MAE", "RMSE", tr("table.correlation")},
                        {repeat, format_fixed(result.purchase_errors.mae, 4, language),
                         format_fixed(result.purchase_errors.rmse, 4, language),
@@ -175,12 +176,13 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
                         format_fixed(result.revenue_errors.rmse, 2, language),
                         format_fixed(result.revenue_errors.correlation, 4, language)}});
 
-  out << "\n" << tr("validate.conditional") << "\n"
+  out << "\n"
+      << tr("validate.conditional") << "\n"
       << comparison_text(result.by_frequency, "x", nullptr, nullptr, language);
   if (!result.by_segment.empty()) {
     const SegmentLabels labels = shown_segments(*segmented.scheme, language);
-    out << "\n" << language.format("validate.by_segment", {{"scheme", segmented.scheme->name()}})
-        << "\n"
+    out << "\n"
+        << language.format("validate.by_segment", {{"scheme", segmented.scheme->name()}}) << "\n"
         << comparison_text(result.by_segment, tr("table.segment"), &labels, &*segmented.scheme,
                            language);
   }
@@ -200,17 +202,17 @@ std::string result_text(const ValidationResult& result, const CalibrationHoldout
                                                {"first", language.date(data.cohort_first_day)},
                                                {"steps", step_units}})
       << "\n";
-  std::vector<std::vector<std::string>> tracking{
-      {tr(step_key), tr("table.last_day"), tr("table.actual"), tr("table.predicted"),
-       tr("table.error")}};
+  std::vector<std::vector<std::string>> tracking{{tr(step_key), tr("table.last_day"),
+                                                  tr("table.actual"), tr("table.predicted"),
+                                                  tr("table.error")}};
   for (const std::size_t k : tracking_rows(result)) {
     const TrackingPoint& p = result.tracking[k];
     std::string label = std::to_string(k + 1);
     if (p.day == result.calibration_end) label += " " + tr("validate.calibration_end");
-    tracking.push_back({label, language.date(p.day), format_fixed(p.actual_cumulative, 0, language),
-                        format_fixed(p.predicted_cumulative, 1, language),
-                        format_percent(error_pct(p.predicted_cumulative, p.actual_cumulative),
-                                       language)});
+    tracking.push_back(
+        {label, language.date(p.day), format_fixed(p.actual_cumulative, 0, language),
+         format_fixed(p.predicted_cumulative, 1, language),
+         format_percent(error_pct(p.predicted_cumulative, p.actual_cumulative), language)});
   }
   out << render_table(tracking);
   return out.str();

@@ -22,8 +22,8 @@ namespace clvkit {
 struct DropoutReason {
   std::string key;
   std::vector<std::pair<std::string, std::string>> texts;
-  std::vector<std::pair<std::string, double>> numbers;     ///< 3 significant digits
-  std::vector<std::pair<std::string, double>> percentages; ///< shares, "95.3%"
+  std::vector<std::pair<std::string, double>> numbers;      ///< 3 significant digits
+  std::vector<std::pair<std::string, double>> percentages;  ///< shares, "95.3%"
 };
 
 /// The verdict and its grounds.

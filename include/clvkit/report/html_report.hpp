@@ -35,8 +35,8 @@ namespace clvkit::report {
 /// HTML-escaped wherever it appears.
 struct ReportMetadata {
   std::string title = "Customer base report";  ///< empty: the language's "Customer base report"
-  std::string source;    ///< the log as named on the command line
-  std::string version;   ///< of the tool that made the report, e.g. "0.1.0"
+  std::string source;                          ///< the log as named on the command line
+  std::string version;                         ///< of the tool that made the report, e.g. "0.1.0"
   std::string currency;  ///< unit of amounts in labels, e.g. "USD"; empty: "currency units"
   Day as_of = 0;         ///< last observed day
   Day first_day = 0;     ///< first transaction day used
@@ -104,8 +104,8 @@ struct ReportData {
 /// What a report adds to an analysis, and how it is labelled.
 struct ReportSettings {
   std::string title = "Customer base report";  ///< empty: the language's own title
-  std::string language = "en";                  ///< a built-in language (available_languages)
-  std::string currency;  ///< see ReportMetadata::currency
+  std::string language = "en";                 ///< a built-in language (available_languages)
+  std::string currency;                        ///< see ReportMetadata::currency
   int top_customers = 25;
   int forecast_draws = 1000;  ///< per-segment forecast (forecast_segments)
   std::uint64_t forecast_seed = 1;

@@ -33,9 +33,10 @@ struct Segment {
   std::string name;                           ///< unique within the scheme, shown in reports
   std::string description;                    ///< one sentence: who these customers are
   std::map<std::string, std::string> labels;  ///< language code -> translated name (optional)
-  /// language code -> translated description (optional)
-  std::map<std::string, std::string> descriptions;
   std::vector<SegmentRule> rules;             ///< union of boxes, tried in order
+  /// language code -> translated description (optional; last, so that {name, description,
+  /// labels, rules} still initialises a Segment)
+  std::map<std::string, std::string> descriptions;
   /// labels[language] when present, else the name.
   const std::string& label_or_name(std::string_view language) const;
 };
