@@ -60,7 +60,8 @@ void check_no_english(const std::string& output, const std::string& code, const 
   static const std::regex aria(R"re(aria-label="([^"]*)")re");
   for (auto it = std::sregex_iterator(output.begin(), output.end(), aria);
        it != std::sregex_iterator(); ++it) {
-    text += "\n" + (*it)[1].str();
+    text += '\n';
+    text += (*it)[1].str();
   }
   const clvkit::Language target = clvkit::Language::load(code);
   for (const std::string& phrase : english_phrases(target)) {
@@ -79,7 +80,7 @@ std::string run_in(const std::string& arguments, const std::string& code, const 
 
 }  // namespace
 
-TEST_CASE("--lang leaves every JSON, NDJSON and CSV output byte-identical",
+TEST_CASE("the language (--lang) leaves every JSON, NDJSON and CSV output byte-identical",
           "[cli][language][consistency]") {
   TempDir dir;
   // One command line per machine output; {out} is the file it writes, {lang} the language.
@@ -138,7 +139,8 @@ TEST_CASE("--lang leaves every JSON, NDJSON and CSV output byte-identical",
   }
 }
 
-TEST_CASE("--lang en writes the same bytes as no --lang", "[cli][language][consistency]") {
+TEST_CASE("English (--lang en) writes the same bytes as no --lang",
+          "[cli][language][consistency]") {
   TempDir dir;
   for (const std::string& command :
        {std::string("report data/cdnow.csv -q --calibration-end 1997-09-30 -o -"),
@@ -232,7 +234,7 @@ TEST_CASE("a scheme without labels in the language shows the segments' names and
   CHECK(english.err.find("warning") == std::string::npos);
 }
 
-TEST_CASE("--lang refuses a language it does not have, naming those it has",
+TEST_CASE("an unknown language (--lang fr) is refused, naming those there are",
           "[cli][language][inputcheck]") {
   TempDir dir;
   const auto result = run_cli("segments data/cdnow.csv -q --lang fr", dir);
