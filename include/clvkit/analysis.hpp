@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "clvkit/util/language.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
@@ -271,5 +272,10 @@ ModelComparisonResult compare_models(const DatabaseSource& source, const Holdout
 ModelComparisonResult compare_models(std::span<const Transaction> rows,
                                      const HoldoutOptions& options,
                                      const std::string& source = "rows");
+
+/// Why compare_models recommends models[recommended], in one sentence of `language` (keys
+/// "compare.ground.*"); ModelComparisonResult::ground is this sentence in English.
+std::string recommendation_ground(const std::vector<ModelComparison>& models,
+                                  std::size_t recommended, const Language& language);
 
 }  // namespace clvkit

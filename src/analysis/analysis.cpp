@@ -380,23 +380,40 @@ void recommend(ModelComparisonResult& out) {
   out.recommended = *std::min_element(tied.begin(), tied.end(), [&](std::size_t a, std::size_t b) {
     return total_error(a) < total_error(b);
   });
-  const std::string& best = out.models[out.recommended].label;
-  if (usable.size() == 1) {
-    out.ground = best + " is the only model whose fit converged with usable estimates.";
-  } else if (tied.size() == 1) {
-    out.ground = best + " has the lowest per-customer RMSE of holdout purchases (" +
-                 format_number(rmse(lowest), 4) +
-                 "; more than 1% below every other model's), the error a ranking of customers "
-                 "depends on.";
-  } else {
-    out.ground = "The per-customer RMSEs of holdout purchases are within 1% of each other (" +
-                 format_number(rmse(lowest), 4) +
-                 " at best), so the holdout total decides: " + best + " misses it by " +
-                 format_number(total_error(out.recommended), 3) + "%, the least.";
-  }
+  out.ground = recommendation_ground(out.models, out.recommended, english());
 }
 
 }  // namespace
+
+std::string recommendation_ground(const std::vector<ModelComparison>& models,
+                                  std::size_t recommended, const Language& language) {
+  // The same tallies as recommend(): the usable fits, and those within 1% of the lowest RMSE.
+  std::vector<std::size_t> usable;
+  for (std::size_t i = 0; i < models.size(); ++i) {
+    if (models[i].fitted && models[i].result.models.purchase.summary.is_usable()) {
+      usable.push_back(i);
+    }
+  }
+  if (usable.empty() || recommended >= models.size()) return {};
+  const auto rmse = [&models](std::size_t i) { return models[i].result.purchase_errors.rmse; };
+  double lowest = rmse(usable.front());
+  for (const std::size_t i : usable) lowest = std::min(lowest, rmse(i));
+  std::size_t tied = 0;
+  for (const std::size_t i : usable) tied += rmse(i) <= (1.0 + kRmseTie) * lowest ? 1 : 0;
+  const std::string& best = models[recommended].label;
+  const NumberFormat& marks = language.numbers();
+  if (usable.size() == 1) return language.format("compare.ground.only", {{"model", best}});
+  if (tied == 1) {
+    return language.format("compare.ground.lowest_rmse",
+                           {{"model", best}, {"rmse", format_significant(lowest, 4, marks)}});
+  }
+  return language.format(
+      "compare.ground.tie",
+      {{"model", best},
+       {"rmse", format_significant(lowest, 4, marks)},
+       {"error", format_significant(std::abs(models[recommended].result.purchases_error_pct), 3,
+                                    marks)}});
+}
 
 namespace {
 

@@ -35,6 +35,10 @@ void check_intervals(const FittedPurchaseModel& fit, DropoutIdentification& out)
                             number(p.ci_low) + " to " + number(p.ci_high) +
                             ") spans more than two orders of magnitude, so the data do not pin "
                             "down how often customers leave.");
+      out.grounds.push_back({"dropout.interval",
+                             {{"parameter", name}},
+                             {{"low", p.ci_low}, {"high", p.ci_high}},
+                             {}});
     }
   }
 }
@@ -90,7 +94,9 @@ void add_cause(const Window& window, const std::string& unit_name, DropoutIdenti
                            " " + unit_name + "s (median) and repeat buyers buy every " +
                            number(out.median_time_between_purchases) + " " + unit_name +
                            "s (median)";
-  if (out.median_observation < kWindowPerGap * out.median_time_between_purchases) {
+  const bool short_window =
+      out.median_observation < kWindowPerGap * out.median_time_between_purchases;
+  if (short_window) {
     out.reasons.push_back(text +
                           ": a customer who left cannot be told from one who is between purchases "
                           "until the window is several times longer than that.");
@@ -99,6 +105,11 @@ void add_cause(const Window& window, const std::string& unit_name, DropoutIdenti
                           ": the window is long enough to show customers leaving, and few appear "
                           "to have left (no dropout, or dropout too rare to estimate).");
   }
+  out.grounds.push_back(
+      {short_window ? "dropout.window_short" : "dropout.window_long",
+       {{"unit", unit_name}},
+       {{"observed", out.median_observation}, {"gap", out.median_time_between_purchases}},
+       {}});
 }
 
 // The verdict once the share of customers with P(alive) >= 0.99 is known.
@@ -108,17 +119,24 @@ DropoutIdentification verdict(const FittedPurchaseModel& fit, const Window& wind
   if (!fit.summary.converged()) {
     out.reasons.push_back("The " + fit.summary.model + " fit did not converge (" +
                           fit.summary.message + ").");
+    out.grounds.push_back({"dropout.not_converged",
+                           {{"model", fit.summary.model}, {"message", fit.summary.message}},
+                           {},
+                           {}});
   }
   check_intervals(fit, out);
   if (!fit.summary.standard_errors_available) {
     out.reasons.push_back("The fit's standard errors were refused (" +
                           fit.summary.standard_errors_message + ").");
+    out.grounds.push_back(
+        {"dropout.no_standard_errors", {{"message", fit.summary.standard_errors_message}}, {}, {}});
   }
   out.share_p_alive_at_least_0_99 = alive_share;
   if (alive_share >= kMaxAliveShare) {
     char share[32];
     std::snprintf(share, sizeof share, "%.1f%%", 100.0 * alive_share);
     out.reasons.push_back(std::string(share) + " of the customers have P(alive) of 0.99 or more.");
+    out.grounds.push_back({"dropout.alive_share", {}, {}, {{"share", alive_share}}});
   }
   out.informative = out.reasons.empty();
   add_cause(window, time_unit_key(unit), out);
@@ -169,6 +187,27 @@ std::string dropout_warning(const DropoutIdentification& check) {
   if (check.informative) return {};
   std::string out = "P(alive) and value at risk are not informative on this data:";
   for (const std::string& reason : check.reasons) out += " " + reason;
+  return out;
+}
+
+std::string dropout_warning(const DropoutIdentification& check, const Language& language) {
+  if (check.informative) return {};
+  std::string out = language.text("dropout.headline");
+  for (const DropoutReason& reason : check.grounds) {
+    // Every value as a string first: the catalogue fills placeholders from string views.
+    std::vector<std::pair<std::string, std::string>> values = reason.texts;
+    for (const auto& [name, value] : reason.numbers) {
+      values.emplace_back(name, format_significant(value, 3, language.numbers()));
+    }
+    for (const auto& [name, share] : reason.percentages) {
+      values.emplace_back(name, language.percent(share, 1));
+    }
+    for (auto& [name, value] : values) {
+      if (name == "unit") value = language.text(std::string("unit.plural.").append(value));
+    }
+    out += ' ';
+    out += language.format(reason.key, values);
+  }
   return out;
 }
 

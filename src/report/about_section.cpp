@@ -10,41 +10,57 @@ std::string about_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const ReportMetadata& m = data.metadata;
   const ScoringSpec& scoring = data.scheme->scoring();
+  const auto percent_of = [](double value, int decimals) {
+    return language().percent_sign(num(value, decimals));
+  };
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"Transaction log", esc(m.source)},
-      {"Transactions used", esc(format_day(m.first_day)) + " to " + esc(format_day(m.last_day))},
-      {"As of (last observed day)", esc(format_day(m.as_of))},
-      {"Rows read / used", count(m.rows.rows_read) + " / " + count(m.rows.rows_used)},
-      {"Rows rejected / after the as-of day",
+      {tr("about.log"), esc(m.source)},
+      {tr("about.transactions"), trf("about.date_range", {{"first", esc(date(m.first_day))},
+                                                          {"last", esc(date(m.last_day))}})},
+      {tr("about.as_of"), esc(date(m.as_of))},
+      {tr("about.rows"), count(m.rows.rows_read) + " / " + count(m.rows.rows_used)},
+      {tr("about.rows_rejected"),
        count(m.rows.rows_rejected()) + " / " + count(m.rows.rows_after_as_of)},
-      {"Customers", count(static_cast<std::int64_t>(data.customers.size()))},
-      {"Segment scheme",
-       esc(data.scheme->name()) + " (" + esc(data.scheme->source()) + "), " +
-           std::to_string(data.scheme->bins()) + " scores per dimension, " +
-           (scoring.method == ScoringMethod::quantile ? "quantile" : "threshold") +
-           " scoring, M from " +
-           (scoring.monetary_basis == MonetaryBasis::total ? "total spend" : "average spend")},
-      {"Model time unit", time_unit_key(data.models.time_unit)},
-      {"Value horizon", esc(ctx.horizon)},
-      {"Margin", num(100.0 * data.value.margin, 1) + "% of spend"},
-      {"Discounting",
+      {tr("common.customers"), count(static_cast<std::int64_t>(data.customers.size()))},
+      {tr("about.scheme"),
+       trf(std::string("about.scheme_value.") +
+               (scoring.method == ScoringMethod::quantile ? "quantile" : "threshold") + "." +
+               (scoring.monetary_basis == MonetaryBasis::total ? "total" : "average"),
+           {{"scheme", esc(data.scheme->name())},
+            {"source", esc(data.scheme->source())},
+            {"bins", std::to_string(data.scheme->bins())}})},
+      {tr("about.time_unit"),
+       tr(std::string("unit.singular.") + time_unit_key(data.models.time_unit))},
+      {tr("about.horizon"), esc(ctx.horizon)},
+      {tr("about.margin"),
+       trf("about.margin_value", {{"percent", percent_of(100.0 * data.value.margin, 1)}})},
+      {tr("about.discounting"),
        data.value.period_discount_rate
-           ? num(100.0 * *data.value.period_discount_rate, 2) + "% per month"
-           : num(100.0 * data.value.annual_discount_rate, 2) + "% per year, applied monthly"}};
+           ? trf("about.discount_monthly",
+                 {{"percent", percent_of(100.0 * *data.value.period_discount_rate, 2)}})
+           : trf("about.discount_annual",
+                 {{"percent", percent_of(100.0 * data.value.annual_discount_rate, 2)}})}};
   if (data.forecast) {
-    rows.push_back({"Forecast", count(data.forecast_draws) + " simulated futures, seed " +
-                                    std::to_string(data.forecast_seed)});
+    rows.push_back({tr("about.forecast"),
+                    trf("about.forecast_value", {{"draws", count(data.forecast_draws)},
+                                                 {"seed", std::to_string(data.forecast_seed)}})});
   }
   if (data.validation) {
-    rows.push_back({"Calibration end", esc(format_day(data.validation->calibration_end))});
+    rows.push_back({tr("about.calibration_end"), esc(date(data.validation->calibration_end))});
   }
-  if (!m.version.empty()) rows.push_back({"Made with", "clvkit " + esc(m.version)});
-  std::string out = section_start(
-      "about", "7. How this report was made",
-      "One purchase occasion per customer and day; x is the number of repeat purchase days, t_x "
-      "the time from the first to the last purchase and T from the first purchase to the as-of "
-      "day. The report is a single file with no scripts and no network access: it can be mailed "
-      "or archived as it is.");
+  if (!ctx.labels.unlabelled.empty()) {
+    // The scheme has no names in the report language for these segments: they are shown by
+    // their names, and the report says so here (the CLI also warns once on stderr).
+    std::string names;
+    for (const std::string& name : ctx.labels.unlabelled) {
+      names += (names.empty() ? "" : ", ") + esc(name);
+    }
+    rows.push_back({tr("about.segment_names"), "<span class=\"warn\" data-warning=\"labels\">" +
+                                                   trf("about.unlabelled", {{"segments", names}}) +
+                                                   "</span>"});
+  }
+  if (!m.version.empty()) rows.push_back({tr("about.made_with"), "clvkit " + esc(m.version)});
+  std::string out = section_start("about", tr("nav.about"), tr("about.lead"));
   out += key_value_table("", rows);
   return out + "</section>\n";
 }

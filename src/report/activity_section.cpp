@@ -61,8 +61,8 @@ bool possible_history(int x, double t_x, double days_per_unit) {
 
 HeatmapData grid_heatmap(const Context& ctx, const Grid& grid) {
   HeatmapData h;
-  h.column_label = "x: repeat purchases (purchase days after the first)";
-  h.row_label = std::string("t_x: time of the last purchase after the first (") + ctx.units + ")";
+  h.column_label = tr("activity.column_label");
+  h.row_label = trf("activity.row_label", {{"units", ctx.units}});
   h.width = wide_chart;
   for (int x : grid.x) h.column_labels.push_back(std::to_string(x));
   for (double t : grid.t_x) h.row_labels.push_back(num(t, grid.t_x_decimals));
@@ -75,28 +75,22 @@ std::string activity_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const PurchaseModel& model = *data.models.purchase.model;
   const Grid grid = model_grid(data);
-  const std::string T_text = num(grid.T, 1) + " " + ctx.units;
-  std::string out = section_start(
-      "activity", "2. Who is still active",
-      "The " + esc(model.label()) +
-          " model's view of a customer with a given history, over a grid of frequency and "
-          "recency at T = " +
-          esc(T_text) +
-          " of observation since the first purchase (the median T of the customers). Grey cells "
-          "are histories that cannot occur with at most one purchase per day (no repeat purchase "
-          "but a last purchase after the first, or more repeat purchases than days).");
+  const std::string T_text = length_text(grid.T, 1, time_unit_key(data.models.time_unit));
+  std::string out =
+      section_start("activity", tr("nav.activity"),
+                    trf("activity.lead", {{"model", esc(model.label())}, {"T", esc(T_text)}}));
   out += dropout_note(ctx.data);
   out += "<div class=\"grid\">\n";
 
   HeatmapData alive = grid_heatmap(ctx, grid);
-  alive.title = "P(alive) by frequency and recency, T = " + T_text;
+  alive.title = trf("activity.alive.title", {{"T", T_text}});
   alive.value_label = "P(alive)";
   alive.colour_min = 0.0;
   alive.colour_max = 1.0;
   alive.value_decimals = 2;
   HeatmapData expected = grid_heatmap(ctx, grid);
-  expected.title = "Expected purchases in the next " + ctx.horizon + ", T = " + T_text;
-  expected.value_label = "Purchases";
+  expected.title = trf("activity.expected.title", {{"horizon", ctx.horizon}, {"T", T_text}});
+  expected.value_label = tr("common.purchases");
   expected.colour_min = 0.0;
   expected.value_decimals = 1;
   constexpr double missing = std::numeric_limits<double>::quiet_NaN();
@@ -115,21 +109,11 @@ std::string activity_section(const Context& ctx) {
     alive.values.push_back(alive_row);
     expected.values.push_back(expected_row);
   }
-  out += figure(
-      "p-alive-matrix", Layout::wide, heatmap(alive),
-      "Probability that a customer is still active, by the number of repeat purchases x "
-      "(columns) and the time of the last one t_x (rows, the most recent at the top), for a "
-      "customer first seen " +
-          esc(T_text) +
-          " ago. Read down a column: the longer the silence since the last purchase, the lower "
-          "P(alive). Read along the bottom rows: the more often someone used to buy, the more "
-          "telling a long silence is." +
-          (model.p_alive_remark().empty() ? "" : " " + esc(model.p_alive_remark())));
+  out += figure("p-alive-matrix", Layout::wide, heatmap(alive),
+                trf("activity.alive.caption", {{"T", esc(T_text)}}) +
+                    (model.p_alive_remark().empty() ? "" : " " + esc(p_alive_remark(model))));
   out += figure("expected-purchases-matrix", Layout::wide, heatmap(expected),
-                "Expected number of purchases in the next " + esc(ctx.horizon) +
-                    " for the same histories: P(alive) times the purchases an active customer "
-                    "with that frequency makes. Frequent buyers who bought recently (top right) "
-                    "are worth the most; frequent buyers who went quiet fall off quickly.");
+                trf("activity.expected.caption", {{"horizon", esc(ctx.horizon)}}));
   out += "</div>\n";
   return out + "</section>\n";
 }

@@ -6,6 +6,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -32,7 +33,7 @@ void check_bar_data(const BarChartData& data, const std::string& ref) {
 std::string bar_tooltip(const BarChartData& data, std::size_t s, std::size_t i) {
   std::string text = data.categories[i];
   if (data.series.size() > 1 || !data.series[s].name.empty()) text += ", " + data.series[s].name;
-  return text + ": " + format_label(data.series[s].values[i], data.value_decimals);
+  return text + ": " + label_number(data.series[s].values[i], data.value_decimals);
 }
 
 SvgElement bar_rect(const BarChartData& data, std::size_t s, std::size_t i, double x, double y,
@@ -109,7 +110,7 @@ double widest_value_label(const BarChartData& data) {
   if (!data.show_values) return value_w;
   for (const BarSeries& s : data.series) {
     for (double v : s.values) {
-      value_w = std::max(value_w, text_width(format_label(v, data.value_decimals), text_font));
+      value_w = std::max(value_w, text_width(label_number(v, data.value_decimals), text_font));
     }
   }
   return value_w;
@@ -128,7 +129,7 @@ BarFrame horizontal_frame(const BarChartData& data, const AxisTicks& axis, doubl
   const double label_w = std::min(max_label_width(data.categories, text_font), f.label_cap);
   f.left = pad + axis_title_w + 8 + label_w + 8;
   const double value_w = widest_value_label(data);
-  const double last_tick_w = text_width(format_label(axis.hi, axis.decimals), text_font);
+  const double last_tick_w = text_width(label_number(axis.hi, axis.decimals), text_font);
   f.right = width - std::max({16.0, last_tick_w / 2 + 8, value_w + 10});
   const double bottom_margin = 6 + 16 + 22 + 8;
   const RowBands bands =
@@ -167,7 +168,7 @@ SvgElement bar_mark(const BarChartData& data, const BarFrame& f, std::size_t s, 
 // left of it (horizontal), whichever way the bar grows.
 SvgElement bar_value_label(const BarChartData& data, const BarFrame& f, double v, double start,
                            double thickness, double end) {
-  const std::string label = format_label(v, data.value_decimals);
+  const std::string label = label_number(v, data.value_decimals);
   const double mid = start + thickness / 2;
   SvgElement t =
       f.vertical() ? text_at(mid, v >= 0 ? end - 4 : end + 14, label, "middle",
@@ -257,12 +258,12 @@ std::string bar_chart(const BarChartData& data) {
   const BarFrame frame = data.orientation == Orientation::vertical
                              ? vertical_frame(data, axis, legend_h)
                              : horizontal_frame(data, axis, legend_h);
-  SvgElement svg =
-      chart_root("bar", data.title,
-                 std::string(frame.vertical() ? "Vertical" : "Horizontal") + " bar chart with " +
-                     std::to_string(data.categories.size()) + " categories and " +
-                     std::to_string(data.series.size()) + " series.",
-                 data.width, frame.height);
+  SvgElement svg = chart_root(
+      "bar", data.title,
+      trf(frame.vertical() ? "chart.bar.vertical_description" : "chart.bar.horizontal_description",
+          {{"categories", std::to_string(data.categories.size())},
+           {"series", std::to_string(data.series.size())}}),
+      data.width, frame.height);
   if (!items.empty()) svg.add(legend(items, data.width, title_h));
   const LinearScale value = frame.value_scale(axis);
   svg.add(value_axis_ticks(frame, axis, value));

@@ -32,12 +32,9 @@ std::string call_list_section(const Context& ctx) {
   const std::vector<std::size_t> top =
       call_list(data, static_cast<std::size_t>(data.top_customers));
   std::string out = section_start(
-      "call-list", "5. Retention call list",
-      "The " + count(static_cast<std::int64_t>(top.size())) +
-          " customers with the largest value at risk: worth a lot if they are still active, "
-          "but probably not. Call them first. P(alive) is the model's probability that the "
-          "customer is still active; CLV if alive is what they are worth over the next " +
-          esc(ctx.horizon) + " if they are.");
+      "call-list", tr("nav.call_list"),
+      trf("call_list.lead", {{"customers", count(static_cast<std::int64_t>(top.size()))},
+                             {"horizon", esc(ctx.horizon)}}));
   std::vector<std::vector<std::string>> rows;
   for (std::size_t k = 0; k < top.size(); ++k) {
     const std::size_t i = top[k];
@@ -45,22 +42,22 @@ std::string call_list_section(const Context& ctx) {
     const CustomerPrediction& p = data.predictions[i];
     const std::string& segment =
         data.scheme->segments()[static_cast<std::size_t>(data.segment[i])].name;
-    rows.push_back({std::to_string(k + 1), esc(c.id), esc(segment), num(p.p_alive, 3),
-                    num(p.clv_if_alive, 2), num(p.value_at_risk, 2),
-                    esc(format_day(c.last_purchase)), count(c.days_since_last), count(c.frequency),
-                    num(c.total_spend, 2)});
+    rows.push_back({std::to_string(k + 1), esc(c.id), esc(ctx.segment(segment)), num(p.p_alive, 3),
+                    num(p.clv_if_alive, 2), num(p.value_at_risk, 2), esc(date(c.last_purchase)),
+                    count(c.days_since_last), count(c.frequency), num(c.total_spend, 2)});
   }
+  const std::string currency = esc(ctx.currency);
   out += table("",
                {{"#", "num"},
-                {"Customer", "id"},
-                {"Segment", ""},
+                {tr("common.customer"), "id"},
+                {tr("common.segment"), ""},
                 {"P(alive)", "num"},
-                {"CLV if alive (" + esc(ctx.currency) + ")", "num"},
-                {"Value at risk (" + esc(ctx.currency) + ")", "num"},
-                {"Last purchase", ""},
-                {"Days since", "num"},
-                {"Repeat purchases", "num"},
-                {"Spend to date (" + esc(ctx.currency) + ")", "num"}},
+                {trf("call_list.clv_if_alive", {{"currency", currency}}), "num"},
+                {trf("common.value_at_risk_in", {{"currency", currency}}), "num"},
+                {tr("call_list.last_purchase"), ""},
+                {tr("call_list.days_since"), "num"},
+                {tr("common.repeat_purchases"), "num"},
+                {trf("call_list.spend_to_date", {{"currency", currency}}), "num"}},
                rows);
   return out + "</section>\n";
 }

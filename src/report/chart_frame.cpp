@@ -4,6 +4,7 @@
 
 #include "clvkit/error.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report::detail {
 namespace {
@@ -121,9 +122,9 @@ SvgElement chart_root(const char* kind, const std::string& title, const std::str
 
 std::string no_data_chart(const char* kind, const std::string& title, int width, int height) {
   const int h = height != 0 ? height : 160;
-  SvgElement svg = chart_root(kind, title, "No data to chart.", width, h);
-  SvgElement note =
-      text_at(width / 2.0, title_h + (h - title_h) / 2.0, "No data", "middle", axis_title_font);
+  SvgElement svg = chart_root(kind, title, tr("chart.no_data_description"), width, h);
+  SvgElement note = text_at(width / 2.0, title_h + (h - title_h) / 2.0, tr("chart.no_data"),
+                            "middle", axis_title_font);
   note.set("class", "no-data").set("fill", muted_ink);
   svg.add(note);
   return svg.str();
@@ -215,7 +216,7 @@ double max_label_width(const std::vector<std::string>& labels, double font) {
 
 std::vector<std::string> tick_labels(const std::vector<double>& ticks, int decimals) {
   std::vector<std::string> labels;
-  for (double t : ticks) labels.push_back(format_label(t, decimals));
+  for (double t : ticks) labels.push_back(label_number(t, decimals));
   return labels;
 }
 
@@ -245,7 +246,7 @@ SvgElement left_value_axis(const std::vector<double>& ticks, int decimals, const
     SvgElement grid = line(left, ty, right, ty, t == 0.0 ? axis_colour : grid_colour, 1);
     grid.set("class", t == 0.0 ? "axis" : "grid");
     g.add(grid);
-    SvgElement label = text_at(left - 6, ty + 4, format_label(t, decimals), "end");
+    SvgElement label = text_at(left - 6, ty + 4, label_number(t, decimals), "end");
     label.set("class", "tick-label");
     g.add(label);
   }

@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "chart_frame.hpp"
+#include "report_language.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
@@ -74,10 +75,10 @@ SvgElement node_column(const std::vector<std::string>& names, const std::vector<
         "height", h);
     rect.set("fill", left ? categorical_colour(i) : std::string("#777777"));
     rect.set("data-value", format_fixed(totals[i], 6));
-    rect.add(tooltip(names[i] + ": " + format_label(totals[i], 0) + " " + unit));
+    rect.add(tooltip(names[i] + ": " + label_number(totals[i], 0) + " " + unit));
     column.add(rect);
     const std::string label = truncate_text(names[i], label_room, text_font) + " (" +
-                              format_label(totals[i], 0) + ")";
+                              label_number(totals[i], 0) + ")";
     column.add(text_at(left ? x - 6 : x + node_width + 6, tops[i] + h / 2 + 4, label,
                        left ? "end" : "start"));
   }
@@ -106,9 +107,11 @@ std::string flow_diagram(const FlowDiagramData& data) {
   const std::vector<double> right_tops = node_tops(in, top, scale);
 
   SvgElement svg = chart_root("flow", data.title,
-                              "Flow diagram from " + std::to_string(nodes_with_flow(out)) +
-                                  " to " + std::to_string(nodes_with_flow(in)) + " groups, " +
-                                  format_label(total, 0) + " " + data.unit + " in all.",
+                              trf("chart.flow.description",
+                                  {{"from", std::to_string(nodes_with_flow(out))},
+                                   {"to", std::to_string(nodes_with_flow(in))},
+                                   {"total", label_number(total, 0)},
+                                   {"unit", data.unit}}),
                               data.width, height);
   svg.add(text_at(left_x + node_width / 2, title_h + 10, data.left_label, "middle"));
   svg.add(text_at(right_x + node_width / 2, title_h + 10, data.right_label, "middle"));
@@ -142,7 +145,7 @@ std::string flow_diagram(const FlowDiagramData& data) {
           .set("fill-opacity", "0.45")
           .set("data-value", format_fixed(flow, 6));
       band.add(tooltip(data.left_nodes[l] + " → " + data.right_nodes[r] + ": " +
-                       format_label(flow, 0) + " " + data.unit));
+                       label_number(flow, 0) + " " + data.unit));
       bands.add(band);
       y0 += h;
     }

@@ -7,6 +7,7 @@
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -209,7 +210,7 @@ bool value_labels_fit(const HeatmapData& data, const HeatmapLayout& l) {
   for (std::size_t r = 0; show_values && r < l.rows; ++r) {
     for (double v : data.values[r]) {
       if (!std::isnan(v) &&
-          text_width(format_label(v, data.value_decimals), text_font) > l.cell_w - 6) {
+          text_width(label_number(v, data.value_decimals), text_font) > l.cell_w - 6) {
         show_values = false;
       }
     }
@@ -231,7 +232,7 @@ SvgElement heatmap_cell(const HeatmapData& data, const HeatmapLayout& l, const C
     cell.set("data-value", format_fixed(v, 6));
   }
   std::string tip = data.row_labels[r] + ", " + data.column_labels[c] + ": " +
-                    (missing ? "no data" : format_label(v, data.value_decimals));
+                    (missing ? tr("chart.heatmap.no_data") : label_number(v, data.value_decimals));
   if (!data.value_label.empty() && !missing) tip += " (" + data.value_label + ")";
   if (!data.segments.empty()) tip += ", " + data.segment_names[data.segments[r][c]];
   cell.add(tooltip(tip));
@@ -251,7 +252,7 @@ void add_cells(SvgElement& svg, const HeatmapData& data, const HeatmapLayout& l,
       if (show_values && !std::isnan(v)) {
         SvgElement t =
             text_at(l.left + c * l.cell_w + l.cell_w / 2, l.top + r * l.cell_h + l.cell_h / 2 + 4,
-                    format_label(v, data.value_decimals), "middle");
+                    label_number(v, data.value_decimals), "middle");
         t.set("class", "cell-label").set("fill", contrasting_text_colour(scale.fill(v)));
         value_labels.add(t);
       }
@@ -360,7 +361,7 @@ SvgElement colour_legend(const HeatmapData& data, const HeatmapLayout& l, const 
     swatch.set("x", lx).set("y", my).set("width", 14).set("height", 14);
     swatch.set("fill", missing_colour);
     legend.add(swatch);
-    legend.add(text_at(lx + 20, my + 11, "no data"));
+    legend.add(text_at(lx + 20, my + 11, tr("chart.heatmap.no_data")));
   }
   return legend;
 }
@@ -381,8 +382,8 @@ std::string heatmap(const HeatmapData& data) {
   const bool has_segments = !data.segments.empty();
   SvgElement svg = chart_root(
       "heatmap", data.title,
-      "Heatmap with " + std::to_string(rows) + " rows and " + std::to_string(cols) + " columns" +
-          (has_segments ? ", segment boundaries drawn as thick lines." : "."),
+      trf(has_segments ? "chart.heatmap.segments_description" : "chart.heatmap.description",
+          {{"rows", std::to_string(rows)}, {"columns", std::to_string(cols)}}),
       data.width, l.height);
   add_cells(svg, data, l, scale);
   if (has_segments) {

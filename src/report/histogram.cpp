@@ -6,6 +6,7 @@
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -59,7 +60,7 @@ XTicks x_ticks(const HistogramData& data) {
   if (data.log_x) {
     // Log ticks are not evenly spaced: each is printed with the decimals it needs.
     ticks.values = log_ticks(lo, hi);
-    for (double t : ticks.values) ticks.labels.push_back(format_label(t, shortest_decimals(t)));
+    for (double t : ticks.values) ticks.labels.push_back(label_number(t, shortest_decimals(t)));
   } else {
     ticks.values = nice_ticks(lo, hi, 6);
     ticks.labels = tick_labels(ticks.values, step_decimals(nice_step(hi - lo, 6)));
@@ -73,8 +74,8 @@ std::string bin_tooltip(const HistogramData& data, std::size_t i) {
   const int d = significant_decimals(data.edges[i + 1] - data.edges[i]);
   const bool last = i + 1 == data.counts.size();
   std::string tip = "[";
-  tip += format_label(data.edges[i], d) + ", " + format_label(data.edges[i + 1], d);
-  tip += (last ? "]: " : "): ") + format_label(c, c == std::floor(c) ? 0 : 2);
+  tip += label_number(data.edges[i], d) + ", " + label_number(data.edges[i + 1], d);
+  tip += (last ? "]: " : "): ") + label_number(c, c == std::floor(c) ? 0 : 2);
   return tip;
 }
 
@@ -192,10 +193,11 @@ std::string histogram(const HistogramData& data) {
   const double right = width - 24;
   const double note_h = data.note.empty() ? 0 : 20;
   const double bottom = std::max(top + 60, height - (6.0 + 16 + 22 + 8 + note_h));
-  SvgElement svg = chart_root("histogram", data.title,
-                              "Histogram with " + std::to_string(data.counts.size()) + " bins" +
-                                  (data.log_x ? " on a log scale." : "."),
-                              data.width, height);
+  SvgElement svg =
+      chart_root("histogram", data.title,
+                 trf(data.log_x ? "chart.histogram.log_description" : "chart.histogram.description",
+                     {{"bins", std::to_string(data.counts.size())}}),
+                 data.width, height);
   const LinearScale y(y_axis.lo, y_axis.hi, bottom, top);
   svg.add(left_value_axis(y_axis.values, y_axis.decimals, y, left, right));
   if (data.log_x) {

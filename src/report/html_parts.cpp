@@ -19,18 +19,68 @@ std::string cell(const char* tag, const char* cls, const std::string& html,
 
 }  // namespace
 
-std::string esc(std::string_view text) { return escape_text(text); }
-
-std::string num(double value, int decimals) { return format_label(value, decimals); }
-std::string count(std::int64_t value) { return format_label(static_cast<double>(value), 0); }
-std::string percent(double share, int decimals) { return num(100.0 * share, decimals) + "%"; }
-
-std::string money(double value, const ReportData& data, int decimals) {
-  const std::string unit = data.metadata.currency.empty() ? "" : " " + data.metadata.currency;
-  return num(value, decimals) + unit;
+const std::string& Context::segment(const std::string& name) const {
+  const auto& segments = data.scheme->segments();
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].name == name) return labels.names[i];
+  }
+  return name;
 }
 
-std::string unit_plural(TimeUnit unit) { return std::string(time_unit_key(unit)) + "s"; }
+const std::string& Context::segment_description(const std::string& name) const {
+  const auto& segments = data.scheme->segments();
+  for (std::size_t i = 0; i < segments.size(); ++i) {
+    if (segments[i].name == name) return labels.descriptions[i];
+  }
+  return name;
+}
+
+std::string esc(std::string_view text) { return escape_text(text); }
+
+std::string num(double value, int decimals) { return label_number(value, decimals); }
+std::string count(std::int64_t value) { return label_number(static_cast<double>(value), 0); }
+std::string percent(double share, int decimals) {
+  // The locale's pattern ("25.0%", "25,0 %"), with format_label's checks and rounding.
+  return language().percent_sign(num(100.0 * share, decimals));
+}
+
+std::string money(double value, const ReportData& data, int decimals) {
+  if (data.metadata.currency.empty()) return num(value, decimals);
+  return language().with_currency(num(value, decimals), data.metadata.currency);
+}
+
+std::string date(Day day) { return language().date(day); }
+
+std::string length_text(double n, int decimals, std::string_view unit) {
+  const std::string key =
+      std::string("length.").append(unit).append(".").append(language().plural_form(n, decimals));
+  return trf(key, {{"n", num(n, decimals)}});
+}
+
+std::string purchase_description(const PurchaseModel& model, TimeUnit unit) {
+  const std::string key = "model." + std::string(model.key()) + ".description";
+  const std::string singular = tr(std::string("unit.singular.") + time_unit_key(unit));
+  if (!language().has(key)) return model.description(singular);
+  return trf(key, {{"unit", singular}});
+}
+
+std::string spend_description(const SpendModel& model) {
+  const std::string key = "model." + std::string(model.key()) + ".description";
+  return language().has(key) ? tr(key) : model.description();
+}
+
+std::string p_alive_remark(const PurchaseModel& model) {
+  const std::string key = "model." + std::string(model.key()) + ".p_alive_remark";
+  return language().has(key) ? tr(key) : model.p_alive_remark();
+}
+
+std::string dropout_text(const DropoutIdentification& check) {
+  return dropout_warning(check, language());
+}
+
+std::string unit_plural(TimeUnit unit) {
+  return tr(std::string("unit.plural.") + time_unit_key(unit));
+}
 
 std::vector<Column> named_number_columns(std::string first, std::vector<std::string> numbers) {
   std::vector<Column> columns = {{std::move(first), ""}};
@@ -87,7 +137,7 @@ std::string section_start(const char* id, const std::string& heading, const std:
 
 std::string dropout_note(const ReportData& data) {
   if (!data.dropout || data.dropout->informative) return {};
-  return "<p class=\"warn\" data-warning=\"dropout\">" + esc(dropout_warning(*data.dropout)) +
+  return "<p class=\"warn\" data-warning=\"dropout\">" + esc(dropout_text(*data.dropout)) +
          "</p>\n";
 }
 

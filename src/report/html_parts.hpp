@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "clvkit/report/html_report.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report::detail {
 
@@ -33,8 +34,24 @@ std::string count(std::int64_t value);
 /// A share (0.25) as a percentage ("25.0%").
 std::string percent(double share, int decimals = 1);
 
-/// An amount with the log's currency after it, when it names one.
+/// An amount with the log's currency where the report language puts it, when it names one.
 std::string money(double value, const ReportData& data, int decimals = 2);
+
+/// A calendar day as the report language writes it ("1997-09-30", "30/09/1997").
+std::string date(Day day);
+
+/// A length of time in the report language: "26 weeks", "1 month", "30.5 weeks" (unit "day",
+/// "week", "month", "quarter" or "year"), the number as num() writes it.
+std::string length_text(double n, int decimals, std::string_view unit);
+
+/// A model's description, P(alive) remark and the report's warning on dropout in the report
+/// language: the catalogue's "model.<key>.description" (placeholder {unit}, the time unit in
+/// the singular), "model.<key>.p_alive_remark", "dropout.*"; a model the catalogue does not know
+/// keeps its own English text.
+std::string purchase_description(const PurchaseModel& model, TimeUnit unit);
+std::string spend_description(const SpendModel& model);
+std::string p_alive_remark(const PurchaseModel& model);
+std::string dropout_text(const DropoutIdentification& check);
 
 /// "days", "weeks" or "months".
 std::string unit_plural(TimeUnit unit);
@@ -83,6 +100,12 @@ struct Context {
   double horizon_units = 0;  // in model units
   std::string units;         // "weeks"
   double days_per_unit = 1;
+  SegmentLabels labels;  // the segments' names in the report language
+
+  /// A segment's name as the report shows it: its label in the report language, else the name.
+  const std::string& segment(const std::string& name) const;
+  /// A segment's description in the report language, else the scheme's.
+  const std::string& segment_description(const std::string& name) const;
 };
 
 /// The key figures under the title: customers, revenue, P(alive), expected purchases, CLV...

@@ -65,19 +65,23 @@ footer{color:#5b616a;font-size:13px;padding-top:24px;padding-bottom:40px}
 
 // The currency named in labels: "USD", or "currency units" when the log does not say.
 std::string currency_of(const ReportData& data) {
-  return data.metadata.currency.empty() ? "currency units" : data.metadata.currency;
+  return data.metadata.currency.empty() ? tr("report.currency_units") : data.metadata.currency;
 }
 
 // "12 months", "26 weeks" or "90 days": the horizon in the unit it was most likely given in.
+// The language's plural form is chosen from the number (count_form).
 std::string describe_days(double days) {
+  const auto length = [](double n, const char* unit, int decimals) {
+    return length_text(n, decimals, unit);
+  };
   const double months = days / kDaysPerMonth;
   if (std::abs(months - std::round(months)) < 1e-9 && months >= 1) {
-    return num(months, 0) + (std::round(months) == 1 ? " month" : " months");
+    return length(std::round(months), "month", 0);
   }
   if (std::abs(days / 7 - std::round(days / 7)) < 1e-9 && days >= 7) {
-    return num(days / 7, 0) + (std::round(days / 7) == 1 ? " week" : " weeks");
+    return length(std::round(days / 7), "week", 0);
   }
-  return num(days, shortest_decimals(days) > 2 ? 2 : shortest_decimals(days)) + " days";
+  return length(days, "day", shortest_decimals(days) > 2 ? 2 : shortest_decimals(days));
 }
 
 void check_data(const ReportData& data) {
@@ -126,22 +130,31 @@ void check_data(const ReportData& data) {
   }
 }
 
-// The title the page shows, "Customer base report" when the metadata's is empty.
+// The title the page shows, the language's "Customer base report" when the metadata's is empty
+// or the English default.
 std::string report_title(const ReportMetadata& m) {
-  return m.title.empty() ? "Customer base report" : m.title;
+  return m.title.empty() || m.title == "Customer base report" ? tr("report.title") : m.title;
 }
 
 // From the doctype to the opening <body>: metadata, the page title and the style sheet.
 std::string document_head(const ReportData& data) {
   const ReportMetadata& m = data.metadata;
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  std::string out = "<!DOCTYPE html>\n<html lang=\"" + escape_attribute(language().html_lang()) +
+                    "\">\n<head>\n<meta charset=\"utf-8\">\n";
   out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
   if (!m.version.empty()) {
     out += "<meta name=\"generator\" content=\"clvkit " + escape_attribute(m.version) + "\">\n";
   }
-  out += "<title>" + esc(report_title(m)) + " – " + esc(m.source) + ", as of " +
-         esc(format_day(m.as_of)) + "</title>\n";
-  out += std::string("<style>") + style_sheet + "</style>\n</head>\n<body>\n";
+  out += "<title>" +
+         trf("report.page_title", {{"title", esc(report_title(m))},
+                                   {"source", esc(m.source)},
+                                   {"as_of", esc(date(m.as_of))}}) +
+         "</title>\n";
+  out += std::string("<style>") + style_sheet;
+  // A language whose script the system-ui font may lack names fonts that have it (Noto CJK,
+  // WenQuanYi); English, Spanish and Polish add nothing, so their pages keep the same bytes.
+  if (const std::string& css = language().extra_css(); !css.empty()) out += css + "\n";
+  out += "</style>\n</head>\n<body>\n";
   return out;
 }
 
@@ -150,34 +163,40 @@ std::string document_head(const ReportData& data) {
 std::string page_header(const Context& ctx) {
   const ReportMetadata& m = ctx.data.metadata;
   std::string out = "<header>\n<h1>" + esc(report_title(m)) + "</h1>\n";
-  out += "<p class=\"subtitle\">" + esc(m.source) + " · " +
-         count(static_cast<std::int64_t>(ctx.data.customers.size())) +
-         " customers · transactions " + esc(format_day(m.first_day)) + " to " +
-         esc(format_day(m.last_day)) + " · as of <b>" + esc(format_day(m.as_of)) +
-         "</b> · horizon " + esc(ctx.horizon) + "</p>\n";
+  out += "<p class=\"subtitle\">" +
+         trf("report.subtitle",
+             {{"source", esc(m.source)},
+              {"customers", count(static_cast<std::int64_t>(ctx.data.customers.size()))},
+              {"first", esc(date(m.first_day))},
+              {"last", esc(date(m.last_day))},
+              {"as_of", esc(date(m.as_of))},
+              {"horizon", esc(ctx.horizon)}}) +
+         "</p>\n";
   out += key_figures(ctx);
-  out +=
-      "<nav aria-label=\"Contents\"><ol>"
-      "<li><a href=\"#segments\">1. Segments</a></li>";
+  const auto item = [](const char* id, const char* key) {
+    return std::string("<li><a href=\"#") + id + "\">" + tr(key) + "</a></li>";
+  };
+  out += "<nav aria-label=\"" + escape_attribute(tr("nav.contents")) + "\"><ol>";
+  out += item("segments", "nav.segments");
   if (ctx.data.migration != nullptr && ctx.data.migration->snapshots.size() >= 2) {
-    out += "<li><a href=\"#migration\">How segments change</a></li>";
+    out += item("migration", "nav.migration");
   }
-  out +=
-      "<li><a href=\"#activity\">2. Who is still active</a></li>"
-      "<li><a href=\"#fit\">3. Model fit</a></li>"
-      "<li><a href=\"#value\">4. Customer value</a></li>"
-      "<li><a href=\"#call-list\">5. Retention call list</a></li>"
-      "<li><a href=\"#parameters\">6. Model parameters</a></li>"
-      "<li><a href=\"#about\">7. How this report was made</a></li>"
-      "</ol></nav>\n</header>\n<main>\n";
+  out += item("activity", "nav.activity");
+  out += item("fit", "nav.fit");
+  out += item("value", "nav.value");
+  out += item("call-list", "nav.call_list");
+  out += item("parameters", "nav.parameters");
+  out += item("about", "nav.about");
+  out += "</ol></nav>\n</header>\n<main>\n";
   return out;
 }
 
 // </main>, the footer and the end of the document.
 std::string page_footer(const ReportMetadata& m) {
-  std::string out = "</main>\n<footer>Made by clvkit";
-  if (!m.version.empty()) out.append(" ").append(esc(m.version));
-  out += ". Self-contained: no scripts, fonts or images are loaded from anywhere.</footer>\n";
+  std::string product = "clvkit";
+  if (!m.version.empty()) product.append(" ").append(esc(m.version));
+  std::string out = "</main>\n<footer>" + trf("report.footer", {{"product", product}}) +
+                    "</footer>\n";
   out += "</body>\n</html>\n";
   return out;
 }
@@ -202,13 +221,16 @@ std::vector<std::string> report_figure_names(const ReportData& data) {
 
 std::string render_html_report(const ReportData& data) {
   check_data(data);
+  const LanguageScope scope(data.language);
   const double days_per_unit = unit_days(data.models.time_unit);
+  const SegmentLabels labels = segment_labels(*data.scheme, data.language.code());
   const Context ctx{data,
                     currency_of(data),
                     describe_days(data.value.horizon_days),
                     data.value.horizon_days / days_per_unit,
                     unit_plural(data.models.time_unit),
-                    days_per_unit};
+                    days_per_unit,
+                    labels};
 
   std::string out;
   out.reserve(1 << 20);
@@ -238,6 +260,7 @@ ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& s
   }
   const CustomerBase& base = analysis.segmented.base;
   ReportData data;
+  data.language = Language::load(settings.language);
   data.metadata.title = settings.title;
   data.metadata.source = base.source;
   data.metadata.version = CLVKIT_VERSION;

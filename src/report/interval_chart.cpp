@@ -6,6 +6,7 @@
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
 #include "clvkit/util/format.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -64,7 +65,7 @@ IntervalLayout interval_layout(const IntervalChartData& data, const std::string&
   l.label_cap = width * 0.3;
   l.left = pad + axis_title_w + 8 + std::min(max_label_width(labels, text_font), l.label_cap) + 8;
   l.right =
-      width - std::max(20.0, text_width(format_label(axis.hi, axis.decimals), text_font) / 2 + 8);
+      width - std::max(20.0, text_width(label_number(axis.hi, axis.decimals), text_font) / 2 + 8);
   const double bottom_margin = 6 + 16 + 22 + 8;
   const RowBands bands = fit_rows(ref, data.height, l.top, bottom_margin, n, 28, 4, "rows");
   l.band = bands.band;
@@ -82,10 +83,12 @@ void add_interval_marks(SvgElement& marks, const IntervalChartData& data, const 
   const IntervalRow& row = data.rows[i];
   const double cy = l.top + (i + 0.5) * l.band;
   const double cap = std::min(5.0, l.band / 4);
-  const std::string tip = row.label + ": " + format_label(row.estimate, data.value_decimals) +
-                          " (" + data.interval_name + " " +
-                          format_label(row.low, data.value_decimals) + " to " +
-                          format_label(row.high, data.value_decimals) + ")";
+  const std::string tip =
+      row.label + ": " + label_number(row.estimate, data.value_decimals) + " (" +
+      trf("chart.interval.tooltip_range", {{"interval", data.interval_name},
+                                           {"low", label_number(row.low, data.value_decimals)},
+                                           {"high", label_number(row.high, data.value_decimals)}}) +
+      ")";
   SvgElement bar("path");
   bar.set("class", "interval")
       .set("d", error_bar_path(x(row.low), x(row.high), cy, cap))
@@ -130,10 +133,11 @@ std::string interval_chart(const IntervalChartData& data) {
   const AxisTicks axis = nice_axis(range.lo, range.hi, 5);
   const IntervalLayout l =
       interval_layout(data, ref, axis, legend_rows(items, data.width) * legend_row_h);
-  SvgElement svg = chart_root("interval", data.title,
-                              "Interval chart with " + std::to_string(data.rows.size()) +
-                                  " rows: point estimates with " + data.interval_name + ".",
-                              data.width, l.height);
+  SvgElement svg = chart_root(
+      "interval", data.title,
+      trf("chart.interval.description",
+          {{"rows", std::to_string(data.rows.size())}, {"interval", data.interval_name}}),
+      data.width, l.height);
   svg.add(legend(items, data.width, title_h));
   const LinearScale x(axis.lo, axis.hi, l.left, l.right);
   svg.add(

@@ -20,18 +20,18 @@ std::string key_figures(const Context& ctx) {
   }
   const double n = static_cast<double>(data.customers.size());
   std::vector<std::pair<std::string, std::string>> items = {
-      {count(static_cast<std::int64_t>(n)), "customers"},
-      {percent(repeat / n), "bought again after their first purchase day"},
-      {money(revenue, data, 0), "revenue to date"},
-      {num(alive / n, 3), "mean P(alive)"},
-      {num(expected, 0), "expected purchases, next " + ctx.horizon},
-      {money(clv, data, 0), "expected CLV, next " + ctx.horizon},
-      {money(risk, data, 0), "value at risk, next " + ctx.horizon}};
+      {count(static_cast<std::int64_t>(n)), tr("kpi.customers")},
+      {percent(repeat / n), tr("kpi.repeat")},
+      {money(revenue, data, 0), tr("kpi.revenue")},
+      {num(alive / n, 3), tr("kpi.p_alive")},
+      {num(expected, 0), trf("kpi.expected_purchases", {{"horizon", ctx.horizon}})},
+      {money(clv, data, 0), trf("kpi.clv", {{"horizon", ctx.horizon}})},
+      {money(risk, data, 0), trf("kpi.value_at_risk", {{"horizon", ctx.horizon}})}};
   if (data.forecast) {
     const Interval& r = data.forecast->total.revenue;
     items.push_back(
         {num(r.low, 0) + " – " + num(r.high, 0),
-         "revenue, next " + ctx.horizon + ", 90% prediction interval" +
+         trf("kpi.forecast", {{"horizon", ctx.horizon}}) +
              (data.metadata.currency.empty() ? "" : " (" + data.metadata.currency + ")")});
   }
   std::string out = "<div class=\"kpis\">\n";

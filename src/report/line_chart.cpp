@@ -5,6 +5,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/report/charts.hpp"
 #include "clvkit/report/svg.hpp"
+#include "report_language.hpp"
 
 namespace clvkit::report {
 
@@ -64,8 +65,8 @@ SvgElement reference_lines(const LineChartData& data, const PlotArea& p, const L
     SvgElement l = line(rx, p.top, rx, p.bottom, "#333333", 1.5);
     l.set("class", "marker").set("stroke-dasharray", "5 4");
     l.set("data-value", format_fixed(r.x, 6));
-    l.add(tooltip(r.label.empty() ? format_label(r.x, data.x_decimals)
-                                  : r.label + ": " + format_label(r.x, data.x_decimals)));
+    l.add(tooltip(r.label.empty() ? label_number(r.x, data.x_decimals)
+                                  : r.label + ": " + label_number(r.x, data.x_decimals)));
     markers.add(l);
     if (!r.label.empty()) {
       const bool flip = rx > (p.left + p.right) / 2;
@@ -105,8 +106,8 @@ void add_series_points(SvgElement& dots, const LineChartData& data, std::size_t 
     c.set("stroke-width", 1);
     c.set("data-series", static_cast<int>(s)).set("data-value", format_fixed(series.y[i], 6));
     std::string tip = series.name.empty() ? "" : series.name + ": ";
-    tip += format_label(series.x[i], data.x_decimals) + ", " +
-           format_label(series.y[i], data.y_decimals);
+    tip += label_number(series.x[i], data.x_decimals) + ", " +
+           label_number(series.y[i], data.y_decimals);
     c.add(tooltip(tip));
     dots.add(c);
   }
@@ -145,15 +146,16 @@ std::string line_chart(const LineChartData& data) {
   p.top = title_h + legend_rows(items, width) * legend_row_h + 10;
   p.left = pad + axis_title_w + 8 + max_label_width(y_ticks, text_font) + 6;
   p.right = width -
-            std::max(16.0, text_width(format_label(x_axis.hi, x_axis.decimals), text_font) / 2 + 8);
+            std::max(16.0, text_width(label_number(x_axis.hi, x_axis.decimals), text_font) / 2 + 8);
   p.bottom = std::max(p.top + 60, height - (6.0 + 16 + 22 + 8));
 
   std::size_t points = 0;
   for (const LineSeries& s : data.series) points += s.x.size();
-  SvgElement svg = chart_root("line", data.title,
-                              "Line chart with " + std::to_string(data.series.size()) +
-                                  " series and " + std::to_string(points) + " points.",
-                              data.width, height);
+  SvgElement svg = chart_root(
+      "line", data.title,
+      trf("chart.line.description",
+          {{"series", std::to_string(data.series.size())}, {"points", std::to_string(points)}}),
+      data.width, height);
   if (!items.empty()) svg.add(legend(items, width, title_h));
   const LinearScale x(x_axis.lo, x_axis.hi, p.left, p.right);
   const LinearScale y(y_axis.lo, y_axis.hi, p.bottom, p.top);

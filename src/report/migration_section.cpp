@@ -12,16 +12,16 @@ namespace clvkit::report::detail {
 namespace {
 
 // Customers per segment at every snapshot, one line per segment that ever had customers.
-std::string sizes_over_time_figure(const Migration& m) {
+std::string sizes_over_time_figure(const Context& ctx, const Migration& m) {
   LineChartData chart;
-  chart.title = "Customers per segment at each snapshot";
-  chart.x_label = "Days after the first snapshot (" + format_day(m.snapshots.front().as_of) + ")";
-  chart.y_label = "Customers";
+  chart.title = tr("migration.sizes.title");
+  chart.x_label = trf("migration.sizes.x_label", {{"date", date(m.snapshots.front().as_of)}});
+  chart.y_label = tr("common.customers");
   chart.show_markers = true;
   chart.y_decimals = 0;
   chart.width = wide_chart;
   for (std::size_t s = 0; s < m.segment_names.size(); ++s) {
-    LineSeries series{m.segment_names[s], {}, {}};
+    LineSeries series{ctx.segment(m.segment_names[s]), {}, {}};
     bool any = false;
     for (const Snapshot& snapshot : m.snapshots) {
       series.x.push_back(static_cast<double>(snapshot.as_of - m.snapshots.front().as_of));
@@ -32,30 +32,34 @@ std::string sizes_over_time_figure(const Migration& m) {
     if (any) chart.series.push_back(std::move(series));
   }
   return figure("segment-sizes-over-time", Layout::wide, line_chart(chart),
-                "How many customers each segment held at each of the " +
-                    count(static_cast<std::int64_t>(m.snapshots.size())) + " snapshots, from " +
-                    esc(format_day(m.snapshots.front().as_of)) + " to " +
-                    esc(format_day(m.snapshots.back().as_of)) +
-                    (m.edges == SnapshotEdges::first
-                         ? ", every snapshot scored with the first one's score boundaries (a "
-                           "change is a change of behaviour)."
-                         : ", the score boundaries recomputed at each snapshot (what a run as of "
-                           "that day gives)."));
+                trf(m.edges == SnapshotEdges::first ? "migration.sizes.caption_first"
+                                                    : "migration.sizes.caption_each",
+                    {{"snapshots", count(static_cast<std::int64_t>(m.snapshots.size()))},
+                     {"first", esc(date(m.snapshots.front().as_of))},
+                     {"last", esc(date(m.snapshots.back().as_of))}}));
 }
 
-std::vector<std::string> origin_names(const Migration& m) {
-  std::vector<std::string> names{"New customers"};
-  names.insert(names.end(), m.segment_names.begin(), m.segment_names.end());
+std::vector<std::string> shown_names(const Context& ctx, const Migration& m) {
+  std::vector<std::string> names;
+  for (const std::string& name : m.segment_names) names.push_back(ctx.segment(name));
   return names;
 }
 
-std::string flows_figure(const Migration& m, const Transition& t) {
+std::vector<std::string> origin_names(const Context& ctx, const Migration& m) {
+  std::vector<std::string> names{tr("migration.new_customers")};
+  const std::vector<std::string> shown = shown_names(ctx, m);
+  names.insert(names.end(), shown.begin(), shown.end());
+  return names;
+}
+
+std::string flows_figure(const Context& ctx, const Migration& m, const Transition& t) {
   FlowDiagramData chart;
-  chart.title = "Where the customers went";
-  chart.left_label = format_day(t.from_as_of);
-  chart.right_label = format_day(t.to_as_of);
-  chart.left_nodes = origin_names(m);
-  chart.right_nodes = m.segment_names;
+  chart.title = tr("migration.flows.title");
+  chart.left_label = date(t.from_as_of);
+  chart.right_label = date(t.to_as_of);
+  chart.left_nodes = origin_names(ctx, m);
+  chart.right_nodes = shown_names(ctx, m);
+  chart.unit = tr("migration.flows.unit");
   chart.width = half_chart;
   for (int origin = 0; origin <= t.segments; ++origin) {
     std::vector<double> row;
@@ -63,21 +67,19 @@ std::string flows_figure(const Migration& m, const Transition& t) {
     chart.flows.push_back(row);
   }
   return figure("segment-flows", Layout::half, flow_diagram(chart),
-                "Each band is the customers who were in the segment on the left on " +
-                    esc(format_day(t.from_as_of)) + " (or had not bought yet: new customers) "
-                    "and in the segment on the right on " + esc(format_day(t.to_as_of)) +
-                    ", as wide as their number. " + count(t.moved) +
-                    " customers changed segment.");
+                trf("migration.flows.caption", {{"from", esc(date(t.from_as_of))},
+                                                {"to", esc(date(t.to_as_of))},
+                                                {"moved", count(t.moved)}}));
 }
 
-std::string matrix_figure(const Migration& m, const Transition& t) {
+std::string matrix_figure(const Context& ctx, const Migration& m, const Transition& t) {
   HeatmapData chart;
-  chart.title = "Transition matrix (% of each row)";
-  chart.row_label = "Segment on " + format_day(t.from_as_of);
-  chart.column_label = "Segment on " + format_day(t.to_as_of);
-  chart.value_label = "Share of the row's customers (%)";
-  chart.row_labels = origin_names(m);
-  chart.column_labels = m.segment_names;
+  chart.title = tr("migration.matrix.title");
+  chart.row_label = trf("migration.matrix.segment_on", {{"date", date(t.from_as_of)}});
+  chart.column_label = trf("migration.matrix.segment_on", {{"date", date(t.to_as_of)}});
+  chart.value_label = tr("migration.matrix.value_label");
+  chart.row_labels = origin_names(ctx, m);
+  chart.column_labels = shown_names(ctx, m);
   chart.colour_min = 0.0;
   chart.colour_max = 100.0;
   chart.width = half_chart;
@@ -92,10 +94,8 @@ std::string matrix_figure(const Migration& m, const Transition& t) {
     chart.values.push_back(row);
   }
   return figure("transition-matrix", Layout::half, heatmap(chart),
-                "Row: the segment on " + esc(format_day(t.from_as_of)) +
-                    "; column: the segment on " + esc(format_day(t.to_as_of)) +
-                    "; a cell is the share of the row's customers who went there. The diagonal "
-                    "stayed; grey rows had no customers.");
+                trf("migration.matrix.caption",
+                    {{"from", esc(date(t.from_as_of))}, {"to", esc(date(t.to_as_of))}}));
 }
 
 // Mean CLV per customer of each segment at the later snapshot: what "a segment worth less" means.
@@ -124,27 +124,26 @@ std::string moved_down_table(const Context& ctx, const Migration& m, const Trans
   for (std::size_t k = 0; k < shown; ++k) {
     const CustomerMove& move = *down[k];
     rows.push_back({std::to_string(k + 1), esc(move.id),
-                    esc(m.segment_names[static_cast<std::size_t>(move.from)]),
-                    esc(m.segment_names[static_cast<std::size_t>(move.to)]),
+                    esc(ctx.segment(m.segment_names[static_cast<std::size_t>(move.from)])),
+                    esc(ctx.segment(m.segment_names[static_cast<std::size_t>(move.to)])),
                     esc(rfm_cell(move.before)), esc(rfm_cell(move.after)), num(move.p_alive, 3),
                     num(move.clv, 2), num(move.value_at_risk, 2)});
   }
-  std::string out = "<p>" + count(static_cast<std::int64_t>(down.size())) +
-                    " customers moved to a segment whose customers are worth less on average "
-                    "(mean CLV per customer on " +
-                    esc(format_day(t.to_as_of)) + "); the " +
-                    count(static_cast<std::int64_t>(shown)) +
-                    " most valuable of them, largest CLV first. `clvkit migrate` lists every "
-                    "move.</p>\n";
+  std::string out = "<p>" +
+                    trf("migration.down.text",
+                        {{"moved", count(static_cast<std::int64_t>(down.size()))},
+                         {"date", esc(date(t.to_as_of))},
+                         {"shown", count(static_cast<std::int64_t>(shown))}}) +
+                    "</p>\n";
   out += table("", {{"#", "num"},
-                    {"Customer", "id"},
-                    {"From", ""},
-                    {"To", ""},
-                    {"RFM before", ""},
-                    {"RFM after", ""},
+                    {tr("common.customer"), "id"},
+                    {tr("migration.down.from"), ""},
+                    {tr("migration.down.to"), ""},
+                    {tr("migration.down.rfm_before"), ""},
+                    {tr("migration.down.rfm_after"), ""},
                     {"P(alive)", "num"},
-                    {"CLV (" + esc(ctx.currency) + ")", "num"},
-                    {"Value at risk (" + esc(ctx.currency) + ")", "num"}},
+                    {trf("migration.down.clv", {{"currency", esc(ctx.currency)}}), "num"},
+                    {trf("common.value_at_risk_in", {{"currency", esc(ctx.currency)}}), "num"}},
                rows);
   return out;
 }
@@ -155,17 +154,16 @@ std::string migration_section(const Context& ctx) {
   const Migration& m = *ctx.data.migration;
   const Transition& last = m.transitions.back();
   std::string out = section_start(
-      "migration", "How segments change",
-      count(static_cast<std::int64_t>(m.snapshots.size())) + " snapshots from " +
-          esc(format_day(m.snapshots.front().as_of)) + " to " +
-          esc(format_day(m.snapshots.back().as_of)) +
-          ", each segmented as a run as of that day would be. Between the last two, " +
-          count(last.moved) + " customers changed segment and " +
-          count(m.snapshots.back().total_entries()) + " bought for the first time.");
-  out += sizes_over_time_figure(m);
+      "migration", tr("nav.migration"),
+      trf("migration.lead", {{"snapshots", count(static_cast<std::int64_t>(m.snapshots.size()))},
+                             {"first", esc(date(m.snapshots.front().as_of))},
+                             {"last", esc(date(m.snapshots.back().as_of))},
+                             {"moved", count(last.moved)},
+                             {"entries", count(m.snapshots.back().total_entries())}}));
+  out += sizes_over_time_figure(ctx, m);
   out += "<div class=\"grid\">\n";
-  out += flows_figure(m, last);
-  out += matrix_figure(m, last);
+  out += flows_figure(ctx, m, last);
+  out += matrix_figure(ctx, m, last);
   out += "</div>\n";
   out += moved_down_table(ctx, m, last);
   return out + "</section>\n";

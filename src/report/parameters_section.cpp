@@ -20,38 +20,46 @@ std::string parameter_table(const std::string& caption, const FitSummary& fit) {
     const char* label = parameter_label(p.name);
     const bool se = fit.standard_errors_available;
     rows.push_back({label != nullptr ? label : esc(p.name), num(p.value, 4),
-                    se ? num(p.standard_error, 4) : "n/a",
-                    se ? num(p.ci_low, 4) + " – " + num(p.ci_high, 4) : "n/a"});
+                    se ? num(p.standard_error, 4) : tr("common.na"),
+                    se ? num(p.ci_low, 4) + " – " + num(p.ci_high, 4) : tr("common.na")});
   }
-  return table(
-      caption,
-      {{"Parameter", ""}, {"Estimate", "num"}, {"Standard error", "num"}, {"95% interval", "num"}},
-      rows);
+  return table(caption,
+               {{tr("parameters.parameter"), ""},
+                {tr("parameters.estimate"), "num"},
+                {tr("parameters.standard_error"), "num"},
+                {tr("parameters.interval"), "num"}},
+               rows);
 }
 
 std::string scientific(double value) {
-  if (!std::isfinite(value)) return "n/a";
+  if (!std::isfinite(value)) return tr("common.na");
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2e", value);
-  return buffer;
+  std::string out = buffer;
+  if (const std::size_t point = out.find('.'); point != std::string::npos) {
+    out.replace(point, 1, language().numbers().decimal);
+  }
+  return out;
 }
 
 std::string convergence_table(const std::string& caption, const FitSummary& fit,
                               const std::vector<std::pair<std::string, std::string>>& extra) {
   std::vector<std::pair<std::string, std::string>> rows = {
-      {"Converged",
-       fit.converged() ? "<span class=\"ok\">yes</span>" : "<span class=\"warn\">no</span>"},
-      {"Termination", esc(fit_termination_key(fit.termination))},
-      {"Iterations (all starts)", count(fit.iterations)},
-      {"Starts tried (best)", count(fit.starts_tried) + " (" + count(fit.best_start) + ")"},
-      {"Log-likelihood", num(fit.log_likelihood, 2)},
-      {"Gradient norm", scientific(fit.gradient_norm)},
+      {tr("parameters.converged"), fit.converged()
+                                       ? "<span class=\"ok\">" + tr("common.yes") + "</span>"
+                                       : "<span class=\"warn\">" + tr("common.no") + "</span>"},
+      {tr("parameters.termination"), esc(fit_termination_key(fit.termination))},
+      {tr("parameters.iterations"), count(fit.iterations)},
+      {tr("parameters.starts"), count(fit.starts_tried) + " (" + count(fit.best_start) + ")"},
+      {tr("common.log_likelihood"), num(fit.log_likelihood, 2)},
+      {tr("parameters.gradient_norm"), scientific(fit.gradient_norm)},
       {"AIC / BIC", num(fit.aic, 1) + " / " + num(fit.bic, 1)},
-      {"Customers", count(fit.n_observations)}};
-  if (!fit.message.empty()) rows.push_back({"Message", esc(fit.message)});
+      {tr("common.customers"), count(fit.n_observations)}};
+  if (!fit.message.empty()) rows.push_back({tr("parameters.message"), esc(fit.message)});
   if (!fit.standard_errors_available) {
-    rows.push_back({"Standard errors", "<span class=\"warn\">unavailable</span>: " +
-                                           esc(fit.standard_errors_message)});
+    rows.push_back(
+        {tr("parameters.standard_errors"), "<span class=\"warn\">" + tr("parameters.unavailable") +
+                                               "</span>: " + esc(fit.standard_errors_message)});
   }
   rows.insert(rows.end(), extra.begin(), extra.end());
   return key_value_table(caption, rows);
@@ -63,13 +71,14 @@ std::string models_tables(const FittedModels& models, const std::string& period)
   const std::string spend(models.spend.model->label());
   out += parameter_table(purchase + ", " + period + " (" + unit_plural(models.time_unit) + ")",
                          models.purchase.summary);
-  out += convergence_table(purchase + " fit", models.purchase.summary, {});
+  out +=
+      convergence_table(trf("parameters.fit", {{"model", purchase}}), models.purchase.summary, {});
   out += "</div>\n<div>\n";
   out += parameter_table(spend + ", " + period, models.spend.summary);
-  out += convergence_table(spend + " fit", models.spend.summary,
-                           {{"Correlation of frequency and spend",
-                             num(models.spend.frequency_spend_correlation, 3) +
-                                 " (the model assumes none; |r| above 0.3 is a warning sign)"}});
+  out += convergence_table(trf("parameters.fit", {{"model", spend}}), models.spend.summary,
+                           {{tr("parameters.correlation"),
+                             trf("parameters.correlation_value",
+                                 {{"r", num(models.spend.frequency_spend_correlation, 3)}})}});
   out += "</div>\n</div>\n";
   return out;
 }
@@ -80,18 +89,18 @@ std::string parameters_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const PurchaseModel& purchase = *data.models.purchase.model;
   const SpendModel& spend = *data.models.spend.model;
-  std::string out = section_start(
-      "parameters", "6. Model parameters",
-      esc(std::string(purchase.label()) + ": " +
-          purchase.description(time_unit_key(data.models.time_unit)) + ". " +
-          std::string(spend.label()) + ": " + spend.description() + ".") +
-          " Maximum likelihood; standard errors from the observed information by the delta "
-          "method, 95% intervals on the log scale.");
-  out += models_tables(data.models, "whole period");
+  std::string out =
+      section_start("parameters", tr("nav.parameters"),
+                    esc(std::string(purchase.label()) + ": " +
+                        purchase_description(purchase, data.models.time_unit) + ". " +
+                        std::string(spend.label()) + ": " + spend_description(spend) + ".") +
+                        " " + tr("parameters.lead"));
+  out += models_tables(data.models, tr("parameters.whole_period"));
   if (data.validation) {
-    out += "<h3>Calibration-period fit (used for the holdout comparison)</h3>\n";
-    out += models_tables(data.validation->models,
-                         "up to " + format_day(data.validation->calibration_end));
+    out += "<h3>" + tr("parameters.calibration_heading") + "</h3>\n";
+    out +=
+        models_tables(data.validation->models,
+                      trf("parameters.up_to", {{"date", date(data.validation->calibration_end)}}));
   }
   return out + "</section>\n";
 }

@@ -46,31 +46,28 @@ std::vector<std::vector<int>> rf_segments(const ReportData& data) {
 std::string segment_sizes_figure(const Context& ctx) {
   const SegmentSummary& summary = ctx.data.summary;
   BarChartData sizes;
-  sizes.title = "Segment sizes and revenue shares";
-  sizes.category_label = "Segment";
-  sizes.value_label = "Share of all customers or of all revenue (%)";
+  sizes.title = tr("segments.sizes.title");
+  sizes.category_label = tr("common.segment");
+  sizes.value_label = tr("segments.sizes.value_label");
   sizes.orientation = Orientation::horizontal;
   sizes.show_values = true;
   sizes.value_decimals = 1;
   sizes.width = half_chart;
-  BarSeries customers{"Customers", {}};
-  BarSeries revenue{"Revenue to date", {}};
+  BarSeries customers{tr("common.customers"), {}};
+  BarSeries revenue{tr("segments.sizes.revenue"), {}};
   for (const SegmentStats& s : summary.segments) {
-    sizes.categories.push_back(s.name);
+    sizes.categories.push_back(ctx.segment(s.name));
     customers.values.push_back(100.0 * s.share);
     revenue.values.push_back(100.0 * s.revenue_share);
   }
   sizes.series = {customers, revenue};
-  return figure("segment-sizes", Layout::half, bar_chart(sizes),
-                "Each segment's share of the customers (blue) and of the revenue to date "
-                "(orange). A segment whose orange bar is longer than its blue bar spends more "
-                "than the average customer; segments are listed in the scheme's order, empty "
-                "ones included.");
+  return figure("segment-sizes", Layout::half, bar_chart(sizes), tr("segments.sizes.caption"));
 }
 
 // The segments of the R x F map: a legend lists only the segments some cell shows, so the map's
 // segment indices are renumbered over those.
-void add_map_segments(HeatmapData& rf, const ReportData& data) {
+void add_map_segments(HeatmapData& rf, const Context& ctx) {
+  const ReportData& data = ctx.data;
   const SegmentSummary& summary = data.summary;
   const std::vector<std::vector<int>> cell_segment = rf_segments(data);
   std::vector<int> compact(summary.segments.size(), -1);
@@ -80,7 +77,7 @@ void add_map_segments(HeatmapData& rf, const ReportData& data) {
   for (std::size_t s = 0; s < compact.size(); ++s) {
     if (compact[s] == 0) {
       compact[s] = static_cast<int>(rf.segment_names.size());
-      rf.segment_names.push_back(summary.segments[s].name);
+      rf.segment_names.push_back(ctx.segment(summary.segments[s].name));
     }
   }
   for (const auto& row : cell_segment) {
@@ -93,7 +90,7 @@ void add_map_segments(HeatmapData& rf, const ReportData& data) {
 // Customers per (R, F) cell: rows R = bins (top) .. 1, columns F = 1 .. bins.
 void add_map_counts(HeatmapData& rf, const SegmentSummary& summary) {
   for (int r = summary.bins; r >= 1; --r) {
-    rf.row_labels.push_back("R " + std::to_string(r));
+    rf.row_labels.push_back(trf("segments.map.row", {{"score", std::to_string(r)}}));
     std::vector<double> row;
     for (int f = 1; f <= summary.bins; ++f) {
       row.push_back(static_cast<double>(
@@ -101,27 +98,23 @@ void add_map_counts(HeatmapData& rf, const SegmentSummary& summary) {
     }
     rf.values.push_back(row);
   }
-  for (int f = 1; f <= summary.bins; ++f) rf.column_labels.push_back("F " + std::to_string(f));
+  for (int f = 1; f <= summary.bins; ++f) {
+    rf.column_labels.push_back(trf("segments.map.column", {{"score", std::to_string(f)}}));
+  }
 }
 
 // The R x F map: customers per cell, with the segment boundaries drawn.
 std::string rf_map_figure(const Context& ctx) {
   const SegmentSummary& summary = ctx.data.summary;
   HeatmapData rf;
-  rf.title = "Customers by recency and frequency score";
-  rf.row_label = "Recency score R (" + std::to_string(summary.bins) + " = most recent)";
-  rf.column_label = "Frequency score F (" + std::to_string(summary.bins) + " = most purchase days)";
-  rf.value_label = "Customers";
+  rf.title = tr("segments.map.title");
+  rf.row_label = trf("segments.map.row_label", {{"bins", std::to_string(summary.bins)}});
+  rf.column_label = trf("segments.map.column_label", {{"bins", std::to_string(summary.bins)}});
+  rf.value_label = tr("common.customers");
   rf.width = half_chart;
   add_map_counts(rf, summary);
-  add_map_segments(rf, ctx.data);
-  return figure("rf-heatmap", Layout::half, heatmap(rf),
-                "Number of customers in each pair of R and F scores (darker = fewer, yellow = "
-                "more); recent, frequent buyers are top right. Thick lines separate segments. "
-                "Segments also depend on M, so a cell is labelled with the segment that most of "
-                "its customers belong to (ties: the one listed first; an empty cell: the segment "
-                "most of its M scores map to); the numbers in the cells' corners refer to the "
-                "list under the map.");
+  add_map_segments(rf, ctx);
+  return figure("rf-heatmap", Layout::half, heatmap(rf), tr("segments.map.caption"));
 }
 
 // One row per segment: sizes, revenue, means per customer and sums of the predictions.
@@ -129,21 +122,26 @@ std::string segment_table(const Context& ctx) {
   const SegmentSummary& summary = ctx.data.summary;
   std::vector<std::vector<std::string>> rows;
   for (const SegmentStats& s : summary.segments) {
-    rows.push_back(
-        {"<b>" + esc(s.name) + "</b><span class=\"desc\">" + esc(s.description) + "</span>",
-         count(s.customers), percent(s.share), num(s.revenue, 0), percent(s.revenue_share),
-         num(s.mean_days_since_last, 0), num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
-         num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
+    rows.push_back({"<b>" + esc(ctx.segment(s.name)) + "</b><span class=\"desc\">" +
+                        esc(ctx.segment_description(s.name)) + "</span>",
+                    count(s.customers), percent(s.share), num(s.revenue, 0),
+                    percent(s.revenue_share), num(s.mean_days_since_last, 0),
+                    num(s.mean_purchase_days, 2), num(s.mean_p_alive, 3),
+                    num(s.expected_purchases, 1), num(s.clv, 0), num(s.value_at_risk, 0)});
   }
-  return table(
-      "Segment table (means per customer, sums over the segment's customers)",
-      named_number_columns(
-          "Segment", {"Customers", "Share", "Revenue (" + esc(ctx.currency) + ")", "Revenue share",
-                      "Days since last purchase (mean)", "Purchase days (mean)", "P(alive) (mean)",
-                      "Expected purchases, " + esc(ctx.horizon),
-                      "CLV, " + esc(ctx.horizon) + " (" + esc(ctx.currency) + ")",
-                      "Value at risk (" + esc(ctx.currency) + ")"}),
-      rows, "named");
+  const std::string currency = esc(ctx.currency);
+  const std::string horizon = esc(ctx.horizon);
+  return table(tr("segments.table.caption"),
+               named_number_columns(
+                   tr("common.segment"),
+                   {tr("common.customers"), tr("segments.table.share"),
+                    trf("common.revenue_in", {{"currency", currency}}),
+                    tr("segments.table.revenue_share"), tr("segments.table.days_since_last"),
+                    tr("segments.table.purchase_days"), tr("segments.table.p_alive"),
+                    trf("segments.table.expected_purchases", {{"horizon", horizon}}),
+                    trf("segments.table.clv", {{"horizon", horizon}, {"currency", currency}}),
+                    trf("common.value_at_risk_in", {{"currency", currency}})}),
+               rows, "named");
 }
 
 }  // namespace
@@ -151,12 +149,9 @@ std::string segment_table(const Context& ctx) {
 std::string segments_section(const Context& ctx) {
   const ReportData& data = ctx.data;
   const SegmentSummary& summary = data.summary;
-  std::string out = section_start(
-      "segments", "1. Segments",
-      "Customers are scored 1–" + std::to_string(summary.bins) +
-          " on recency (R), frequency (F) and monetary value (M) and assigned to the segments of "
-          "the scheme <b>" +
-          esc(data.scheme->name()) + "</b>. Revenue is net spend to date.");
+  std::string out = section_start("segments", tr("nav.segments"),
+                                  trf("segments.lead", {{"bins", std::to_string(summary.bins)},
+                                                        {"scheme", esc(data.scheme->name())}}));
   out += "<div class=\"grid\">\n";
   out += segment_sizes_figure(ctx);
   out += rf_map_figure(ctx);

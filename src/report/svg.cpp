@@ -225,19 +225,11 @@ std::string format_fixed(double value, int decimals) {
   return out;
 }
 
-std::string format_label(double value, int decimals) {
-  const std::string plain = fixed_digits(value, decimals);
-  // A value that rounds to zero prints without a sign: "-0.00" is "0.00".
-  const bool negative = plain.front() == '-' && plain.find_first_not_of("-0.") != std::string::npos;
-  const std::size_t begin = plain.front() == '-' ? 1 : 0;
-  const std::size_t point = std::min(plain.find('.'), plain.size());
-  std::string out = negative ? "-" : "";
-  for (std::size_t i = begin; i < point; ++i) {
-    if (i > begin && (point - i) % 3 == 0) out += ',';
-    out += plain[i];
+std::string format_label(double value, int decimals, const NumberFormat& format) {
+  if (!std::isfinite(value)) {
+    throw UsageError("svg: cannot format " + describe_number(value) + ", numbers must be finite");
   }
-  out.append(plain, point, std::string::npos);
-  return out;
+  return format_decimal(value, std::clamp(decimals, 0, 9), format);
 }
 
 int shortest_decimals(double value) {

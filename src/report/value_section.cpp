@@ -34,47 +34,41 @@ std::string clv_distribution_figure(const Context& ctx) {
   }
   const Bins bins = bin_values(clv, clv_bins, BinScale::log);
   HistogramData h;
-  h.title = "CLV distribution, next " + ctx.horizon;
-  h.x_label = "CLV (" + ctx.currency + ", log scale)";
-  h.y_label = "Customers";
+  h.title = trf("value.distribution.title", {{"horizon", ctx.horizon}});
+  h.x_label = trf("value.distribution.x_label", {{"currency", ctx.currency}});
+  h.y_label = tr("common.customers");
   h.edges = bins.edges;
   h.counts = bins.counts;
   h.log_x = true;
   h.width = half_chart;
   if (largest <= 0) {
-    h.note = "Every customer has a CLV of 0.";
+    h.note = tr("value.distribution.all_zero");
   } else if (below > 0) {
     const int decimals = std::clamp(2 - static_cast<int>(std::floor(std::log10(clv_floor))), 2, 9);
-    h.note = count(below) + " customers with a CLV below " + num(clv_floor, decimals) +
-             " (1/10,000 of the largest) are not shown.";
+    h.note = trf("value.distribution.below",
+                 {{"customers", count(below)}, {"floor", num(clv_floor, decimals)}});
   }
-  return figure("clv-distribution", Layout::half, histogram(h),
-                "How many customers have a CLV in each range, on a logarithmic axis so that the "
-                "many small and the few large values are both visible: each bar covers the same "
-                "ratio of values. Most of the value usually sits in the long right tail.");
+  return figure("clv-distribution", Layout::half, histogram(h), tr("value.distribution.caption"));
 }
 
 // CLV and value at risk summed over each segment.
 std::string segment_value_figure(const Context& ctx) {
   BarChartData value;
-  value.title = "CLV and value at risk by segment, next " + ctx.horizon;
-  value.category_label = "Segment";
-  value.value_label = "Sum over the segment's customers (" + ctx.currency + ")";
+  value.title = trf("value.segments.title", {{"horizon", ctx.horizon}});
+  value.category_label = tr("common.segment");
+  value.value_label = trf("value.segments.value_label", {{"currency", ctx.currency}});
   value.orientation = Orientation::horizontal;
   value.show_values = true;
   value.width = half_chart;
   BarSeries clv_series{"CLV", {}};
-  BarSeries risk_series{"Value at risk", {}};
+  BarSeries risk_series{tr("common.value_at_risk"), {}};
   for (const SegmentStats& s : ctx.data.summary.segments) {
-    value.categories.push_back(s.name);
+    value.categories.push_back(ctx.segment(s.name));
     clv_series.values.push_back(s.clv);
     risk_series.values.push_back(s.value_at_risk);
   }
   value.series = {clv_series, risk_series};
-  return figure("segment-value", Layout::half, bar_chart(value),
-                "Expected CLV (blue) and value at risk (orange) summed over each segment. A long "
-                "orange bar marks a segment whose value depends on winning customers back: the "
-                "retention call list below names its most valuable members.");
+  return figure("segment-value", Layout::half, bar_chart(value), tr("value.segments.caption"));
 }
 
 // Revenue and purchases per segment over the horizon: mean and 90% interval of the simulated
@@ -86,16 +80,16 @@ std::pair<IntervalChartData, IntervalChartData> forecast_charts(const Context& c
   const ForecastResult& f = *ctx.data.forecast;
   const SegmentSummary& summary = ctx.data.summary;
   IntervalChartData revenue;
-  revenue.title = "Forecast revenue by segment, next " + ctx.horizon;
-  revenue.category_label = "Segment";
-  revenue.value_label = "Revenue (" + ctx.currency + ")";
-  revenue.estimate_name = "Mean of simulated futures";
-  revenue.interval_name = "90% prediction interval";
+  revenue.title = trf("value.forecast.revenue_title", {{"horizon", ctx.horizon}});
+  revenue.category_label = tr("common.segment");
+  revenue.value_label = trf("common.revenue_in", {{"currency", ctx.currency}});
+  revenue.estimate_name = tr("value.forecast.estimate");
+  revenue.interval_name = tr("value.forecast.interval");
   revenue.value_decimals = 0;
   revenue.width = half_chart;
   IntervalChartData purchases = revenue;
-  purchases.title = "Forecast purchases by segment, next " + ctx.horizon;
-  purchases.value_label = "Purchases";
+  purchases.title = trf("value.forecast.purchases_title", {{"horizon", ctx.horizon}});
+  purchases.value_label = tr("common.purchases");
   extended = false;
   const auto row = [&](const std::string& label, const Interval& i) {
     if (i.mean >= i.low && i.mean <= i.high) return IntervalRow{label, i.mean, i.low, i.high};
@@ -105,8 +99,8 @@ std::pair<IntervalChartData, IntervalChartData> forecast_charts(const Context& c
   for (std::size_t s = 0; s < summary.segments.size(); ++s) {
     const GroupForecast& g = f.groups[s];
     if (g.customers == 0) continue;
-    revenue.rows.push_back(row(summary.segments[s].name, g.revenue));
-    purchases.rows.push_back(row(summary.segments[s].name, g.purchases));
+    revenue.rows.push_back(row(ctx.segment(summary.segments[s].name), g.revenue));
+    purchases.rows.push_back(row(ctx.segment(summary.segments[s].name), g.purchases));
   }
   return {revenue, purchases};
 }
@@ -115,26 +109,16 @@ std::string forecast_figures(const Context& ctx) {
   const ReportData& data = ctx.data;
   bool extended = false;
   const auto [revenue, purchases] = forecast_charts(ctx, extended);
-  const std::string star =
-      extended ? " * The simulated interval of this segment does not contain its mean (a small "
-                 "segment with rare purchases: most futures have none); the bar is extended "
-                 "to the mean."
-               : "";
-  const std::string how = "Simulated from " + count(data.forecast_draws) +
-                          " draws of every customer's future (seed " +
-                          std::to_string(data.forecast_seed) + ")";
-  std::string out =
-      figure("forecast-revenue", Layout::half, interval_chart(revenue),
-             "Revenue each segment is expected to bring in the next " + esc(ctx.horizon) +
-                 " (margin applied, not discounted): the dot is the mean, the bar the range "
-                 "that 90% of the simulated futures fall in, which includes both the "
-                 "uncertainty about each customer and chance. " +
-                 esc(how) + "; segments without customers are left out." + esc(star));
-  out += figure("forecast-purchases", Layout::half, interval_chart(purchases),
-                "Purchases each segment is expected to make in the next " + esc(ctx.horizon) +
-                    ", read like the revenue chart. Segments' intervals do not add up to the "
-                    "total's, which is computed from the simulated totals." +
-                    esc(star));
+  const std::string star = extended ? " " + tr("value.forecast.star") : "";
+  const std::string how = trf("value.forecast.how", {{"draws", count(data.forecast_draws)},
+                                                     {"seed", std::to_string(data.forecast_seed)}});
+  std::string out = figure(
+      "forecast-revenue", Layout::half, interval_chart(revenue),
+      trf("value.forecast.revenue_caption", {{"horizon", esc(ctx.horizon)}, {"how", esc(how)}}) +
+          esc(star));
+  out +=
+      figure("forecast-purchases", Layout::half, interval_chart(purchases),
+             trf("value.forecast.purchases_caption", {{"horizon", esc(ctx.horizon)}}) + esc(star));
   return out;
 }
 
@@ -159,28 +143,26 @@ std::string forecast_table(const Context& ctx) {
   };
   for (std::size_t s = 0; s < summary.segments.size(); ++s) {
     if (f.groups[s].customers == 0) continue;
-    rows.push_back(row(esc(summary.segments[s].name), f.groups[s]));
+    rows.push_back(row(esc(ctx.segment(summary.segments[s].name)), f.groups[s]));
   }
-  rows.push_back(row("<b>All customers</b>", f.total));
-  return table(
-      "Per-segment forecast, next " + esc(ctx.horizon),
-      named_number_columns(
-          "Segment", {"Customers", "Purchases (mean)", "Purchases, 90% interval", "Revenue (mean)",
-                      "Revenue, 90% interval", "Revenue (analytic mean)"}),
-      rows, "named");
+  rows.push_back(row("<b>" + tr("value.forecast.all_customers") + "</b>", f.total));
+  return table(trf("value.forecast.table_caption", {{"horizon", esc(ctx.horizon)}}),
+               named_number_columns(
+                   tr("common.segment"),
+                   {tr("common.customers"), tr("value.forecast.purchases_mean"),
+                    tr("value.forecast.purchases_interval"), tr("value.forecast.revenue_mean"),
+                    tr("value.forecast.revenue_interval"), tr("value.forecast.revenue_analytic")}),
+               rows, "named");
 }
 
 }  // namespace
 
 std::string value_section(const Context& ctx) {
   std::string out = section_start(
-      "value", "4. Customer value",
-      "CLV is the discounted margin on the purchases expected in the next " + esc(ctx.horizon) +
-          " (" + esc(ctx.data.models.purchase.model->label()) + " purchases × " +
-          esc(ctx.data.models.spend.model->label()) +
-          " spend per purchase); value at risk is the part of "
-          "it a customer would be worth if they were surely still active but that the model "
-          "expects to be lost because they probably are not: (1 − P(alive)) × CLV if alive.");
+      "value", tr("nav.value"),
+      trf("value.lead", {{"horizon", esc(ctx.horizon)},
+                         {"purchase_model", esc(ctx.data.models.purchase.model->label())},
+                         {"spend_model", esc(ctx.data.models.spend.model->label())}}));
   out += dropout_note(ctx.data);
   out += "<div class=\"grid\">\n";
   out += clv_distribution_figure(ctx);

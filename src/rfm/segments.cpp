@@ -278,7 +278,7 @@ Segment parse_segment(const json& j, std::size_t index, const Where& top) {
   // Read the name first, so every later message can name the segment.
   segment.name = string_value(require_field(j, "name", where), "name", where);
   if (!segment.name.empty()) where = top.in(segment_where(segment.name, index));
-  check_object(j, where, {"name", "description", "labels", "rules"});
+  check_object(j, where, {"name", "description", "labels", "descriptions", "rules"});
   segment.description = string_value(require_field(j, "description", where), "description", where);
   if (const json* labels = find_field(j, "labels")) {
     if (!labels->is_object()) {
@@ -290,6 +290,18 @@ Segment parse_segment(const json& j, std::size_t index, const Where& top) {
         where.fail("label '" + language + "' must be a non-empty string");
       }
       segment.labels.emplace(language, label.get<std::string>());
+    }
+  }
+  if (const json* descriptions = find_field(j, "descriptions")) {
+    if (!descriptions->is_object()) {
+      where.fail(std::string("field 'descriptions' must be an object of language: text, not ") +
+                 descriptions->type_name());
+    }
+    for (const auto& [language, text] : descriptions->items()) {
+      if (!text.is_string() || text.get<std::string>().empty()) {
+        where.fail("description '" + language + "' must be a non-empty string");
+      }
+      segment.descriptions.emplace(language, text.get<std::string>());
     }
   }
   const json& rules = require_field(j, "rules", where);
@@ -485,6 +497,21 @@ SegmentScheme parse_segment_scheme(std::string_view json_text, const std::string
   }
   return SegmentScheme(std::move(name), std::move(description), bins, std::move(scoring),
                        std::move(segments), source);
+}
+
+SegmentLabels segment_labels(const SegmentScheme& scheme, std::string_view language) {
+  SegmentLabels out;
+  const bool english = language == "en";
+  for (const Segment& s : scheme.segments()) {
+    const auto label = s.labels.find(std::string(language));
+    const auto description = s.descriptions.find(std::string(language));
+    const bool labelled = english || label != s.labels.end();
+    out.names.push_back(english || !labelled ? s.name : label->second);
+    out.descriptions.push_back(
+        english || description == s.descriptions.end() ? s.description : description->second);
+    if (!labelled) out.unlabelled.push_back(s.name);
+  }
+  return out;
 }
 
 std::vector<std::string> available_segment_schemes() {

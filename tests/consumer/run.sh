@@ -24,7 +24,7 @@ fail() {
   { cat "$work/install.log" >&2; fail "cmake --install failed"; }
 
 # What is installed: the library, the CLI, the headers and the CMake package, nothing pointing
-# back into the source or build tree, and no scheme files (they are compiled in).
+# back into the source or build tree, and no scheme or language files (they are compiled in).
 for file in lib/libclvkit.a bin/clvkit include/clvkit/rfm/segments.hpp \
             lib/cmake/clvkit/clvkitConfig.cmake lib/cmake/clvkit/clvkitConfigVersion.cmake \
             lib/cmake/clvkit/clvkitTargets.cmake; do
@@ -71,4 +71,12 @@ grep -qx '1 Champions            p_alive 0.661  CLV 29.78  at risk 15.27' consum
   fail "the installed clvkit segments failed"
 grep -qF '"source": "built-in:rfm11"' segments.json ||
   fail "the installed clvkit did not use the built-in rfm11"
+# ... and the compiled-in language catalogues (issue 17): the Chinese table and report.
+"$prefix/bin/clvkit" segments "$root/data/cdnow.csv" -q --lang zh -o segments-zh.txt ||
+  fail "the installed clvkit segments --lang zh failed"
+grep -qF '冠军客户' segments-zh.txt || fail "the installed clvkit did not write the Chinese labels"
+"$prefix/bin/clvkit" report "$root/data/cdnow.csv" -q --lang es -o report-es.html ||
+  fail "the installed clvkit report --lang es failed"
+grep -qF 'Informe de la base de clientes' report-es.html ||
+  fail "the installed clvkit did not write the Spanish report"
 echo "install: consumer and installed CLI OK"

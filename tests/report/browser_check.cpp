@@ -2,7 +2,10 @@
 // opened in headless Chromium (Debian package `chromium`). Checks that every chart is in the
 // rendered DOM with a non-zero size, that the page loaded nothing from anywhere and ran no script,
 // and saves a full-page screenshot to the build directory (report-screenshot.png, next to
-// report-cdnow.html) for people to look at.
+// report-cdnow.html) for people to look at. The same for the report in Spanish, Polish and
+// Chinese (`--lang es|pl|zh`: report-screenshot-es.png, report-cdnow-es.html, ...); the Chinese
+// one also needs a font with CJK glyphs (fonts-noto-cjk, which tools/setup installs), checked with
+// fontconfig, so that the screenshot shows characters rather than empty boxes.
 //
 // The report itself has no script. To measure it, the test writes a wrapper page into its temp
 // directory that loads the report in an <iframe> and, once loaded, writes each chart's
@@ -149,10 +152,10 @@ std::pair<unsigned, unsigned> png_size(const std::string& bytes) {
   return {be32(16), be32(20)};
 }
 
-}  // namespace
-
-TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a screenshot",
-          "[report][browser]") {
+// The report of CDNOW in `language` ("en", "es", "pl", "zh") rendered and measured in headless
+// Chromium, its HTML and a full-page screenshot kept in the build directory under names ending in
+// `suffix` ("" for English, "-es", ...).
+void check_report_in_browser(const std::string& language, const std::string& suffix) {
   const std::string chromium = find_chromium();
   if (chromium.empty() || ::access(chromium.c_str(), X_OK) != 0) {
     FAIL("chromium not found" << (chromium.empty() ? " on PATH" : " at " + chromium)
@@ -163,14 +166,15 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
   TempDir dir;
   const std::string report = dir.file("report.html");
   const auto made = clvkit::test::run_cli(
-      "report data/cdnow.csv --calibration-end 1997-09-30 --currency USD --every quarter -o \"" +
-          report + "\"",
+      "report data/cdnow.csv --calibration-end 1997-09-30 --currency USD --every quarter --lang " +
+          language + " -o \"" + report + "\"",
       dir);
   INFO(made.err);
   REQUIRE(made.exit_code == 0);
   const std::string html = read_text(report);
-  std::filesystem::copy_file(report, std::string(CLVKIT_BROWSER_OUTPUT_DIR) + "/report-cdnow.html",
-                             std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(
+      report, std::string(CLVKIT_BROWSER_OUTPUT_DIR) + "/report-cdnow" + suffix + ".html",
+      std::filesystem::copy_options::overwrite_existing);
 
   // 1. The report as Chromium parsed it: every chart in the DOM.
   const std::string dom = dir.file("report.dom");
@@ -181,6 +185,8 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
   INFO("chromium --dump-dom: exit " << code << "\n" << tail(dom_err));
   REQUIRE(code == 0);
   const std::string rendered = read_text(dom);
+  CHECK(rendered.find("<html lang=\"" + std::string(language == "zh" ? "zh-CN" : language) +
+                      "\"") != std::string::npos);
   for (const std::string& name : expected_figures) {
     CAPTURE(name);
     const std::size_t figure = rendered.find("data-figure=\"" + name + "\"");
@@ -242,7 +248,8 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
   REQUIRE(page_height > 2000);
 
   // 3. A full-page screenshot, kept in the build directory.
-  const std::string png = std::string(CLVKIT_BROWSER_OUTPUT_DIR) + "/report-screenshot.png";
+  const std::string png =
+      std::string(CLVKIT_BROWSER_OUTPUT_DIR) + "/report-screenshot" + suffix + ".png";
   std::filesystem::remove(png);
   const int height = std::min(page_height + 40, 16000);
   const std::string shot_out = dir.file("shot.out");
@@ -260,4 +267,47 @@ TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a
   CHECK(bytes.size() > 300u * 1024u);
   WARN("screenshot: " << png << " (" << png_width << "x" << png_height << ", "
                       << bytes.size() / 1024 << " KB)");
+}
+
+}  // namespace
+
+TEST_CASE("report for CDNOW renders every chart in headless Chromium and saves a screenshot",
+          "[report][browser]") {
+  check_report_in_browser("en", "");
+}
+
+TEST_CASE(
+    "report for CDNOW in Spanish renders every chart in headless Chromium and saves a "
+    "screenshot",
+    "[report][browser][language]") {
+  check_report_in_browser("es", "-es");
+}
+
+TEST_CASE(
+    "report for CDNOW in Polish renders every chart in headless Chromium and saves a "
+    "screenshot",
+    "[report][browser][language]") {
+  check_report_in_browser("pl", "-pl");
+}
+
+TEST_CASE(
+    "report for CDNOW in Chinese renders every chart with CJK glyphs in headless Chromium "
+    "and saves a screenshot",
+    "[report][browser][language]") {
+  // Without a CJK font Chromium draws every Chinese character as an empty box (tofu): the page
+  // would still measure, so the font itself is checked (fontconfig, which Chromium uses).
+  std::string fonts;
+  if (FILE* pipe = ::popen("fc-list :lang=zh family 2>/dev/null", "r")) {
+    char buffer[4096];
+    for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, pipe)) > 0;)
+      fonts.append(buffer, n);
+    ::pclose(pipe);
+  }
+  INFO("fc-list :lang=zh: " << fonts);
+  if (fonts.find("CJK") == std::string::npos && fonts.find("WenQuanYi") == std::string::npos) {
+    FAIL(
+        "no font with Chinese glyphs (fc-list :lang=zh): install fonts-noto-cjk (tools/setup "
+        "does) or fonts-wqy-zenhei");
+  }
+  check_report_in_browser("zh", "-zh");
 }

@@ -619,11 +619,12 @@ TEST_CASE("scheme text is checked field by field", "[rfm][inputcheck]") {
 }
 
 TEST_CASE("schemes built in code are validated like files", "[rfm][inputcheck]") {
-  clvkit::Segment all{"All", "Everyone.", {}, {clvkit::SegmentRule{}}};
+  clvkit::Segment all{"All", "Everyone.", {}, {clvkit::SegmentRule{}}, {}};
   CHECK_NOTHROW(SegmentScheme("one", "", 3, {}, {all}));
   CHECK_THROWS_WITH(SegmentScheme("one", "", 3, {}, {}),
                     Catch::Contains("segment scheme: no segments"));
-  clvkit::Segment top{"Top", "R 3.", {}, {clvkit::SegmentRule{clvkit::ScoreRange{3, 3}, {}, {}}}};
+  clvkit::Segment top{
+      "Top", "R 3.", {}, {clvkit::SegmentRule{clvkit::ScoreRange{3, 3}, {}, {}}}, {}};
   CHECK_THROWS_WITH(SegmentScheme("two", "", 3, {}, {top}, "mine"),
                     Catch::Contains("mine: no rule covers cell 1-1-1"));
   CHECK_THROWS_WITH(SegmentScheme("three", "", 3, {}, {all, top}, "mine"),
@@ -709,4 +710,44 @@ TEST_CASE("the READMEs show the current rule tables and maps", "[rfm][consistenc
       CHECK(have_line == want_line);
     }
   }
+}
+
+TEST_CASE("segment_labels shows a scheme's segments in a language, by name where it has no label",
+          "[rfm][language]") {
+  const SegmentScheme rfm11 = clvkit::load_segment_scheme("rfm11");
+  const clvkit::SegmentLabels pl = clvkit::segment_labels(rfm11, "pl");
+  REQUIRE(pl.names.size() == rfm11.segments().size());
+  CHECK(pl.names[0] == "Mistrzowie");
+  CHECK(pl.names[8] == "Zagrożeni odejściem");  // At Risk
+  CHECK(pl.descriptions[0] == "Kupili niedawno, kupują często i wydają najwięcej.");
+  CHECK(pl.unlabelled.empty());
+  const clvkit::SegmentLabels en = clvkit::segment_labels(rfm11, "en");
+  CHECK(en.names[0] == "Champions");
+  CHECK(en.descriptions[0] == rfm11.segments()[0].description);
+  // Every built-in scheme has a label and a description in every language of the catalogues.
+  for (const std::string& name : clvkit::available_segment_schemes()) {
+    const SegmentScheme scheme = clvkit::load_segment_scheme(name);
+    for (const char* code : {"es", "pl", "zh"}) {
+      CAPTURE(name, code);
+      CHECK(clvkit::segment_labels(scheme, code).unlabelled.empty());
+      for (const clvkit::Segment& s : scheme.segments()) {
+        CAPTURE(s.name);
+        CHECK(s.descriptions.count(code) == 1);
+      }
+    }
+  }
+  // A segment without a label is shown by its name and listed.
+  clvkit::Segment all{"All", "Everyone.", {{"es", "Todos"}}, {clvkit::SegmentRule{}}, {}};
+  const SegmentScheme one("one", "", 3, {}, {all});
+  CHECK(clvkit::segment_labels(one, "es").names[0] == "Todos");
+  const clvkit::SegmentLabels zh = clvkit::segment_labels(one, "zh");
+  CHECK(zh.names[0] == "All");
+  CHECK(zh.unlabelled == std::vector<std::string>{"All"});
+  CHECK_THROWS_WITH(clvkit::parse_segment_scheme(
+                        R"({"name": "t", "description": "d", "bins": 2,
+              "scoring": {"method": "quantile", "monetary_basis": "total"},
+              "segments": [{"name": "A", "description": "a", "descriptions": {"es": ""},
+                            "rules": [{}]}]})",
+                        "t.json"),
+                    Catch::Contains("description 'es' must be a non-empty string"));
 }

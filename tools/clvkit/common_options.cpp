@@ -269,10 +269,41 @@ ValueOptions ValueCliOptions::to_value_options() const {
   return out;
 }
 
-void print_dropout_warning(const DropoutIdentification& check) {
-  if (const std::string warning = dropout_warning(check); !warning.empty()) {
+void print_dropout_warning(const DropoutIdentification& check, const Language& language) {
+  if (const std::string warning = dropout_warning(check, language); !warning.empty()) {
     std::fprintf(stderr, "clvkit: warning: %s\n", warning.c_str());
   }
+}
+
+void add_language_option(CLI::App& command, std::string& language) {
+  const std::vector<std::string> languages = available_languages();
+  std::string known;
+  for (const std::string& code : languages) known += (known.empty() ? "" : ", ") + code;
+  command
+      .add_option("--lang", language,
+                  "Language of the tables, the report and the warnings: " + known +
+                      " (headings, column names, numbers, dates and segment labels; JSON, NDJSON "
+                      "and CSV outputs stay English)")
+      ->capture_default_str()
+      ->check([languages](const std::string& code) {
+        if (std::find(languages.begin(), languages.end(), code) != languages.end()) return std::string();
+        std::string known;
+        for (const std::string& l : languages) known += (known.empty() ? "" : ", ") + l;
+        return "unknown language '" + code + "'; available: " + known;
+      })
+      ->group("Output");
+}
+
+SegmentLabels shown_segments(const SegmentScheme& scheme, const Language& language) {
+  SegmentLabels labels = segment_labels(scheme, language.code());
+  if (!labels.unlabelled.empty()) {
+    std::string names;
+    for (const std::string& name : labels.unlabelled) names += (names.empty() ? "" : ", ") + name;
+    const std::string warning = language.format(
+        "warning.unlabelled", {{"scheme", scheme.name()}, {"segments", names}});
+    std::fprintf(stderr, "clvkit: warning: %s\n", warning.c_str());
+  }
+  return labels;
 }
 
 void add_model_option(CLI::App& command, std::string& model) {

@@ -130,8 +130,18 @@ void add_document_output_options(CLI::App& command, std::string& format, std::st
 void check_document_format(const std::string& format);
 
 /// Prints "clvkit: warning: P(alive) and value at risk are not informative on this data: ..." on
-/// stderr when `check` says so (whatever --quiet: it is a finding, not progress).
-void print_dropout_warning(const DropoutIdentification& check);
+/// stderr when `check` says so (whatever --quiet: it is a finding, not progress), the message in
+/// `language` (the prefix "clvkit: warning:" stays as it is, for scripts that look for it).
+void print_dropout_warning(const DropoutIdentification& check,
+                           const Language& language = english());
+
+/// Registers --lang: the language of what a person reads (tables, the report, warnings), a
+/// built-in language (available_languages()); machine outputs (JSON, NDJSON, CSV) do not change.
+void add_language_option(CLI::App& command, std::string& language);
+
+/// The segments of `scheme` as shown in `language` (segment_labels), after printing once on
+/// stderr which segments have no label in it and are shown by their names.
+SegmentLabels shown_segments(const SegmentScheme& scheme, const Language& language);
 
 /// Registers --model: the purchase model to fit, a key of the registry (the first registered,
 /// BG/NBD, by default).

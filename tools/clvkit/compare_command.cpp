@@ -23,40 +23,41 @@ struct CompareOptions {
   std::string format = "table";
   std::string out = "-";
   bool quiet = false;
+  std::string language = "en";
 };
 
-std::string percent(double value) {
-  char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%+.1f%%", value);
-  return buffer;
-}
-
 // The models side by side: fit, holdout totals, per-customer errors, customers likely lost.
-std::string models_table(const ModelComparisonResult& comparison) {
-  std::vector<std::vector<std::string>> rows{{"model", "LL", "AIC", "BIC", "holdout actual",
-                                              "predicted", "error", "MAE", "RMSE", "likely lost"}};
+std::string models_table(const ModelComparisonResult& comparison, const Language& language) {
+  const auto fixed = [&language](double value, int decimals) {
+    return format_fixed(value, decimals, language);
+  };
+  std::vector<std::vector<std::string>> rows{
+      {language.text("table.model"), "LL", "AIC", "BIC", language.text("table.holdout_actual"),
+       language.text("table.predicted"), language.text("table.error"), "MAE", "RMSE",
+       language.text("table.likely_lost")}};
   for (std::size_t i = 0; i < comparison.models.size(); ++i) {
     const ModelComparison& m = comparison.models[i];
     std::string name = m.label + (i == comparison.recommended ? " *" : "");
     if (!m.fitted) {
-      rows.push_back({name, "not fitted: " + m.error, "", "", "", "", "", "", "", ""});
+      rows.push_back({name, language.format("compare.not_fitted", {{"error", m.error}}), "", "", "",
+                      "", "", "", "", ""});
       continue;
     }
     const FitSummary& fit = m.result.models.purchase.summary;
-    rows.push_back({name, format_fixed(fit.log_likelihood, 2), format_fixed(fit.aic, 2),
-                    format_fixed(fit.bic, 2), format_fixed(m.result.actual_purchases, 0),
-                    format_fixed(m.result.predicted_purchases, 1),
-                    percent(m.result.purchases_error_pct),
-                    format_fixed(m.result.purchase_errors.mae, 4),
-                    format_fixed(m.result.purchase_errors.rmse, 4), std::to_string(m.likely_lost)});
+    rows.push_back({name, fixed(fit.log_likelihood, 2), fixed(fit.aic, 2), fixed(fit.bic, 2),
+                    fixed(m.result.actual_purchases, 0), fixed(m.result.predicted_purchases, 1),
+                    signed_percent(m.result.purchases_error_pct, language),
+                    fixed(m.result.purchase_errors.mae, 4), fixed(m.result.purchase_errors.rmse, 4),
+                    format_integer(m.likely_lost, language)});
   }
   return render_table(rows);
 }
 
 // Mean holdout purchases per customer by calibration repeat purchases: actual, then each model.
-std::string conditional_table(const ModelComparisonResult& comparison) {
+std::string conditional_table(const ModelComparisonResult& comparison, const Language& language) {
   const ModelComparison* first = nullptr;
-  std::vector<std::string> header{"x", "customers", "actual"};
+  std::vector<std::string> header{"x", language.text("table.customers"),
+                                  language.text("table.actual")};
   for (const ModelComparison& m : comparison.models) {
     if (!m.fitted) continue;
     if (first == nullptr) first = &m;
@@ -65,36 +66,47 @@ std::string conditional_table(const ModelComparisonResult& comparison) {
   std::vector<std::vector<std::string>> rows{header};
   for (std::size_t k = 0; k < first->result.by_frequency.size(); ++k) {
     const ComparisonRow& row = first->result.by_frequency[k];
-    std::vector<std::string> line{row.label, std::to_string(row.customers),
-                                  format_fixed(row.actual_purchases, 4)};
+    std::vector<std::string> line{row.label, format_integer(row.customers, language),
+                                  format_fixed(row.actual_purchases, 4, language)};
     for (const ModelComparison& m : comparison.models) {
-      if (m.fitted) line.push_back(format_fixed(m.result.by_frequency[k].predicted_purchases, 4));
+      if (m.fitted) {
+        line.push_back(format_fixed(m.result.by_frequency[k].predicted_purchases, 4, language));
+      }
     }
     rows.push_back(line);
   }
   return render_table(rows);
 }
 
-std::string comparison_text(const ModelComparisonResult& comparison) {
+std::string comparison_text(const ModelComparisonResult& comparison, const Language& language) {
   const ModelComparison& best = comparison.models[comparison.recommended];
   const ValidationResult& r = best.result;
   std::ostringstream out;
-  out << "Model comparison on " << comparison.split.data.calibration.source << ": calibration "
-      << format_day(comparison.split.data.cohort_first_day) << " to "
-      << format_day(r.calibration_end) << " (" << r.customers << " customers), holdout "
-      << format_day(r.calibration_end + 1) << " to " << format_day(r.holdout_end) << "\n\n"
-      << models_table(comparison)
-      << "\nholdout: repeat purchases (distinct purchase days); MAE and RMSE per customer; "
-         "likely lost: P(alive) < 0.5 at the calibration end\n"
-      << "\nConditional expectations: mean holdout repeat purchases by calibration repeat "
-         "purchases x\n"
-      << conditional_table(comparison) << "\nRecommended: " << best.label << " (" << best.key
-      << "). " << comparison.ground << "\n";
+  const std::string ground =
+      language.code() == "en"
+          ? comparison.ground
+          : recommendation_ground(comparison.models, comparison.recommended, language);
+  out << language.format("compare.heading",
+                         {{"source", comparison.split.data.calibration.source},
+                          {"first", language.date(comparison.split.data.cohort_first_day)},
+                          {"calibration_end", language.date(r.calibration_end)},
+                          {"customers", format_integer(r.customers, language)},
+                          {"holdout_first", language.date(r.calibration_end + 1)},
+                          {"holdout_end", language.date(r.holdout_end)}})
+      << "\n\n"
+      << models_table(comparison, language) << "\n"
+      << language.text("compare.legend") << "\n\n"
+      << language.text("compare.conditional") << "\n"
+      << conditional_table(comparison, language) << "\n"
+      << language.format("compare.recommended",
+                         {{"model", best.label}, {"key", best.key}, {"ground", ground}})
+      << "\n";
   return out.str();
 }
 
 void run_compare(const CompareOptions& options) {
   check_document_format(options.format);
+  const Language language = Language::load(options.language);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit compare");
   HoldoutOptions holdout = options.split.to_holdout_options(progress);
   holdout.stage_done = [&](std::string_view, std::size_t customers) {
@@ -104,7 +116,7 @@ void run_compare(const CompareOptions& options) {
   const ModelComparisonResult comparison = compare_input(options.split.input, holdout);
   progress.finish();
   const std::string text = options.format == "json" ? comparison_json(comparison).dump(2) + "\n"
-                                                    : comparison_text(comparison);
+                                                    : comparison_text(comparison, language);
   write_file_atomically(options.out, text);
 }
 
@@ -119,6 +131,7 @@ void setup_compare(CLI::App& app) {
       "expectations, customers likely lost) and recommend one");
   add_split_options(*command, options->split);
   add_document_output_options(*command, options->format, options->out);
+  add_language_option(*command, options->language);
   add_quiet_flag(*command, options->quiet);
   add_threads_option(*command, options->split.threads, "reading the log and the fits", "Model");
   command->callback([options] { run_compare(*options); });

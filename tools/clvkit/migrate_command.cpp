@@ -32,6 +32,7 @@ struct MigrateOptions {
   std::vector<std::string> from_segments;
   std::vector<std::string> to_segments;
   std::string format = "table";
+  std::string language = "en";
   std::string out = "-";
   int top = 20;
   bool no_model = false;
@@ -93,69 +94,81 @@ nlohmann::ordered_json migrate_metadata(const Migration& m, const MigrateOptions
 }
 
 // Segment sizes over the snapshots (at most the last 8 as columns), then entries and revenue.
-std::string sizes_text(const Migration& m) {
+// `names` are the segments as shown in `language`.
+std::string sizes_text(const Migration& m, const std::vector<std::string>& names,
+                       const Language& language) {
   const std::size_t shown = std::min<std::size_t>(m.snapshots.size(), 8);
   const std::size_t first = m.snapshots.size() - shown;
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"segment"};
+  std::vector<std::string> header{language.text("table.segment")};
   for (std::size_t k = first; k < m.snapshots.size(); ++k) {
-    header.push_back(format_day(m.snapshots[k].as_of));
+    header.push_back(language.date(m.snapshots[k].as_of));
   }
   rows.push_back(header);
-  for (std::size_t s = 0; s < m.segment_names.size(); ++s) {
-    std::vector<std::string> row{m.segment_names[s]};
+  for (std::size_t s = 0; s < names.size(); ++s) {
+    std::vector<std::string> row{names[s]};
     for (std::size_t k = first; k < m.snapshots.size(); ++k) {
-      row.push_back(std::to_string(m.snapshots[k].summary.segments[s].customers));
+      row.push_back(format_integer(m.snapshots[k].summary.segments[s].customers, language));
     }
     rows.push_back(row);
   }
-  std::vector<std::string> customers{"all customers"}, entries{"new in the period"},
-      revenue{"revenue in the period"};
+  std::vector<std::string> customers{language.text("migrate.all_customers")},
+      entries{language.text("migrate.new_in_period")},
+      revenue{language.text("migrate.revenue_in_period")};
   for (std::size_t k = first; k < m.snapshots.size(); ++k) {
     const Snapshot& snapshot = m.snapshots[k];
-    customers.push_back(std::to_string(snapshot.customers));
-    entries.push_back(std::to_string(snapshot.total_entries()));
-    revenue.push_back(format_fixed(snapshot.total_period_revenue(), 2));
+    customers.push_back(format_integer(snapshot.customers, language));
+    entries.push_back(format_integer(snapshot.total_entries(), language));
+    revenue.push_back(format_fixed(snapshot.total_period_revenue(), 2, language));
   }
   rows.push_back(customers);
   rows.push_back(entries);
   rows.push_back(revenue);
+  const auto snapshots = static_cast<std::int64_t>(m.snapshots.size());
   std::ostringstream out;
-  out << "Customers per segment (scheme " << m.scheme << ", "
-      << (m.edges == SnapshotEdges::first ? "boundaries of the first snapshot held"
-                                          : "boundaries recomputed at each snapshot")
-      << "; " << m.snapshots.size() << " snapshots"
-      << (shown < m.snapshots.size() ? ", the last 8 shown" : "") << ")\n\n"
+  out << language.format(
+             std::string(m.edges == SnapshotEdges::first ? "migrate.heading_first"
+                                                         : "migrate.heading_each") +
+                 (shown < m.snapshots.size() ? "_last8" : ""),
+             {{"scheme", m.scheme}, {"snapshots", format_integer(snapshots, language)}})
+      << "\n\n"
       << render_table(rows);
   return out.str();
 }
 
-std::string matrix_text(const Migration& m, const Transition& t) {
+std::string matrix_text(const Transition& t, const std::vector<std::string>& names,
+                        const Language& language) {
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"from \\ to"};
-  for (const std::string& name : m.segment_names) header.push_back(name);
+  std::vector<std::string> header{language.text("migrate.from_to")};
+  for (const std::string& name : names) header.push_back(name);
   rows.push_back(header);
   for (int origin = 0; origin <= t.segments; ++origin) {
-    std::vector<std::string> row{origin == 0 ? "new" : m.segment_names[origin - 1]};
+    std::vector<std::string> row{origin == 0 ? language.text("migrate.new") : names[origin - 1]};
     for (int to = 0; to < t.segments; ++to) {
       const std::int64_t n = t.count(origin, to);
-      row.push_back(n == 0 ? "." : std::to_string(n) + " (" +
-                                       format_fixed(100.0 * t.share(origin, to), 0) + "%)");
+      row.push_back(n == 0 ? "." : format_integer(n, language) + " (" +
+                                       format_share(t.share(origin, to), 0, language) + ")");
     }
     rows.push_back(row);
   }
-  std::vector<std::string> flow{"net flow"};
-  for (const std::int64_t n : t.net_flow()) flow.push_back((n > 0 ? "+" : "") + std::to_string(n));
+  std::vector<std::string> flow{language.text("migrate.net_flow")};
+  for (const std::int64_t n : t.net_flow()) {
+    flow.push_back((n > 0 ? "+" : "") + format_integer(n, language));
+  }
   rows.push_back(flow);
   std::ostringstream out;
-  out << "\nFrom " << format_day(t.from_as_of) << " to " << format_day(t.to_as_of) << ": "
-      << t.moved << " customers changed segment (share of the origin's customers)\n\n"
+  out << "\n"
+      << language.format("migrate.transition", {{"from", language.date(t.from_as_of)},
+                                                {"to", language.date(t.to_as_of)},
+                                                {"moved", format_integer(t.moved, language)}})
+      << "\n\n"
       << render_table(rows);
   return out.str();
 }
 
 // The `top` listed moves of the last transition, the most valuable first (with models).
-std::string moves_text(const Migration& m, const Transition& t, int top) {
+std::string moves_text(const Migration& m, const Transition& t, int top,
+                       const std::vector<std::string>& names, const Language& language) {
   std::vector<const CustomerMove*> moves;
   for (const CustomerMove& move : t.moves) moves.push_back(&move);
   if (m.has_models) {
@@ -165,34 +178,47 @@ std::string moves_text(const Migration& m, const Transition& t, int top) {
   }
   if (moves.size() > static_cast<std::size_t>(top)) moves.resize(static_cast<std::size_t>(top));
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"customer", "from", "to", "RFM before", "RFM after"};
+  std::vector<std::string> header;
+  for (const char* key : {"table.customer", "table.from", "table.to", "table.rfm_before",
+                          "table.rfm_after"}) {
+    header.push_back(language.text(key));
+  }
   if (m.has_models) {
-    for (const char* h : {"P(alive)", "CLV", "value at risk"}) header.push_back(h);
+    header.push_back("P(alive)");
+    header.push_back(language.text("table.clv"));
+    header.push_back(language.text("table.value_at_risk"));
   }
   rows.push_back(header);
   for (const CustomerMove* move : moves) {
-    std::vector<std::string> row{move->id, m.segment_names[static_cast<std::size_t>(move->from)],
-                                 m.segment_names[static_cast<std::size_t>(move->to)],
+    std::vector<std::string> row{move->id, names[static_cast<std::size_t>(move->from)],
+                                 names[static_cast<std::size_t>(move->to)],
                                  rfm_cell(move->before), rfm_cell(move->after)};
     if (m.has_models) {
-      row.push_back(format_fixed(move->p_alive, 3));
-      row.push_back(format_fixed(move->clv, 2));
-      row.push_back(format_fixed(move->value_at_risk, 2));
+      row.push_back(format_fixed(move->p_alive, 3, language));
+      row.push_back(format_fixed(move->clv, 2, language));
+      row.push_back(format_fixed(move->value_at_risk, 2, language));
     }
     rows.push_back(row);
   }
+  const auto listed = static_cast<std::int64_t>(t.moves.size());
+  const auto shown = static_cast<std::int64_t>(moves.size());
   std::ostringstream out;
-  out << "\n" << t.moves.size() << " moves listed" << (m.has_models ? ", the most valuable " : ", ")
-      << moves.size() << " shown (--format csv lists them all)\n\n"
+  out << "\n"
+      << language.format(m.has_models ? "migrate.moves_valuable" : "migrate.moves",
+                         {{"listed", format_integer(listed, language)},
+                          {"shown", format_integer(shown, language)}})
+      << "\n\n"
       << render_table(rows);
   return out.str();
 }
 
-std::string migration_text(const Migration& m, int top) {
-  std::string text = sizes_text(m);
+std::string migration_text(const Migration& m, int top, const Language& language) {
+  const std::vector<std::string> names =
+      shown_segments(*m.last->segmented.scheme, language).names;
+  std::string text = sizes_text(m, names, language);
   if (!m.transitions.empty()) {
-    text += matrix_text(m, m.transitions.back());
-    text += moves_text(m, m.transitions.back(), top);
+    text += matrix_text(m.transitions.back(), names, language);
+    text += moves_text(m, m.transitions.back(), top, names, language);
   }
   return text;
 }
@@ -201,6 +227,7 @@ void run_migrate(const MigrateOptions& options) {
   if (options.format != "table" && options.format != "json" && options.format != "csv") {
     throw UsageError("--format: expected table, json or csv, got '" + options.format + "'");
   }
+  const Language language = Language::load(options.language);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit migrate");
   InputOptions input = options.input;
   report_reading(input, progress);
@@ -216,10 +243,10 @@ void run_migrate(const MigrateOptions& options) {
   } else if (options.format == "csv") {
     text = migration_moves_csv(m);
   } else {
-    text = migration_text(m, options.top);
+    text = migration_text(m, options.top, language);
   }
   progress.finish();
-  if (m.last->dropout) print_dropout_warning(*m.last->dropout);
+  if (m.last->dropout) print_dropout_warning(*m.last->dropout, language);
   write_file_atomically(options.out, text);
 }
 
@@ -281,6 +308,7 @@ void setup_migrate(CLI::App& app) {
   command->add_option("-o,--output", options->out, "Output file ('-' = stdout)")
       ->capture_default_str()
       ->group("Output");
+  add_language_option(*command, options->language);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_migrate(*options); });
 }

@@ -44,6 +44,7 @@ struct ReportOptions {
   std::vector<std::string> states;  ///< state files whose days are the snapshots
   std::string from;
   std::string edges = "each";
+  std::string language = "en";
 };
 
 // The snapshot days given by --snapshots or by the days of --states (state files of `run --state`
@@ -109,6 +110,7 @@ std::optional<Migration> snapshots_of(const ReportOptions& options, const InputO
 }
 
 void run_report(const ReportOptions& options) {
+  const Language language = Language::load(options.language);
   if (!options.calibration_end.empty() && options.input.path == "-") {
     throw UsageError("--calibration-end reads the log twice, so LOG cannot be '-' (stdin)");
   }
@@ -143,6 +145,7 @@ void run_report(const ReportOptions& options) {
   }
   report::ReportSettings settings;
   settings.title = options.title;
+  settings.language = options.language;
   settings.currency = options.currency;
   settings.top_customers = options.top;
   settings.forecast_draws = options.draws;
@@ -152,9 +155,11 @@ void run_report(const ReportOptions& options) {
                                        : report::report_data(result, settings);
   if (migration) data.migration = &*migration;
   progress.stage("writing " + options.out);
-  write_file_atomically(options.out, report::render_html_report(data));
+  const std::string html = report::render_html_report(data);
+  write_file_atomically(options.out, html);
   progress.finish();
-  if (result.dropout) print_dropout_warning(*result.dropout);
+  shown_segments(*data.scheme, language);  // the warning on labels, once
+  if (result.dropout) print_dropout_warning(*result.dropout, language);
 }
 
 }  // namespace
@@ -192,7 +197,7 @@ void setup_report(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(1, 100000))
       ->group("Output");
-  command->add_option("--title", options->title, "Report title")
+  command->add_option("--title", options->title, "Report title (translated by --lang when left as is)")
       ->capture_default_str()
       ->group("Output");
   command
@@ -225,6 +230,7 @@ void setup_report(CLI::App& app) {
   command->add_option("-o,--output", options->out, "HTML file to write, atomically ('-' = stdout)")
       ->required()
       ->group("Output");
+  add_language_option(*command, options->language);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_report(*options); });
 }

@@ -37,10 +37,11 @@ struct SegmentsOptions {
   bool quiet = false;
   std::uint64_t seed = 1;
   int threads = 0;  ///< 0 = one per hardware thread
+  std::string language = "en";
 };
 
 std::string cross_table_text(const std::vector<std::int64_t>& cells, int bins, char rows,
-                             char columns) {
+                             char columns, const Language& language) {
   std::vector<std::vector<std::string>> table;
   std::vector<std::string> header{std::string(1, rows) + "\\" + columns};
   for (int j = 1; j <= bins; ++j) header.push_back(std::to_string(j));
@@ -48,71 +49,94 @@ std::string cross_table_text(const std::vector<std::int64_t>& cells, int bins, c
   for (int i = bins; i >= 1; --i) {
     std::vector<std::string> row{std::to_string(i)};
     for (int j = 1; j <= bins; ++j) {
-      row.push_back(std::to_string(cells[static_cast<std::size_t>((i - 1) * bins + j - 1)]));
+      row.push_back(language.code() == "en"
+                        ? std::to_string(cells[static_cast<std::size_t>((i - 1) * bins + j - 1)])
+                        : language.count(cells[static_cast<std::size_t>((i - 1) * bins + j - 1)]));
     }
     table.push_back(row);
   }
   return render_table(table);
 }
 
-std::string interval_text(const Interval& interval, int decimals) {
-  return format_fixed(interval.mean, decimals) + " [" + format_fixed(interval.low, decimals) +
-         ", " + format_fixed(interval.high, decimals) + "]";
+std::string interval_text(const Interval& interval, int decimals, const Language& language) {
+  // A list separator that is not the decimal mark: "12.5 [10.1, 14.9]", "12,5 [10,1; 14,9]".
+  const char* separator = language.numbers().decimal == "," ? "; " : ", ";
+  return format_fixed(interval.mean, decimals, language) + " [" +
+         format_fixed(interval.low, decimals, language) + separator +
+         format_fixed(interval.high, decimals, language) + "]";
 }
 
 std::string summary_text(const SegmentSummary& summary, const SegmentedBase& segmented,
-                         const ForecastResult* forecast) {
+                         const ForecastResult* forecast, const Language& language) {
+  const auto& tr = [&language](std::string_view key) -> const std::string& {
+    return language.text(key);
+  };
+  const SegmentLabels labels = shown_segments(*segmented.scheme, language);
   std::vector<std::vector<std::string>> rows;
-  std::vector<std::string> header{"segment",       "customers", "share",   "days since last",
-                                  "purchase days", "spend",     "revenue", "revenue share"};
+  std::vector<std::string> header;
+  for (const char* key :
+       {"table.segment", "table.customers", "table.share", "table.days_since_last",
+        "table.purchase_days", "table.spend", "table.revenue", "table.revenue_share"}) {
+    header.push_back(tr(key));
+  }
   if (summary.has_predictions) {
-    for (const char* h : {"exp. purchases", "mean P(alive)", "CLV", "value at risk"}) {
-      header.push_back(h);
+    for (const char* key :
+         {"table.expected_purchases", "table.mean_p_alive", "table.clv", "table.value_at_risk"}) {
+      header.push_back(tr(key));
     }
   }
   if (forecast != nullptr) {
-    header.push_back("purchases [90% PI]");
-    header.push_back("revenue [90% PI]");
+    header.push_back(tr("table.purchases_interval"));
+    header.push_back(tr("table.revenue_interval"));
   }
   rows.push_back(header);
-  for (const SegmentStats& s : summary.segments) {
-    std::vector<std::string> row{s.name,
-                                 std::to_string(s.customers),
-                                 format_fixed(100.0 * s.share, 1) + "%",
-                                 format_fixed(s.mean_days_since_last, 0),
-                                 format_fixed(s.mean_purchase_days, 2),
-                                 format_fixed(s.mean_total_spend, 2),
-                                 format_fixed(s.revenue, 2),
-                                 format_fixed(100.0 * s.revenue_share, 1) + "%"};
+  for (std::size_t k = 0; k < summary.segments.size(); ++k) {
+    const SegmentStats& s = summary.segments[k];
+    std::vector<std::string> row{
+        labels.names[k],
+        language.code() == "en" ? std::to_string(s.customers) : language.count(s.customers),
+        format_share(s.share, 1, language),
+        format_fixed(s.mean_days_since_last, 0, language),
+        format_fixed(s.mean_purchase_days, 2, language),
+        format_fixed(s.mean_total_spend, 2, language),
+        format_fixed(s.revenue, 2, language),
+        format_share(s.revenue_share, 1, language)};
     if (summary.has_predictions) {
-      row.push_back(format_fixed(s.expected_purchases, 1));
-      row.push_back(format_fixed(s.mean_p_alive, 3));
-      row.push_back(format_fixed(s.clv, 2));
-      row.push_back(format_fixed(s.value_at_risk, 2));
+      row.push_back(format_fixed(s.expected_purchases, 1, language));
+      row.push_back(format_fixed(s.mean_p_alive, 3, language));
+      row.push_back(format_fixed(s.clv, 2, language));
+      row.push_back(format_fixed(s.value_at_risk, 2, language));
     }
     if (forecast != nullptr) {
       const GroupForecast& f = forecast->groups[rows.size() - 1];
-      row.push_back(interval_text(f.purchases, 1));
-      row.push_back(interval_text(f.revenue, 0));
+      row.push_back(interval_text(f.purchases, 1, language));
+      row.push_back(interval_text(f.revenue, 0, language));
     }
     rows.push_back(row);
   }
+  const auto customers = static_cast<std::int64_t>(segmented.base.customers.size());
   std::ostringstream out;
-  out << segmented.base.customers.size() << " customers, scheme " << segmented.scheme->name()
-      << ", as of " << format_day(segmented.base.as_of)
-      << " (means per customer; spend = total spend)\n\n"
+  out << language.format("segments.heading",
+                         {{"customers", language.code() == "en" ? std::to_string(customers)
+                                                                : language.count(customers)},
+                          {"scheme", segmented.scheme->name()},
+                          {"as_of", language.date(segmented.base.as_of)}})
+      << "\n\n"
       << render_table(rows);
   if (forecast != nullptr) {
-    out << "\nAll customers: " << interval_text(forecast->total.purchases, 1)
-        << " purchases, revenue " << interval_text(forecast->total.revenue, 0)
-        << " (mean [5%, 95%] over simulated futures)\n";
+    out << "\n"
+        << language.format("segments.forecast_total",
+                           {{"purchases", interval_text(forecast->total.purchases, 1, language)},
+                            {"revenue", interval_text(forecast->total.revenue, 0, language)}})
+        << "\n";
   }
-  out << "\nCustomers by R and F score\n"
-      << cross_table_text(summary.r_by_f, summary.bins, 'R', 'F')
-      << "\nCustomers by F and M score\n"
-      << cross_table_text(summary.f_by_m, summary.bins, 'F', 'M')
-      << "\nCustomers by R and M score\n"
-      << cross_table_text(summary.r_by_m, summary.bins, 'R', 'M');
+  out << "\n"
+      << tr("segments.cross.rf") << "\n"
+      << cross_table_text(summary.r_by_f, summary.bins, 'R', 'F', language) << "\n"
+      << tr("segments.cross.fm") << "\n"
+      << cross_table_text(summary.f_by_m, summary.bins, 'F', 'M', language) << "\n"
+      << tr("segments.cross.rm") << "\n"
+      << cross_table_text(summary.r_by_m, summary.bins, 'R', 'M', language);
   return out.str();
 }
 
@@ -121,6 +145,7 @@ void run_segments(const SegmentsOptions& options) {
     throw UsageError("--forecast needs the model: drop --no-model");
   }
   check_document_format(options.format);
+  const Language language = Language::load(options.language);
   ProgressLine progress = ProgressLine::for_terminal(stderr, options.quiet, "clvkit segments");
   InputOptions input = options.input;
   report_reading(input, progress);
@@ -153,9 +178,9 @@ void run_segments(const SegmentsOptions& options) {
   const ForecastResult* forecasted = forecast ? &*forecast : nullptr;
   const std::string text = options.format == "json"
                                ? segments_json(metadata, summary, forecasted).dump(2) + "\n"
-                               : summary_text(summary, result.segmented, forecasted);
+                               : summary_text(summary, result.segmented, forecasted, language);
   progress.finish();  // before the table, which may go to the terminal
-  if (result.dropout) print_dropout_warning(*result.dropout);
+  if (result.dropout) print_dropout_warning(*result.dropout, language);
   write_file_atomically(options.out, text);
 }
 
@@ -193,6 +218,7 @@ void setup_segments(CLI::App& app) {
   add_threads_option(*command, options->threads,
                      "reading the log, the fits, the predictions and --forecast", "Forecast");
   add_document_output_options(*command, options->format, options->out);
+  add_language_option(*command, options->language);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_segments(*options); });
 }

@@ -41,6 +41,7 @@ struct UpdateCliOptions {
   bool allow_reapply = false;
   bool timings = false;
   bool quiet = false;
+  std::string language = "en";
   int threads = 0;
 };
 
@@ -79,9 +80,13 @@ nlohmann::ordered_json update_block(const DailyUpdate& update, const UpdateCliOp
 }
 
 std::string summary_text(const DailyUpdate& update, const std::vector<std::string>& names,
-                         const std::string& moves) {
+                         const std::string& moves, const Language& language) {
   const Transition& t = update.transition;
-  std::vector<std::vector<std::string>> rows{{"segment", "customers", "came in", "left", "net"}};
+  std::vector<std::vector<std::string>> rows{{}};
+  for (const char* key :
+       {"table.segment", "table.customers", "table.came_in", "table.left", "table.net"}) {
+    rows.front().push_back(language.text(key));
+  }
   const std::vector<std::int64_t> net = t.net_flow();
   for (int s = 0; s < t.segments; ++s) {
     std::int64_t now = 0, came = 0, left = 0;
@@ -92,15 +97,23 @@ std::string summary_text(const DailyUpdate& update, const std::vector<std::strin
     for (int to = 0; to < t.segments; ++to) {
       if (to != s) left += t.count(s + 1, to);
     }
-    rows.push_back({names[static_cast<std::size_t>(s)], std::to_string(now), std::to_string(came),
-                    std::to_string(left), std::to_string(net[static_cast<std::size_t>(s)])});
+    rows.push_back({names[static_cast<std::size_t>(s)], format_integer(now, language),
+                    format_integer(came, language), format_integer(left, language),
+                    format_integer(net[static_cast<std::size_t>(s)], language)});
   }
+  const auto integer = [&language](std::int64_t n) { return format_integer(n, language); };
   std::ostringstream out;
-  out << "Update " << format_day(update.previous_as_of) << " -> "
-      << format_day(update.state.histories.as_of) << ": " << update.new_rows.rows_used
-      << " rows used (" << update.late_rows << " late), " << update.new_customers
-      << " new customers, " << update.customers_with_new_rows << " with new rows, " << t.moved
-      << " moved (" << t.moves.size() << " listed in " << moves << ")\n\n"
+  out << language.format("update.heading",
+                         {{"from", language.date(update.previous_as_of)},
+                          {"to", language.date(update.state.histories.as_of)},
+                          {"rows", integer(update.new_rows.rows_used)},
+                          {"late", integer(update.late_rows)},
+                          {"new", integer(update.new_customers)},
+                          {"with_rows", integer(update.customers_with_new_rows)},
+                          {"moved", integer(t.moved)},
+                          {"listed", integer(static_cast<std::int64_t>(t.moves.size()))},
+                          {"moves", moves}})
+      << "\n\n"
       << render_table(rows);
   return out.str();
 }
@@ -165,7 +178,9 @@ void run_update(const UpdateCliOptions& options) {
   timer.lap("write_state");
   progress.finish();
   if (options.out != "-") {
-    std::fputs(summary_text(update, names, moves).c_str(), stdout);
+    const Language language = Language::load(options.language);
+    const std::vector<std::string> shown = shown_segments(scheme, language).names;
+    std::fputs(summary_text(update, shown, moves, language).c_str(), stdout);
   }
   if (options.timings) std::fprintf(stderr, "%s\n", timer.json().c_str());
 }
@@ -220,6 +235,7 @@ void setup_update(CLI::App& app) {
                      "reading the state and the rows, scoring, the fit and the predictions",
                      "Output");
   add_timings_flag(*command, options->timings);
+  add_language_option(*command, options->language);
   add_quiet_flag(*command, options->quiet);
   command->callback([options] { run_update(*options); });
 }

@@ -11,8 +11,20 @@
 #include <vector>
 
 #include "clvkit/models/customer_value.hpp"
+#include "clvkit/util/language.hpp"
 
 namespace clvkit {
+
+/// One ground of the verdict as data, so that it can be written in any language: the catalogue
+/// key of its sentence ("dropout.interval", ...) and the values of its placeholders, texts as
+/// they are and numbers written with 3 significant digits (percentages: 1 decimal) in the
+/// language's marks.
+struct DropoutReason {
+  std::string key;
+  std::vector<std::pair<std::string, std::string>> texts;
+  std::vector<std::pair<std::string, double>> numbers;      ///< 3 significant digits
+  std::vector<std::pair<std::string, double>> percentages;  ///< shares, "95.3%"
+};
 
 /// The verdict and its grounds.
 struct DropoutIdentification {
@@ -22,6 +34,8 @@ struct DropoutIdentification {
   /// One plain sentence per condition that holds, then one on why (the observation window
   /// against the time between purchases); empty when informative.
   std::vector<std::string> reasons;
+  /// The same grounds as data (parallel to `reasons`), for dropout_warning(check, language).
+  std::vector<DropoutReason> grounds;
   double share_p_alive_at_least_0_99 = 0.0;  ///< of all customers
   double median_observation = 0.0;           ///< median T, model time units
   /// Median of t_x / x over repeat buyers (model time units; 0 without repeat buyers).
@@ -53,5 +67,9 @@ DropoutIdentification check_dropout_identification(
 /// "P(alive) and value at risk are not informative on this data: <reasons>"; empty when
 /// informative.
 std::string dropout_warning(const DropoutIdentification& check);
+
+/// The same in `language` (keys "dropout.*" of its catalogue); in English, byte for byte the
+/// text of dropout_warning(check).
+std::string dropout_warning(const DropoutIdentification& check, const Language& language);
 
 }  // namespace clvkit

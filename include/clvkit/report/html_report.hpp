@@ -27,15 +27,16 @@
 #include "clvkit/models/validation.hpp"
 #include "clvkit/rfm/segments.hpp"
 #include "clvkit/summary/ingest.hpp"
+#include "clvkit/util/language.hpp"
 
 namespace clvkit::report {
 
 /// Where the data came from and how the report labels it. Every string is user text: it is
 /// HTML-escaped wherever it appears.
 struct ReportMetadata {
-  std::string title = "Customer base report";
-  std::string source;    ///< the log as named on the command line
-  std::string version;   ///< of the tool that made the report, e.g. "0.1.0"
+  std::string title = "Customer base report";  ///< empty: the language's "Customer base report"
+  std::string source;                          ///< the log as named on the command line
+  std::string version;                         ///< of the tool that made the report, e.g. "0.1.0"
   std::string currency;  ///< unit of amounts in labels, e.g. "USD"; empty: "currency units"
   Day as_of = 0;         ///< last observed day
   Day first_day = 0;     ///< first transaction day used
@@ -48,6 +49,11 @@ struct ReportMetadata {
 /// (customer i everywhere) and must have the same, non-zero length.
 struct ReportData {
   ReportMetadata metadata;
+
+  /// What the report is written in: headings, captions, column names, numbers, dates and the
+  /// segments' names (their labels in this language, else their names; the section "How this
+  /// report was made" then says which segments have no label). English by default.
+  Language language = english();
 
   // RFM
   const SegmentScheme* scheme = nullptr;  ///< the scheme that assigned `segment`; required
@@ -97,8 +103,9 @@ struct ReportData {
 
 /// What a report adds to an analysis, and how it is labelled.
 struct ReportSettings {
-  std::string title = "Customer base report";
-  std::string currency;  ///< see ReportMetadata::currency
+  std::string title = "Customer base report";  ///< empty: the language's own title
+  std::string language = "en";                 ///< a built-in language (available_languages)
+  std::string currency;                        ///< see ReportMetadata::currency
   int top_customers = 25;
   int forecast_draws = 1000;  ///< per-segment forecast (forecast_segments)
   std::uint64_t forecast_seed = 1;

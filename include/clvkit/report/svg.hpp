@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "clvkit/util/language.hpp"
+
 namespace clvkit::report {
 
 // ---- Escaping and numbers -------------------------------------------------------------------
@@ -35,8 +37,10 @@ std::string format_fixed(double value, int decimals);
 /// `value` with exactly `decimals` (clamped to 0..9) digits after the point and a comma between
 /// thousands, for labels a reader sees and compares down a column: format_label(1653.5, 1) ==
 /// "1,653.5", format_label(0.8, 2) == "0.80", format_label(-12000, 0) == "-12,000"; a value
-/// that rounds to zero has no sign. Throws UsageError when `value` is not finite.
-std::string format_label(double value, int decimals);
+/// that rounds to zero has no sign. `format` gives another locale's marks (format_decimal):
+/// format_label(1653.5, 1, {",", "."}) == "1.653,5". Throws UsageError when `value` is not
+/// finite.
+std::string format_label(double value, int decimals, const NumberFormat& format = {});
 
 /// The fewest decimals (0..9) that print `value` to within 1e-9 of it (relative for |value|
 /// > 1): 3 -> 0, 0.35 -> 2, 0.1 -> 1. For labelling ticks that are not evenly spaced.

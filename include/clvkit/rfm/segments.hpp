@@ -34,6 +34,9 @@ struct Segment {
   std::string description;                    ///< one sentence: who these customers are
   std::map<std::string, std::string> labels;  ///< language code -> translated name (optional)
   std::vector<SegmentRule> rules;             ///< union of boxes, tried in order
+  /// language code -> translated description (optional; last, so that {name, description,
+  /// labels, rules} still initialises a Segment)
+  std::map<std::string, std::string> descriptions;
   /// labels[language] when present, else the name.
   const std::string& label_or_name(std::string_view language) const;
 };
@@ -83,6 +86,19 @@ class SegmentScheme {
 /// missing or mistyped fields, and everything the SegmentScheme constructor rejects, e.g.
 /// "rfm11.json: segment 'Champions' rule 1: unknown field 'x'".
 SegmentScheme parse_segment_scheme(std::string_view json_text, const std::string& source);
+
+/// How a scheme's segments are shown in one language (the report, the terminal tables).
+struct SegmentLabels {
+  std::vector<std::string> names;         ///< per segment: its label, else its name
+  std::vector<std::string> descriptions;  ///< per segment: its description in the language, else
+                                          ///< the scheme's
+  std::vector<std::string> unlabelled;    ///< names of the segments without a label
+};
+
+/// The segments of `scheme` in `language` ("en": the names and descriptions as they are, nothing
+/// unlabelled, whatever labels the scheme holds). A segment without a label is shown by its
+/// name and listed in `unlabelled`, so that the caller can say so once.
+SegmentLabels segment_labels(const SegmentScheme& scheme, std::string_view language);
 
 /// Names of the built-in schemes, sorted: one per models/segments/NAME.json in the source tree,
 /// whose text is compiled into the library (rfm11, rfm11-thresholds, rfm8).
