@@ -403,8 +403,9 @@ Names clickhouse_names(const SqlDialect& sql, const std::string& into) {
 
 }  // namespace
 
-bool needs_totals(const SegmentPlan& segments, const DatabaseScoringOptions& scoring) {
-  return segments.spec.method == ScoringMethod::quantile && !scoring.engine_quantiles;
+PatternParts scoring_pattern_parts(const SegmentPlan& segments,
+                                   const DatabaseScoringOptions& scoring) {
+  return {false, segments.spec.method == ScoringMethod::quantile && !scoring.engine_quantiles};
 }
 
 DatabaseScoring plan_database_scoring(const DatabaseSource& source, const IngestOptions& options,
@@ -472,7 +473,8 @@ DatabaseScoring score_in_database(const DatabaseSource& source, const IngestOpti
                                   const SegmentPlan& segments, const FittedModels& models,
                                   const ValueOptions& value,
                                   const DatabaseScoringOptions& scoring) {
-  CustomerPatterns patterns = database_patterns(source, options, needs_totals(segments, scoring));
+  CustomerPatterns patterns =
+      database_patterns(source, options, scoring_pattern_parts(segments, scoring));
   DatabaseScoring plan =
       plan_database_scoring(source, options, segments, models, value, scoring, std::move(patterns));
   const DatabaseConnection connection{source.url, source.password};

@@ -7,8 +7,8 @@
 #include <memory>
 #include <optional>
 #include <streambuf>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "clvkit/error.hpp"
@@ -520,7 +520,7 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
 }
 
 std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options,
-                                  bool with_totals) {
+                                  const PatternParts& parts) {
   const std::string summary = pushdown_summary_sql(source, options);
   const Dialect sql = dialect_of(source);
   // Every customer row twice (k = 1: its pattern, k = 2: its spend pair, for repeat buyers; with
@@ -539,25 +539,26 @@ std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOpti
     group += ", a" + n;
   }
   const std::string which = std::string(" WHERE (kind = 0 AND k = 1) OR (kind = 1 AND (k = 1 OR ") +
-                            (with_totals ? "(k = 3 AND v3 >= 1) OR " : "") + "(k = 2 AND v3 >= 2)))";
-  const std::string copies = with_totals ? "[1, 2, 3]" : "[1, 2]";
+                            (parts.totals ? "(k = 3 AND v3 >= 1) OR " : "") +
+                            (parts.spend ? "(k = 2 AND v3 >= 2)" : "1 = 0") + "))";
+  const std::string copies =
+      std::string("[1") + (parts.spend ? ", 2" : "") + (parts.totals ? ", 3" : "") + "]";
   std::string values_list;
   for (int i = 1; i <= kAccountingColumns; ++i) values_list += ", v" + std::to_string(i);
   if (sql.clickhouse) {
     return "SELECT " + group + ", count() AS n FROM (SELECT " + columns + " FROM (" + summary +
            ") ARRAY JOIN " + copies + " AS k" + which + ") GROUP BY " + group;
   }
-  return "WITH clvkit_summary(kind, id" + values_list + ") AS (" + summary +
-         ")\nSELECT " + group + ", count(*) AS n FROM (SELECT " + columns +
-         " FROM clvkit_summary CROSS JOIN (VALUES (1), (2)" + (with_totals ? ", (3)" : "") +
-         ") AS clvkit_k(k)" + which +
+  return "WITH clvkit_summary(kind, id" + values_list + ") AS (" + summary + ")\nSELECT " + group +
+         ", count(*) AS n FROM (SELECT " + columns + " FROM clvkit_summary CROSS JOIN (VALUES (1)" +
+         (parts.spend ? ", (2)" : "") + (parts.totals ? ", (3)" : "") + ") AS clvkit_k(k)" + which +
          ") AS clvkit_copies GROUP BY " + group;
 }
 
 CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options,
-                                   bool with_totals) {
+                                   const PatternParts& parts) {
   check_url(source);
-  const std::string sql = pushdown_patterns_sql(source, options, with_totals);
+  const std::string sql = pushdown_patterns_sql(source, options, parts);
   const std::unique_ptr<DatabaseRows> rows = query_database({source.url, source.password}, sql);
   DatabaseRows& query = *rows;
   CustomerPatterns out;
@@ -576,8 +577,8 @@ CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOpt
   while (query.next(values)) {
     ++out.rows_transferred;
     if (values.size() != 2 + kAccountingColumns) {
-      throw IoError(out.source + ": the patterns query returned " +
-                    std::to_string(values.size()) + " columns");
+      throw IoError(out.source + ": the patterns query returned " + std::to_string(values.size()) +
+                    " columns");
     }
     const std::int64_t kind = parse_integer(values[0], out.source);
     const auto value = [&](int i) { return parse_integer(values[i], out.source); };
@@ -591,9 +592,9 @@ CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOpt
       } else {
         found.push_back({value(1), value(2), value(3), customers});
       }
-    } else if (kind == 2) {
+    } else if (kind == 2 && parts.spend) {
       out.spend.push_back({value(1) - 1, value(2), value(1 + kAccountingColumns)});
-    } else if (kind == 3 && with_totals) {
+    } else if (kind == 3 && parts.totals) {
       out.totals.push_back({value(1), value(2), value(1 + kAccountingColumns)});
     } else {
       throw IoError(out.source + ": the patterns query returned a row of kind " +

@@ -85,7 +85,7 @@ void run_sql_score(const SqlScoreOptions& options) {
   const DatabaseScoring plan =
       options.dry_run ? plan_database_scoring(
                             *source, ingest, segments, models, value, scoring,
-                            database_patterns(*source, ingest, needs_totals(segments, scoring)))
+                            database_patterns(*source, ingest, scoring_pattern_parts(segments, scoring)))
                       : score_in_database(*source, ingest, segments, models, value, scoring);
   if (!options.script.empty()) write_file_atomically(options.script, script_text(plan));
   const CustomerPatterns& facts = plan.patterns;

@@ -52,14 +52,15 @@ struct DatabaseScoring {
   bool engine_quantiles = false;
 };
 
-/// Whether plan_database_scoring needs the totals of database_patterns: for a quantile scheme
-/// scored with clvkit's edges.
-bool needs_totals(const SegmentPlan& segments, const DatabaseScoringOptions& scoring);
+/// What plan_database_scoring needs of database_patterns: no spend pairs (the models are
+/// fitted); the totals for a quantile scheme scored with clvkit's edges.
+PatternParts scoring_pattern_parts(const SegmentPlan& segments,
+                                   const DatabaseScoringOptions& scoring);
 
 /// The plan for scoring `patterns` (database_patterns of `source` under `options`, with
-/// totals when needs_totals) with `segments` and `models` into `scoring.into`: a pure function (no database).
-/// The statements compute what predict_customer_value and score_customers compute for the
-/// customer base of the same rows, apart from churn_priority (a rank: ORDER BY value_at_risk
+/// scoring_pattern_parts) with `segments` and `models` into `scoring.into`: a pure function (no
+/// database). The statements compute what predict_customer_value and score_customers compute for
+/// the customer base of the same rows, apart from churn_priority (a rank: ORDER BY value_at_risk
 /// DESC). Throws UsageError when the spend model has no spend_weight (its E[M | x, m] is not a
 /// credibility-weighted mean SQL can evaluate), or for invalid value options; ModelError as
 /// value_if_alive.

@@ -51,10 +51,11 @@ struct TotalSpend {
 struct CustomerPatterns {
   /// Sorted by (frequency, recency, T), each triple once; only customers with a purchase day.
   std::vector<SummaryPattern> patterns;
-  /// Sorted by (frequency, repeat_spend), each pair once; only repeat buyers.
+  /// Sorted by (frequency, repeat_spend), each pair once; only repeat buyers. Empty when not
+  /// asked for (PatternParts::spend).
   std::vector<SpendPair> spend;
   /// Sorted by (purchase_days, total), each pair once; every customer with a purchase day. Only
-  /// when asked for (database_patterns' `with_totals`: the RFM scores' monetary values), else
+  /// when asked for (database_patterns' PatternParts::totals: the RFM scores' monetary values), else
   /// empty.
   std::vector<TotalSpend> totals;
   std::int64_t customers = 0;  ///< the customers the patterns stand for (sum of their counts)

@@ -50,6 +50,12 @@ struct DatabaseSource {
 /// --date-format).
 std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptions& options);
 
+/// What database_patterns computes besides the patterns and the row accounting.
+struct PatternParts {
+  bool spend = true;    ///< the spend pairs (what Gamma-Gamma is fitted on)
+  bool totals = false;  ///< each customer's purchase days and net spend, grouped
+};
+
 /// The statement that computes, inside the database, the patterns of the customers of `source`
 /// under `options`: pushdown_summary_sql as a subquery, grouped. Its rows have 15 columns: a kind,
 /// 13 values and a count. Kind 0, once: the row accounting of pushdown_summary_sql. Kind 1:
@@ -58,11 +64,11 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
 /// been read; ClickHouse's customers without a purchase day come as 0 purchase days). Kind 2:
 /// purchase days (>= 2), net spend of the repeat purchase days in millionths, and the customers
 /// sharing them.
-/// With `with_totals`, also kind 3: purchase days, net spend in millionths, and the customers
-/// sharing them.
-/// Throws as pushdown_summary_sql.
+/// `parts` says which kinds besides 0 and 1 are computed: kind 2 when parts.spend (the default);
+/// with parts.totals kind 3: purchase days, net spend in millionths, and the customers sharing
+/// them. Throws as pushdown_summary_sql.
 std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options,
-                                  bool with_totals = false);
+                                  const PatternParts& parts = {});
 
 /// The patterns of the customer base ingest_database would read from `source` (with pushdown;
 /// source.pushdown is ignored), computed by the database: one row per pattern and spend pair
@@ -70,11 +76,12 @@ std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOpti
 /// accounting are exactly those of the CustomerBase ingest_database(source, options) returns:
 /// patterns[i] counts the customers of that base with that (frequency, recency, T), spend[i]
 /// those with that (frequency, total spend less first purchase day's spend in millionths).
-/// With `with_totals`, also the totals (CustomerPatterns::totals): each customer's purchase days
-/// and net spend, which the RFM scores' monetary values are computed from.
-/// Throws what ingest_database throws with pushdown.
+/// `parts` says what beyond the patterns: the spend pairs (parts.spend, the default; without
+/// them CustomerPatterns::spend is empty) and the totals (parts.totals: CustomerPatterns::totals,
+/// each customer's purchase days and net spend, which the RFM scores' monetary values are
+/// computed from). Throws what ingest_database throws with pushdown.
 CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOptions& options,
-                                   bool with_totals = false);
+                                   const PatternParts& parts = {});
 
 /// The statement that lists the rows of `source` as the three text columns id, date, amount
 /// (the no-pushdown path), in the engine's SQL.
