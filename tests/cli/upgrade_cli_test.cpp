@@ -3,6 +3,7 @@
 // the edges are held by construction).
 
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -103,4 +104,32 @@ TEST_CASE("run --upgrade refuses a scheme without a value order, before reading 
   result = run_cli("run data/cdnow.csv --upgrade --upgrade-cap 0 -o -", dir);
   CHECK(result.exit_code == 1);
   CHECK(result.err.find("--upgrade-cap") != std::string::npos);
+}
+
+TEST_CASE("predict --upgrade gives the next purchase with the saved models, as run does",
+          "[cli][consistency]") {
+  TempDir dir;
+  const std::string model = dir.file("model.json");
+  REQUIRE(run_cli("fit data/cdnow.csv -q -o " + model, dir).exit_code == 0);
+  const std::string predicted = dir.file("predict.json");
+  REQUIRE(run_cli("predict data/cdnow.csv --model " + model + " --upgrade -o " + predicted, dir)
+              .exit_code == 0);
+  const std::string ran = dir.file("run.json");
+  REQUIRE(run_cli("run data/cdnow.csv --upgrade -q -o " + ran, dir).exit_code == 0);
+  const json p = json::parse(read_text(predicted));
+  const json r = json::parse(read_text(ran));
+  CHECK(p.at("metadata").at("upgrade").at("spend") == "expected_avg_spend");
+  REQUIRE(p.at("customers").size() == r.at("customers").size());
+  // The same models (fit's are run's): the same next purchases; upgrade_value to the 12 digits
+  // written, relative to the CLV after the purchase.
+  for (std::size_t i = 0; i < p.at("customers").size(); i += 50) {
+    const json& a = p.at("customers")[i];
+    const json& b = r.at("customers")[i];
+    CAPTURE(i);
+    CHECK(a.at("next_purchase_segment") == b.at("next_purchase_segment"));
+    CHECK(a.at("purchases_to_upgrade") == b.at("purchases_to_upgrade"));
+    const double scale = 1.0 + std::abs(a.at("clv").get<double>());
+    CHECK(std::abs(a.at("upgrade_value").get<double>() - b.at("upgrade_value").get<double>()) <=
+          1e-9 * scale);
+  }
 }
