@@ -43,16 +43,22 @@ std::string with_purchases(const std::string& log, const std::string& id, Day da
 }
 
 // The analysis of `log` read as of `as_of`, scored against `plan` (the held edges), predicted
-// with `models`.
+// with the models of `given` (options with given_models set, made once by the caller).
 CustomerAnalysis analyze_log(const std::string& log, Day as_of, const SegmentPlan& plan,
-                             const FittedModels& models) {
-  AnalysisOptions options;
-  options.input.as_of = as_of;
-  options.given_models.emplace(models);
+                             const AnalysisOptions& given) {
+  IngestOptions ingest = given.input;
+  ingest.as_of = as_of;
   std::istringstream in(log);
-  IngestOptions ingest = options.input;
   CustomerBase base = ingest_transactions(in, "appended", ingest);
+  AnalysisOptions options = given;
+  options.input.as_of = as_of;
   return analyze(std::move(base), plan, options);
+}
+
+AnalysisOptions with_models(const FittedModels& models) {
+  AnalysisOptions options;
+  options.given_models = models;
+  return options;
 }
 
 // Customers spread over the base, and every 97th.
@@ -88,6 +94,7 @@ TEST_CASE("next purchase equals the analysis of the log with that purchase appen
   SegmentPlan plan = plan_segments(options.segmentation);
   plan.spec = base.upgrade->held;
   const Day as_of = as_of_of(base);
+  const AnalysisOptions given = with_models(*base.models);
   double worst = 0.0;
   for (const std::size_t i : sample(base.size())) {
     const CustomerSummary& c = base.customers()[i];
@@ -95,7 +102,7 @@ TEST_CASE("next purchase equals the analysis of the log with that purchase appen
     const double spend = base.predictions[i].expected_avg_spend;
     CAPTURE(i, c.id, spend);
     const CustomerAnalysis after =
-        analyze_log(with_purchases(log, c.id, as_of + 1, 1, spend), as_of + 1, plan, *base.models);
+        analyze_log(with_purchases(log, c.id, as_of + 1, 1, spend), as_of + 1, plan, given);
     REQUIRE(after.customers()[i].id == c.id);
     const CustomerSummary expected = summary_after_purchases(c, 1, spend);
     const CustomerSummary& got = after.customers()[i];
@@ -129,6 +136,7 @@ TEST_CASE("purchases_to_upgrade is the first number of appended purchases that u
   const SegmentScheme& scheme = *base.segmented.scheme;
   SegmentPlan plan = plan_segments(options.segmentation);
   const Day as_of = as_of_of(base);
+  const AnalysisOptions given = with_models(*base.models);
   int checked_far = 0;
   int checked_none = 0;
   for (std::size_t i = 0; i < base.size() && (checked_far < 6 || checked_none < 3); ++i) {
@@ -144,8 +152,8 @@ TEST_CASE("purchases_to_upgrade is the first number of appended purchases that u
     const int last = none ? cap : k;
     for (int j = far ? k - 1 : 1; j <= last; ++j) {
       CAPTURE(j);
-      const CustomerAnalysis after = analyze_log(with_purchases(log, c.id, as_of + 1, j, spend),
-                                                 as_of + j, plan, *base.models);
+      const CustomerAnalysis after =
+          analyze_log(with_purchases(log, c.id, as_of + 1, j, spend), as_of + j, plan, given);
       const int segment = after.segmented.segment[i];
       if (far && j == k) {
         CHECK(segment == next.upgrade_segment);
