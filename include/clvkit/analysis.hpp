@@ -33,6 +33,7 @@
 #include "clvkit/models/forecast.hpp"
 #include "clvkit/models/identification.hpp"
 #include "clvkit/models/validation.hpp"
+#include "clvkit/rfm/next_purchase.hpp"
 #include "clvkit/rfm/segments.hpp"
 #include "clvkit/summary/database_ingest.hpp"
 #include "clvkit/summary/holdout.hpp"
@@ -113,6 +114,10 @@ struct AnalysisOptions {
   ModelOptions model;
   /// Predict with these models instead of fitting (e.g. read_model_file); fit_models is ignored.
   std::optional<FittedModels> given_models;
+  /// Set: every customer's next purchase and way to a better segment (next_purchases) is
+  /// computed after the predictions, into CustomerAnalysis::upgrade. Needs a scheme with a
+  /// value order (UsageError otherwise, before the log is read).
+  std::optional<NextPurchaseOptions> next_purchase;
   /// Threads of every stage: ingest, scoring, fits, predictions (0 = one per hardware thread).
   int threads = 1;
   /// Called on the calling thread when a stage ends: "ingest", "segment", and with models "fit"
@@ -130,6 +135,8 @@ struct CustomerAnalysis {
   std::optional<DropoutIdentification> dropout;
   ValueOptions value;  ///< how the predictions' value was computed
   int threads = 1;     ///< the resolved thread count, reused by later stages (forecast)
+  /// Each customer's next purchase (AnalysisOptions::next_purchase), one per customer.
+  std::optional<UpgradePaths> upgrade;
 
   std::size_t size() const noexcept { return segmented.base.customers.size(); }
   const std::vector<CustomerSummary>& customers() const noexcept {
@@ -168,6 +175,17 @@ CustomerAnalysis analyze(CustomerBase base, const AnalysisOptions& options);
 /// `clvkit migrate --edges first` scores later snapshots with the first one's boundaries).
 CustomerAnalysis analyze(CustomerBase base, const SegmentPlan& plan,
                          const AnalysisOptions& options);
+
+/// Every customer's next purchase (next_purchase in rfm/next_purchase.hpp) with the analysis's
+/// score edges held (held_scoring_spec) and, as the purchase's spend, the spend model's E[M]
+/// (expected_avg_spend) when the analysis has predictions, else the customer's avg_spend. With
+/// predictions, upgrade_value is the CLV the models give the customer after that one purchase
+/// (summary_after_purchases with k = 1: the as-of day one day later, the same parameters and
+/// value options) minus today's clv. On the analysis's threads; the result does not depend on
+/// them. Throws UsageError when the scheme has no value order or the cap is outside 1..1000,
+/// ModelError when a value is not finite.
+UpgradePaths next_purchases(const CustomerAnalysis& analysis,
+                            const NextPurchaseOptions& options = {});
 
 /// Segment counts and means, with model aggregates when the analysis has predictions.
 SegmentSummary summarize_segments(const CustomerAnalysis& analysis);

@@ -74,6 +74,7 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
     check_dropout();
     report_stage(options, "predict", out.size());
   }
+  if (options.next_purchase) out.upgrade = next_purchases(out, *options.next_purchase);
   return out;
 }
 
@@ -152,6 +153,9 @@ namespace {
 template <class Read>
 CustomerAnalysis read_and_analyze(const AnalysisOptions& options, const Read& read) {
   const SegmentPlan plan = plan_segments(options.segmentation);
+  if (options.next_purchase) {
+    plan.scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
+  }
   const IngestOptions ingest = ingest_options(options);
   CustomerBase base = read(ingest);
   report_stage(options, "ingest", base.customers.size());

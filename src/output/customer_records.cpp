@@ -173,6 +173,24 @@ template <typename Sink>
     sink.number("value_at_risk", p->value_at_risk);
     sink.integer("churn_priority", p->churn_priority);
   }
+  // Last, so that the columns of a record without them keep their places.
+  if (const NextPurchase* next = record.next) {
+    sink.text("next_purchase_segment", *record.next_segment);
+    sink.integer("next_r_score", next->score.r);
+    sink.integer("next_f_score", next->score.f);
+    sink.integer("next_m_score", next->score.m);
+    if (next->purchases_to_upgrade >= 0) {
+      sink.integer("purchases_to_upgrade", next->purchases_to_upgrade);
+    } else {
+      sink.null("purchases_to_upgrade");
+    }
+    if (record.upgrade_segment != nullptr) {
+      sink.text("upgrade_segment", *record.upgrade_segment);
+    } else {
+      sink.null("upgrade_segment");
+    }
+    if (record.prediction != nullptr) sink.number("upgrade_value", next->upgrade_value);
+  }
 }
 
 // The most characters a record can take in any format: the JSON form (a key costs its name plus
@@ -195,6 +213,10 @@ struct RoomSink {
   void number(std::string_view name, double) {
     key(name);
     room += kNumberRoom;
+  }
+  void null(std::string_view name) {
+    key(name);
+    room += 4;
   }
 };
 
@@ -228,6 +250,10 @@ struct JsonSink {
     key(name);
     p = write_number(p, value, name, customer.id);
   }
+  void null(std::string_view name) {
+    key(name);
+    p = write_text(p, "null");
+  }
 };
 
 struct CsvSink {
@@ -254,6 +280,7 @@ struct CsvSink {
     separator();
     p = write_number(p, value, name, customer.id);
   }
+  void null(std::string_view) { separator(); }  // an empty field
 };
 
 struct HeaderSink {
@@ -268,6 +295,7 @@ struct HeaderSink {
   void day(std::string_view field, Day) { name(field); }
   void integer(std::string_view field, std::int64_t) { name(field); }
   void number(std::string_view field, double) { name(field); }
+  void null(std::string_view field) { name(field); }
 };
 
 }  // namespace
@@ -431,6 +459,15 @@ RecordSource record_source(const CustomerAnalysis& analysis) {
     record.m_score = segmented.scores[i].m;
     record.segment = &analysis.segment_name(i);
     record.prediction = analysis.predictions.empty() ? nullptr : &analysis.predictions[i];
+    if (analysis.upgrade && !analysis.upgrade->customers.empty()) {
+      const NextPurchase& next = analysis.upgrade->customers[i];
+      const std::vector<Segment>& segments = segmented.scheme->segments();
+      record.next = &next;
+      record.next_segment = &segments[static_cast<std::size_t>(next.segment)].name;
+      if (next.upgrade_segment >= 0) {
+        record.upgrade_segment = &segments[static_cast<std::size_t>(next.upgrade_segment)].name;
+      }
+    }
     return record;
   };
 }

@@ -177,6 +177,37 @@ nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
     out["value"] = value_metadata(analysis.value);
     if (analysis.dropout) out["dropout"] = dropout_metadata(*analysis.dropout);
   }
+  if (analysis.upgrade) out["upgrade"] = upgrade_metadata(analysis);
+  return out;
+}
+
+nlohmann::ordered_json upgrade_metadata(const CustomerAnalysis& analysis) {
+  const UpgradePaths& upgrade = *analysis.upgrade;
+  const SegmentScheme& scheme = *analysis.segmented.scheme;
+  nlohmann::ordered_json out;
+  out["purchase"] =
+      "one more purchase on the day after the as-of day (the as-of day moves with it), of the "
+      "customer's " + std::string(upgrade.spend_basis) + ", scored against the held edges";
+  out["spend"] = upgrade.spend_basis;
+  out["max_purchases"] = upgrade.options.max_purchases;
+  out["value_order"] = scheme.value_order();
+  out["edges"] = scheme.scoring().method == ScoringMethod::quantile
+                     ? "held: the current customers' quantile boundaries as thresholds"
+                     : "the scheme's thresholds";
+  nlohmann::ordered_json edges;
+  edges["recency_days"] = upgrade.held.recency_edges;
+  edges["purchase_days"] = upgrade.held.frequency_edges;
+  edges["monetary"] = upgrade.held.monetary_edges;
+  for (const auto& [key, list] : edges.items()) {
+    for (const auto& edge : list) finite(edge.get<double>(), "held " + key + " edge");
+  }
+  out["held_edges"] = edges;
+  out["not_reachable"] = upgrade.beyond_cap;
+  out["not_reachable_reason"] =
+      "purchases_to_upgrade is null when no number of purchases up to max_purchases, one a day "
+      "of the same spend, reaches a segment higher in value_order: e.g. when M is scored on "
+      "average spend, which more purchases of the same spend leave unchanged, or when the spend "
+      "is too low to reach the higher M scores under the cap";
   return out;
 }
 

@@ -407,13 +407,15 @@ const std::string& Segment::label_or_name(std::string_view language) const {
 }
 
 SegmentScheme::SegmentScheme(std::string name, std::string description, int bins,
-                             ScoringSpec scoring, std::vector<Segment> segments, std::string source)
+                             ScoringSpec scoring, std::vector<Segment> segments, std::string source,
+                             std::vector<std::string> value_order)
     : name_(std::move(name)),
       description_(std::move(description)),
       bins_(bins),
       scoring_(std::move(scoring)),
       segments_(std::move(segments)),
-      source_(std::move(source)) {
+      source_(std::move(source)),
+      value_order_(std::move(value_order)) {
   const Where top{&source_, ""};
   if (name_.empty()) top.fail("scheme name is empty");
   if (bins_ < 2 || bins_ > 9) {
@@ -454,6 +456,51 @@ SegmentScheme::SegmentScheme(std::string name, std::string description, int bins
     }
   }
   check_coverage(top, segments_, bins_, lookup_, rule_cells);
+
+  // The value order names every segment once: a segment left out would have no rank, and a
+  // partial order would have to be guessed at.
+  if (!value_order_.empty()) {
+    const Where at = top.in("value_order");
+    value_rank_.assign(segments_.size(), -1);
+    for (std::size_t rank = 0; rank < value_order_.size(); ++rank) {
+      const auto it = std::find_if(segments_.begin(), segments_.end(), [&](const Segment& s) {
+        return s.name == value_order_[rank];
+      });
+      if (it == segments_.end()) at.fail("'" + value_order_[rank] + "' is not a segment");
+      int& slot = value_rank_[static_cast<std::size_t>(it - segments_.begin())];
+      if (slot >= 0) at.fail("'" + value_order_[rank] + "' is listed twice");
+      slot = static_cast<int>(rank);
+    }
+    for (std::size_t i = 0; i < segments_.size(); ++i) {
+      if (value_rank_[i] < 0) {
+        at.fail("segment '" + segments_[i].name +
+                "' is missing: the value order must list every segment once");
+      }
+    }
+  }
+}
+
+void SegmentScheme::check_value_order(const std::string& feature) const {
+  if (has_value_order()) return;
+  throw UsageError("segment scheme '" + name_ + "' (" + source_ + ") has no value_order, which " +
+                   feature +
+                   " needs: add \"value_order\": [segment names, most valuable first] to the "
+                   "scheme file (see models/segments/README.md); the file order of the segments "
+                   "is the order their rules are tried, not a ranking, so none is guessed");
+}
+
+int SegmentScheme::value_rank(int index) const {
+  check_value_order("a segment ranking");
+  if (index < 0 || static_cast<std::size_t>(index) >= segments_.size()) {
+    throw UsageError("segment scheme '" + name_ + "': no segment " + std::to_string(index));
+  }
+  return value_rank_[static_cast<std::size_t>(index)];
+}
+
+int SegmentScheme::top_segment() const {
+  check_value_order("a segment ranking");
+  return static_cast<int>(std::find(value_rank_.begin(), value_rank_.end(), 0) -
+                          value_rank_.begin());
 }
 
 std::size_t SegmentScheme::cell_index(RfmScore score) const noexcept {
@@ -478,7 +525,8 @@ int SegmentScheme::cell_count(int index) const {
 SegmentScheme parse_segment_scheme(std::string_view json_text, const std::string& source) {
   const json document = parse_json(json_text, source);
   const Where top{&source, ""};
-  check_object(document, top, {"name", "description", "bins", "scoring", "segments"});
+  check_object(document, top,
+               {"name", "description", "bins", "scoring", "segments", "value_order"});
   std::string name = string_value(require_field(document, "name", top), "name", top);
   std::string description = optional_string(document, "description", top);
   const int bins = int_value(require_field(document, "bins", top), "field 'bins'", top);
@@ -495,8 +543,18 @@ SegmentScheme parse_segment_scheme(std::string_view json_text, const std::string
   for (std::size_t i = 0; i < segments_json.size(); ++i) {
     segments.push_back(parse_segment(segments_json[i], i, top));
   }
+  std::vector<std::string> value_order;
+  if (const json* order = find_field(document, "value_order")) {
+    if (!order->is_array() || order->empty()) {
+      top.fail("field 'value_order' must be a non-empty array of segment names, not " +
+               order->dump());
+    }
+    for (const json& entry : *order) {
+      value_order.push_back(string_value(entry, "value_order", top));
+    }
+  }
   return SegmentScheme(std::move(name), std::move(description), bins, std::move(scoring),
-                       std::move(segments), source);
+                       std::move(segments), source, std::move(value_order));
 }
 
 SegmentLabels segment_labels(const SegmentScheme& scheme, std::string_view language) {

@@ -83,8 +83,17 @@ MIGRATION = validator("migration.schema.json")
 
 RECORD_DEF = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"]["customer_record"]
 FIELDS = list(RECORD_DEF["properties"])  # in the order they are written
-MODEL_FIELDS = FIELDS[FIELDS.index("p_alive"):]
+UPGRADE_FIELDS = FIELDS[FIELDS.index("next_purchase_segment"):]  # --upgrade, last
+MODEL_FIELDS = FIELDS[FIELDS.index("p_alive"):FIELDS.index("next_purchase_segment")]
 BASE_FIELDS = FIELDS[:FIELDS.index("p_alive")]
+
+
+def expected_fields(meta):
+    """The record fields an output with this metadata writes, in order."""
+    fields = BASE_FIELDS + (MODEL_FIELDS if "models" in meta else [])
+    if "upgrade" in meta:
+        fields += [f for f in UPGRADE_FIELDS if f != "upgrade_value" or "models" in meta]
+    return fields
 
 
 def fail(what, message):
@@ -122,7 +131,7 @@ def check_metadata_semantics(what, meta, records):
     seen = {}
     for i, r in enumerate(records):
         fields = list(r)
-        if fields != (FIELDS if has_model else BASE_FIELDS):
+        if fields != expected_fields(meta):
             fail(what, f"record {i}: fields {fields} not in the schema's order")
             return
         if not all(1 <= r[k] <= bins for k in ("r_score", "f_score", "m_score")):
@@ -136,12 +145,51 @@ def check_metadata_semantics(what, meta, records):
                 and r["days_since_last"] == r["T"] - r["recency"]
                 and r["first_purchase"] <= r["last_purchase"] <= meta["input"]["as_of"]):
             fail(what, f"record {i}: inconsistent summary {r}")
+    if "upgrade" in meta:
+        check_upgrade_semantics(what, meta, records)
     if any(seen.get(name, 0) != n for name, n in counts.items()):
         fail(what, "segmentation.counts differ from the records' segments")
     if has_model:
         ranks = sorted(r["churn_priority"] for r in records)
         if ranks != list(range(1, len(records) + 1)):
             fail(what, "churn_priority is not a permutation of 1..N")
+
+
+def check_upgrade_semantics(what, meta, records):
+    """--upgrade: purchases_to_upgrade 0 exactly in the top segment, null as often as the metadata
+    says, and an upgrade_segment ranked above the segment; the next cell within the bins."""
+    upgrade = meta["upgrade"]
+    order = upgrade["value_order"]
+    if sorted(order) != sorted(meta["segmentation"]["counts"]):
+        fail(what, "upgrade.value_order is not the scheme's segments")
+        return
+    rank = {name: i for i, name in enumerate(order)}
+    bins = meta["segmentation"]["bins"]
+    for i, r in enumerate(records):
+        k, target = r["purchases_to_upgrade"], r["upgrade_segment"]
+        if (k == 0) != (r["segment"] == order[0]):
+            fail(what, f"record {i}: purchases_to_upgrade {k} in segment {r['segment']!r}")
+            return
+        if (target is None) != (k is None or k == 0):
+            fail(what, f"record {i}: upgrade_segment {target!r} with purchases_to_upgrade {k}")
+            return
+        if target is not None and not (rank[target] < rank[r["segment"]]
+                                       and 1 <= k <= upgrade["max_purchases"]):
+            fail(what, f"record {i}: {target!r} after {k} is no upgrade of {r['segment']!r}")
+            return
+        if k == 1 and r["next_purchase_segment"] != target:
+            fail(what, f"record {i}: one purchase upgrades, but not to next_purchase_segment")
+            return
+        if not all(1 <= r[f] <= bins for f in ("next_r_score", "next_f_score", "next_m_score")):
+            fail(what, f"record {i}: a next score outside 1..{bins}")
+            return
+        if r["next_f_score"] < r["f_score"]:
+            fail(what, f"record {i}: one more purchase lowered the F score")
+            return
+    nulls = sum(r["purchases_to_upgrade"] is None for r in records)
+    if nulls != upgrade["not_reachable"]:
+        fail(what, f"{nulls} records without purchases_to_upgrade, metadata says "
+                   f"{upgrade['not_reachable']}")
 
 
 def check_records_document(what, path):
@@ -172,15 +220,24 @@ def check_ndjson(what, path, meta):
 
 
 def field_type(field):
-    """The JSON type of a record field, following references within customer-records."""
+    """The JSON type of a record field, following references within customer-records; for a
+    nullable field (["integer", "null"]) the type besides null."""
     schema = RECORD_DEF["properties"][field]
     while "type" not in schema and schema.get("$ref", "").startswith("#/$defs/"):
         schema = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"][
             schema["$ref"][len("#/$defs/"):]]
-    return schema.get("type")
+    kind = schema.get("type")
+    return [k for k in kind if k != "null"][0] if isinstance(kind, list) else kind
+
+
+def nullable(field):
+    kind = RECORD_DEF["properties"][field].get("type")
+    return isinstance(kind, list) and "null" in kind
 
 
 def typed(field, text):
+    if text == "" and nullable(field):
+        return None  # CSV writes null as an empty field
     kind = field_type(field)
     if kind == "integer":
         return int(text)
@@ -193,7 +250,7 @@ def check_csv(what, path, meta):
     with path.open(newline="") as f:
         rows = list(csv.reader(f))
     header, rows = rows[0], rows[1:]
-    expected = FIELDS if "models" in meta else BASE_FIELDS
+    expected = expected_fields(meta)
     if header != expected:
         fail(what, f"CSV header {header} is not the record's properties {expected}")
         return []
@@ -267,6 +324,27 @@ def produce_and_validate(cli, work):
             if meta != documents[tag]["metadata"]:
                 fail(f"{tag} --format {fmt}", ".meta.json differs from the JSON output's metadata")
             (check_ndjson if fmt == "ndjson" else check_csv)(f"{tag} --format {fmt}", out, meta)
+
+    # --upgrade: the next-purchase fields, in every format, with and without the models.
+    for args, tag in ((("--upgrade",), "run --upgrade"),
+                      (("--no-model", "--upgrade", "--segments", "rfm11-thresholds",
+                        "--upgrade-cap", "3"), "run --no-model --upgrade thresholds")):
+        stem = work / f"upgrade{len(args)}"
+        run(cli, "run", cdnow, *args, "-q", "-o", f"{stem}.json")
+        documents[tag] = check_records_document(f"{tag} --format json", pathlib.Path(f"{stem}.json"))
+        if "upgrade" not in documents[tag]["metadata"]:
+            fail(tag, "no upgrade metadata")
+        for fmt in ("ndjson", "csv"):
+            out = pathlib.Path(f"{stem}.{fmt}")
+            run(cli, "run", cdnow, *args, "-q", "--format", fmt, "-o", out)
+            meta = check_meta_file(f"{tag} --format {fmt}", pathlib.Path(f"{out}.meta.json"))
+            if meta != documents[tag]["metadata"]:
+                fail(f"{tag} --format {fmt}", ".meta.json differs from the JSON output's metadata")
+            (check_ndjson if fmt == "ndjson" else check_csv)(f"{tag} --format {fmt}", out, meta)
+    thresholds = documents["run --no-model --upgrade thresholds"]
+    if not any(r["purchases_to_upgrade"] is None for r in thresholds["customers"]):
+        fail("run --no-model --upgrade thresholds", "no customer beyond a cap of 3: the null "
+             "case is not exercised")
 
     # ndjson to standard output: the metadata is one JSON line on standard error.
     result = run(cli, "run", cdnow, "-q", "--format", "ndjson", "-o", "-")

@@ -421,6 +421,32 @@ void add_segment_options(CLI::App& command, SegmentationOptions& options) {
       ->group("Segments");
 }
 
+std::optional<NextPurchaseOptions> UpgradeCliOptions::to_options() const {
+  if (!upgrade) return std::nullopt;
+  NextPurchaseOptions out;
+  out.max_purchases = max_purchases;
+  return out;
+}
+
+void add_upgrade_options(CLI::App& command, UpgradeCliOptions& options) {
+  CLI::Option* flag =
+      command
+          .add_flag("--upgrade", options.upgrade,
+                    "Add each customer's next purchase to the records: next_purchase_segment and "
+                    "its scores (one more purchase the day after the as-of day, of the expected "
+                    "spend, against the current score edges held), purchases_to_upgrade and "
+                    "upgrade_segment (fewest purchases to a better segment of the scheme's "
+                    "value_order) and, with a model, upgrade_value")
+          ->group("Segments");
+  command
+      .add_option("--upgrade-cap", options.max_purchases,
+                  "Most purchases tried for purchases_to_upgrade (1..1000)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000))
+      ->needs(flag)
+      ->group("Segments");
+}
+
 AnalysisOptions analysis_options(const InputOptions& input, const SegmentationOptions& segments,
                                  const ValueCliOptions& value, int threads) {
   AnalysisOptions options;

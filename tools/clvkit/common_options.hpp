@@ -88,6 +88,17 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
+/// --upgrade and --upgrade-cap (run, predict): each customer's next purchase on the records.
+struct UpgradeCliOptions {
+  bool upgrade = false;
+  int max_purchases = NextPurchaseOptions{}.max_purchases;
+  /// Unset without --upgrade; else the options (--upgrade-cap without --upgrade is refused by
+  /// CLI11's `needs`).
+  std::optional<NextPurchaseOptions> to_options() const;
+};
+
+void add_upgrade_options(CLI::App& command, UpgradeCliOptions& options);
+
 /// A summary table in place of a log (`fit` and `predict`): --summary and its column options.
 struct SummaryCliOptions {
   bool summary = false;

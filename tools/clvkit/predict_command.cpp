@@ -20,6 +20,7 @@ struct PredictOptions {
   InputOptions input;
   SummaryCliOptions summary;
   SegmentationOptions segments;
+  UpgradeCliOptions upgrade;
   ValueCliOptions value;
   std::string model;
   std::string format = "json";
@@ -62,6 +63,7 @@ void run_predict(const PredictOptions& options) {
   }
   AnalysisOptions analysis =
       analysis_options(options.input, options.segments, options.value, options.threads);
+  analysis.next_purchase = options.upgrade.to_options();
   analysis.given_models = saved_models(model);
   const CustomerAnalysis result = analyze_input(options.input, analysis);
   nlohmann::ordered_json metadata = analysis_metadata(result, "predict");
@@ -81,6 +83,7 @@ void setup_predict(CLI::App& app) {
       ->required()
       ->group("Model");
   add_segment_options(*command, options->segments);
+  add_upgrade_options(*command, options->upgrade);
   add_value_options(*command, options->value, /*with_time_unit=*/false);
   command->add_option("--format", options->format, "Output format: json, ndjson or csv")
       ->capture_default_str()

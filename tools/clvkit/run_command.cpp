@@ -20,6 +20,7 @@ namespace {
 struct RunOptions {
   InputOptions input;
   SegmentationOptions segments;
+  UpgradeCliOptions upgrade;
   ValueCliOptions value;
   std::string format = "json";
   std::string out = "-";
@@ -38,6 +39,7 @@ void run_run(const RunOptions& options) {
   report_reading(input, progress);
   AnalysisOptions analysis =
       analysis_options(input, options.segments, options.value, options.threads);
+  analysis.next_purchase = options.upgrade.to_options();
   analysis.fit_models = !options.no_model;
   analysis.stage_done = [&](std::string_view stage, std::size_t customers) {
     timer.lap(stage);
@@ -79,6 +81,7 @@ void setup_run(CLI::App& app) {
       "P(alive), expected purchases and CLV");
   add_input_options(*command, options->input);
   add_segment_options(*command, options->segments);
+  add_upgrade_options(*command, options->upgrade);
   command
       ->add_flag("--no-model", options->no_model,
                  "RFM only: skip the BG/NBD and Gamma-Gamma fits and predictions")

@@ -30,6 +30,11 @@ struct CustomerRecord {
   int m_score = 0;
   const std::string* segment = nullptr;
   const CustomerPrediction* prediction = nullptr;  ///< null when no model was fitted
+  /// The next purchase (`--upgrade`); null when not computed. With it, the segment names of
+  /// next->segment and next->upgrade_segment (the latter null when there is none).
+  const NextPurchase* next = nullptr;
+  const std::string* next_segment = nullptr;
+  const std::string* upgrade_segment = nullptr;
 };
 
 /// Writes records in `format`. JSON: {"metadata": ..., "customers": [...]}, one record a line.

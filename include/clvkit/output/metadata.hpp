@@ -23,9 +23,14 @@ nlohmann::ordered_json segmentation_metadata(const SegmentedBase& segmented);
 nlohmann::ordered_json dropout_metadata(const DropoutIdentification& check);
 
 /// The metadata of an analysis's records: tool_metadata(command), "input", "segmentation", and
-/// with models "models", "value" and "dropout".
+/// with models "models", "value" and "dropout"; with the next purchases "upgrade".
 nlohmann::ordered_json analysis_metadata(const CustomerAnalysis& analysis,
                                          const std::string& command);
+
+/// {"purchase", "spend", "max_purchases", "value_order", "edges", "held_edges": {recency_days,
+/// purchase_days, monetary}, "not_reachable", "not_reachable_reason"}: how the next purchase
+/// fields were computed (analysis.upgrade must be set).
+nlohmann::ordered_json upgrade_metadata(const CustomerAnalysis& analysis);
 
 /// {"source", "delimiter", "columns", "as_of", "first_day", "last_day", "rows": {read, used,
 /// rejected: {reason: n}, rejected_total, after_as_of, returns_netted, zero_amount_rows},

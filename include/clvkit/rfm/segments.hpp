@@ -49,9 +49,14 @@ class SegmentScheme {
   /// scoring spec is invalid (see check_scoring_spec); there are no segments; a segment name is
   /// empty or repeated; a description is empty; a segment has no rules; a range is empty
   /// (lo > hi) or outside 1..bins; some cell is matched by no rule ("no rule covers cell
-  /// 1-3-2"); a segment, or one rule, is unreachable because earlier rules take all its cells.
+  /// 1-3-2"); a segment, or one rule, is unreachable because earlier rules take all its cells;
+  /// `value_order` is given but is not every segment name exactly once.
+  ///
+  /// `value_order` ranks the segments by value, most valuable first (rfm11: Champions first);
+  /// empty = the scheme has none (what needs it, such as next_purchase, refuses the scheme).
   SegmentScheme(std::string name, std::string description, int bins, ScoringSpec scoring,
-                std::vector<Segment> segments, std::string source = "segment scheme");
+                std::vector<Segment> segments, std::string source = "segment scheme",
+                std::vector<std::string> value_order = {});
 
   const std::string& name() const noexcept { return name_; }
   const std::string& description() const noexcept { return description_; }
@@ -69,6 +74,20 @@ class SegmentScheme {
   /// Number of score cells (R, F, M) assigned to segment `index`.
   int cell_count(int index) const;
 
+  /// Whether the scheme ranks its segments by value (the file's "value_order").
+  bool has_value_order() const noexcept { return !value_rank_.empty(); }
+  /// The segment names from the most valuable down; empty when the scheme has no value order.
+  const std::vector<std::string>& value_order() const noexcept { return value_order_; }
+  /// Rank of segment `index` in the value order: 0 = the most valuable (the top segment). A
+  /// lower rank is a better segment. Throws UsageError when the scheme has no value order
+  /// (check_value_order) or `index` is not a segment.
+  int value_rank(int index) const;
+  /// Index of the most valuable segment. Throws UsageError as value_rank does.
+  int top_segment() const;
+  /// Throws UsageError "segment scheme 'x' (source) has no value_order, which <feature> needs:
+  /// ..." when the scheme has none: a value order is never guessed from the file order.
+  void check_value_order(const std::string& feature) const;
+
  private:
   std::size_t cell_index(RfmScore score) const noexcept;
 
@@ -78,6 +97,8 @@ class SegmentScheme {
   ScoringSpec scoring_;
   std::vector<Segment> segments_;
   std::string source_;
+  std::vector<std::string> value_order_;
+  std::vector<int> value_rank_;  ///< per segment index: its rank in value_order_; empty = none
   std::vector<int> lookup_;  ///< segment index per cell, index ((r-1)*bins + f-1)*bins + m-1
 };
 
