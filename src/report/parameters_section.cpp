@@ -48,14 +48,19 @@ std::string convergence_table(const std::string& caption, const FitSummary& fit,
       {tr("parameters.converged"), fit.converged()
                                        ? "<span class=\"ok\">" + tr("common.yes") + "</span>"
                                        : "<span class=\"warn\">" + tr("common.no") + "</span>"},
-      {tr("parameters.termination"), esc(fit_termination_key(fit.termination))},
+      {tr("parameters.termination"),
+       esc(tr(std::string("parameters.termination.") + fit_termination_key(fit.termination)))},
       {tr("parameters.iterations"), count(fit.iterations)},
       {tr("parameters.starts"), count(fit.starts_tried) + " (" + count(fit.best_start) + ")"},
       {tr("common.log_likelihood"), num(fit.log_likelihood, 2)},
       {tr("parameters.gradient_norm"), scientific(fit.gradient_norm)},
       {"AIC / BIC", num(fit.aic, 1) + " / " + num(fit.bic, 1)},
       {tr("common.customers"), count(fit.n_observations)}};
-  if (!fit.message.empty()) rows.push_back({tr("parameters.message"), esc(fit.message)});
+  // The fit's message is English free text; a converged fit's says nothing the rows above do
+  // not, so other languages show it only for a fit that did not converge.
+  if (!fit.message.empty() && (language().code() == "en" || !fit.converged())) {
+    rows.push_back({tr("parameters.message"), esc(fit.message)});
+  }
   if (!fit.standard_errors_available) {
     rows.push_back(
         {tr("parameters.standard_errors"), "<span class=\"warn\">" + tr("parameters.unavailable") +
