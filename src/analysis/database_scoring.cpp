@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <map>
 #include <optional>
 #include <utility>
@@ -19,12 +18,6 @@ namespace {
 constexpr std::size_t kRowsPerInsert = 500;
 
 std::string integer(std::int64_t value) { return std::to_string(value); }
-
-std::string number_text(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
 
 // ---- Score edges -----------------------------------------------------------------------------
 
@@ -93,7 +86,7 @@ ScoreExpressions engine_quantile_expressions(const SqlDialect& sql, const Scorin
       spec.monetary_basis == MonetaryBasis::total ? "total_spend" : "avg_spend";
   std::string levels;
   for (int k = 1; k < bins; ++k) {
-    levels += (k > 1 ? ", " : "") + number_text(static_cast<double>(k) / bins);
+    levels += (k > 1 ? ", " : "") + round_trip_text(static_cast<double>(k) / bins);
   }
   const auto quantiles = [&](const std::string& value, const char* name) {
     return sql.clickhouse
@@ -191,9 +184,10 @@ std::string segment_sql(const SqlDialect& sql, const SegmentScheme& scheme) {
 // ---- Terms -----------------------------------------------------------------------------------
 
 struct Terms {
-  std::vector<std::string> columns;  // name and type, for CREATE TABLE
-  std::vector<std::string> rows;     // each "(v1, v2, ...)"
-  std::vector<std::string> keys;     // the join's columns
+  std::vector<std::string> names;  // the columns, unquoted: the `keys` first, then the values
+  std::vector<std::string> types;  // their SQL types, for CREATE TABLE
+  std::size_t keys = 0;            // how many leading columns the join matches on
+  std::vector<std::string> rows;   // each "(v1, v2, ...)"
 };
 
 // The terms of every distinct (x, T) of `patterns` (or (x, t_x, T) without AliveOdds): E[X |
@@ -205,24 +199,24 @@ Terms make_terms(const SqlDialect& sql, const CustomerPatterns& patterns,
   const SpendModel& spend = *models.spend.model;
   const double days = unit_days(models.time_unit);
   const char* big = sql.clickhouse ? "Int64" : "bigint";
-  const char* real = sql.clickhouse ? "Float64" : "double precision";
-  const auto column = [&](const char* name, const char* type) {
-    return sql.quote(name) + " " + type;
-  };
+  const char* real_type = sql.clickhouse ? "Float64" : "double precision";
   Terms out;
-  out.keys = per_pattern ? std::vector<std::string>{"frequency", "recency", "t_days"}
-                         : std::vector<std::string>{"frequency", "t_days"};
-  for (const std::string& key : out.keys) out.columns.push_back(column(key.c_str(), big));
+  const auto column = [&out](const char* name, const char* type) {
+    out.names.emplace_back(name);
+    out.types.emplace_back(type);
+  };
+  column("frequency", big);
+  if (per_pattern) column("recency", big);
+  column("t_days", big);
+  out.keys = out.names.size();
   for (const char* name : {"expected_if_alive", "value_if_alive", "spend_weight"}) {
-    out.columns.push_back(column(name, real));
+    column(name, real_type);
   }
   if (per_pattern) {
-    out.columns.push_back(column("p_alive_value", real));
+    column("p_alive_value", real_type);
   } else {
-    out.columns.push_back(column("always_alive", big));
-    for (const char* name : {"odds_constant", "odds_slope", "odds_shift"}) {
-      out.columns.push_back(column(name, real));
-    }
+    column("always_alive", big);
+    for (const char* name : {"odds_constant", "odds_slope", "odds_shift"}) column(name, real_type);
   }
 
   // The distinct keys, in whole days, and their (x, T) pairs in model units.
@@ -248,19 +242,19 @@ Terms make_terms(const SqlDialect& sql, const CustomerPatterns& patterns,
   out.rows.reserve(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const double x = pairs[i][0];
-    const double weight = x > 0.0 ? spend.spend_weight(x).value_or(0.0) : 0.0;
+    const double weight = x > 0.0 ? spend.spend_weight(x).value() : 0.0;
     std::string row(1, '(');
     row += integer(keys[i][0]) + ", ";
     if (per_pattern) row += integer(keys[i][1]) + ", ";
-    row += integer(keys[i][2]) + ", " + number_text(values[i].expected_purchases) + ", " +
-           number_text(values[i].value_per_spend) + ", " + number_text(weight);
+    row += integer(keys[i][2]) + ", " + round_trip_text(values[i].expected_purchases) + ", " +
+           round_trip_text(values[i].value_per_spend) + ", " + round_trip_text(weight);
     if (per_pattern) {
-      row += ", " + number_text(p_alive[i]);
+      row += ", " + round_trip_text(p_alive[i]);
     } else {
       const AliveOdds odds = purchase.alive_odds(x).value();
       row += std::string(", ") + (odds.always_alive ? "1" : "0") + ", " +
-             number_text(odds.constant) + ", " + number_text(odds.slope) + ", " +
-             number_text(odds.shift);
+             round_trip_text(odds.constant) + ", " + round_trip_text(odds.slope) + ", " +
+             round_trip_text(odds.shift);
     }
     out.rows.push_back(row + ")");
   }
@@ -278,16 +272,13 @@ struct Names {
 // summarize_customer computes them.
 std::string measures_select(const SqlDialect& sql, Day as_of) {
   const std::string million = sql.number(1e6);
-  const auto real = [&sql](const std::string& e) {
-    return sql.clickhouse ? "toFloat64(" + e + ")" : "CAST(" + e + " AS double precision)";
-  };
   const std::string day0 = integer(as_of);
   return "SELECT id AS customer_id, v1 AS first_day, v2 AS last_day, v3 AS purchase_days, "
          "v3 - 1 AS frequency, v2 - v1 AS recency, " +
-         day0 + " - v1 AS t_days, " + day0 + " - v2 AS days_since_last, " + real("v4") + " / " +
-         million + " AS total_spend, " + "CASE WHEN v3 > 1 THEN " + real("v4 - v5") + " / (" +
-         million + " * " + real("v3 - 1") + ") ELSE " + sql.number(0.0) + " END AS monetary, " +
-         real("v4") + " / (" + million + " * " + real("v3") + ") AS avg_spend";
+         day0 + " - v1 AS t_days, " + day0 + " - v2 AS days_since_last, " + sql.real("v4") + " / " +
+         million + " AS total_spend, " + "CASE WHEN v3 > 1 THEN " + sql.real("v4 - v5") + " / (" +
+         million + " * " + sql.real("v3 - 1") + ") ELSE " + sql.number(0.0) + " END AS monetary, " +
+         sql.real("v4") + " / (" + million + " * " + sql.real("v3") + ") AS avg_spend";
 }
 
 std::string p_alive_sql(const SqlDialect& sql, const std::string& log_odds) {
@@ -304,17 +295,14 @@ std::string scoring_select(const SqlDialect& sql, const std::string& summary_sql
                            double unit_days, double population_spend) {
   const std::string ln = sql.clickhouse ? "log" : "ln";
   const std::string days = sql.number(unit_days);
-  const auto real = [&sql](const std::string& e) {
-    return sql.clickhouse ? "toFloat64(" + e + ")" : "CAST(" + e + " AS double precision)";
-  };
   const std::string pop = sql.number(population_spend);
   // Stage 2: scores, expected spend and the terms of the customer's (x, T).
   const std::string spend_expr =
       "CASE WHEN frequency > 0 AND monetary > 0 THEN spend_weight * "
       "monetary + (1 - spend_weight) * " +
       pop + " ELSE " + pop + " END";
-  const std::string t_x = "(" + real("recency") + " / " + days + ")";
-  const std::string T = "(" + real("t_days") + " / " + days + ")";
+  const std::string t_x = "(" + sql.real("recency") + " / " + days + ")";
+  const std::string T = "(" + sql.real("t_days") + " / " + days + ")";
   const std::string log_odds = "(odds_constant + odds_slope * " + ln + "(1 + (" + T + " - " + t_x +
                                ") / (odds_shift + " + t_x + ")))";
   const std::string alive = per_pattern ? std::string("p_alive_value")
@@ -341,12 +329,20 @@ std::string scoring_select(const SqlDialect& sql, const std::string& summary_sql
                                      " AS expected_avg_spend";
 
   std::string key_list;
-  for (const std::string& key : terms.keys) key_list += (key_list.empty() ? "" : ", ") + key;
-  if (sql.clickhouse) {
-    std::string terms_columns;
-    for (const std::string& column : terms.columns) {
-      terms_columns += (terms_columns.empty() ? "" : ", ") + column.substr(0, column.find(' '));
+  std::string terms_columns;
+  std::string using_list;    // PostgreSQL's join condition
+  std::string terms_values;  // and the terms' values it selects
+  for (std::size_t i = 0; i < terms.names.size(); ++i) {
+    const std::string& name = terms.names[i];
+    terms_columns += (i > 0 ? ", " : "") + name;
+    if (i < terms.keys) {
+      key_list += (i > 0 ? ", " : "") + name;
+      using_list += (i > 0 ? " AND t." : "t.") + name + " = m." + name;
+    } else {
+      terms_values += ", t." + name;
     }
+  }
+  if (sql.clickhouse) {
     const std::string measures =
         measures_select(sql, as_of) + " FROM (" + summary_sql + ") WHERE kind = 1 AND v3 > 0";
     std::string joined = "SELECT * FROM (" + measures + ") ANY INNER JOIN (SELECT " +
@@ -363,18 +359,6 @@ std::string scoring_select(const SqlDialect& sql, const std::string& summary_sql
   }
   std::string values_list;
   for (int i = 1; i <= 13; ++i) values_list += ", v" + integer(i);
-  std::string using_list;
-  for (const std::string& key : terms.keys) {
-    using_list += (using_list.empty() ? "" : " AND ") + std::string("t.") + key + " = m." + key;
-  }
-  std::string terms_values;
-  for (const std::string& column : terms.columns) {
-    const std::string name = column.substr(0, column.find(' '));
-    if (std::find(terms.keys.begin(), terms.keys.end(), name.substr(1, name.size() - 2)) ==
-        terms.keys.end()) {
-      terms_values += ", t." + name;
-    }
-  }
   const bool edges = !scores.edges_select.empty();
   return "WITH clvkit_summary(kind, id" + values_list + ") AS (" + summary_sql +
          "),\nclvkit_measures AS (" + measures_select(sql, as_of) +
@@ -434,8 +418,8 @@ DatabaseScoring plan_database_scoring(const DatabaseSource& source, const Ingest
   const Names names = sql.clickhouse ? clickhouse_names(sql, scoring.into)
                                      : Names{sql.table(scoring.into), "clvkit_terms"};
   std::string columns;
-  for (const std::string& column : terms.columns) {
-    columns += (columns.empty() ? "" : ", ") + column;
+  for (std::size_t i = 0; i < terms.names.size(); ++i) {
+    columns += (i > 0 ? ", " : "") + sql.quote(terms.names[i]) + " " + terms.types[i];
   }
   if (sql.clickhouse) {
     out.statements.push_back("DROP TABLE IF EXISTS " + names.terms);
@@ -477,6 +461,7 @@ DatabaseScoring score_in_database(const DatabaseSource& source, const IngestOpti
       database_patterns(source, options, scoring_pattern_parts(segments, scoring));
   DatabaseScoring plan =
       plan_database_scoring(source, options, segments, models, value, scoring, std::move(patterns));
+  if (scoring.dry_run) return plan;
   const DatabaseConnection connection{source.url, source.password};
   const SqlDialect sql = sql_dialect(source.url);
   if (!sql.clickhouse) {

@@ -41,9 +41,14 @@ std::string SqlDialect::string_literal(std::string_view text) const {
   return out + "'";
 }
 
-std::string SqlDialect::number(double value) const {
+std::string round_trip_text(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string SqlDialect::number(double value) const {
+  const std::string text = round_trip_text(value);
   std::string out;
   if (clickhouse) {
     out += value < 0 ? "(" : "";
@@ -55,6 +60,11 @@ std::string SqlDialect::number(double value) const {
     out += "' AS double precision)";
   }
   return out;
+}
+
+std::string SqlDialect::real(const std::string& expression) const {
+  return clickhouse ? "toFloat64(" + expression + ")"
+                    : "CAST(" + expression + " AS double precision)";
 }
 
 std::string SqlDialect::div(const std::string& a, const std::string& b) const {

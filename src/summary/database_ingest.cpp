@@ -26,9 +26,7 @@
 namespace clvkit {
 namespace {
 
-using Dialect = SqlDialect;
-
-Dialect dialect_of(const DatabaseSource& source) { return sql_dialect(source.url); }
+SqlDialect dialect_of(const DatabaseSource& source) { return sql_dialect(source.url); }
 
 void check_source(const DatabaseSource& source) {
   if (source.table.empty() == source.query.empty()) {
@@ -38,7 +36,7 @@ void check_source(const DatabaseSource& source) {
 }
 
 // FROM clause: a table "a" or "schema.table" (each part quoted), or the query as a subquery.
-std::string from_clause(const DatabaseSource& source, const Dialect& dialect) {
+std::string from_clause(const DatabaseSource& source, const SqlDialect& dialect) {
   if (!source.table.empty()) return dialect.table(source.table) + " AS src";
   std::string query = source.query;
   while (!query.empty() && (query.back() == ';' || query.back() == ' ' || query.back() == '\n' ||
@@ -48,13 +46,13 @@ std::string from_clause(const DatabaseSource& source, const Dialect& dialect) {
   return "(" + query + ") AS src";
 }
 
-std::string column(const std::string& name, const Dialect& dialect) {
+std::string column(const std::string& name, const SqlDialect& dialect) {
   return "src." + dialect.quote(name);
 }
 
 // days_from_civil in SQL integer arithmetic (years 0..9999, as the automatic date forms have):
 // the formula of detail::iso_day_number, every term non-negative.
-std::string day_number_sql(const Dialect& sql, const std::string& y, const std::string& m,
+std::string day_number_sql(const SqlDialect& sql, const std::string& y, const std::string& m,
                            const std::string& d) {
   const std::string march = "(CASE WHEN " + m + " <= 2 THEN 1 ELSE 0 END)";
   const std::string sy = "(" + y + " - " + march + " + 400)";
@@ -66,7 +64,7 @@ std::string day_number_sql(const Dialect& sql, const std::string& y, const std::
 
 // Whether the calendar fields y, m, dd, hh, mi, ss, oh, om (of a date whose form date_ok
 // checked) make a real date and time: is_valid_date and DateParser's time checks.
-std::string valid_date_sql(const Dialect& sql) {
+std::string valid_date_sql(const SqlDialect& sql) {
   const std::string long_month =
       sql.clickhouse ? "bitAnd(bitXor(m, bitShiftRight(m, 3)), 1)" : "((m # (m >> 3)) & 1)";
   return "date_ok AND m BETWEEN 1 AND 12 AND dd >= 1 AND (dd <= 28 OR (m = 2 AND dd = 29 AND "
@@ -75,7 +73,7 @@ std::string valid_date_sql(const Dialect& sql) {
 }
 
 // The period start of a used row's day, from its calendar fields (y, m, dd) and day number.
-std::string period_day_sql(const Dialect& sql, const std::optional<Period>& period) {
+std::string period_day_sql(const SqlDialect& sql, const std::optional<Period>& period) {
   if (!period) return "day";
   switch (*period) {
     case Period::week:  // ISO weeks start on Monday; 1970-01-01 (day 0) was a Thursday
@@ -371,7 +369,7 @@ std::string fate_sql(const IngestOptions& options, const std::string& empty_id,
 }
 
 std::string postgres_summary_sql(const DatabaseSource& source, const IngestOptions& options,
-                                 const Dialect& sql) {
+                                 const SqlDialect& sql) {
   // The calendar fields of a date of the right form (only such a date is cut up: CAST of
   // anything else would fail the statement).
   std::string date_fields;
@@ -453,7 +451,7 @@ std::string postgres_summary_sql(const DatabaseSource& source, const IngestOptio
 // rounded to millionths in integer arithmetic, and the first purchase day's spend comes from
 // argMinIf. Customers without a purchase day come as rows with 0 days (counted by the reader).
 std::string clickhouse_summary_sql(const DatabaseSource& source, const IngestOptions& options,
-                                   const Dialect& sql) {
+                                   const SqlDialect& sql) {
   const auto text = [&](const std::string& name, const char* trim) {
     return "replaceRegexpAll(ifNull(toString(" + column(name, sql) + "), ''), '" + trim + "', '')";
   };
@@ -514,7 +512,7 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
                      " is applied by clvkit, not by the database: read with --no-pushdown, or "
                      "give a date column (or a --query that converts it to a date)");
   }
-  const Dialect sql = dialect_of(source);
+  const SqlDialect sql = dialect_of(source);
   return sql.clickhouse ? clickhouse_summary_sql(source, options, sql)
                         : postgres_summary_sql(source, options, sql);
 }
@@ -522,7 +520,7 @@ std::string pushdown_summary_sql(const DatabaseSource& source, const IngestOptio
 std::string pushdown_patterns_sql(const DatabaseSource& source, const IngestOptions& options,
                                   const PatternParts& parts) {
   const std::string summary = pushdown_summary_sql(source, options);
-  const Dialect sql = dialect_of(source);
+  const SqlDialect sql = dialect_of(source);
   // Every customer row twice (k = 1: its pattern, k = 2: its spend pair, for repeat buyers; with
   // totals three times, k = 3: its purchase days and net spend), the accounting row once, into
   // columns a1..a13 that one GROUP BY counts.
@@ -640,7 +638,7 @@ CustomerPatterns database_patterns(const DatabaseSource& source, const IngestOpt
 
 std::string raw_rows_sql(const DatabaseSource& source, const IngestOptions& options) {
   check_source(source);
-  const Dialect sql = dialect_of(source);
+  const SqlDialect sql = dialect_of(source);
   const auto text = [&](const std::string& name) {
     return sql.clickhouse ? "toString(" + column(name, sql) + ")"
                           : "CAST(" + column(name, sql) + " AS text)";

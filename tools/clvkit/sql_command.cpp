@@ -82,11 +82,8 @@ void run_sql_score(const SqlScoreOptions& options) {
   }
   scoring.engine_quantiles = options.edges == "engine";
   const FittedModels models = saved_models(saved);
-  const DatabaseScoring plan =
-      options.dry_run ? plan_database_scoring(
-                            *source, ingest, segments, models, value, scoring,
-                            database_patterns(*source, ingest, scoring_pattern_parts(segments, scoring)))
-                      : score_in_database(*source, ingest, segments, models, value, scoring);
+  scoring.dry_run = options.dry_run;
+  const DatabaseScoring plan = score_in_database(*source, ingest, segments, models, value, scoring);
   if (!options.script.empty()) write_file_atomically(options.script, script_text(plan));
   const CustomerPatterns& facts = plan.patterns;
   std::printf(

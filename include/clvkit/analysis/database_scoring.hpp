@@ -25,6 +25,8 @@ struct DatabaseScoringOptions {
   bool replace = false;
   /// Threads for clvkit's share (the terms); the engine's work is the engine's.
   int threads = 1;
+  /// Read the patterns and plan the statements, but run none of them (score_in_database).
+  bool dry_run = false;
   /// A quantile scheme's edges from the engine's own quantile function (PostgreSQL's
   /// percentile_disc, ClickHouse's quantilesExact) at 1/bins, ..., (bins-1)/bins, a customer
   /// scoring 1 + the edges below their value: nothing per customer value travels, but ties and
@@ -71,7 +73,8 @@ DatabaseScoring plan_database_scoring(const DatabaseSource& source, const Ingest
                                       CustomerPatterns patterns);
 
 /// Scores the customers of `source` inside its database: database_patterns (with totals),
-/// plan_database_scoring, then the statements on one connection (execute_database). PostgreSQL
+/// plan_database_scoring, then (unless scoring.dry_run) the statements on one connection
+/// (execute_database). PostgreSQL
 /// runs them in one transaction: the table appears whole or not at all. ClickHouse, which has
 /// none, builds the table under a temporary name and renames it at the end; on failure the
 /// temporary tables are dropped. Throws what database_patterns, plan_database_scoring and
