@@ -120,9 +120,9 @@ struct AnalysisOptions {
   std::optional<NextPurchaseOptions> next_purchase;
   /// Threads of every stage: ingest, scoring, fits, predictions (0 = one per hardware thread).
   int threads = 1;
-  /// Called on the calling thread when a stage ends: "ingest", "segment", and with models "fit"
-  /// (not when given) and "predict", with the number of customers read. For timers and progress
-  /// lines; must not throw.
+  /// Called on the calling thread when a stage ends: "ingest", "segment", with models "fit" (not
+  /// when given) and "predict", and with next_purchase "upgrade", with the number of customers
+  /// read. For timers and progress lines; must not throw.
   std::function<void(std::string_view stage, std::size_t customers)> stage_done;
 };
 

@@ -74,7 +74,10 @@ CustomerAnalysis analyze_read(CustomerBase base, const IngestOptions& ingest,
     check_dropout();
     report_stage(options, "predict", out.size());
   }
-  if (options.next_purchase) out.upgrade = next_purchases(out, *options.next_purchase);
+  if (options.next_purchase) {
+    out.upgrade = next_purchases(out, *options.next_purchase);
+    report_stage(options, "upgrade", out.size());
+  }
   return out;
 }
 

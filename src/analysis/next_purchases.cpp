@@ -9,10 +9,46 @@
 namespace clvkit {
 namespace {
 
-// Customers per task: a constant, so the work's split does not depend on the thread count;
-// large enough that predict_value's per-call set-up is amortised, small enough that a block's
-// model inputs (32 bytes a customer) stay in cache.
+// Customers per task of the scoring pass: a constant, so the work's split does not depend on the
+// thread count.
 constexpr std::size_t kBlock = 1 << 14;
+// Customers per predict_value_of call for upgrade_value: each call tabulates E[X | alive] once per
+// distinct (x, T) of its customers, so calls of many customers share that work (a 10M-customer
+// base has ~10k pairs, a 16k block of it ~3k), while the transient predictions stay ~60 MB.
+constexpr std::size_t kValueChunk = 1 << 20;
+
+// upgrade_value of every customer: the CLV of the history with the next purchase added (the
+// model input of summary_after_purchases(c, 1, E[M]), converted as predict_customer_value
+// converts a summary) minus today's.
+void add_upgrade_values(const CustomerAnalysis& analysis, std::vector<NextPurchase>& paths) {
+  const std::vector<CustomerSummary>& customers = analysis.customers();
+  const std::vector<CustomerPrediction>& today = analysis.predictions;
+  const double days = unit_days(analysis.models->time_unit);
+  ValueOptions value = analysis.value;
+  value.rank_churn = false;
+  for (std::size_t begin = 0; begin < customers.size(); begin += kValueChunk) {
+    const std::size_t count = std::min(kValueChunk, customers.size() - begin);
+    const auto after = [&, begin](std::size_t j) {
+      const CustomerSummary& c = customers[begin + j];
+      const double T = (c.T + 1) / days;
+      const double m = (c.monetary * static_cast<double>(c.frequency) +
+                        today[begin + j].expected_avg_spend) /
+                       static_cast<double>(c.frequency + 1);
+      return ModelInput{static_cast<double>(c.frequency + 1), T, T, m};
+    };
+    std::vector<CustomerPrediction> predicted;
+    try {
+      predicted = predict_value_of(count, after, days, *analysis.models->purchase.model,
+                                   *analysis.models->spend.model, value, analysis.threads);
+    } catch (const CustomerModelError& e) {
+      throw ModelError("the value after one more purchase of customer '" +
+                       customers[begin + e.index].id + "': " + e.what());
+    }
+    for (std::size_t j = 0; j < count; ++j) {
+      paths[begin + j].upgrade_value = predicted[j].clv - today[begin + j].clv;
+    }
+  }
+}
 
 }  // namespace
 
@@ -35,41 +71,15 @@ UpgradePaths next_purchases(const CustomerAnalysis& analysis, const NextPurchase
   next_purchase(customers[0], segmented.segment[0], customers[0].avg_spend, scheme, out.held,
                 options);
   out.customers.resize(n);
-  ValueOptions value = analysis.value;
-  value.rank_churn = false;
-  const double days = with_model ? unit_days(analysis.models->time_unit) : 1.0;
-  const std::size_t blocks = (n + kBlock - 1) / kBlock;
-  parallel_for(analysis.threads, blocks, [&](std::size_t block) {
-    const std::size_t begin = block * kBlock;
-    const std::size_t end = std::min(n, begin + kBlock);
-    std::vector<ModelInput> after;
-    if (with_model) after.reserve(end - begin);
-    for (std::size_t i = begin; i < end; ++i) {
-      const CustomerSummary& c = customers[i];
-      const double spend = with_model ? analysis.predictions[i].expected_avg_spend : c.avg_spend;
-      out.customers[i] = next_purchase(c, segmented.segment[i], spend, scheme, out.held, options);
-      if (with_model) {
-        // The model input of summary_after_purchases(c, 1, spend), converted as
-        // predict_customer_value converts a summary.
-        const std::int32_t T = c.T + 1;
-        const double m = (c.monetary * static_cast<double>(c.frequency) + spend) /
-                         static_cast<double>(c.frequency + 1);
-        after.push_back(ModelInput{static_cast<double>(c.frequency + 1), T / days, T / days, m});
-      }
-    }
-    if (!with_model) return;
-    std::vector<CustomerPrediction> predicted;
-    try {
-      predicted = predict_value(after, days, *analysis.models->purchase.model,
-                                *analysis.models->spend.model, value, 1);
-    } catch (const ModelError& e) {
-      throw ModelError("the value after one more purchase (customers from '" + customers[begin].id +
-                       "'): " + e.what());
-    }
-    for (std::size_t i = begin; i < end; ++i) {
-      out.customers[i].upgrade_value = predicted[i - begin].clv - analysis.predictions[i].clv;
+  parallel_for(analysis.threads, (n + kBlock - 1) / kBlock, [&](std::size_t block) {
+    for (std::size_t i = block * kBlock; i < std::min(n, (block + 1) * kBlock); ++i) {
+      const double spend =
+          with_model ? analysis.predictions[i].expected_avg_spend : customers[i].avg_spend;
+      out.customers[i] =
+          next_purchase(customers[i], segmented.segment[i], spend, scheme, out.held, options);
     }
   });
+  if (with_model) add_upgrade_values(analysis, out.customers);
   out.beyond_cap = std::count_if(out.customers.begin(), out.customers.end(),
                                  [](const NextPurchase& p) { return p.purchases_to_upgrade < 0; });
   return out;

@@ -68,14 +68,6 @@ constexpr std::size_t kPairBlock = 64;
 
 std::size_t block_count(std::size_t n, std::size_t block) { return (n + block - 1) / block; }
 
-// Carries the customer's position so the caller can name the customer by id.
-class CustomerModelError : public ModelError {
- public:
-  CustomerModelError(std::size_t index, const std::string& message)
-      : ModelError(message), index(index) {}
-  std::size_t index;
-};
-
 std::string describe(std::size_t index, const ModelInput& c) {
   return "customer " + std::to_string(index + 1) + " (x " + std::to_string(c.x) + ", t_x " +
          std::to_string(c.t_x) + ", T " + std::to_string(c.T) + ", m " + std::to_string(c.m) + ")";
@@ -330,9 +322,17 @@ std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& cus
                                               double unit_days, const PurchaseModel& purchase,
                                               const SpendModel& spend, const ValueOptions& options,
                                               int threads) {
-  std::vector<CustomerPrediction> predictions = predict(
+  return predict_value_of(
       customers.size(), [&customers](std::size_t i) { return customers[i]; }, unit_days, purchase,
       spend, options, threads);
+}
+
+std::vector<CustomerPrediction> predict_value_of(
+    std::size_t n, const std::function<ModelInput(std::size_t)>& input_of, double unit_days,
+    const PurchaseModel& purchase, const SpendModel& spend, const ValueOptions& options,
+    int threads) {
+  std::vector<CustomerPrediction> predictions =
+      predict(n, input_of, unit_days, purchase, spend, options, threads);
   if (options.rank_churn) rank_churn(predictions, threads);
   return predictions;
 }

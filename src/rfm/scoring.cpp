@@ -391,17 +391,11 @@ std::vector<RfmScore> score_customers(const std::vector<CustomerSummary>& custom
 
 namespace {
 
-// Ascending edges on a value whose higher values score higher (F, M): edge k is the largest
-// value scored k or less; from the highest score used on, a chain of the next doubles above the
-// largest value, so that nothing this base holds scores above it.
-std::vector<double> edges_scoring_up(std::span<const double> values, std::span<const int> scores,
-                                     int bins) {
-  std::vector<double> largest(static_cast<std::size_t>(bins) + 1,
-                              -std::numeric_limits<double>::infinity());
-  for (std::size_t i = 0; i < values.size(); ++i) {
-    largest[static_cast<std::size_t>(scores[i])] =
-        std::max(largest[static_cast<std::size_t>(scores[i])], values[i]);
-  }
+// Ascending edges on a value whose higher values score higher (F, M), from `largest[k]`, the
+// largest value scored k (-inf when none): edge k is the largest value scored k or less; from
+// the highest score used on, a chain of the next doubles above the largest value, so that
+// nothing this base holds scores above it.
+std::vector<double> edges_scoring_up(const std::vector<double>& largest, int bins) {
   std::vector<double> edges;
   double below = -std::numeric_limits<double>::infinity();
   for (int k = 1; k < bins; ++k) {
@@ -423,31 +417,30 @@ ScoringSpec threshold_spec_from_scores(const std::vector<CustomerSummary>& custo
     throw UsageError("threshold edges need scored customers (" + std::to_string(customers.size()) +
                      " customers, " + std::to_string(scores.size()) + " scores)");
   }
-  const std::size_t n = customers.size();
-  std::vector<double> values(n);
-  std::vector<int> score(n);
+  // The largest value of each score, in one pass over the customers. R is on days since the
+  // last purchase, fewer days scoring higher: its edges are taken on -days.
+  const auto none = std::vector<double>(static_cast<std::size_t>(bins) + 1,
+                                        -std::numeric_limits<double>::infinity());
+  std::vector<double> largest_f = none;
+  std::vector<double> largest_m = none;
+  std::vector<double> largest_r = none;
+  for (std::size_t i = 0; i < customers.size(); ++i) {
+    const CustomerSummary& c = customers[i];
+    double& f = largest_f[scores[i].f];
+    f = std::max(f, static_cast<double>(c.purchase_days));
+    double& m = largest_m[scores[i].m];
+    m = std::max(m, scored_spend(c, spec.monetary_basis));
+    double& r = largest_r[scores[i].r];
+    r = std::max(r, -static_cast<double>(c.days_since_last));
+  }
   ScoringSpec out = spec;
   out.method = ScoringMethod::threshold;
-  // F and M: higher values score higher.
-  for (std::size_t i = 0; i < n; ++i) {
-    values[i] = static_cast<double>(customers[i].purchase_days);
-    score[i] = scores[i].f;
-  }
-  out.frequency_edges = edges_scoring_up(values, score, bins);
-  for (std::size_t i = 0; i < n; ++i) {
-    values[i] = scored_spend(customers[i], spec.monetary_basis);
-    score[i] = scores[i].m;
-  }
-  out.monetary_edges = edges_scoring_up(values, score, bins);
-  // R on days since the last purchase, fewer days scoring higher: the edges on -days, negated
-  // and reversed. threshold_recency_score counts edges strictly below the days where
-  // threshold_score counts those strictly below the value, so each negated edge moves to the
-  // next double below (days are whole numbers: nothing falls between).
-  for (std::size_t i = 0; i < n; ++i) {
-    values[i] = -static_cast<double>(customers[i].days_since_last);
-    score[i] = scores[i].r;
-  }
-  const std::vector<double> up = edges_scoring_up(values, score, bins);
+  out.frequency_edges = edges_scoring_up(largest_f, bins);
+  out.monetary_edges = edges_scoring_up(largest_m, bins);
+  // The R edges on -days, negated and reversed. threshold_recency_score counts edges strictly
+  // below the days where threshold_score counts those strictly below the value, so each negated
+  // edge moves to the next double below (days are whole numbers: nothing falls between).
+  const std::vector<double> up = edges_scoring_up(largest_r, bins);
   out.recency_edges.clear();
   for (auto edge = up.rbegin(); edge != up.rend(); ++edge) {
     out.recency_edges.push_back(std::nextafter(-*edge, -HUGE_VAL));

@@ -490,7 +490,8 @@ void SegmentScheme::check_value_order(const std::string& feature) const {
 }
 
 int SegmentScheme::value_rank(int index) const {
-  check_value_order("a segment ranking");
+  // Called per customer and purchase by next_purchase: the message is built only when needed.
+  if (!has_value_order()) check_value_order("a segment ranking");
   if (index < 0 || static_cast<std::size_t>(index) >= segments_.size()) {
     throw UsageError("segment scheme '" + name_ + "': no segment " + std::to_string(index));
   }
