@@ -27,7 +27,6 @@
 #include <string_view>
 #include <vector>
 
-#include "clvkit/util/language.hpp"
 #include "clvkit/analysis/segment_summary.hpp"
 #include "clvkit/models/customer_value.hpp"
 #include "clvkit/models/forecast.hpp"
@@ -38,6 +37,7 @@
 #include "clvkit/summary/database_ingest.hpp"
 #include "clvkit/summary/holdout.hpp"
 #include "clvkit/summary/ingest.hpp"
+#include "clvkit/util/language.hpp"
 
 namespace clvkit {
 
@@ -187,7 +187,8 @@ CustomerAnalysis analyze(CustomerBase base, const SegmentPlan& plan,
 UpgradePaths next_purchases(const CustomerAnalysis& analysis,
                             const NextPurchaseOptions& options = {});
 
-/// Segment counts and means, with model aggregates when the analysis has predictions.
+/// Segment counts and means, with model aggregates when the analysis has predictions and the
+/// next-purchase counts when it has upgrade paths (AnalysisOptions::next_purchase).
 SegmentSummary summarize_segments(const CustomerAnalysis& analysis);
 
 /// How per-segment forecasts are simulated.

@@ -203,7 +203,8 @@ CustomerAnalysis analyze(CustomerBase base, const SegmentPlan& plan,
 
 SegmentSummary summarize_segments(const CustomerAnalysis& analysis) {
   const SegmentedBase& s = analysis.segmented;
-  return summarize_segments(s.base.customers, s.scores, s.segment, *s.scheme, analysis.predictions);
+  return summarize_segments(s.base.customers, s.scores, s.segment, *s.scheme, analysis.predictions,
+                            analysis.upgrade ? &analysis.upgrade->customers : nullptr);
 }
 
 bool forecast_draws_parameters(const CustomerAnalysis& analysis,
@@ -418,8 +419,8 @@ std::string recommendation_ground(const std::vector<ModelComparison>& models,
       "compare.ground.tie",
       {{"model", best},
        {"rmse", format_significant(lowest, 4, marks)},
-       {"error", format_significant(std::abs(models[recommended].result.purchases_error_pct), 3,
-                                    marks)}});
+       {"error",
+        format_significant(std::abs(models[recommended].result.purchases_error_pct), 3, marks)}});
 }
 
 namespace {

@@ -5,11 +5,14 @@ namespace clvkit {
 SegmentSummary summarize_segments(const std::vector<CustomerSummary>& customers,
                                   const std::vector<RfmScore>& scores,
                                   const std::vector<int>& segment, const SegmentScheme& scheme,
-                                  const std::vector<CustomerPrediction>& predictions) {
+                                  const std::vector<CustomerPrediction>& predictions,
+                                  const std::vector<NextPurchase>* upgrade) {
   SegmentSummary out;
   const int bins = scheme.bins();
   out.bins = bins;
   out.has_predictions = !predictions.empty();
+  out.has_upgrade = upgrade != nullptr;
+  if (upgrade != nullptr) out.top_segment = scheme.top_segment();
   const std::size_t cells = static_cast<std::size_t>(bins * bins);
   out.r_by_f.assign(cells, 0);
   out.f_by_m.assign(cells, 0);
@@ -41,6 +44,17 @@ SegmentSummary summarize_segments(const std::vector<CustomerSummary>& customers,
       stats.mean_p_alive += p.p_alive;
       stats.clv += p.clv;
       stats.value_at_risk += p.value_at_risk;
+    }
+    if (upgrade != nullptr) {
+      const NextPurchase& next = (*upgrade)[i];
+      if (next.purchases_to_upgrade == 1) {
+        ++stats.one_purchase_to_better;
+        stats.upgrade_value_one_purchase += next.upgrade_value;
+      }
+      if (segment[i] != out.top_segment && next.segment == out.top_segment) {
+        ++stats.one_purchase_to_top;
+      }
+      stats.upgrade_value += next.upgrade_value;
     }
     ++out.r_by_f[static_cast<std::size_t>((score.r - 1) * bins + score.f - 1)];
     ++out.f_by_m[static_cast<std::size_t>((score.f - 1) * bins + score.m - 1)];

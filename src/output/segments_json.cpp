@@ -69,6 +69,15 @@ nlohmann::ordered_json summary_json(const SegmentSummary& summary, const Forecas
       row["clv"] = finite_number(s.clv, "CLV");
       row["value_at_risk"] = finite_number(s.value_at_risk, "value at risk");
     }
+    if (summary.has_upgrade) {
+      row["one_purchase_to_better"] = s.one_purchase_to_better;
+      row["one_purchase_to_top"] = s.one_purchase_to_top;
+      if (summary.has_predictions) {
+        row["upgrade_value_one_purchase"] =
+            finite_number(s.upgrade_value_one_purchase, "upgrade value (one purchase away)");
+        row["upgrade_value"] = finite_number(s.upgrade_value, "upgrade value");
+      }
+    }
     if (forecast != nullptr) {
       row["forecast"] = group_forecast_json(forecast->groups[segments.size()]);
     }
@@ -92,6 +101,8 @@ nlohmann::ordered_json segments_json(const nlohmann::ordered_json& metadata,
   nlohmann::ordered_json out;
   out["metadata"] = metadata;
   nlohmann::ordered_json body = summary_json(summary, forecast);
+  if (summary.has_upgrade)
+    out["top_segment"] = summary.segments[static_cast<std::size_t>(summary.top_segment)].name;
   out["segments"] = std::move(body["segments"]);
   if (forecast != nullptr) out["forecast_total"] = std::move(body["forecast_total"]);
   out["cross_tables"] = std::move(body["cross_tables"]);

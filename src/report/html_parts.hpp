@@ -3,8 +3,8 @@
 // with. Text and number formatting, tables, figures and section headings, the Context every
 // section reads, and the sections themselves, one per .cpp file (key_figures.cpp,
 // segments_section.cpp, activity_section.cpp, fit_section.cpp, value_section.cpp,
-// call_list_section.cpp, parameters_section.cpp, about_section.cpp); html_report.cpp puts them
-// into one document.
+// call_list_section.cpp, upgrade_section.cpp, parameters_section.cpp, about_section.cpp);
+// html_report.cpp puts them into one document.
 
 #include <cstdint>
 #include <string>
@@ -124,6 +124,9 @@ std::string fit_section(const Context& ctx);
 std::string value_section(const Context& ctx);
 /// 5. Retention call list: the customers with the largest value at risk.
 std::string call_list_section(const Context& ctx);
+/// With next-purchase paths (ReportData::upgrade): per segment, the customers one purchase from
+/// a better segment and from the top one, and the customers whose next purchase is worth most.
+std::string upgrade_section(const Context& ctx);
 /// 6. Model parameters: estimates, standard errors and convergence of every fit.
 std::string parameters_section(const Context& ctx);
 /// 7. How this report was made: the data, the scheme and the options.

@@ -124,6 +124,12 @@ void check_data(const ReportData& data) {
                      std::to_string(data.forecast->groups.size()) + " groups for " +
                      std::to_string(segments) + " segments");
   }
+  if (!data.upgrade.empty() &&
+      (data.upgrade.size() != n || !data.summary.has_upgrade || !data.scheme->has_value_order())) {
+    throw UsageError("html report: " + std::to_string(data.upgrade.size()) +
+                     " next purchases for " + std::to_string(n) +
+                     " customers, or a segment summary or scheme without them");
+  }
   if (data.top_customers < 1) {
     throw UsageError("html report: the call list length is " + std::to_string(data.top_customers) +
                      ", but must be at least 1");
@@ -185,6 +191,7 @@ std::string page_header(const Context& ctx) {
   out += item("fit", "nav.fit");
   out += item("value", "nav.value");
   out += item("call-list", "nav.call_list");
+  if (!ctx.data.upgrade.empty()) out += item("upgrade", "nav.upgrade");
   out += item("parameters", "nav.parameters");
   out += item("about", "nav.about");
   out += "</ol></nav>\n</header>\n<main>\n";
@@ -195,8 +202,8 @@ std::string page_header(const Context& ctx) {
 std::string page_footer(const ReportMetadata& m) {
   std::string product = "clvkit";
   if (!m.version.empty()) product.append(" ").append(esc(m.version));
-  std::string out = "</main>\n<footer>" + trf("report.footer", {{"product", product}}) +
-                    "</footer>\n";
+  std::string out =
+      "</main>\n<footer>" + trf("report.footer", {{"product", product}}) + "</footer>\n";
   out += "</body>\n</html>\n";
   return out;
 }
@@ -244,6 +251,7 @@ std::string render_html_report(const ReportData& data) {
   out += fit_section(ctx);
   out += value_section(ctx);
   out += call_list_section(ctx);
+  if (!data.upgrade.empty()) out += upgrade_section(ctx);
   out += parameters_section(ctx);
   out += about_section(ctx);
   out += page_footer(data.metadata);
@@ -278,6 +286,7 @@ ReportData report_data(const CustomerAnalysis& analysis, const ReportSettings& s
   data.value = analysis.value;
   data.predictions = analysis.predictions;
   data.dropout = analysis.dropout;
+  if (analysis.upgrade) data.upgrade = analysis.upgrade->customers;
   data.forecast = forecast_segments(analysis, {settings.forecast_draws, settings.forecast_seed,
                                                false, settings.forecast_progress});
   data.forecast_draws = settings.forecast_draws;

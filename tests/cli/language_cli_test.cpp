@@ -87,6 +87,7 @@ TEST_CASE("the language (--lang) leaves every JSON, NDJSON and CSV output byte-i
   const std::vector<std::string> commands = {
       "segments data/cdnow.csv -q --format json -o {out}",
       "segments data/cdnow.csv -q --forecast --draws 50 --format json -o {out}",
+      "segments data/cdnow.csv -q --upgrade --format json -o {out}",
       "validate data/cdnow.csv -q --calibration-end 1997-09-30 --format json -o {out}",
       "compare data/cdnow.csv -q --calibration-end 1997-09-30 --format json -o {out}",
       "migrate data/cdnow.csv -q --every quarter --format json -o {out}",
@@ -163,14 +164,15 @@ TEST_CASE(
     CAPTURE(code);
     const std::string report = run_in(
         "report data/cdnow.csv -q --calibration-end 1997-09-30 --currency EUR "
-        "--every quarter -o -",
+        "--every quarter --upgrade -o -",
         code, dir);
     check_no_english(report, code, "report --calibration-end --every");
     check_no_english(
         run_in("report data/cdnow.csv -q --segments rfm8 --time-unit month -o -", code, dir), code,
         "report --segments rfm8");
-    check_no_english(run_in("segments data/cdnow.csv -q --forecast --draws 50", code, dir), code,
-                     "segments --forecast");
+    check_no_english(
+        run_in("segments data/cdnow.csv -q --forecast --draws 50 --upgrade", code, dir), code,
+        "segments --forecast --upgrade");
     check_no_english(run_in("validate data/cdnow.csv -q --calibration-end 1997-09-30", code, dir),
                      code, "validate");
     check_no_english(run_in("compare data/cdnow.csv -q --calibration-end 1997-09-30", code, dir),

@@ -72,14 +72,15 @@ std::string check_seed_text(const std::string& text) {
   if (error == std::errc::result_out_of_range) return "must be at most 2^64 - 1";
   if (error != std::errc() || end != text.data() + text.size()) {
     return text.find('-') != std::string::npos ? "must be 0 or more"
-                                                : "must be a whole number 0 .. 2^64 - 1";
+                                               : "must be a whole number 0 .. 2^64 - 1";
   }
   return {};
 }
 
 void add_timings_flag(CLI::App& command, bool& timings) {
   command
-      .add_flag("--timings", timings, "Print the wall time of each stage on stderr as one JSON line")
+      .add_flag("--timings", timings,
+                "Print the wall time of each stage on stderr as one JSON line")
       ->group("Output");
 }
 
@@ -246,7 +247,8 @@ ValueOptions ValueCliOptions::to_value_options() const {
   } else {
     out.horizon_days = parse_horizon_days(horizon);
     if (out.horizon_days > kMaxHorizonDays) {
-      throw UsageError("--horizon " + horizon + " is longer than 100 years; for the value of the "
+      throw UsageError("--horizon " + horizon +
+                       " is longer than 100 years; for the value of the "
                        "whole remaining lifetime use --horizon lifetime");
     }
   }
@@ -286,7 +288,8 @@ void add_language_option(CLI::App& command, std::string& language) {
                       "and CSV outputs stay English)")
       ->capture_default_str()
       ->check([languages](const std::string& code) {
-        if (std::find(languages.begin(), languages.end(), code) != languages.end()) return std::string();
+        if (std::find(languages.begin(), languages.end(), code) != languages.end())
+          return std::string();
         std::string known;
         for (const std::string& l : languages) known += (known.empty() ? "" : ", ") + l;
         return "unknown language '" + code + "'; available: " + known;
@@ -299,8 +302,8 @@ SegmentLabels shown_segments(const SegmentScheme& scheme, const Language& langua
   if (!labels.unlabelled.empty()) {
     std::string names;
     for (const std::string& name : labels.unlabelled) names += (names.empty() ? "" : ", ") + name;
-    const std::string warning = language.format(
-        "warning.unlabelled", {{"scheme", scheme.name()}, {"segments", names}});
+    const std::string warning =
+        language.format("warning.unlabelled", {{"scheme", scheme.name()}, {"segments", names}});
     std::fprintf(stderr, "clvkit: warning: %s\n", warning.c_str());
   }
   return labels;
@@ -332,10 +335,11 @@ void add_value_options(CLI::App& command, ValueCliOptions& options, bool with_ti
         ->group("Model");
   }
   command
-      .add_option("--horizon", options.horizon,
-                  "Prediction horizon: Nd, Nw, Nm, Nq or Ny (a month is 365.25/12 days), or 'lifetime': "
-                  "expected_purchases is then DERT, the purchases of the whole remaining lifetime "
-                  "discounted continuously at the discount rate, and clv its value")
+      .add_option(
+          "--horizon", options.horizon,
+          "Prediction horizon: Nd, Nw, Nm, Nq or Ny (a month is 365.25/12 days), or 'lifetime': "
+          "expected_purchases is then DERT, the purchases of the whole remaining lifetime "
+          "discounted continuously at the discount rate, and clv its value")
       ->capture_default_str()
       ->group("Model");
   command.add_option("--margin", options.margin, "Share of spend that is profit, for CLV")
@@ -428,16 +432,10 @@ std::optional<NextPurchaseOptions> UpgradeCliOptions::to_options() const {
   return out;
 }
 
-void add_upgrade_options(CLI::App& command, UpgradeCliOptions& options) {
+void add_upgrade_options(CLI::App& command, UpgradeCliOptions& options,
+                         const std::string& description) {
   CLI::Option* flag =
-      command
-          .add_flag("--upgrade", options.upgrade,
-                    "Add each customer's next purchase to the records: next_purchase_segment and "
-                    "its scores (one more purchase the day after the as-of day, of the expected "
-                    "spend, against the current score edges held), purchases_to_upgrade and "
-                    "upgrade_segment (fewest purchases to a better segment of the scheme's "
-                    "value_order) and, with a model, upgrade_value")
-          ->group("Segments");
+      command.add_flag("--upgrade", options.upgrade, description)->group("Segments");
   command
       .add_option("--upgrade-cap", options.max_purchases,
                   "Most purchases tried for purchases_to_upgrade (1..1000)")

@@ -28,7 +28,7 @@ struct InputOptions {
   std::string zero_amounts = "keep";
   std::string on_bad_row = "fail";
   std::string as_of;
-  std::string period;  ///< empty: days
+  std::string period;         ///< empty: days
   std::string table;          ///< --table: the rows of a database URL
   std::string query;          ///< --query: ... or a SELECT giving them
   std::string password_file;  ///< --password-file
@@ -88,7 +88,7 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
-/// --upgrade and --upgrade-cap (run, predict): each customer's next purchase on the records.
+/// --upgrade and --upgrade-cap (run, predict, segments, report): each customer's next purchase.
 struct UpgradeCliOptions {
   bool upgrade = false;
   int max_purchases = NextPurchaseOptions{}.max_purchases;
@@ -97,7 +97,17 @@ struct UpgradeCliOptions {
   std::optional<NextPurchaseOptions> to_options() const;
 };
 
-void add_upgrade_options(CLI::App& command, UpgradeCliOptions& options);
+/// What --upgrade adds to the records of run and predict.
+inline constexpr const char* kUpgradeRecordsHelp =
+    "Add each customer's next purchase to the records: next_purchase_segment and its scores (one "
+    "more purchase the day after the as-of day, of the expected spend, against the current score "
+    "edges held), purchases_to_upgrade and upgrade_segment (fewest purchases to a better segment "
+    "of the scheme's value_order) and, with a model, upgrade_value";
+
+/// --upgrade (described by `description`: what it adds to the command's output) and
+/// --upgrade-cap.
+void add_upgrade_options(CLI::App& command, UpgradeCliOptions& options,
+                         const std::string& description = kUpgradeRecordsHelp);
 
 /// A summary table in place of a log (`fit` and `predict`): --summary and its column options.
 struct SummaryCliOptions {
@@ -122,7 +132,7 @@ struct SplitCliOptions {
   std::string calibration_end;
   std::string holdout_end;  ///< empty: the last transaction day
   std::string time_unit;    ///< empty: week, or the period
-  int threads = 0;  ///< 0 = one per hardware thread
+  int threads = 0;          ///< 0 = one per hardware thread
 
   /// The library's HoldoutOptions (input with `progress`'s hooks, split days, time unit,
   /// threads); throws UsageError for a bad date or unit.

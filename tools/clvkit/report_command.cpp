@@ -30,6 +30,7 @@ struct ReportOptions {
   InputOptions input;
   SegmentationOptions segments;
   ValueCliOptions value;
+  UpgradeCliOptions upgrade;
   std::string calibration_end;
   std::string title = "Customer base report";
   std::string currency;
@@ -125,11 +126,16 @@ void run_report(const ReportOptions& options) {
                      " customers");
     }
   };
-  const std::optional<Migration> migration = snapshots_of(options, input, analysis, progress);
+  std::optional<Migration> migration = snapshots_of(options, input, analysis, progress);
   // The last snapshot is the report's analysis, unless its boundaries were held (the rest of
   // the report shows the segments a run gives, so the log is then read once more).
   std::optional<CustomerAnalysis> own;
-  if (!migration || migration->edges == SnapshotEdges::first) own = analyze_input(input, analysis);
+  if (!migration || migration->edges == SnapshotEdges::first) {
+    analysis.next_purchase = options.upgrade.to_options();
+    own = analyze_input(input, analysis);
+  } else if (const auto next = options.upgrade.to_options()) {
+    migration->last->upgrade = next_purchases(*migration->last, *next);
+  }
   const CustomerAnalysis& result = own ? *own : *migration->last;
 
   std::optional<ModelComparisonResult> comparison;
@@ -174,6 +180,11 @@ void setup_report(CLI::App& app) {
   add_input_options(*command, options->input);
   add_segment_options(*command, options->segments);
   add_value_options(*command, options->value, /*with_time_unit=*/true);
+  add_upgrade_options(*command, options->upgrade,
+                      "Add the section \"One purchase away\": per segment, the customers one "
+                      "purchase from a better segment of the scheme's value_order and from its "
+                      "top segment, with the CLV those purchases add, and the --top customers "
+                      "whose next purchase adds most (see run --upgrade)");
   command
       ->add_option("--calibration-end", options->calibration_end,
                    "Also validate: refit on the data up to this day (YYYY-MM-DD) and compare "
@@ -193,11 +204,13 @@ void setup_report(CLI::App& app) {
                      "reading the log, the fits, the predictions and the forecast", "Forecast");
   command
       ->add_option("--top", options->top,
-                   "Customers on the retention call list (largest value at risk first)")
+                   "Customers on the retention call list (largest value at risk first) and, "
+                   "with --upgrade, on the list by upgrade value")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000))
       ->group("Output");
-  command->add_option("--title", options->title, "Report title (translated by --lang when left as is)")
+  command
+      ->add_option("--title", options->title, "Report title (translated by --lang when left as is)")
       ->capture_default_str()
       ->group("Output");
   command

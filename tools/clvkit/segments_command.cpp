@@ -28,6 +28,7 @@ struct SegmentsOptions {
   InputOptions input;
   SegmentationOptions segments;
   ValueCliOptions value;
+  UpgradeCliOptions upgrade;
   std::string format = "table";
   std::string out = "-";
   bool no_model = false;
@@ -40,6 +41,11 @@ struct SegmentsOptions {
   std::string language = "en";
 };
 
+// English terminal tables keep plain counts (scripts parse them); other languages group digits.
+std::string count_text(std::int64_t count, const Language& language) {
+  return language.code() == "en" ? std::to_string(count) : language.count(count);
+}
+
 std::string cross_table_text(const std::vector<std::int64_t>& cells, int bins, char rows,
                              char columns, const Language& language) {
   std::vector<std::vector<std::string>> table;
@@ -49,9 +55,7 @@ std::string cross_table_text(const std::vector<std::int64_t>& cells, int bins, c
   for (int i = bins; i >= 1; --i) {
     std::vector<std::string> row{std::to_string(i)};
     for (int j = 1; j <= bins; ++j) {
-      row.push_back(language.code() == "en"
-                        ? std::to_string(cells[static_cast<std::size_t>((i - 1) * bins + j - 1)])
-                        : language.count(cells[static_cast<std::size_t>((i - 1) * bins + j - 1)]));
+      row.push_back(count_text(cells[static_cast<std::size_t>((i - 1) * bins + j - 1)], language));
     }
     table.push_back(row);
   }
@@ -85,6 +89,16 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
       header.push_back(tr(key));
     }
   }
+  if (summary.has_upgrade) {
+    header.push_back(tr("table.one_purchase_to_better"));
+    header.push_back(language.format(
+        "table.one_purchase_to_top",
+        {{"segment", labels.names[static_cast<std::size_t>(summary.top_segment)]}}));
+    if (summary.has_predictions) {
+      header.push_back(tr("table.upgrade_value_one_purchase"));
+      header.push_back(tr("table.upgrade_value"));
+    }
+  }
   if (forecast != nullptr) {
     header.push_back(tr("table.purchases_interval"));
     header.push_back(tr("table.revenue_interval"));
@@ -92,20 +106,27 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
   rows.push_back(header);
   for (std::size_t k = 0; k < summary.segments.size(); ++k) {
     const SegmentStats& s = summary.segments[k];
-    std::vector<std::string> row{
-        labels.names[k],
-        language.code() == "en" ? std::to_string(s.customers) : language.count(s.customers),
-        format_share(s.share, 1, language),
-        format_fixed(s.mean_days_since_last, 0, language),
-        format_fixed(s.mean_purchase_days, 2, language),
-        format_fixed(s.mean_total_spend, 2, language),
-        format_fixed(s.revenue, 2, language),
-        format_share(s.revenue_share, 1, language)};
+    std::vector<std::string> row{labels.names[k],
+                                 count_text(s.customers, language),
+                                 format_share(s.share, 1, language),
+                                 format_fixed(s.mean_days_since_last, 0, language),
+                                 format_fixed(s.mean_purchase_days, 2, language),
+                                 format_fixed(s.mean_total_spend, 2, language),
+                                 format_fixed(s.revenue, 2, language),
+                                 format_share(s.revenue_share, 1, language)};
     if (summary.has_predictions) {
       row.push_back(format_fixed(s.expected_purchases, 1, language));
       row.push_back(format_fixed(s.mean_p_alive, 3, language));
       row.push_back(format_fixed(s.clv, 2, language));
       row.push_back(format_fixed(s.value_at_risk, 2, language));
+    }
+    if (summary.has_upgrade) {
+      row.push_back(count_text(s.one_purchase_to_better, language));
+      row.push_back(count_text(s.one_purchase_to_top, language));
+      if (summary.has_predictions) {
+        row.push_back(format_fixed(s.upgrade_value_one_purchase, 2, language));
+        row.push_back(format_fixed(s.upgrade_value, 2, language));
+      }
     }
     if (forecast != nullptr) {
       const GroupForecast& f = forecast->groups[rows.size() - 1];
@@ -116,11 +137,9 @@ std::string summary_text(const SegmentSummary& summary, const SegmentedBase& seg
   }
   const auto customers = static_cast<std::int64_t>(segmented.base.customers.size());
   std::ostringstream out;
-  out << language.format("segments.heading",
-                         {{"customers", language.code() == "en" ? std::to_string(customers)
-                                                                : language.count(customers)},
-                          {"scheme", segmented.scheme->name()},
-                          {"as_of", language.date(segmented.base.as_of)}})
+  out << language.format("segments.heading", {{"customers", count_text(customers, language)},
+                                              {"scheme", segmented.scheme->name()},
+                                              {"as_of", language.date(segmented.base.as_of)}})
       << "\n\n"
       << render_table(rows);
   if (forecast != nullptr) {
@@ -152,6 +171,7 @@ void run_segments(const SegmentsOptions& options) {
   AnalysisOptions analysis =
       analysis_options(input, options.segments, options.value, options.threads);
   analysis.fit_models = !options.no_model;
+  analysis.next_purchase = options.upgrade.to_options();
   analysis.stage_done = [&](std::string_view stage, std::size_t customers) {
     if (stage == "segment" && analysis.fit_models) {
       progress.stage("fitting and predicting " + format_count(static_cast<double>(customers)) +
@@ -197,6 +217,11 @@ void setup_segments(CLI::App& app) {
   command->add_flag("--no-model", options->no_model, "Skip the BG/NBD and Gamma-Gamma columns")
       ->group("Model");
   add_value_options(*command, options->value, /*with_time_unit=*/true);
+  add_upgrade_options(
+      *command, options->upgrade,
+      "Add per segment the customers one purchase from a better segment of the scheme's "
+      "value_order and from its top segment, and with a model their upgrade value (the CLV "
+      "gained if each makes that purchase) and the segment's in all (see run --upgrade)");
   command
       ->add_flag("--forecast", options->forecast,
                  "Add per-segment purchases and revenue over the horizon with 90% prediction "

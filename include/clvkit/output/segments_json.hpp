@@ -10,9 +10,10 @@
 
 namespace clvkit {
 
-/// {"metadata": metadata, "segments": [...], "forecast_total" (with a forecast), "cross_tables":
-/// {"r_by_f", "f_by_m", "r_by_m"}}. `forecast` is null or has one group per segment. Throws
-/// ModelError naming the figure when a number is not finite.
+/// {"metadata": metadata, "top_segment" (with upgrade counts), "segments": [...],
+/// "forecast_total" (with a forecast), "cross_tables": {"r_by_f", "f_by_m", "r_by_m"}}. `forecast`
+/// is null or has one group per segment. Throws ModelError naming the figure when a number is not
+/// finite.
 nlohmann::ordered_json segments_json(const nlohmann::ordered_json& metadata,
                                      const SegmentSummary& summary, const ForecastResult* forecast);
 

@@ -8,7 +8,8 @@
 // frequency x recency grid); model fit (the calibration fit histogram, and with a holdout the
 // tracking plot, the conditional expectations and the holdout totals); value (CLV distribution,
 // CLV and value at risk per segment, per-segment forecast with intervals); the retention call list
-// (top customers by value at risk); model parameters with standard errors and convergence; and
+// (top customers by value at risk); with next purchases, who is one purchase from a better segment
+// and whose next purchase is worth most; model parameters with standard errors and convergence; and
 // how the report was made. Every chart sits in <figure data-figure="NAME"> with a caption saying
 // how to read it; the names are listed by report_figure_names.
 
@@ -91,8 +92,16 @@ struct ReportData {
   /// they are not, the sections that show them say so first.
   std::optional<DropoutIdentification> dropout;
 
-  /// Length of the retention call list (top customers by value at risk), >= 1.
+  /// Length of the retention call list (top customers by value at risk) and of the list of
+  /// customers by upgrade value, >= 1.
   int top_customers = 25;
+
+  /// Each customer's next purchase (next_purchases, one per customer), or empty. When given,
+  /// the section "One purchase away" follows the call list: per segment, the customers one
+  /// purchase from a better segment and from the top one with their upgrade value
+  /// (`summary` must have them: summarize_segments with the paths), and the customers whose
+  /// next purchase adds most CLV. The scheme must have a value order.
+  std::span<const NextPurchase> upgrade;
 
   /// Segments over time (analyze_migration), when the report was made with snapshots: the
   /// section "How segments change" (sizes over time, the flows and the transition matrix
