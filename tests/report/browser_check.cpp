@@ -166,7 +166,8 @@ void check_report_in_browser(const std::string& language, const std::string& suf
   TempDir dir;
   const std::string report = dir.file("report.html");
   const auto made = clvkit::test::run_cli(
-      "report data/cdnow.csv --calibration-end 1997-09-30 --currency USD --every quarter --lang " +
+      "report data/cdnow.csv --calibration-end 1997-09-30 --currency USD --every quarter "
+      "--upgrade --lang " +
           language + " -o \"" + report + "\"",
       dir);
   INFO(made.err);
@@ -187,6 +188,7 @@ void check_report_in_browser(const std::string& language, const std::string& suf
   const std::string rendered = read_text(dom);
   CHECK(rendered.find("<html lang=\"" + std::string(language == "zh" ? "zh-CN" : language) +
                       "\"") != std::string::npos);
+  CHECK(rendered.find("<section id=\"upgrade\"") != std::string::npos);  // --upgrade's tables
   for (const std::string& name : expected_figures) {
     CAPTURE(name);
     const std::size_t figure = rendered.find("data-figure=\"" + name + "\"");
