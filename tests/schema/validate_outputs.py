@@ -80,6 +80,7 @@ SUMMARY_DOCUMENT = validator("summary-table-predictions.schema.json")
 SUMMARY_RECORD = validator("summary-table-predictions.schema.json", "/$defs/record")
 SUMMARY_METADATA = validator("summary-table-predictions.schema.json", "/$defs/metadata")
 MIGRATION = validator("migration.schema.json")
+SEGMENTS = validator("segments.schema.json")
 
 RECORD_DEF = SCHEMAS[BASE_URI + "customer-records.schema.json"]["$defs"]["customer_record"]
 FIELDS = list(RECORD_DEF["properties"])  # in the order they are written
@@ -460,6 +461,7 @@ def produce_and_validate(cli, work):
 
     documents["summary"] = check_summary_tables(cli, work)
     documents["migrate"] = check_migrations(cli, work)
+    documents["segments"] = check_segments(cli, work)
     documents["update"] = check_updates(cli, work)
     return documents
 
@@ -520,6 +522,119 @@ def check_migrations(cli, work):
             validated.append(tag)
         check_migration_semantics(tag, doc)
         documents[tag] = doc
+    return documents
+
+
+def check_segments_semantics(what, doc):
+    """What segments.schema.json cannot say: the aggregates add up to the metadata's customers,
+    the rows follow the scheme, and the next-purchase counts are consistent."""
+    meta, segments = doc["metadata"], doc["segments"]
+    customers = meta["input"]["customers"]
+    counts = meta["segmentation"]["counts"]
+    bins = meta["segmentation"]["bins"]
+    if [s["segment"] for s in segments] != list(counts):
+        fail(what, "segments are not the scheme's, in its order")
+    if [s["customers"] for s in segments] != list(counts.values()):
+        fail(what, "segment sizes differ from metadata.segmentation.counts")
+    if sum(s["customers"] for s in segments) != customers:
+        fail(what, "segment sizes do not add up to metadata.input.customers")
+    if abs(sum(s["share"] for s in segments) - 1) > 1e-9:
+        fail(what, f"shares sum to {sum(s['share'] for s in segments)!r}")
+    if abs(sum(s["revenue_share"] for s in segments) - 1) > 1e-9:
+        fail(what, f"revenue shares sum to {sum(s['revenue_share'] for s in segments)!r}")
+    for s in segments:
+        name = s["segment"]
+        if abs(s["share"] - s["customers"] / customers) > 1e-12:
+            fail(what, f"{name}: share is not customers / metadata.input.customers")
+        scores = [s["mean_r_score"], s["mean_f_score"], s["mean_m_score"]]
+        if s["customers"] == 0:
+            if any(s[k] != 0 for k in ("share", "mean_days_since_last", "mean_purchase_days",
+                                       "mean_total_spend", "revenue", "revenue_share")
+                   ) or any(scores):
+                fail(what, f"{name}: empty, but with non-zero aggregates")
+        elif not all(1 <= v <= bins for v in scores) or s["mean_purchase_days"] < 1:
+            fail(what, f"{name}: mean scores outside 1..{bins} or mean_purchase_days < 1")
+    for name, table in doc["cross_tables"].items():
+        rows = table["counts"]
+        if len(rows) != bins or any(len(row) != bins for row in rows):
+            fail(what, f"cross table {name} is not {bins}x{bins}")
+        if sum(map(sum, rows)) != customers:
+            fail(what, f"cross table {name} does not add up to the customers")
+    # Every customer in R score r is in row r of r_by_f and of r_by_m, and so on.
+    tables = doc["cross_tables"]
+    margins = {
+        "r": ([sum(row) for row in tables["r_by_f"]["counts"]],
+              [sum(row) for row in tables["r_by_m"]["counts"]]),
+        "f": ([sum(col) for col in zip(*tables["r_by_f"]["counts"])],
+              [sum(row) for row in tables["f_by_m"]["counts"]]),
+        "m": ([sum(col) for col in zip(*tables["f_by_m"]["counts"])],
+              [sum(col) for col in zip(*tables["r_by_m"]["counts"])])}
+    for score, (one, other) in margins.items():
+        if one != other:
+            fail(what, f"cross tables disagree on the customers per {score} score")
+    if "upgrade" in meta:
+        top = doc["top_segment"]
+        if top != meta["upgrade"]["value_order"][0]:
+            fail(what, f"top_segment {top!r} is not the first of metadata.upgrade.value_order")
+        if top not in counts:
+            fail(what, f"top_segment {top!r} names no segment")
+        for s in segments:
+            name = s["segment"]
+            # one_purchase_to_top counts customers outside the top whose next purchase lands in
+            # it; the top ranks above every other segment, so each has purchases_to_upgrade 1.
+            if not s["one_purchase_to_top"] <= s["one_purchase_to_better"] <= s["customers"]:
+                fail(what, f"{name}: not one_purchase_to_top <= one_purchase_to_better "
+                           "<= customers")
+            if name == top and (s["one_purchase_to_better"] or s["one_purchase_to_top"]
+                                or s.get("upgrade_value_one_purchase", 0)):
+                fail(what, f"{name}: the top segment has customers one purchase from it")
+            if s["one_purchase_to_better"] == 0 and s.get("upgrade_value_one_purchase", 0):
+                fail(what, f"{name}: upgrade_value_one_purchase without customers one away")
+            if ("upgrade_value" in s and s["one_purchase_to_better"] == s["customers"]
+                    and abs(s["upgrade_value"] - s["upgrade_value_one_purchase"])
+                    > 1e-9 * max(1.0, abs(s["upgrade_value"]))):
+                fail(what, f"{name}: every customer one purchase away, but upgrade_value "
+                           "differs from upgrade_value_one_purchase")
+    if "forecast" in meta:
+        groups = [s["forecast"] for s in segments] + [doc["forecast_total"]]
+        for k, f in enumerate(groups):
+            for kind in ("purchases", "revenue"):
+                i = f[kind]
+                if not i["low"] <= i["high"]:
+                    fail(what, f"forecast {k}: {kind} low > high")
+        for kind in ("expected_purchases_analytic", "expected_revenue_analytic"):
+            total = sum(s["forecast"][kind] for s in segments)
+            if abs(total - doc["forecast_total"][kind]) > 1e-9 * max(1.0, total):
+                fail(what, f"forecast_total.{kind} is not the segments' sum")
+        for s in segments:
+            if abs(s["forecast"]["expected_purchases_analytic"] - s["expected_purchases"]) > \
+                    1e-9 * max(1.0, s["expected_purchases"]):
+                fail(what, f"{s['segment']}: expected_purchases_analytic differs from "
+                           "expected_purchases")
+
+
+def check_segments(cli, work):
+    documents = {}
+    for tag, args in (
+            ("segments", ()),
+            ("segments --no-model", ("--no-model",)),
+            ("segments --upgrade", ("--upgrade",)),
+            ("segments --upgrade --no-model", ("--upgrade", "--no-model")),
+            ("segments --forecast --draws 50", ("--forecast", "--draws", "50")),
+            ("segments --segments rfm8 --upgrade", ("--segments", "rfm8", "--upgrade")),
+            ("segments --segments rfm11-thresholds --monetary average --upgrade --forecast "
+             "--draws 20 --fixed-parameters",
+             ("--segments", "rfm11-thresholds", "--monetary", "average", "--upgrade",
+              "--forecast", "--draws", "20", "--fixed-parameters"))):
+        out = work / "segments.json"
+        run(cli, "segments", "data/cdnow.csv", *args, "--format", "json", "-q", "-o", out)
+        doc = json.loads(out.read_text())
+        if check(tag, SEGMENTS, doc):
+            validated.append(tag)
+        check_segments_semantics(tag, doc)
+        documents[tag] = doc
+    if not any(s["customers"] == 0 for s in documents["segments"]["segments"]):
+        fail("segments", "no empty segment: the empty case is not exercised")
     return documents
 
 
@@ -801,6 +916,61 @@ def check_negative_cases(documents):
             ("an unknown key in a snapshot", set_path("snapshots", 0, "extra", 1)),
             ("edges 'last'", set_path("metadata", "migration", "edges", "last"))):
         cases += rejects(f"migration with {what}", MIGRATION, migration, mutate)
+
+    segs = documents["segments"]
+    plain, upgrade = segs["segments"], segs["segments --upgrade"]
+    upgrade_no_model = segs["segments --upgrade --no-model"]
+    forecast, no_model = segs["segments --forecast --draws 50"], segs["segments --no-model"]
+    for what, doc, mutate in (
+            ("a segment without customers", plain, delete_path("segments", 0, "customers")),
+            ("a string count", plain, set_path("segments", 0, "customers", "499")),
+            ("a fractional count", plain, set_path("segments", 0, "customers", 499.5)),
+            ("a share above 1", plain, set_path("segments", 0, "share", 1.5)),
+            ("mean_p_alive above 1", plain, set_path("segments", 0, "mean_p_alive", 1.2)),
+            ("a mean score of 10", plain, set_path("segments", 0, "mean_r_score", 10)),
+            ("an unknown key in a segment", plain, set_path("segments", 0, "rank", 1)),
+            ("no segments", plain, set_path("segments", [])),
+            ("a model field missing", plain, delete_path("segments", 0, "value_at_risk")),
+            ("model fields without models", no_model,
+             set_path("segments", 0, "clv", 1.0)),
+            ("no model fields with models", plain,
+             lambda d: [s.pop(k) for s in d["segments"]
+                        for k in ("expected_purchases", "mean_p_alive", "clv", "value_at_risk")]),
+            ("command run", plain, set_path("metadata", "command", "run")),
+            ("top_segment without --upgrade", plain, set_path("top_segment", "Champions")),
+            ("--upgrade without top_segment", upgrade, delete_path("top_segment")),
+            ("--upgrade without one_purchase_to_top", upgrade,
+             delete_path("segments", 1, "one_purchase_to_top")),
+            ("upgrade_value without one_purchase_to_better", plain,
+             lambda d: d["segments"][1].update(upgrade_value=1.0, upgrade_value_one_purchase=1.0)),
+            ("upgrade_value without a model", upgrade_no_model,
+             lambda d: d["segments"][1].update(upgrade_value=1.0, upgrade_value_one_purchase=1.0)),
+            ("--upgrade with a model but no upgrade_value", upgrade,
+             lambda d: [d["segments"][1].pop(k)
+                        for k in ("upgrade_value", "upgrade_value_one_purchase")]),
+            ("one_purchase_to_better without the upgrade metadata", upgrade,
+             delete_path("metadata", "upgrade")),
+            ("a negative one_purchase_to_top", upgrade,
+             set_path("segments", 1, "one_purchase_to_top", -1)),
+            ("--forecast without forecast_total", forecast, delete_path("forecast_total")),
+            ("a segment without its forecast", forecast, delete_path("segments", 0, "forecast")),
+            ("a forecast without low", forecast,
+             delete_path("segments", 0, "forecast", "purchases", "low")),
+            ("a negative forecast sd", forecast,
+             set_path("forecast_total", "revenue", "sd", -1.0)),
+            ("forecast metadata without models", forecast, delete_path("metadata", "models")),
+            ("a forecast without the forecast metadata", forecast,
+             delete_path("metadata", "forecast")),
+            ("a cross table without counts", plain,
+             delete_path("cross_tables", "r_by_m", "counts")),
+            ("a cross table's rows f_score", plain,
+             set_path("cross_tables", "r_by_f", "rows", "f_score")),
+            ("a negative cross-table count", plain,
+             set_path("cross_tables", "f_by_m", "counts", 0, 0, -1)),
+            ("a fourth cross table", plain,
+             set_path("cross_tables", "r_by_r", plain["cross_tables"]["r_by_f"])),
+            ("an unknown top-level key", plain, set_path("summary", {}))):
+        cases += rejects(f"segments with {what}", SEGMENTS, doc, mutate)
 
     for what, mutate in (
             ("negative alpha", set_path("bgnbd", "parameters", "alpha", "value", -1.0)),
