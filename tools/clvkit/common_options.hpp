@@ -88,7 +88,8 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
-/// --upgrade and --upgrade-cap (run, predict): each customer's next purchase on the records.
+/// --upgrade and --upgrade-cap (run, predict, update): each customer's next purchase on the
+/// records.
 struct UpgradeCliOptions {
   bool upgrade = false;
   int max_purchases = NextPurchaseOptions{}.max_purchases;
