@@ -45,6 +45,8 @@ using clvkit::Day;
 clvkit::AnalysisOptions analysis_options(const py::dict& given) {
   clvkit::AnalysisOptions options;
   options.threads = 0;
+  bool upgrade = false;
+  std::optional<int> upgrade_cap;
   for (const auto& [key_object, value] : given) {
     const std::string key = py::str(key_object);
     if (value.is_none()) continue;
@@ -88,9 +90,20 @@ clvkit::AnalysisOptions analysis_options(const py::dict& given) {
       options.model.allow_unconverged = value.cast<bool>();
     } else if (key == "threads") {
       options.threads = value.cast<int>();
+    } else if (key == "upgrade") {
+      upgrade = value.cast<bool>();
+    } else if (key == "upgrade_cap") {
+      upgrade_cap = value.cast<int>();
     } else {
       throw clvkit::UsageError("unknown option '" + key + "'");
     }
+  }
+  // As the CLI's --upgrade [--upgrade-cap N]: the cap alone is refused (CLI11's `needs`); its
+  // range is the library's to check.
+  if (upgrade_cap && !upgrade) throw clvkit::UsageError("upgrade_cap needs upgrade=True");
+  if (upgrade) {
+    options.next_purchase.emplace();
+    if (upgrade_cap) options.next_purchase->max_purchases = *upgrade_cap;
   }
   return options;
 }
@@ -165,6 +178,27 @@ py::dict result_columns(const clvkit::CustomerAnalysis& a, bool integer_ids) {
     out["value_at_risk"] = column<double>(n, [&](std::size_t i) { return p[i].value_at_risk; });
     out["churn_priority"] =
         column<std::int64_t>(n, [&](std::size_t i) { return p[i].churn_priority; });
+  }
+  // The next purchases (upgrade=True), last as on the CLI's records: segments as codes into
+  // `segment_names`, and -1 where the CLI writes null (purchases_to_upgrade beyond the cap, no
+  // upgrade_segment); upgrade_value only with predictions.
+  if (a.upgrade && a.upgrade->customers.size() == n) {
+    const auto& u = a.upgrade->customers;
+    out["next_purchase_segment"] =
+        column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{u[i].segment}; });
+    out["next_r_score"] =
+        column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{u[i].score.r}; });
+    out["next_f_score"] =
+        column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{u[i].score.f}; });
+    out["next_m_score"] =
+        column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{u[i].score.m}; });
+    out["purchases_to_upgrade"] = column<std::int64_t>(
+        n, [&](std::size_t i) { return std::int64_t{u[i].purchases_to_upgrade}; });
+    out["upgrade_segment"] =
+        column<std::int64_t>(n, [&](std::size_t i) { return std::int64_t{u[i].upgrade_segment}; });
+    if (!a.predictions.empty()) {
+      out["upgrade_value"] = column<double>(n, [&](std::size_t i) { return u[i].upgrade_value; });
+    }
   }
   return out;
 }

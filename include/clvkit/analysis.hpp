@@ -187,6 +187,15 @@ CustomerAnalysis analyze(CustomerBase base, const SegmentPlan& plan,
 UpgradePaths next_purchases(const CustomerAnalysis& analysis,
                             const NextPurchaseOptions& options = {});
 
+/// The same against given held edges (a threshold spec): for an analysis whose customers are a
+/// selection of a larger base, the edges held are that base's (held_scoring_spec over all of
+/// its customers), not the selection's (`clvkit update --changed-only`). Each customer's result
+/// depends only on the customer, its prediction, `held` and the scheme, so a selection's are
+/// those the whole base's analysis gives the same customers. Throws as next_purchases does, and
+/// UsageError when `held` is not a threshold spec.
+UpgradePaths next_purchases(const CustomerAnalysis& analysis, const ScoringSpec& held,
+                            const NextPurchaseOptions& options);
+
 /// Segment counts and means, with model aggregates when the analysis has predictions and the
 /// next-purchase counts when it has upgrade paths (AnalysisOptions::next_purchase).
 SegmentSummary summarize_segments(const CustomerAnalysis& analysis);

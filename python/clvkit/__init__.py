@@ -164,6 +164,10 @@ def _analysis_frame(handle, command):
     for key, values in columns.items():
         if key in ("first_purchase", "last_purchase"):
             values = _EPOCH + np.asarray(values).astype("timedelta64[D]")
+        if key in ("next_purchase_segment", "upgrade_segment"):
+            values = pd.Categorical.from_codes(values, categories=names)  # -1: missing
+        elif key == "purchases_to_upgrade":
+            values = pd.arrays.IntegerArray(values, values < 0)  # -1: null in the CLI's records
         data[key] = values
         if key == "m_score":
             r, f, m = data["r_score"], data["f_score"], data["m_score"]
@@ -238,7 +242,17 @@ def analyze(data, customer="customer_id", date="date", amount="amount", **option
     options: as the CLI's `run` options: as_of, segments ("rfm11", "rfm8", a JSON path),
     monetary, model ("bgnbd", "mbgnbd", "pnbd"), no_model, time_unit, horizon ("12m", "39w",
     a number of days or "lifetime"), margin, discount_rate, monthly_discount_rate, returns,
-    zero_amounts, on_bad_row, allow_unconverged, threads (0 = every core, the default).
+    zero_amounts, on_bad_row, allow_unconverged, threads (0 = every core, the default),
+    upgrade, upgrade_cap (see below).
+
+    upgrade=True (`run --upgrade`) adds, last, each customer's next purchase, as the CLI's
+    records have it: next_purchase_segment and next_r_score, next_f_score, next_m_score (after
+    one more purchase of the expected spend on the day after the as-of day, against the current
+    score edges held), purchases_to_upgrade (nullable Int64: the fewest purchases, one a day, to
+    a segment higher in the scheme's value_order; 0 in the top segment, <NA> when none up to
+    upgrade_cap, default 10, gets there), upgrade_segment (that segment; NaN when none) and,
+    with a model, upgrade_value (the CLV after that one purchase minus clv). The metadata gets
+    the "upgrade" block. A scheme without value_order raises UsageError.
 
     Returns an AnalysisFrame (a DataFrame with .metadata).
     """
@@ -304,7 +318,9 @@ def fit(summary, model="bgnbd", time_unit="week", threads=0, allow_unconverged=F
 def predict(model, summary, horizon="12m", segments="rfm11", threads=0, **options):
     """The records of `summary`'s customers scored with `model` (no refit), as `clvkit
     predict`: summary, segment and predictions over `horizon`. Options: margin,
-    discount_rate, monthly_discount_rate, monetary. Returns an AnalysisFrame."""
+    discount_rate, monthly_discount_rate, monetary, and upgrade=True with upgrade_cap (`clvkit
+    predict --upgrade`: the next-purchase columns of analyze, upgrade_value from `model`).
+    Returns an AnalysisFrame."""
     if not isinstance(model, Model):
         raise UsageError("predict: model must be a clvkit.Model (fit or load_model)")
     base = _base_of(_summary(summary, "predict"), "predict")

@@ -160,6 +160,9 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
   }
   const SegmentPlan plan = state_plan(state);
   check_placements(state, plan);
+  if (options.next_purchase) {
+    plan.scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
+  }
   const int threads = resolve_thread_count(options.threads);
   IngestOptions ingest = state.input;
   ingest.threads = threads;
@@ -231,6 +234,17 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
           analysis.models->purchase, every.base.customers, analysis.models->time_unit);
     }
     report(options, "predict", analysis.size());
+  }
+  if (options.next_purchase) {
+    // The edges held are every customer's, as run holds them, also when only the changed
+    // customers are returned: each one's next purchase is then what the full records give it
+    // (its prediction, the CLV after the purchase, is its own either way).
+    const ScoringSpec held =
+        every.base.customers.empty()
+            ? every.spec
+            : held_scoring_spec(every.base.customers, every.scores, every.spec, plan.scheme.bins());
+    analysis.upgrade = next_purchases(analysis, held, *options.next_purchase);
+    report(options, "upgrade", analysis.size());
   }
 
   const EarlierPlacement earlier{

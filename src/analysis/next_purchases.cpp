@@ -54,19 +54,27 @@ void add_upgrade_values(const CustomerAnalysis& analysis, std::vector<NextPurcha
 
 UpgradePaths next_purchases(const CustomerAnalysis& analysis, const NextPurchaseOptions& options) {
   const SegmentedBase& segmented = analysis.segmented;
+  segmented.scheme->check_value_order("the next purchase's segment (purchases_to_upgrade)");
+  if (segmented.base.customers.empty()) return next_purchases(analysis, segmented.spec, options);
+  return next_purchases(analysis,
+                        held_scoring_spec(segmented.base.customers, segmented.scores,
+                                          segmented.spec, segmented.scheme->bins()),
+                        options);
+}
+
+UpgradePaths next_purchases(const CustomerAnalysis& analysis, const ScoringSpec& held,
+                            const NextPurchaseOptions& options) {
+  const SegmentedBase& segmented = analysis.segmented;
   const SegmentScheme& scheme = *segmented.scheme;
   const std::vector<CustomerSummary>& customers = segmented.base.customers;
   scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
   UpgradePaths out;
   out.options = options;
+  out.held = held;
   const bool with_model = analysis.models && !analysis.predictions.empty();
   out.spend_basis = with_model ? "expected_avg_spend" : "avg_spend";
   const std::size_t n = customers.size();
-  if (n == 0) {
-    out.held = segmented.spec;
-    return out;
-  }
-  out.held = held_scoring_spec(customers, segmented.scores, segmented.spec, scheme.bins());
+  if (n == 0) return out;
   // Checked here so that each block's call cannot fail on the options.
   next_purchase(customers[0], segmented.segment[0], customers[0].avg_spend, scheme, out.held,
                 options);

@@ -204,3 +204,45 @@ TEST_CASE(
                     Catch::Contains("has no value_order"));
   std::remove(path.c_str());
 }
+
+// `clvkit update --changed-only` returns a selection of the customers; their next purchases are
+// computed against the edges of every customer (the quantile boundaries of the selection alone
+// may differ). Each customer's fields then equal the full analysis's: the result of a customer
+// depends only on it, its prediction and the edges. upgrade_value to 1e-12 relative (the value
+// is tabulated per chunk of customers; measured equal).
+TEST_CASE("next purchases of a selection against the whole base's held edges equal the whole's",
+          "[next_purchase][consistency]") {
+  AnalysisOptions options;
+  options.next_purchase = NextPurchaseOptions{};
+  const CustomerAnalysis whole = analyze(kCdnow, options);
+  REQUIRE(whole.upgrade);
+  CustomerAnalysis part = whole;
+  part.upgrade.reset();
+  part.segmented.base.customers.clear();
+  part.segmented.scores.clear();
+  part.segmented.segment.clear();
+  part.predictions.clear();
+  std::vector<std::size_t> kept;
+  for (std::size_t i = 0; i < whole.size(); i += 3) {
+    kept.push_back(i);
+    part.segmented.base.customers.push_back(whole.customers()[i]);
+    part.segmented.scores.push_back(whole.scores()[i]);
+    part.segmented.segment.push_back(whole.segmented.segment[i]);
+    part.predictions.push_back(whole.predictions[i]);
+  }
+  const UpgradePaths paths = next_purchases(part, whole.upgrade->held, *options.next_purchase);
+  CHECK(paths.held.recency_edges == whole.upgrade->held.recency_edges);
+  CHECK(paths.held.monetary_edges == whole.upgrade->held.monetary_edges);
+  CHECK(std::string(paths.spend_basis) == "expected_avg_spend");
+  REQUIRE(paths.customers.size() == kept.size());
+  for (std::size_t j = 0; j < kept.size(); ++j) {
+    const NextPurchase& a = paths.customers[j];
+    const NextPurchase& b = whole.upgrade->customers[kept[j]];
+    CAPTURE(kept[j], a.upgrade_value, b.upgrade_value);
+    CHECK(a.score == b.score);
+    CHECK(a.segment == b.segment);
+    CHECK(a.purchases_to_upgrade == b.purchases_to_upgrade);
+    CHECK(a.upgrade_segment == b.upgrade_segment);
+    CHECK(std::abs(a.upgrade_value - b.upgrade_value) <= 1e-12 * (1.0 + std::abs(b.upgrade_value)));
+  }
+}

@@ -76,11 +76,16 @@ inline CliResult run_cli(const std::string& arguments, const TempDir& dir,
   return result;
 }
 
-/// The fields of a CSV line whose fields hold no comma or quote (CDNOW's, clvkit's records).
+/// The fields of a CSV line whose fields hold no comma or quote (CDNOW's, clvkit's records),
+/// empty ones included (a null upgrade_segment, last on a record, is an empty last field).
 inline std::vector<std::string> split_csv_line(const std::string& line) {
   std::vector<std::string> fields;
-  std::stringstream in(line);
-  for (std::string field; std::getline(in, field, ',');) fields.push_back(field);
+  std::size_t begin = 0;
+  for (std::size_t comma; (comma = line.find(',', begin)) != std::string::npos;
+       begin = comma + 1) {
+    fields.push_back(line.substr(begin, comma - begin));
+  }
+  fields.push_back(line.substr(begin));
   return fields;
 }
 

@@ -389,3 +389,99 @@ TEST_CASE(
       "report data/cdnow.csv --every month --snapshots 1998-04-30 -o " + dir.file("c.html"), dir);
   CHECK(both.exit_code == 1);
 }
+
+TEST_CASE(
+    "update --upgrade writes the next purchases of a full run --upgrade, byte for byte, and "
+    "with --changed-only the matching records",
+    "[cli][update][consistency]") {
+  TempDir dir;
+  const DailyLogs logs = simulated_daily_logs(dir);
+  write_log(dir.file("initial.csv"), logs.header, logs.initial);
+  for (int k = 0; k < 2; ++k) write_log(day_file(dir, k), logs.header, logs.days[k]);
+  // RFM only and with refitted models (a full run's models); the cap given through.
+  for (const std::string model : {"--no-model", ""}) {
+    CAPTURE(model);
+    const std::string refit = model.empty() ? " --refit" : "";
+    REQUIRE(run_cli("run " + dir.file("initial.csv") + " --as-of 2025-12-24 -q " + model +
+                        " --state " + dir.file("s.bin") + " -o " + dir.file("r0.json"),
+                    dir)
+                .exit_code == 0);
+    const auto updated = run_cli("update " + dir.file("s.bin") + " " + day_file(dir, 0) + refit +
+                                     " --upgrade --upgrade-cap 5 --format csv -o " +
+                                     dir.file("u.csv") + " --moves " + dir.file("m.csv"),
+                                 dir);
+    INFO(updated.err);
+    REQUIRE(updated.exit_code == 0);
+    REQUIRE(run_cli("run " + whole_log_to(dir, logs, 0) + " --as-of " + kDays[0] + " -q " + model +
+                        " --upgrade --upgrade-cap 5 --format csv -o " + dir.file("full.csv"),
+                    dir)
+                .exit_code == 0);
+    const std::string records = read_text(dir.file("u.csv"));
+    REQUIRE(records == read_text(dir.file("full.csv")));
+    CHECK(records.find(",purchases_to_upgrade,upgrade_segment") != std::string::npos);
+    CHECK((records.find("upgrade_value") != std::string::npos) == model.empty());
+    const json meta = json::parse(read_text(dir.file("u.csv.meta.json")));
+    const json full_meta = json::parse(read_text(dir.file("full.csv.meta.json")));
+    CHECK(meta["upgrade"] == full_meta["upgrade"]);
+    CHECK(meta["upgrade"]["max_purchases"] == 5);
+
+    // The next day, only the changed customers: each written record is the full run's line
+    // (but churn_priority, which ranks the written customers only).
+    const auto changed = run_cli("update " + dir.file("s.bin") + " " + day_file(dir, 1) + refit +
+                                     " --upgrade --upgrade-cap 5 --changed-only --format csv -o " +
+                                     dir.file("c.csv") + " --moves " + dir.file("m.csv"),
+                                 dir);
+    INFO(changed.err);
+    REQUIRE(changed.exit_code == 0);
+    REQUIRE(run_cli("run " + whole_log_to(dir, logs, 1) + " --as-of " + kDays[1] + " -q " + model +
+                        " --upgrade --upgrade-cap 5 --format csv -o " + dir.file("full.csv"),
+                    dir)
+                .exit_code == 0);
+    const Records all = records_by_id(read_text(dir.file("full.csv")));
+    const Records written = records_by_id(read_text(dir.file("c.csv")));
+    REQUIRE(written.size() > 0);
+    CHECK(written.size() < all.size());
+    std::size_t upgradable = 0;
+    for (const auto& [id, record] : written) {
+      CAPTURE(id);
+      REQUIRE(all.count(id) == 1);
+      auto same = record;
+      auto full = all.at(id);
+      same.erase("churn_priority");
+      full.erase("churn_priority");
+      CHECK(same == full);
+      upgradable += record.at("purchases_to_upgrade").empty() ? 0 : 1;
+    }
+    CHECK(upgradable > 0);
+    const json changed_meta = json::parse(read_text(dir.file("c.csv.meta.json")));
+    const json full_day_meta = json::parse(read_text(dir.file("full.csv.meta.json")));
+    CHECK(changed_meta["upgrade"]["held_edges"] == full_day_meta["upgrade"]["held_edges"]);
+  }
+}
+
+TEST_CASE("update --upgrade refuses a scheme without a value order and records not written",
+          "[cli][update][inputcheck]") {
+  TempDir dir;
+  const std::string scheme = dir.file("plain.json");
+  write_text(scheme, R"({"name": "plain", "bins": 2, "scoring": {"method": "quantile"},
+    "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]})");
+  REQUIRE(run_cli("run data/cdnow.csv --as-of 1998-04-30 -q --no-model --segments " + scheme +
+                      " --state " + dir.file("s.bin") + " -o " + dir.file("r.json"),
+                  dir)
+              .exit_code == 0);
+  const std::string before = read_text(dir.file("s.bin"));
+  write_text(dir.file("may.csv"), "customer_id,date,amount\n1,1998-05-10,10.00\n");
+  auto result = run_cli("update " + dir.file("s.bin") + " " + dir.file("may.csv") +
+                            " --upgrade -o " + dir.file("u.json"),
+                        dir);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("no value_order") != std::string::npos);
+  result = run_cli("update " + dir.file("s.bin") + " " + dir.file("may.csv") + " --upgrade", dir);
+  CHECK(result.exit_code == 1);
+  CHECK(result.err.find("give -o") != std::string::npos);
+  result = run_cli("update " + dir.file("s.bin") + " " + dir.file("may.csv") +
+                       " --upgrade-cap 3 -o " + dir.file("u.json"),
+                   dir);
+  CHECK(result.exit_code == 1);
+  CHECK(read_text(dir.file("s.bin")) == before);
+}

@@ -222,6 +222,101 @@ def test_a_saved_model_is_the_cli_model_file_and_loads_back(tmp_path):
         clvkit.load_model(CDNOW)
 
 
+UPGRADE_COLUMNS = ["next_purchase_segment", "next_r_score", "next_f_score", "next_m_score",
+                   "purchases_to_upgrade", "upgrade_segment", "upgrade_value"]
+
+
+def cli_csv(tmp_path, *args):
+    """The records of a CLI command written with --format csv, as (header, rows of str)."""
+    out = tmp_path / "records.csv"
+    quiet = ["-q"] if args[0] == "run" else []  # predict prints nothing to be quiet about
+    subprocess.run([CLI, *map(str, args), *quiet, "--format", "csv", "-o", str(out)], check=True,
+                   capture_output=True)
+    with open(out, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def assert_frame_equals_cli_csv(frame, header, rows):
+    """Column by column: the same names in the same order; ids and text exact, ints exact, an
+    empty CSV field (null) missing in the frame, floats to 1e-9 (the CLI writes 12 significant
+    digits)."""
+    assert list(frame.columns) == header
+    assert len(frame) == len(rows)
+    for c, name in enumerate(header):
+        cli = [row[c] for row in rows]
+        values = frame[name]
+        if name in ("first_purchase", "last_purchase"):
+            assert [str(v.date()) for v in values] == cli, name
+        elif pd.api.types.is_float_dtype(values):
+            for value, text in zip(values, cli):
+                assert math.isclose(value, float(text), rel_tol=1e-9, abs_tol=1e-9), name
+        elif pd.api.types.is_integer_dtype(values) and name != "customer_id":
+            assert [("" if pd.isna(v) else str(int(v))) for v in values] == cli, name
+        else:
+            assert [("" if pd.isna(v) else str(v)) for v in values] == cli, name
+
+
+def test_analyze_upgrade_equals_run_upgrade_column_by_column(tmp_path):
+    frame = clvkit.analyze(pd.read_csv(CDNOW), upgrade=True, upgrade_cap=10)
+    header, rows = cli_csv(tmp_path, "run", CDNOW, "--upgrade", "--upgrade-cap", 10)
+    assert header[-7:] == UPGRADE_COLUMNS
+    assert_frame_equals_cli_csv(frame, header, rows)
+    # Nullable as the CLI's empty fields (none beyond this cap; see the thresholds below).
+    assert frame.purchases_to_upgrade.dtype == "Int64"
+    assert frame.purchases_to_upgrade.isna().sum() == frame.metadata["upgrade"]["not_reachable"]
+    assert frame.upgrade_segment.isna().sum() >= frame.purchases_to_upgrade.isna().sum()
+    meta = json.loads((tmp_path / "records.csv.meta.json").read_text())
+    mine, cli = dict(frame.metadata["upgrade"]), dict(meta["upgrade"])
+    mine_edges, cli_edges = mine.pop("held_edges"), cli.pop("held_edges")
+    assert mine == cli
+    for key, edges in cli_edges.items():
+        assert np.allclose(mine_edges[key], edges, rtol=1e-11, atol=0), key
+    # RFM only, a smaller cap, a threshold scheme: no upgrade_value, and the same as the CLI.
+    plain = clvkit.analyze(str(CDNOW), no_model=True, segments="rfm11-thresholds", upgrade=True,
+                           upgrade_cap=3)
+    header, rows = cli_csv(tmp_path, "run", CDNOW, "--no-model", "--segments",
+                           "rfm11-thresholds", "--upgrade", "--upgrade-cap", 3)
+    assert "upgrade_value" not in plain.columns
+    assert plain.purchases_to_upgrade.isna().any()  # the null case is exercised
+    assert_frame_equals_cli_csv(plain, header, rows)
+
+
+def test_predict_upgrade_equals_cli_predict_upgrade(tmp_path):
+    summary = clvkit.summarize(pd.read_csv(CDNOW))
+    model = clvkit.fit(summary)
+    model.save(tmp_path / "model.json")
+    frame = clvkit.predict(model, summary, upgrade=True, upgrade_cap=10)
+    header, rows = cli_csv(tmp_path, "predict", CDNOW, "--model", tmp_path / "model.json",
+                           "--upgrade", "--upgrade-cap", 10)
+    assert header[-7:] == UPGRADE_COLUMNS
+    assert_frame_equals_cli_csv(frame, header, rows)
+    assert frame.metadata["upgrade"]["spend"] == "expected_avg_spend"
+
+
+def test_upgrade_needs_a_value_order_and_is_off_by_default(tmp_path):
+    scheme = tmp_path / "plain.json"
+    scheme.write_text(json.dumps({
+        "name": "plain", "bins": 2, "scoring": {"method": "quantile"},
+        "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]}))
+    done = subprocess.run([CLI, "run", str(CDNOW), "--upgrade", "--segments", str(scheme),
+                           "-q", "-o", "/dev/null"], capture_output=True, text=True)
+    assert done.returncode == 1
+    with pytest.raises(clvkit.UsageError) as raised:
+        clvkit.analyze(pd.read_csv(CDNOW), segments=str(scheme), upgrade=True)
+    assert "no value_order" in str(raised.value) and str(raised.value) in done.stderr
+    summary = clvkit.summarize(str(CDNOW))
+    with pytest.raises(clvkit.UsageError, match="no value_order"):
+        clvkit.predict(clvkit.fit(summary), summary, segments=str(scheme), upgrade=True)
+    with pytest.raises(clvkit.UsageError, match="upgrade_cap needs upgrade=True"):
+        clvkit.analyze(str(CDNOW), upgrade_cap=3)
+    with pytest.raises(clvkit.UsageError, match="1..1000"):
+        clvkit.analyze(str(CDNOW), no_model=True, upgrade=True, upgrade_cap=0)
+    for frame in (clvkit.analyze(str(CDNOW)), clvkit.analyze(str(CDNOW), upgrade=False)):
+        assert not set(UPGRADE_COLUMNS) & set(frame.columns)
+        assert "upgrade" not in frame.metadata
+
+
 def test_validate_compare_forecast_and_report(tmp_path):
     # The same comparison as the command's (its metadata names the command and the tool).
     assert_cli_json(clvkit.validate(str(CDNOW), "1997-09-30"), "validate")

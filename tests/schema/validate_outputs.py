@@ -674,7 +674,9 @@ def check_updates(cli, work):
         for tag, args in (("update", ("--format", "json")),
                           ("update --changed-only --format ndjson",
                            ("--changed-only", "--format", "ndjson")),
-                          ("update --format csv --refit", ("--format", "csv", "--refit"))):
+                          ("update --format csv --refit", ("--format", "csv", "--refit")),
+                          ("update --upgrade --changed-only --format ndjson",
+                           ("--upgrade", "--changed-only", "--format", "ndjson"))):
             if model and "--refit" in args:
                 continue
             tag = f"{tag} (state {'--no-model' if model else 'with models'})"
@@ -693,6 +695,8 @@ def check_updates(cli, work):
                 else:
                     records = list(csv.DictReader(out.open()))
             check_update_semantics(tag, meta, records)
+            if ("--upgrade" in args) != ("upgrade" in meta):
+                fail(tag, "the upgrade metadata is not there exactly with --upgrade")
             documents[tag] = meta
     return documents
 

@@ -88,7 +88,8 @@ struct ValueCliOptions {
   ValueOptions to_value_options() const;
 };
 
-/// --upgrade and --upgrade-cap (run, predict, segments, report): each customer's next purchase.
+/// --upgrade and --upgrade-cap (run, predict, update, segments, report): each customer's next
+/// purchase.
 struct UpgradeCliOptions {
   bool upgrade = false;
   int max_purchases = NextPurchaseOptions{}.max_purchases;

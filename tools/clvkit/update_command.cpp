@@ -32,6 +32,7 @@ struct UpdateCliOptions {
   std::string as_of;
   bool refit = false;
   bool changed_only = false;
+  UpgradeCliOptions upgrade;
   std::string out;  ///< empty: no records
   std::string format = "json";
   std::string moves;      ///< empty: moves-<as-of>.csv beside the state file
@@ -127,6 +128,7 @@ void run_update(const UpdateCliOptions& options) {
     update_options.as_of = parse_iso_date_or_throw(options.as_of, "--as-of");
   update_options.refit = options.refit;
   update_options.changed_only = options.changed_only;
+  update_options.next_purchase = options.upgrade.to_options();
   update_options.moves.from = options.from_segments;
   update_options.moves.to = options.to_segments;
   update_options.allow_reapply = options.allow_reapply;
@@ -134,6 +136,9 @@ void run_update(const UpdateCliOptions& options) {
   update_options.stage_done = [&](std::string_view stage, std::size_t) { timer.lap(stage); };
   if (options.changed_only && options.out.empty()) {
     throw UsageError("--changed-only chooses which records -o writes: give -o");
+  }
+  if (options.upgrade.upgrade && options.out.empty()) {
+    throw UsageError("--upgrade adds fields to the records -o writes: give -o");
   }
   progress.stage("reading " + options.state);
   const StateFile saved = read_state_file(options.state);
@@ -215,7 +220,9 @@ void setup_update(CLI::App& app) {
       ->group("Output");
   command
       ->add_flag("--changed-only", options->changed_only,
-                 "Write only the customers with new rows or a changed segment")
+                 "Write only the customers with new rows or a changed segment (with --upgrade, "
+                 "their next purchases as the full records have them: every customer's score "
+                 "edges held)")
       ->group("Output");
   command
       ->add_option("--moves", options->moves,
@@ -225,6 +232,7 @@ void setup_update(CLI::App& app) {
       ->add_option("--state-out", options->state_out,
                    "Write the new state here instead of replacing STATE")
       ->group("Output");
+  add_upgrade_options(*command, options->upgrade);
   command->add_option("--from-segment", options->from_segments,
                       "List only the moves out of these segments (repeatable)");
   command->add_option("--to-segment", options->to_segments,

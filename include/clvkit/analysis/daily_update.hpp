@@ -75,21 +75,27 @@ struct UpdateOptions {
   /// new log or whose segment changed. The scores and segments of every customer are computed
   /// either way (quantile edges depend on all of them), and so is the transition.
   bool changed_only = false;
+  /// Set: every returned customer's next purchase (next_purchases in analysis.hpp) is computed
+  /// after the predictions, into DailyUpdate::analysis.upgrade, with the edges of every customer
+  /// as of the new day held (also under changed_only, so a written record's fields are those of
+  /// the full records). Needs a scheme with a value order (UsageError before the log is read).
+  std::optional<NextPurchaseOptions> next_purchase;
   MoveFilter moves;  ///< which moves are listed (all are counted)
   /// Apply a log whose bytes equal one applied before (refused by default: its rows would count
   /// twice). Logs without data rows are never refused.
   bool allow_reapply = false;
   int threads = 1;  ///< 0 = one per hardware thread; no result depends on it
-  /// As AnalysisOptions::stage_done: "ingest", "segment", "fit" (with refit), "predict".
+  /// As AnalysisOptions::stage_done: "ingest", "segment", "fit" (with refit), "predict",
+  /// "upgrade" (with next_purchase).
   std::function<void(std::string_view stage, std::size_t customers)> stage_done;
 };
 
 /// What an update found and did.
 struct DailyUpdate {
   /// Every customer as of the new day, or with changed_only the changed ones, each with its
-  /// scores, segment and (with models) predictions; without changed_only it equals analyze()
-  /// over every row as of that day when the models are refitted or absent. Its base's stats
-  /// are the cumulative row accounting.
+  /// scores, segment, (with models) predictions and (with next_purchase) next purchase; without
+  /// changed_only it equals analyze() over every row as of that day when the models are
+  /// refitted or absent. Its base's stats are the cumulative row accounting.
   CustomerAnalysis analysis;
   /// From the state's day to the new one, over every customer ("new" for customers without a
   /// purchase day before), with the moves that `moves` keeps.
@@ -105,10 +111,11 @@ struct DailyUpdate {
 };
 
 /// Applies the log at `path` ("-" = standard input) to `state` with the state's settings.
-/// Throws UsageError for an as-of day before the state's or a log applied already (see
-/// allow_reapply), what update_histories_file throws for the log, and with refit what the fit
-/// throws (ModelError for a fit that did not converge unless the state's model options allow
-/// it).
+/// Throws UsageError for an as-of day before the state's, a log applied already (see
+/// allow_reapply) or next_purchase with a scheme without a value order, what
+/// update_histories_file throws for the log, with refit what the fit throws (ModelError for a
+/// fit that did not converge unless the state's model options allow it), and with
+/// next_purchase what next_purchases throws.
 DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
                             const UpdateOptions& options);
 
