@@ -131,9 +131,13 @@ def _day_number(value):
     return int((day - _EPOCH).astype(np.int64))
 
 
-def _options(options):
-    """The keyword options, spelled as the CLI's long options with '_'."""
+def _options(options, what=None):
+    """The keyword options, spelled as the CLI's long options with '_'. `what` names a function
+    without next purchases, which refuses upgrade and upgrade_cap rather than ignore them."""
     given = dict(options)
+    if what is not None and ("upgrade" in given or "upgrade_cap" in given):
+        raise UsageError(f"{what}: upgrade and upgrade_cap are options of analyze and predict "
+                         f"(whose segments() and report() then show them)")
     out = {}
     if "as_of" in given:
         value = given.pop("as_of")
@@ -269,7 +273,7 @@ def summarize(data, customer="customer_id", date="date", amount="amount", **opti
     first and last purchase, purchase days, frequency, recency and T in days, total and
     average spend, monetary (mean repeat-day spend). Options: as_of, returns, zero_amounts,
     on_bad_row, threads. Returns a SummaryFrame (.metadata: the row accounting)."""
-    given = _options(options)
+    given = _options(options, "summarize")
     given.update(customer_col=customer, date_col=date, amount_col=amount)
     if isinstance(data, (str, os.PathLike)):
         base = _core.read_path(os.fspath(data), given)
@@ -342,7 +346,7 @@ def validate(data, calibration_end, model="bgnbd", tracking_step="week", custome
     compare the predictions with the holdout (totals, per customer, by frequency and segment,
     tracking). data: a DataFrame of transactions or a CSV path, with the columns and options
     of analyze (as_of = the holdout's end)."""
-    given = _options(dict(options, model=model))
+    given = _options(dict(options, model=model), "validate")
     given.update(customer_col=customer, date_col=date, amount_col=amount)
     return json.loads(_core.validate(_log(data, customer, date, amount), given,
                                      _day_number(calibration_end), tracking_step))
@@ -353,7 +357,7 @@ def compare(data, calibration_end, customer="customer_id", date="date", amount="
     """`clvkit compare --format json` as a dict: every purchase model on one
     calibration/holdout split, and the recommended one. data: a DataFrame of transactions or a
     CSV path, with the columns and options of analyze."""
-    given = _options(options)
+    given = _options(options, "compare")
     given.update(customer_col=customer, date_col=date, amount_col=amount)
     return json.loads(_core.compare(_log(data, customer, date, amount), given,
                                     _day_number(calibration_end)))
@@ -369,7 +373,8 @@ def _analysis_of(frame, what):
 
 def segments(analysis):
     """`clvkit segments --format json` as a dict: per-segment statistics (with the models'
-    aggregates when the analysis has them) and the R-by-F, F-by-M and R-by-M cross tables."""
+    aggregates when the analysis has them, and `segments --upgrade`'s next-purchase counts when
+    it was made with upgrade=True) and the R-by-F, F-by-M and R-by-M cross tables."""
     return json.loads(_core.segments(_analysis_of(analysis, "segments"), 0, 1, False))
 
 
@@ -385,7 +390,8 @@ def forecast_segments(analysis, draws=2000, seed=1, fixed_parameters=False):
 def report(analysis, path, title="Customer base report", currency="", top=25, draws=1000,
            seed=1, calibration_end=None, data=None):
     """Writes `clvkit report`'s self-contained HTML page of an analysis (with models) to
-    `path`. With calibration_end, also the holdout validation of `clvkit report
+    `path`; an analysis made with upgrade=True adds `report --upgrade`'s section "One purchase
+    away". With calibration_end, also the holdout validation of `clvkit report
     --calibration-end`: every purchase model refitted on `data` up to that day and compared
     with the rest. data: the log the analysis was made from (the DataFrame or CSV path given to
     analyze); it is split with the analysis's columns, input options and segments."""

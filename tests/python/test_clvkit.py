@@ -312,9 +312,37 @@ def test_upgrade_needs_a_value_order_and_is_off_by_default(tmp_path):
         clvkit.analyze(str(CDNOW), upgrade_cap=3)
     with pytest.raises(clvkit.UsageError, match="1..1000"):
         clvkit.analyze(str(CDNOW), no_model=True, upgrade=True, upgrade_cap=0)
+    # Refused, not ignored, where there are no records to add them to.
+    for call in (lambda: clvkit.summarize(str(CDNOW), upgrade=True),
+                 lambda: clvkit.validate(str(CDNOW), "1997-09-30", upgrade=True),
+                 lambda: clvkit.compare(str(CDNOW), "1997-09-30", upgrade_cap=3)):
+        with pytest.raises(clvkit.UsageError, match="options of analyze and predict"):
+            call()
     for frame in (clvkit.analyze(str(CDNOW)), clvkit.analyze(str(CDNOW), upgrade=False)):
         assert not set(UPGRADE_COLUMNS) & set(frame.columns)
         assert "upgrade" not in frame.metadata
+
+
+def test_segments_and_report_of_an_upgrade_analysis_are_the_clis(tmp_path):
+    analysis = clvkit.analyze(pd.read_csv(CDNOW), upgrade=True)
+    cli = subprocess.run([CLI, "segments", str(CDNOW), "--upgrade", "--format", "json", "-q"],
+                         capture_output=True, text=True, check=True)
+    expected = json.loads(cli.stdout)
+    python = clvkit.segments(analysis)
+    assert python.keys() == expected.keys()
+    assert python["top_segment"] == "Champions"
+    for key in python:
+        if key != "metadata":
+            assert python[key] == expected[key], key
+    assert python["segments"][1]["one_purchase_to_better"] > 0
+    # The report's section "One purchase away" follows the analysis; the CLI's is the same page
+    # but for the log's name.
+    clvkit.report(analysis, tmp_path / "report.html", draws=100)
+    subprocess.run([CLI, "report", str(CDNOW), "--upgrade", "--forecast-draws", "100", "-q",
+                    "-o", str(tmp_path / "cli.html")], check=True)
+    page = (tmp_path / "report.html").read_text()
+    assert '<section id="upgrade"' in page
+    assert page.replace("DataFrame", str(CDNOW)) == (tmp_path / "cli.html").read_text()
 
 
 def test_validate_compare_forecast_and_report(tmp_path):
