@@ -14,8 +14,10 @@ namespace {
 constexpr std::size_t kBlock = 1 << 14;
 // Customers per predict_value_of call for upgrade_value: each call tabulates E[X | alive] once per
 // distinct (x, T) of its customers, so calls of many customers share that work (a 10M-customer
-// base has ~10k pairs, a 16k block of it ~3k), while the transient predictions stay ~60 MB.
-constexpr std::size_t kValueChunk = 1 << 20;
+// base has ~10k pairs, a 16k block of it ~3k), while the transient predictions stay below
+// glibc's largest mmap threshold (32 MB), so that each chunk reuses the last one's pages instead
+// of faulting in fresh zeroed ones.
+constexpr std::size_t kValueChunk = 1 << 19;
 
 // upgrade_value of every customer: the CLV of the history with the next purchase added (the
 // model input of summary_after_purchases(c, 1, E[M]), converted as predict_customer_value
@@ -31,15 +33,16 @@ void add_upgrade_values(const CustomerAnalysis& analysis, std::vector<NextPurcha
     const auto after = [&, begin](std::size_t j) {
       const CustomerSummary& c = customers[begin + j];
       const double T = (c.T + 1) / days;
-      const double m = (c.monetary * static_cast<double>(c.frequency) +
-                        today[begin + j].expected_avg_spend) /
-                       static_cast<double>(c.frequency + 1);
+      const double m =
+          (c.monetary * static_cast<double>(c.frequency) + today[begin + j].expected_avg_spend) /
+          static_cast<double>(c.frequency + 1);
       return ModelInput{static_cast<double>(c.frequency + 1), T, T, m};
     };
     std::vector<CustomerPrediction> predicted;
     try {
       predicted = predict_value_of(count, after, days, *analysis.models->purchase.model,
-                                   *analysis.models->spend.model, value, analysis.threads);
+                                   *analysis.models->spend.model, value, analysis.threads,
+                                   /*bought_at_end=*/true);
     } catch (const CustomerModelError& e) {
       throw ModelError("the value after one more purchase of customer '" +
                        customers[begin + e.index].id + "': " + e.what());

@@ -74,8 +74,8 @@ std::string describe(std::size_t index, const ModelInput& c) {
 }
 
 [[noreturn]] void non_finite(std::size_t index, const ModelInput& c, double value) {
-  throw CustomerModelError(index, "non-finite prediction (" + std::to_string(value) + ") for " +
-                                      describe(index, c));
+  throw CustomerModelError(
+      index, "non-finite prediction (" + std::to_string(value) + ") for " + describe(index, c));
 }
 
 // CLV over the horizon can never exceed margin * E[M] * E[X(horizon)] (each period's purchases
@@ -130,8 +130,8 @@ std::vector<double> tabulate_dert_if_alive(const std::vector<std::array<double, 
   parallel_for(threads, block_count(pairs.size(), kPairBlock), [&](std::size_t block) {
     const std::size_t end = std::min(pairs.size(), (block + 1) * kPairBlock);
     for (std::size_t row = block * kPairBlock; row < end; ++row) {
-      dert[row] = purchase.discounted_expected_purchases_if_alive(pairs[row][0], pairs[row][1],
-                                                                  delta);
+      dert[row] =
+          purchase.discounted_expected_purchases_if_alive(pairs[row][0], pairs[row][1], delta);
     }
   });
   return dert;
@@ -158,10 +158,14 @@ std::vector<double> tabulate_p_alive(const std::vector<std::array<double, 3>>& t
 // every customer is predicted from the table. One table for all blocks, rather than one per
 // block, because customers of 16k-blocks of a 10M-customer base share few pairs with their own
 // block (0.18 distinct pairs per customer on simulated data, against 0.001 overall).
+//
+// With `bought_at_end` every customer's t_x is T, so P(alive) too is a function of (x, T): it is
+// tabulated with the pairs (p_alive_of: the same values as per customer).
 template <class InputOf>
 std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, double unit_days,
                                         const PurchaseModel& purchase, const SpendModel& spend,
-                                        const ValueOptions& options, int threads) {
+                                        const ValueOptions& options, int threads,
+                                        bool bought_at_end = false) {
   if (n > std::numeric_limits<std::uint32_t>::max()) {
     throw ModelError("predictions: " + std::to_string(n) +
                      " customers, but the churn ranking numbers at most 2^32 - 1");
@@ -183,7 +187,7 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   // of the first pass: it overlaps the numbering of the pairs on the other threads.
   static_assert(kCustomerBlock <= 65536, "a block's key numbers must fit 16 bits");
   // P(alive) too is tabulated, per distinct (x, t_x, T), when the model says it is costly.
-  const bool tabled_alive = purchase.p_alive_is_costly();
+  const bool tabled_alive = !bought_at_end && purchase.p_alive_is_costly();
   auto block_pair = std::make_unique_for_overwrite<std::uint16_t[]>(n);  // pair in its block
   auto block_triple = std::make_unique_for_overwrite<std::uint16_t[]>(tabled_alive ? n : 0);
   std::vector<std::vector<std::array<double, 2>>> pairs_of_block(blocks);
@@ -199,6 +203,9 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
     KeyIndex<3> triples;
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
       const ModelInput c = input_of(i);
+      if (bought_at_end && c.t_x != c.T) {
+        throw CustomerModelError(i, "not bought at the end: " + describe(i, c));
+      }
       block_pair[i] = static_cast<std::uint16_t>(pairs.index_of({c.x, c.T}));
       if (tabled_alive) {
         block_triple[i] = static_cast<std::uint16_t>(triples.index_of({c.x, c.t_x, c.T}));
@@ -219,14 +226,22 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
   const std::vector<std::vector<std::size_t>> alive_row =
       merge_block_keys(triples_of_block, all_triples);
   const std::vector<double> alive = tabulate_p_alive(all_triples.keys(), purchase, threads);
+  std::vector<double> pair_alive;
+  if (bought_at_end) {
+    std::vector<std::array<double, 3>> at_end;
+    at_end.reserve(all_pairs.keys().size());
+    for (const auto& [x, T] : all_pairs.keys()) at_end.push_back({x, T, T});
+    pair_alive = tabulate_p_alive(at_end, purchase, threads);
+  }
 
   parallel_for(threads, blocks, [&](std::size_t block) {
     const std::vector<std::size_t>& rows = table_row[block];
     for (std::size_t i = block * kCustomerBlock; i < block_end(block); ++i) {
       const ModelInput c = input_of(i);
       CustomerPrediction& p = predictions[i];
-      p.p_alive = tabled_alive ? alive[alive_row[block][block_triple[i]]]
-                               : purchase.p_alive({c.x, c.t_x, c.T});
+      p.p_alive = bought_at_end  ? pair_alive[rows[block_pair[i]]]
+                  : tabled_alive ? alive[alive_row[block][block_triple[i]]]
+                                 : purchase.p_alive({c.x, c.t_x, c.T});
       p.expected_avg_spend =
           (c.x > 0.0 && c.m > 0.0) ? spend.expected_spend(c.x, c.m) : population_spend;
       const double* cum = cumulative.data() + rows[block_pair[i]] * periods;
@@ -237,8 +252,8 @@ std::vector<CustomerPrediction> predict(std::size_t n, const InputOf& input_of, 
       p.value_at_risk = (1.0 - p.p_alive) * p.clv_if_alive;
       const double values[] = {p.p_alive, p.expected_purchases, p.expected_avg_spend,
                                p.clv_if_alive};
-      const double bound = options.margin * p.expected_avg_spend * cum[periods - 1] *
-                           largest_factor;
+      const double bound =
+          options.margin * p.expected_avg_spend * cum[periods - 1] * largest_factor;
       if (p.clv_if_alive > bound * (1.0 + 1e-9) + 1e-9) {
         inconsistent_value(i, c, p.clv_if_alive, bound);
       }
@@ -278,8 +293,9 @@ FittedModels fit_customer_models(const CustomerPatterns& patterns, TimeUnit unit
 double continuous_discount_rate(const ValueOptions& options, double unit_days) {
   const double delta = std::log1p(period_rate(options)) / options.period_days * unit_days;
   if (!is_positive_finite(delta)) {
-    throw UsageError("a lifetime value needs a positive discount rate (without discounting, "
-                     "expected lifetime purchases can be infinite)");
+    throw UsageError(
+        "a lifetime value needs a positive discount rate (without discounting, "
+        "expected lifetime purchases can be infinite)");
   }
   return delta;
 }
@@ -300,16 +316,16 @@ std::vector<ValueIfAlive> value_if_alive(const std::vector<std::array<double, 2>
                                          const ValueOptions& options, int threads) {
   const Schedule schedule = make_schedule(unit_days, options);
   const std::vector<double> cumulative =
-      options.lifetime ? tabulate_dert_if_alive(
-                             pairs, continuous_discount_rate(options, unit_days), purchase, threads)
+      options.lifetime ? tabulate_dert_if_alive(pairs, continuous_discount_rate(options, unit_days),
+                                                purchase, threads)
                        : tabulate_if_alive(pairs, schedule, purchase, threads);
   const std::size_t periods = schedule.ends.size();
   std::vector<ValueIfAlive> out(pairs.size());
   for (std::size_t row = 0; row < pairs.size(); ++row) {
     const double* cum = cumulative.data() + row * periods;
     out[row].expected_purchases = cum[periods - 1];
-    out[row].value_per_spend = discounted_value(cum, static_cast<int>(periods), 1.0, options,
-                                                schedule.factors.data());
+    out[row].value_per_spend =
+        discounted_value(cum, static_cast<int>(periods), 1.0, options, schedule.factors.data());
     if (!std::isfinite(out[row].expected_purchases) || !std::isfinite(out[row].value_per_spend)) {
       throw ModelError("non-finite expectation given alive for x " + format_number(pairs[row][0]) +
                        ", T " + format_number(pairs[row][1]));
@@ -330,9 +346,9 @@ std::vector<CustomerPrediction> predict_value(const std::vector<ModelInput>& cus
 std::vector<CustomerPrediction> predict_value_of(
     std::size_t n, const std::function<ModelInput(std::size_t)>& input_of, double unit_days,
     const PurchaseModel& purchase, const SpendModel& spend, const ValueOptions& options,
-    int threads) {
+    int threads, bool bought_at_end) {
   std::vector<CustomerPrediction> predictions =
-      predict(n, input_of, unit_days, purchase, spend, options, threads);
+      predict(n, input_of, unit_days, purchase, spend, options, threads, bought_at_end);
   if (options.rank_churn) rank_churn(predictions, threads);
   return predictions;
 }

@@ -121,12 +121,14 @@ class CustomerModelError : public ModelError {
 /// predict_value for `n` customers whose inputs are made on demand: input_of(i) is customer i's
 /// ModelInput. It is called more than once per customer and from several threads, so it must be
 /// a pure function of i. For inputs derived from other data (summaries, a purchase added)
-/// without a copy of them: 10M inputs take 320 MB. Throws what predict_value throws, the errors
-/// about one customer as CustomerModelError.
+/// without a copy of them: 10M inputs take 320 MB. With `bought_at_end`, every input's t_x is
+/// its T (a history whose last purchase ends it, as after a purchase on the as-of day): P(alive)
+/// is then computed once per distinct (x, T) rather than per customer, with the same values.
+/// Throws what predict_value throws, the errors about one customer as CustomerModelError.
 std::vector<CustomerPrediction> predict_value_of(
     std::size_t n, const std::function<ModelInput(std::size_t)>& input_of, double unit_days,
     const PurchaseModel& purchase, const SpendModel& spend, const ValueOptions& options,
-    int threads = 1);
+    int threads = 1, bool bought_at_end = false);
 
 /// What a customer's value given alive at T depends on, for one (x, T): predict_value's
 /// expected_purchases and clv_if_alive are p_alive * expected_purchases and expected_avg_spend
