@@ -15,6 +15,7 @@
 #include "clvkit/error.hpp"
 #include "clvkit/models/bgnbd_model.hpp"
 #include "clvkit/models/gamma_gamma_model.hpp"
+#include "clvkit/models/pnbd_model.hpp"
 #include "clvkit/models/simulate.hpp"
 
 namespace {
@@ -376,5 +377,43 @@ TEST_CASE("predictions without the churn ranking are the same but for churn_prio
       same.churn_priority = 0;
       REQUIRE(std::memcmp(&same, &plain[i], sizeof same) == 0);
     }
+  }
+}
+
+TEST_CASE("predictions of customers bought at the end take P(alive) per pair, the same bits",
+          "[clv][consistency]") {
+  // Histories whose last purchase ends them (t_x = T), as after a purchase on the as-of day:
+  // many customers share each (x, T).
+  std::vector<ModelInput> customers;
+  for (int i = 0; i < 3000; ++i) {
+    const double T = 1.0 + (i * 7) % 60;
+    customers.push_back({static_cast<double>(i % 9), T, T, 5.0 + (i % 13)});
+  }
+  const auto input_of = [&customers](std::size_t i) { return customers[i]; };
+  const GammaGammaModel spend(kLifetimesGammaGamma);
+  const BgNbdModel bgnbd(kLifetimesBgNbd);
+  const ParetoNbdModel pnbd(ParetoNbdParams{0.55, 10.58, 0.61, 11.67});
+  for (const PurchaseModel* purchase :
+       {static_cast<const PurchaseModel*>(&bgnbd), static_cast<const PurchaseModel*>(&pnbd)}) {
+    CAPTURE(purchase->key());
+    for (const int threads : {1, 2}) {
+      const auto each = predict_value(customers, 7.0, *purchase, spend, {}, threads);
+      const auto paired =
+          predict_value_of(customers.size(), input_of, 7.0, *purchase, spend, {}, threads, true);
+      REQUIRE(paired.size() == each.size());
+      for (std::size_t i = 0; i < each.size(); ++i) {
+        CAPTURE(i);
+        REQUIRE(std::memcmp(&paired[i], &each[i], sizeof each[i]) == 0);
+      }
+    }
+  }
+  // A history that does not end with a purchase is refused, naming it.
+  customers[17].t_x = customers[17].T - 1.0;
+  try {
+    predict_value_of(customers.size(), input_of, 7.0, bgnbd, spend, {}, 1, true);
+    FAIL("no error");
+  } catch (const CustomerModelError& e) {
+    CHECK(e.index == 17);
+    CHECK(std::string(e.what()).find("customer 18") != std::string::npos);
   }
 }
