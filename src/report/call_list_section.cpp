@@ -7,30 +7,13 @@
 #include "html_parts.hpp"
 
 namespace clvkit::report::detail {
-namespace {
-
-// Customer indices by value at risk, largest first (ties: input order), at most `n`.
-std::vector<std::size_t> call_list(const ReportData& data, std::size_t n) {
-  std::vector<std::size_t> order(data.customers.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  const auto by_risk = [&](std::size_t a, std::size_t b) {
-    const double ra = data.predictions[a].value_at_risk;
-    const double rb = data.predictions[b].value_at_risk;
-    return ra != rb ? ra > rb : a < b;
-  };
-  n = std::min(n, order.size());
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
-                    by_risk);
-  order.resize(n);
-  return order;
-}
-
-}  // namespace
 
 std::string call_list_section(const Context& ctx) {
   const ReportData& data = ctx.data;
+  // The customers with the largest value at risk.
   const std::vector<std::size_t> top =
-      call_list(data, static_cast<std::size_t>(data.top_customers));
+      largest_first(data.customers.size(), static_cast<std::size_t>(data.top_customers),
+                    [&data](std::size_t i) { return data.predictions[i].value_at_risk; });
   std::string out = section_start(
       "call-list", tr("nav.call_list"),
       trf("call_list.lead", {{"customers", count(static_cast<std::int64_t>(top.size()))},

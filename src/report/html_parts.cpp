@@ -1,5 +1,7 @@
 #include "html_parts.hpp"
 
+#include <algorithm>
+#include <numeric>
 #include <string_view>
 #include <utility>
 
@@ -139,6 +141,21 @@ std::string dropout_note(const ReportData& data) {
   if (!data.dropout || data.dropout->informative) return {};
   return "<p class=\"warn\" data-warning=\"dropout\">" + esc(dropout_text(*data.dropout)) +
          "</p>\n";
+}
+
+std::vector<std::size_t> largest_first(std::size_t count, std::size_t n,
+                                       const std::function<double(std::size_t)>& value_of) {
+  std::vector<std::size_t> order(count);
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  n = std::min(n, count);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
+                    [&](std::size_t a, std::size_t b) {
+                      const double va = value_of(a);
+                      const double vb = value_of(b);
+                      return va != vb ? va > vb : a < b;
+                    });
+  order.resize(n);
+  return order;
 }
 
 }  // namespace clvkit::report::detail

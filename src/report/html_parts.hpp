@@ -7,6 +7,7 @@
 // html_report.cpp puts them into one document.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -89,6 +90,11 @@ std::string section_start(const char* id, const std::string& heading, const std:
 /// A warning paragraph when the report's P(alive) and value at risk are not informative
 /// (ReportData::dropout); empty otherwise.
 std::string dropout_note(const ReportData& data);
+
+/// The indices of the at most `n` largest of `count` values (value_of(i)), largest first; ties
+/// in index order. For the report's customer lists.
+std::vector<std::size_t> largest_first(std::size_t count, std::size_t n,
+                                       const std::function<double(std::size_t)>& value_of);
 
 // ---- Sections -------------------------------------------------------------------------------
 

@@ -8,22 +8,6 @@
 namespace clvkit::report::detail {
 namespace {
 
-// Customer indices by upgrade value, largest first (ties: input order), at most `n`.
-std::vector<std::size_t> upgrade_list(const ReportData& data, std::size_t n) {
-  std::vector<std::size_t> order(data.upgrade.size());
-  std::iota(order.begin(), order.end(), std::size_t{0});
-  const auto by_value = [&](std::size_t a, std::size_t b) {
-    const double va = data.upgrade[a].upgrade_value;
-    const double vb = data.upgrade[b].upgrade_value;
-    return va != vb ? va > vb : a < b;
-  };
-  n = std::min(n, order.size());
-  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n), order.end(),
-                    by_value);
-  order.resize(n);
-  return order;
-}
-
 const std::string& segment_name(const Context& ctx, int index) {
   return ctx.segment(ctx.data.scheme->segments()[static_cast<std::size_t>(index)].name);
 }
@@ -71,8 +55,10 @@ std::string upgrade_section(const Context& ctx) {
                                                        {"value", money(value, data)},
                                                        {"horizon", esc(ctx.horizon)}}));
   out += segment_table(ctx, top);
+  // The customers whose next purchase adds most CLV.
   const std::vector<std::size_t> list =
-      upgrade_list(data, static_cast<std::size_t>(data.top_customers));
+      largest_first(data.upgrade.size(), static_cast<std::size_t>(data.top_customers),
+                    [&data](std::size_t i) { return data.upgrade[i].upgrade_value; });
   out += "<p>" +
          trf("upgrade.list_lead", {{"customers", count(static_cast<std::int64_t>(list.size()))}}) +
          "</p>\n";
