@@ -240,9 +240,7 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
     // customers are returned: each one's next purchase is then what the full records give it
     // (its prediction, the CLV after the purchase, is its own either way).
     const ScoringSpec held =
-        every.base.customers.empty()
-            ? every.spec
-            : held_scoring_spec(every.base.customers, every.scores, every.spec, plan.scheme.bins());
+        held_scoring_spec(every.base.customers, every.scores, every.spec, plan.scheme.bins());
     analysis.upgrade = next_purchases(analysis, held, *options.next_purchase);
     report(options, "upgrade", analysis.size());
   }

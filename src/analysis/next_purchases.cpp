@@ -58,7 +58,6 @@ void add_upgrade_values(const CustomerAnalysis& analysis, std::vector<NextPurcha
 UpgradePaths next_purchases(const CustomerAnalysis& analysis, const NextPurchaseOptions& options) {
   const SegmentedBase& segmented = analysis.segmented;
   segmented.scheme->check_value_order("the next purchase's segment (purchases_to_upgrade)");
-  if (segmented.base.customers.empty()) return next_purchases(analysis, segmented.spec, options);
   return next_purchases(analysis,
                         held_scoring_spec(segmented.base.customers, segmented.scores,
                                           segmented.spec, segmented.scheme->bins()),

@@ -47,7 +47,7 @@ CustomerSummary summary_after_purchases(const CustomerSummary& customer, std::in
 ScoringSpec held_scoring_spec(const std::vector<CustomerSummary>& customers,
                               const std::vector<RfmScore>& scores, const ScoringSpec& spec,
                               int bins) {
-  if (spec.method == ScoringMethod::threshold) return spec;
+  if (spec.method == ScoringMethod::threshold || customers.empty()) return spec;
   return threshold_spec_from_scores(customers, scores, spec, bins);
 }
 

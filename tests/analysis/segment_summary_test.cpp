@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/schemes.hpp"
 #include "clvkit/error.hpp"
 
 using namespace clvkit;
@@ -78,10 +79,8 @@ TEST_CASE("segment summary: customers one purchase from a better segment and fro
 }
 
 TEST_CASE("segment summary with next purchases needs a value order", "[segments][inputcheck]") {
-  const SegmentScheme plain = parse_segment_scheme(
-      R"({"name": "plain", "bins": 2, "scoring": {"method": "quantile"},
-          "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]})",
-      "plain.json");
+  const SegmentScheme plain =
+      parse_segment_scheme(clvkit::test::kSchemeWithoutValueOrder, "plain.json");
   const std::vector<NextPurchase> upgrade(1);
   CHECK_THROWS_AS(summarize_segments({CustomerSummary{}}, {RfmScore{}}, {0}, plain, {}, &upgrade),
                   UsageError);

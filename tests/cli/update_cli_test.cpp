@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/schemes.hpp"
 #include "cli_runner.hpp"
 
 namespace {
@@ -463,8 +464,7 @@ TEST_CASE("update --upgrade refuses a scheme without a value order and records n
           "[cli][update][inputcheck]") {
   TempDir dir;
   const std::string scheme = dir.file("plain.json");
-  write_text(scheme, R"({"name": "plain", "bins": 2, "scoring": {"method": "quantile"},
-    "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]})");
+  write_text(scheme, std::string(clvkit::test::kSchemeWithoutValueOrder));
   REQUIRE(run_cli("run data/cdnow.csv --as-of 1998-04-30 -q --no-model --segments " + scheme +
                       " --state " + dir.file("s.bin") + " -o " + dir.file("r.json"),
                   dir)

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "../support/schemes.hpp"
 #include "cli_runner.hpp"
 #include "clvkit/io/date.hpp"
 
@@ -87,8 +88,7 @@ TEST_CASE("run --upgrade refuses a scheme without a value order, before reading 
           "[cli][inputcheck]") {
   TempDir dir;
   const std::string scheme = dir.file("plain.json");
-  write_text(scheme, R"({"name": "plain", "bins": 2, "scoring": {"method": "quantile"},
-    "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]})");
+  write_text(scheme, std::string(kSchemeWithoutValueOrder));
   auto result = run_cli("run no/such/log.csv --upgrade --segments " + scheme + " -o -", dir);
   CHECK(result.exit_code == 1);
   CHECK(result.err.find("no value_order") != std::string::npos);

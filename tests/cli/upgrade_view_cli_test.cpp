@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/schemes.hpp"
 #include "cli_runner.hpp"
 
 namespace {
@@ -177,8 +178,7 @@ TEST_CASE("segments and report --upgrade refuse a scheme without a value order",
           "[cli][inputcheck]") {
   TempDir dir;
   const std::string scheme = dir.file("plain.json");
-  write_text(scheme, R"({"name": "plain", "bins": 2, "scoring": {"method": "quantile"},
-    "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]})");
+  write_text(scheme, std::string(kSchemeWithoutValueOrder));
   for (const char* command : {"segments", "report"}) {
     CAPTURE(command);
     const auto result = run_cli(std::string(command) + " data/cdnow.csv --upgrade --segments " +

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "../support/schemes.hpp"
 #include "clvkit/error.hpp"
 #include "clvkit/rfm/segments.hpp"
 
@@ -164,6 +165,9 @@ TEST_CASE("next purchase on a quantile scheme holds the current edges", "[next_p
   const clvkit::ScoringSpec held =
       clvkit::held_scoring_spec(base, scores, scheme.scoring(), scheme.bins());
   CHECK(held.method == clvkit::ScoringMethod::threshold);
+  // Without customers there is nothing to hold: the spec as it is.
+  CHECK(clvkit::held_scoring_spec({}, {}, scheme.scoring(), scheme.bins()).method ==
+        clvkit::ScoringMethod::quantile);
   CHECK(held.frequency_edges == std::vector<double>{1, 2, 3, 4});
   CHECK(held.monetary_edges == std::vector<double>{10, 20, 30, 40});
   std::vector<std::string> expected_now = {"Lost", "Hibernating", "Need Attention", "Champions",
@@ -204,9 +208,8 @@ TEST_CASE("next purchase on a quantile scheme holds the current edges", "[next_p
 }
 
 TEST_CASE("next purchase refuses a scheme without a value order", "[next_purchase][inputcheck]") {
-  const std::string text = R"({"name": "plain", "bins": 2, "scoring": {"method": "quantile"},
-    "segments": [{"name": "All", "description": "Everyone.", "rules": [{}]}]})";
-  const SegmentScheme scheme = clvkit::parse_segment_scheme(text, "plain.json");
+  const SegmentScheme scheme =
+      clvkit::parse_segment_scheme(clvkit::test::kSchemeWithoutValueOrder, "plain.json");
   CHECK_FALSE(scheme.has_value_order());
   const std::vector<CustomerSummary> base = {customer("a", 1, 10.0, 5)};
   const clvkit::ScoringSpec held =

@@ -42,8 +42,9 @@ CustomerSummary summary_after_purchases(const CustomerSummary& customer, std::in
 
 /// The edges next_purchase scores against: the spec itself for a threshold spec; for a quantile
 /// spec, the threshold edges under which `customers` keep exactly their `scores`
-/// (threshold_spec_from_scores), so a purchase does not move anyone else's scores. Throws what
-/// threshold_spec_from_scores throws (no customers).
+/// (threshold_spec_from_scores), so a purchase does not move anyone else's scores. Without
+/// customers there is nothing to hold and the spec itself is returned. Throws what
+/// threshold_spec_from_scores throws (scores not one per customer).
 ScoringSpec held_scoring_spec(const std::vector<CustomerSummary>& customers,
                               const std::vector<RfmScore>& scores, const ScoringSpec& spec,
                               int bins);
