@@ -157,7 +157,7 @@ template <class Read>
 CustomerAnalysis read_and_analyze(const AnalysisOptions& options, const Read& read) {
   const SegmentPlan plan = plan_segments(options.segmentation);
   if (options.next_purchase) {
-    plan.scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
+    plan.scheme.check_value_order(kNextPurchaseFeature);
   }
   const IngestOptions ingest = ingest_options(options);
   CustomerBase base = read(ingest);

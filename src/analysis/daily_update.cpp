@@ -161,7 +161,7 @@ DailyUpdate update_analysis(const AnalysisState& state, const std::string& path,
   const SegmentPlan plan = state_plan(state);
   check_placements(state, plan);
   if (options.next_purchase) {
-    plan.scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
+    plan.scheme.check_value_order(kNextPurchaseFeature);
   }
   const int threads = resolve_thread_count(options.threads);
   IngestOptions ingest = state.input;

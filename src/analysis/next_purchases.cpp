@@ -57,7 +57,7 @@ void add_upgrade_values(const CustomerAnalysis& analysis, std::vector<NextPurcha
 
 UpgradePaths next_purchases(const CustomerAnalysis& analysis, const NextPurchaseOptions& options) {
   const SegmentedBase& segmented = analysis.segmented;
-  segmented.scheme->check_value_order("the next purchase's segment (purchases_to_upgrade)");
+  segmented.scheme->check_value_order(kNextPurchaseFeature);
   return next_purchases(analysis,
                         held_scoring_spec(segmented.base.customers, segmented.scores,
                                           segmented.spec, segmented.scheme->bins()),
@@ -69,7 +69,7 @@ UpgradePaths next_purchases(const CustomerAnalysis& analysis, const ScoringSpec&
   const SegmentedBase& segmented = analysis.segmented;
   const SegmentScheme& scheme = *segmented.scheme;
   const std::vector<CustomerSummary>& customers = segmented.base.customers;
-  scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
+  scheme.check_value_order(kNextPurchaseFeature);
   UpgradePaths out;
   out.options = options;
   out.held = held;

@@ -63,7 +63,7 @@ RfmScore threshold_scores(const CustomerSummary& c, const ScoringSpec& held) noe
 NextPurchase next_purchase(const CustomerSummary& customer, int segment, double spend,
                            const SegmentScheme& scheme, const ScoringSpec& held,
                            const NextPurchaseOptions& options) {
-  scheme.check_value_order("the next purchase's segment (purchases_to_upgrade)");
+  scheme.check_value_order(kNextPurchaseFeature);
   if (held.method != ScoringMethod::threshold) {
     throw UsageError("next purchase: the edges must be held as thresholds (held_scoring_spec)");
   }

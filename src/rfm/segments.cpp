@@ -480,18 +480,17 @@ SegmentScheme::SegmentScheme(std::string name, std::string description, int bins
   }
 }
 
-void SegmentScheme::check_value_order(const std::string& feature) const {
+void SegmentScheme::check_value_order(std::string_view feature) const {
   if (has_value_order()) return;
   throw UsageError("segment scheme '" + name_ + "' (" + source_ + ") has no value_order, which " +
-                   feature +
+                   std::string(feature) +
                    " needs: add \"value_order\": [segment names, most valuable first] to the "
                    "scheme file (see models/segments/README.md); the file order of the segments "
                    "is the order their rules are tried, not a ranking, so none is guessed");
 }
 
 int SegmentScheme::value_rank(int index) const {
-  // Called per customer and purchase by next_purchase: the message is built only when needed.
-  if (!has_value_order()) check_value_order("a segment ranking");
+  check_value_order("a segment ranking");
   if (index < 0 || static_cast<std::size_t>(index) >= segments_.size()) {
     throw UsageError("segment scheme '" + name_ + "': no segment " + std::to_string(index));
   }

@@ -4,6 +4,7 @@
 // score edges are held fixed, so a single purchase moves only its own customer.
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "clvkit/rfm/scoring.hpp"
@@ -11,6 +12,11 @@
 #include "clvkit/summary/customer_summary.hpp"
 
 namespace clvkit {
+
+/// What the next purchase's functions call themselves when a scheme without a value order is
+/// refused (SegmentScheme::check_value_order).
+inline constexpr std::string_view kNextPurchaseFeature =
+    "the next purchase's segment (purchases_to_upgrade)";
 
 /// How far next_purchase looks.
 struct NextPurchaseOptions {

@@ -86,7 +86,7 @@ class SegmentScheme {
   int top_segment() const;
   /// Throws UsageError "segment scheme 'x' (source) has no value_order, which <feature> needs:
   /// ..." when the scheme has none: a value order is never guessed from the file order.
-  void check_value_order(const std::string& feature) const;
+  void check_value_order(std::string_view feature) const;
 
  private:
   std::size_t cell_index(RfmScore score) const noexcept;
